@@ -1,0 +1,10 @@
+"""rcsdk's generator: spec/*.yaml -> model -> templates/ -> generated/.
+
+The stages, one module each, in the order the data flows:
+
+    load.py    read the YAML, keep every value's line, check the spec's format
+    model.py   build the typed, immutable model the templates read (and check references)
+    names.py   the naming rules of each target (Python, shell, files)
+    render.py  render templates/ (which mirrors generated/) with strict Jinja, then format
+    write.py   write generated/ with its manifest, or compare it (`--check`)
+"""

@@ -1,0 +1,64 @@
+"""``python -m generator``: regenerate generated/ (or, with --check, compare it)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from generator import load, model, render, write
+from generator.errors import SpecError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__)
+    parser.add_argument("--spec", type=Path, default=ROOT / "spec" / "ringcentral-auth.yaml")
+    parser.add_argument("--templates", type=Path, default=ROOT / "templates")
+    parser.add_argument("--out", type=Path, default=ROOT / "generated")
+    parser.add_argument("--check", action="store_true", help="fail if --out is not up to date")
+    parser.add_argument("-q", "--quiet", action="store_true")
+    args = parser.parse_args(argv)
+
+    try:
+        spec = model.build(load.load(args.spec, _display(args.spec)))
+    except SpecError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    files = render.render(spec, args.templates, ROOT / "pyproject.toml")
+
+    if args.check:
+        with tempfile.TemporaryDirectory(prefix="rcsdk-check-") as tmp:
+            write.write(files, Path(tmp))
+            problems = write.compare(Path(tmp), args.out)
+        if problems:
+            print("\n".join(problems))
+            print(f"\n{_display(args.out)} is out of date with spec/ and templates/.")
+            print("Fix: run `make generate` and commit the result (never edit generated/).")
+            return 1
+        if not args.quiet:
+            print(f"{_display(args.out)} is up to date ({len(files) + 1} files).")
+        return 0
+
+    report = write.write(files, args.out)
+    if not args.quiet:
+        print(
+            f"generated {len(files) + 1} files into {_display(args.out)}: "
+            f"{len(report.written)} written, {len(report.unchanged)} unchanged, "
+            f"{len(report.deleted)} deleted"
+        )
+    return 0
+
+
+def _display(path: Path) -> str:
+    """A path as the repository names it, so output never depends on the working directory."""
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""The one error the generator reports to people: a problem in the spec, with its place."""
+
+from __future__ import annotations
+
+
+class SpecError(Exception):
+    """A spec problem, printed as one line: ``FILE:LINE: yaml.path: what is wrong``."""
+
+    def __init__(self, file: str, line: int, path: str, message: str) -> None:
+        super().__init__(f"{file}:{line}: {path}: {message}")
+        self.file = file
+        self.line = line
+        self.path = path
+        self.message = message

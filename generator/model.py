@@ -1,0 +1,631 @@
+"""Stage 2: the typed, immutable model that every template reads.
+
+``build(doc)`` turns a format-checked Document into a Spec, resolving every reference (schemas,
+param sets, events, error codes, exceptions, environment variables, operations) and computing
+every name a target needs, so templates only read attributes and never touch the raw YAML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from generator import names
+from generator.load import Document, YamlPath
+
+PYTHON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+
+
+def oauth_path_constant(path: str) -> str:
+    """``/restapi/oauth/token`` -> ``TOKEN_PATH``."""
+    return names.python_constant(path.rsplit("/", 1)[-1]) + "_PATH"
+
+
+@dataclass(frozen=True)
+class Info:
+    title: str
+    package: str
+    version: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    url: str
+    description: str
+    retired: str | None
+
+    @property
+    def constant(self) -> str:
+        """``PRODUCTION_SERVER`` for the server named ``production``."""
+        return names.python_constant(self.name) + "_SERVER"
+
+
+@dataclass(frozen=True)
+class Defaults:
+    timeout_seconds: int
+    refresh_margin_seconds: int
+    max_retries: int
+    max_retry_wait_seconds: int
+    rate_limit_fallback_seconds: int
+
+
+@dataclass(frozen=True)
+class ClientAuth:
+    confidential: str
+    public: str
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    description: str
+    example: str
+    secret: bool
+    local: bool
+    """Whether the local platform accepts the example value as a credential."""
+
+    @property
+    def python_name(self) -> str:
+        """The attribute this variable fills in ``RCSDK.from_env`` (``RC_APP_KEY`` -> app_key)."""
+        return names.python_name(self.name.removeprefix("RC_"))
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    required: bool
+    needed: bool
+    secret: bool
+    ref: str | None
+    items: str | None
+    description: str
+
+    @property
+    def python_name(self) -> str:
+        return names.python_name(self.name)
+
+    @property
+    def parser(self) -> str:
+        """The lenient reader of a scalar field in the generated ``_models.py``."""
+        return "_" + PYTHON_TYPES.get(self.type, "")
+
+    @property
+    def item_class(self) -> str:
+        return names.python_class(self.items or "")
+
+    @property
+    def python_type(self) -> str:
+        if self.type == "object":
+            return names.python_class(self.ref or "dict")
+        if self.type == "array":
+            return f"tuple[{self.item_class}, ...]"
+        return PYTHON_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+
+    @property
+    def python_class(self) -> str:
+        return names.python_class(self.name)
+
+    @property
+    def secret_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.secret)
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """Names of the schemas this one nests, in field order."""
+        return tuple(r for f in self.fields for r in (f.ref, f.items) if r and r[0].isupper())
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    location: str
+    type: str
+    required: bool
+    positional: bool
+    secret: bool
+    env: EnvVar | None
+    const: str | None
+    default: str | None
+    python_alias: str | None
+    from_auth: str | None
+    from_client: bool
+    pkce: str | None
+    description: str
+
+    @property
+    def python_name(self) -> str:
+        return names.python_name(self.python_alias or self.name)
+
+    @property
+    def python_type(self) -> str:
+        return PYTHON_TYPES[self.type]
+
+    @property
+    def is_argument(self) -> bool:
+        """Whether the caller passes it (the rest come from the SDK's state or are constant)."""
+        return not (self.const or self.from_auth or self.from_client or self.pkce)
+
+    @property
+    def shell_variable(self) -> str:
+        """The shell variable holding it in the cURL snippets."""
+        return self.env.name if self.env else names.shell_variable(self.name)
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    description: str
+    has_payload: bool
+
+    @property
+    def constant(self) -> str:
+        return names.python_constant(self.name)
+
+    @property
+    def wire_name(self) -> str:
+        """The original SDK's name for it (``accessViolation``), accepted by ``on()`` too."""
+        return names.camel_case(self.name)
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    status: int
+    exception: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ExceptionClass:
+    name: str
+    base: str | None
+    description: str
+    statuses: tuple[int, ...]
+    oauth_errors: tuple[str, ...]
+    codes: tuple[ErrorCode, ...]
+
+
+@dataclass(frozen=True)
+class Example:
+    request_json: str
+    status: int
+    response_json: str
+
+    @property
+    def request(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.request_json)
+        return value
+
+    @property
+    def response(self) -> Any:
+        return json.loads(self.response_json)
+
+    @property
+    def response_pretty(self) -> str:
+        return json.dumps(self.response, indent=2)
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: str
+    summary: str
+    description: str
+    deprecated: str | None
+    method: str
+    path: str
+    kind: str
+    grant_type: str | None
+    params: tuple[Param, ...]
+    response: Schema | None
+    success_event: Event | None
+    error_event: Event | None
+    errors: tuple[ErrorCode, ...]
+    example: Example
+    after: str | None
+
+    @property
+    def python_name(self) -> str:
+        return names.python_name(self.id)
+
+    @property
+    def file_stem(self) -> str:
+        return names.file_stem(self.id)
+
+    @property
+    def anchor(self) -> str:
+        return names.anchor(self.id)
+
+    @property
+    def arguments(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.is_argument)
+
+    @property
+    def positional_arguments(self) -> tuple[Param, ...]:
+        """Arguments taken by position: the required ones and those marked positional."""
+        return tuple(p for p in self.arguments if p.required or p.positional)
+
+    @property
+    def keyword_arguments(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.arguments if not (p.required or p.positional))
+
+    def located(self, location: str) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.location == location)
+
+    @property
+    def form_params(self) -> tuple[Param, ...]:
+        return self.located("form")
+
+    @property
+    def query_params(self) -> tuple[Param, ...]:
+        return self.located("query")
+
+    @property
+    def path_params(self) -> tuple[Param, ...]:
+        return self.located("path")
+
+    @property
+    def python_path(self) -> str:
+        """The path as a Python f-string body (``{accountId}`` -> ``{account_id}``)."""
+        out = self.path
+        for p in self.path_params:
+            out = out.replace("{" + p.name + "}", "{" + p.python_name + "}")
+        return out
+
+    @property
+    def example_path(self) -> str:
+        out = self.path
+        for p in self.path_params:
+            out = out.replace("{" + p.name + "}", p.default or "")
+        return out
+
+    @property
+    def secret_params(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.secret)
+
+    @property
+    def path_constant(self) -> str:
+        """The name of this operation's path in generated code (``TOKEN_PATH``)."""
+        if self.kind == "api":
+            return names.python_constant(self.id) + "_PATH"
+        return oauth_path_constant(self.path)
+
+    @property
+    def path_prefix(self) -> str:
+        """The path up to its first placeholder, for routing in the local platform."""
+        return self.path.split("{", 1)[0]
+
+    @property
+    def sends_client_auth(self) -> bool:
+        return self.kind in ("token", "revoke")
+
+
+@dataclass(frozen=True)
+class Spec:
+    file: str
+    sha256: str
+    info: Info
+    servers: tuple[Server, ...]
+    defaults: Defaults
+    client_auth: ClientAuth
+    environment: tuple[EnvVar, ...]
+    schemas: tuple[Schema, ...]
+    events: tuple[Event, ...]
+    operations: tuple[Operation, ...]
+    exceptions: tuple[ExceptionClass, ...]
+    error_codes: tuple[ErrorCode, ...]
+
+    @property
+    def short_hash(self) -> str:
+        return self.sha256[:12]
+
+    def operation(self, op_id: str) -> Operation:
+        return next(op for op in self.operations if op.id == op_id)
+
+    def schema(self, name: str) -> Schema:
+        return next(s for s in self.schemas if s.name == name)
+
+    def ops_of_kind(self, *kinds: str) -> tuple[Operation, ...]:
+        return tuple(op for op in self.operations if op.kind in kinds)
+
+    @property
+    def secret_form_fields(self) -> tuple[str, ...]:
+        """Every form or query field that carries a secret, for scrubbing and redaction."""
+        found = {p.name for op in self.operations for p in op.params if p.secret}
+        return tuple(sorted(found))
+
+    @property
+    def secret_fields(self) -> tuple[str, ...]:
+        """Form and response fields together."""
+        return tuple(sorted({*self.secret_form_fields, *self.secret_token_fields}))
+
+    @property
+    def oauth_paths(self) -> tuple[tuple[str, str], ...]:
+        """``(constant name, path)`` of each OAuth endpoint, such as ``TOKEN_PATH``."""
+        paths = {op.path for op in self.ops_of_kind("token", "revoke", "browser")}
+        return tuple((oauth_path_constant(p), p) for p in sorted(paths))
+
+    @property
+    def secret_token_fields(self) -> tuple[str, ...]:
+        """Every response field that carries a secret."""
+        return tuple(sorted({f.name for s in self.schemas for f in s.fields if f.secret}))
+
+    @property
+    def exception_tree(self) -> tuple[str, ...]:
+        """The exception hierarchy drawn as lines of an ASCII tree."""
+        lines: list[str] = []
+
+        def draw(name: str, prefix: str, last: bool, root: bool) -> None:
+            lines.append(name if root else f"{prefix}{'└── ' if last else '├── '}{name}")
+            children = [e.name for e in self.exceptions if e.base == name]
+            inner = "" if root else prefix + ("    " if last else "│   ")
+            for index, child in enumerate(children):
+                draw(child, inner, index == len(children) - 1, False)
+
+        draw(self.exceptions[0].name, "", True, True)
+        return tuple(lines)
+
+    @property
+    def local_credentials(self) -> tuple[EnvVar, ...]:
+        """The variables whose examples the local platform accepts (the demo's credentials)."""
+        return tuple(v for v in self.environment if v.local)
+
+    def server(self, name: str) -> Server:
+        return next(s for s in self.servers if s.name == name)
+
+    @property
+    def schemas_in_dependency_order(self) -> tuple[Schema, ...]:
+        """Schemas ordered so that each comes after the ones it nests."""
+        done: list[Schema] = []
+
+        def visit(schema: Schema) -> None:
+            if schema in done:
+                return
+            for ref in schema.refs:
+                visit(self.schema(ref))
+            done.append(schema)
+
+        for schema in self.schemas:
+            visit(schema)
+        return tuple(done)
+
+
+def build(doc: Document) -> Spec:
+    """Resolve a format-checked document into the model; raise SpecError on a bad reference."""
+    return _Builder(doc).spec()
+
+
+class _Builder:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.data: Mapping[str, Any] = doc.data
+
+    def fail(self, path: YamlPath, message: str) -> Exception:
+        return self.doc.error(path, message)
+
+    def unique(self, items: list[Any], key: str, path: YamlPath) -> None:
+        seen: set[str] = set()
+        for index, item in enumerate(items):
+            if item[key] in seen:
+                raise self.fail((*path, index, key), f"duplicate {key} {item[key]!r}")
+            seen.add(item[key])
+
+    def lookup(self, table: Mapping[str, Any], name: str, what: str, path: YamlPath) -> Any:
+        if name not in table:
+            known = ", ".join(sorted(table)) or "none"
+            raise self.fail(path, f"undefined {what} {name!r} (defined: {known})")
+        return table[name]
+
+    def spec(self) -> Spec:
+        d = self.data
+        env = {
+            e["name"]: EnvVar(
+                e["name"],
+                e["description"],
+                e["example"],
+                e.get("secret", False),
+                e.get("local", False),
+            )
+            for e in d["environment"]
+        }
+        self.unique(d["environment"], "name", ("environment",))
+        self.unique(d["servers"], "name", ("servers",))
+        self.unique(d["events"], "name", ("events",))
+        self.unique(d["operations"], "id", ("operations",))
+        self.unique(d["exceptions"], "name", ("exceptions",))
+        self.unique(d["error_codes"], "code", ("error_codes",))
+
+        schemas = {name: self.schema(name, raw) for name, raw in d["schemas"].items()}
+        for name, schema in schemas.items():
+            for index, f in enumerate(schema.fields):
+                path: YamlPath = ("schemas", name, "fields", index)
+                if f.type == "object":
+                    if f.ref is None:
+                        raise self.fail(path, "an object field needs 'ref'")
+                    self.lookup(schemas, f.ref, "schema", (*path, "ref"))
+                if f.type == "array":
+                    if f.items is None:
+                        raise self.fail(path, "an array field needs 'items' (a schema name)")
+                    self.lookup(schemas, f.items, "schema", (*path, "items"))
+
+        events = {
+            e["name"]: Event(e["name"], e["description"], e.get("payload") != "none")
+            for e in d["events"]
+        }
+
+        exceptions: dict[str, ExceptionClass] = {}
+        for index, raw in enumerate(d["exceptions"]):
+            base = raw.get("base")
+            if base is None and exceptions:
+                raise self.fail(("exceptions", index), "only the first exception may have no base")
+            if base is not None:
+                self.lookup(
+                    exceptions, base, "exception (bases come first)", ("exceptions", index, "base")
+                )
+            codes = tuple(
+                ErrorCode(c["code"], c["status"], c["exception"], c["message"])
+                for c in d["error_codes"]
+                if c["exception"] == raw["name"]
+            )
+            exceptions[raw["name"]] = ExceptionClass(
+                raw["name"],
+                base,
+                raw["description"],
+                tuple(raw.get("statuses", ())),
+                tuple(raw.get("oauth_errors", ())),
+                codes,
+            )
+        codes: dict[str, ErrorCode] = {}
+        for index, raw in enumerate(d["error_codes"]):
+            self.lookup(
+                exceptions, raw["exception"], "exception", ("error_codes", index, "exception")
+            )
+            codes[raw["code"]] = ErrorCode(
+                raw["code"], raw["status"], raw["exception"], raw["message"]
+            )
+
+        param_sets = {
+            name: tuple(self.param(p, env, ("param_sets", name, i)) for i, p in enumerate(raw))
+            for name, raw in d["param_sets"].items()
+        }
+        op_ids = {op["id"] for op in d["operations"]}
+        operations = tuple(
+            self.operation(raw, ("operations", i), env, schemas, events, codes, param_sets, op_ids)
+            for i, raw in enumerate(d["operations"])
+        )
+        info = d["info"]
+        return Spec(
+            file=self.doc.file,
+            sha256=hashlib.sha256(self.doc.text.encode()).hexdigest(),
+            info=Info(info["title"], info["package"], info["version"], info["summary"]),
+            servers=tuple(
+                Server(s["name"], s["url"], s["description"], s.get("retired"))
+                for s in d["servers"]
+            ),
+            defaults=Defaults(**d["defaults"]),
+            client_auth=ClientAuth(
+                d["client_auth"]["confidential"]["description"],
+                d["client_auth"]["public"]["description"],
+            ),
+            environment=tuple(env.values()),
+            schemas=tuple(schemas.values()),
+            events=tuple(events.values()),
+            operations=operations,
+            exceptions=tuple(exceptions.values()),
+            error_codes=tuple(codes.values()),
+        )
+
+    def schema(self, name: str, raw: Mapping[str, Any]) -> Schema:
+        self.unique(raw["fields"], "name", ("schemas", name, "fields"))
+        fields = tuple(
+            Field(
+                f["name"],
+                f["type"],
+                f.get("required", False),
+                f.get("needed", False),
+                f.get("secret", False),
+                f.get("ref"),
+                f.get("items"),
+                f["description"],
+            )
+            for f in raw["fields"]
+        )
+        return Schema(name, raw["description"], fields)
+
+    def param(self, raw: Mapping[str, Any], env: Mapping[str, EnvVar], path: YamlPath) -> Param:
+        env_var = None
+        if "env" in raw:
+            env_var = self.lookup(env, raw["env"], "environment variable", (*path, "env"))
+        return Param(
+            name=raw["name"],
+            location=raw["in"],
+            type=raw["type"],
+            required=raw.get("required", False),
+            positional=raw.get("positional", False),
+            secret=raw.get("secret", False),
+            env=env_var,
+            const=raw.get("const"),
+            default=raw.get("default"),
+            python_alias=raw.get("python_name"),
+            from_auth=raw.get("from_auth"),
+            from_client=raw.get("from_client", False),
+            pkce=raw.get("pkce"),
+            description=raw.get("description", ""),
+        )
+
+    def operation(
+        self,
+        raw: Mapping[str, Any],
+        path: YamlPath,
+        env: Mapping[str, EnvVar],
+        schemas: Mapping[str, Schema],
+        events: Mapping[str, Event],
+        codes: Mapping[str, ErrorCode],
+        param_sets: Mapping[str, tuple[Param, ...]],
+        op_ids: set[str],
+    ) -> Operation:
+        params = [self.param(p, env, (*path, "params", i)) for i, p in enumerate(raw["params"])]
+        for i, name in enumerate(raw.get("include", ())):
+            params.extend(self.lookup(param_sets, name, "param set", (*path, "include", i)))
+        seen: set[str] = set()
+        for p in params:
+            if p.name in seen:
+                raise self.fail((*path, "params"), f"parameter {p.name!r} appears twice")
+            seen.add(p.name)
+        kind = raw["kind"]
+        if kind == "token" and "grant_type" not in raw:
+            raise self.fail(path, "a token operation needs 'grant_type'")
+        if kind == "token" and "response" not in raw:
+            raise self.fail(path, "a token operation needs 'response'")
+        response = None
+        if "response" in raw:
+            response = self.lookup(schemas, raw["response"], "schema", (*path, "response"))
+        success = error = None
+        if "success_event" in raw:
+            success = self.lookup(events, raw["success_event"], "event", (*path, "success_event"))
+        if "error_event" in raw:
+            error = self.lookup(events, raw["error_event"], "event", (*path, "error_event"))
+        errors = tuple(
+            self.lookup(codes, code, "error code", (*path, "errors", i))
+            for i, code in enumerate(raw["errors"])
+        )
+        after = raw.get("after")
+        if after is not None:
+            self.lookup({i: i for i in op_ids}, after, "operation", (*path, "after"))
+        for p in params:
+            if p.location == "path" and "{" + p.name + "}" not in raw["path"]:
+                raise self.fail((*path, "path"), f"path has no '{{{p.name}}}' placeholder")
+        example = raw["example"]
+        return Operation(
+            id=raw["id"],
+            summary=raw["summary"],
+            description=raw["description"],
+            deprecated=raw.get("deprecated"),
+            method=raw["method"],
+            path=raw["path"],
+            kind=kind,
+            grant_type=raw.get("grant_type"),
+            params=tuple(params),
+            response=response,
+            success_event=success,
+            error_event=error,
+            errors=errors,
+            example=Example(
+                json.dumps(example["request"]),
+                example["status"],
+                json.dumps(example.get("response")),
+            ),
+            after=after,
+        )

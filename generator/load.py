@@ -96,10 +96,11 @@ def _construct(
             key_line = key_node.start_mark.line + 1
             if not isinstance(key, str):
                 raise SpecError(file, key_line, format_path(path), f"key {key!r} is not a string")
+            child = (*path, key)
             if key in out:
-                raise SpecError(file, key_line, format_path((*path, key)), "duplicate key")
-            key_lines[(*path, key)] = key_line
-            out[key] = _construct(loader, value_node, (*path, key), lines, key_lines, file)
+                raise SpecError(file, key_line, format_path(child), "duplicate key")
+            key_lines[child] = key_line
+            out[key] = _construct(loader, value_node, child, lines, key_lines, file)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [

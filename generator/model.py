@@ -465,35 +465,29 @@ class _Builder:
             for e in d["events"]
         }
 
+        codes = {
+            c["code"]: ErrorCode(c["code"], c["status"], c["exception"], c["message"])
+            for c in d["error_codes"]
+        }
         exceptions: dict[str, ExceptionClass] = {}
         for index, raw in enumerate(d["exceptions"]):
             base = raw.get("base")
             if base is None and exceptions:
                 raise self.fail(("exceptions", index), "only the first exception may have no base")
             if base is not None:
-                self.lookup(
-                    exceptions, base, "exception (bases come first)", ("exceptions", index, "base")
-                )
-            codes = tuple(
-                ErrorCode(c["code"], c["status"], c["exception"], c["message"])
-                for c in d["error_codes"]
-                if c["exception"] == raw["name"]
-            )
+                where: YamlPath = ("exceptions", index, "base")
+                self.lookup(exceptions, base, "exception (bases come first)", where)
             exceptions[raw["name"]] = ExceptionClass(
                 raw["name"],
                 base,
                 raw["description"],
                 tuple(raw.get("statuses", ())),
                 tuple(raw.get("oauth_errors", ())),
-                codes,
+                tuple(c for c in codes.values() if c.exception == raw["name"]),
             )
-        codes: dict[str, ErrorCode] = {}
-        for index, raw in enumerate(d["error_codes"]):
+        for index, code in enumerate(codes.values()):
             self.lookup(
-                exceptions, raw["exception"], "exception", ("error_codes", index, "exception")
-            )
-            codes[raw["code"]] = ErrorCode(
-                raw["code"], raw["status"], raw["exception"], raw["message"]
+                exceptions, code.exception, "exception", ("error_codes", index, "exception")
             )
 
         param_sets = {

@@ -3,8 +3,8 @@
 templates/ mirrors generated/: ``templates/rcsdk/_platform.py.j2`` becomes
 ``generated/rcsdk/_platform.py``. A path part ``[operation]`` is rendered once per operation
 (``curl/[operation].sh.j2`` -> ``curl/login-jwt.sh``). Folders whose names start with ``_``
-(``templates/_macros/``) hold macros and emit nothing. Python output is formatted by ruff, and every file gets
-a header saying where it came from.
+(``templates/_macros/``) hold macros and emit nothing. Python output is formatted by ruff, and
+every file gets a header saying where it came from.
 """
 
 from __future__ import annotations

@@ -292,6 +292,25 @@ class Operation:
         return out
 
     @property
+    def shell_params(self) -> tuple[Param, ...]:
+        """What a cURL snippet sends: every parameter bound to an ``RC_*`` variable.
+
+        Required ones are always sent; optional ones only when their variable is set.
+        """
+        return tuple(p for p in self.params if p.env is not None)
+
+    @property
+    def shell_reads(self) -> tuple[str, ...]:
+        """The ``RC_*`` variables a snippet reads, in the order it uses them."""
+        out = ["RC_SERVER"]
+        if self.sends_client_auth:
+            out += ["RC_APP_KEY", "RC_APP_SECRET"]
+        out += [p.shell_variable for p in self.shell_params]
+        if self.kind == "api":
+            out.append("RC_ACCESS_TOKEN")
+        return tuple(dict.fromkeys(out))
+
+    @property
     def secret_params(self) -> tuple[Param, ...]:
         return tuple(p for p in self.params if p.secret)
 

@@ -1,0 +1,46 @@
+# rcsdk: `make` installs, regenerates and shows the SDK working; `make test` checks everything.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := all
+.PHONY: all install generate check lint test demo record bench clean
+
+all: generate demo
+
+# The venv is rebuilt when pyproject.toml changes (the toolchain is pinned there).
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+generate: install
+	$(PY) -m generator
+
+# Fails (and prints the diff) when generated/ is not what spec/ and templates/ make.
+check: install
+	$(PY) -m generator --check
+
+lint: install
+	$(BIN)/ruff check generator generated/rcsdk tests
+	$(BIN)/ruff format --check generator generated/rcsdk tests
+	$(BIN)/mypy --strict generator generated/rcsdk
+
+test: check lint
+	$(PY) -m pytest
+
+# The quickstart, in Python and with the cURL snippets, against the local platform.
+demo: install
+	$(PY) -m rcsdk.testing run -- $(PY) generated/examples/quickstart.py
+	$(PY) -m rcsdk.testing run -- bash generated/examples/quickstart.sh
+
+# Re-record tests/cassettes (against RC_SERVER when it and credentials are set, else locally).
+record: install
+	$(PY) tests/record.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info generated/*.egg-info

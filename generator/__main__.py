@@ -23,7 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        spec = model.build(load.load(args.spec, _display(args.spec)))
+        # Named as "spec/<file>" wherever it lives, so output never depends on the checkout path.
+        spec = model.build(load.load(args.spec, f"{args.spec.parent.name}/{args.spec.name}"))
     except SpecError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.check:
         with tempfile.TemporaryDirectory(prefix="rcsdk-check-") as tmp:
-            write.write(files, Path(tmp))
+            write.write(files, Path(tmp), render.header_lines(spec))
             problems = write.compare(Path(tmp), args.out)
         if problems:
             print("\n".join(problems))
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{_display(args.out)} is up to date ({len(files) + 1} files).")
         return 0
 
-    report = write.write(files, args.out)
+    report = write.write(files, args.out, render.header_lines(spec))
     if not args.quiet:
         print(
             f"generated {len(files) + 1} files into {_display(args.out)}: "

@@ -106,7 +106,9 @@ def add_header(path: str, text: str, spec: Spec) -> str:
 
 
 def tidy(text: str, keep_trailing_spaces: bool) -> str:
-    """End every file with exactly one newline; drop trailing spaces (Markdown keeps them)."""
+    """End every file with one newline; drop trailing spaces (Markdown keeps them)."""
+    if not text.strip():
+        return ""  # marker files such as py.typed stay empty
     if not keep_trailing_spaces:
         text = "\n".join(line.rstrip() for line in text.split("\n"))
     return text.rstrip("\n") + "\n"

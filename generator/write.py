@@ -26,22 +26,23 @@ class Report:
     deleted: list[str] = field(default_factory=list)
 
 
-def with_manifest(files: dict[str, str]) -> dict[str, str]:
+def with_manifest(files: dict[str, str], header: list[str]) -> dict[str, str]:
     """Add the manifest (itself generated, so the drift check covers it)."""
     entries = [
         {"path": path, "sha256": hashlib.sha256(text.encode()).hexdigest()}
         for path, text in sorted(files.items())
     ]
-    return {**files, MANIFEST: json.dumps({"files": entries}, indent=2) + "\n"}
+    manifest = {"generated_by": " ".join(header), "files": entries}
+    return {**files, MANIFEST: json.dumps(manifest, indent=2) + "\n"}
 
 
 def mode_for(path: str) -> int:
     return 0o755 if path.endswith(".sh") else 0o644
 
 
-def write(files: dict[str, str], out_dir: Path) -> Report:
+def write(files: dict[str, str], out_dir: Path, header: list[str]) -> Report:
     report = Report()
-    files = with_manifest(files)
+    files = with_manifest(files, header)
     previous = _manifest_paths(out_dir)
     for path, text in files.items():
         target = out_dir / path

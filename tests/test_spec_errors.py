@@ -1,0 +1,118 @@
+"""A broken spec stops the generator with one line, `spec/FILE:LINE: yaml.path: message`,
+and exit status 2: no traceback, nothing written."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+SPEC = (ROOT / "spec" / "ringcentral-auth.yaml").read_text()
+
+
+def line_of(text: str, needle: str, start: str = "") -> int:
+    """1-based line of the first ``needle`` after the first ``start``."""
+    offset = text.index(start) if start else 0
+    return text.count("\n", 0, text.index(needle, offset)) + 1
+
+
+def generate(tmp_path: Path, spec_text: str) -> subprocess.CompletedProcess[str]:
+    spec = tmp_path / "spec" / "ringcentral-auth.yaml"
+    spec.parent.mkdir(parents=True, exist_ok=True)
+    spec.write_text(spec_text)
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "--spec", str(spec), "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def replace_once(old: str, new: str) -> str:
+    assert SPEC.count(old) >= 1, old
+    return SPEC.replace(old, new, 1)
+
+
+CASES = {
+    "unknown key": (
+        replace_once("    kind: token\n    grant_type: password\n",
+                     "    kind: token\n    grant_typ: password\n"),
+        ("grant_typ:", "- id: authorize"),
+        "operations[0].grant_typ",
+        "unknown key 'grant_typ'",
+    ),
+    "missing required field": (
+        replace_once("  - id: loginJwt\n    summary: Log in with a JWT credential\n",
+                     "  - id: loginJwt\n"),
+        ("- id: loginJwt", ""),
+        "operations[1]",
+        "missing required key 'summary'",
+    ),
+    "wrong type": (
+        replace_once("  timeout_seconds: 30\n", "  timeout_seconds: thirty\n"),
+        ("timeout_seconds:", ""),
+        "defaults.timeout_seconds",
+        "expected an integer, got a string",
+    ),
+    "undefined schema": (
+        replace_once("    response: ExtensionInfo\n", "    response: ExtensionInfos\n"),
+        ("response: ExtensionInfos", ""),
+        "operations[6].response",
+        "undefined schema 'ExtensionInfos'",
+    ),
+    "undefined operation": (
+        replace_once("    after: authorizeUrl\n", "    after: authorizeURL\n"),
+        ("after: authorizeURL", ""),
+        "operations[3].after",
+        "undefined operation 'authorizeURL'",
+    ),
+    "undefined nested schema": (
+        replace_once("        ref: AccountRef\n", "        ref: Account\n"),
+        ("ref: Account\n", ""),
+        "schemas.ExtensionInfo.fields[6].ref",
+        "undefined schema 'Account'",
+    ),
+    "invalid YAML": (
+        replace_once("  title: RingCentral Authentication API\n",
+                     "  title: RingCentral: [Authentication API\n"),
+        ("title: RingCentral: [", ""),
+        "(syntax)",
+        "invalid YAML",
+    ),
+    "duplicate key": (
+        replace_once("  package: rcsdk\n", "  package: rcsdk\n  package: other\n"),
+        ("package: other", ""),
+        "info.package",
+        "duplicate key",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_broken_spec_gives_one_clear_line(tmp_path: Path, case: str) -> None:
+    text, (needle, start), path, message = CASES[case]
+    result = generate(tmp_path, text)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    match = re.fullmatch(r"spec/ringcentral-auth\.yaml:(\d+): (\S+): (.*)", lines[0])
+    assert match, lines[0]
+    if case != "invalid YAML":
+        assert int(match.group(1)) == line_of(text, needle, start)
+    else:
+        assert abs(int(match.group(1)) - line_of(text, needle, start)) <= 1
+    assert match.group(2) == path
+    assert message in match.group(3)
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_real_spec_is_valid(tmp_path: Path) -> None:
+    result = generate(tmp_path, SPEC)
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,107 @@
+"""The cURL snippets: one per operation, valid bash, and working against the local platform."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from generator import load, model
+from rcsdk.testing import LocalPlatform
+
+CURL = ROOT / "generated" / "curl"
+SPEC = model.build(load.load(ROOT / "spec" / "ringcentral-auth.yaml", "spec/ringcentral-auth.yaml"))
+
+
+def source(local: LocalPlatform, script: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run bash with the platform's RC_* variables; ``script`` sources snippets in turn."""
+    return subprocess.run(
+        ["bash", "-c", f"set -u\ncd {CURL}\n{script}"],
+        env={**os.environ, **local.env(), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_one_snippet_per_operation() -> None:
+    assert sorted(p.name for p in CURL.glob("*.sh")) == sorted(
+        f"{op.file_stem}.sh" for op in SPEC.operations
+    )
+    for path in CURL.glob("*.sh"):
+        assert os.access(path, os.X_OK), path
+
+
+@pytest.mark.parametrize("login", ["authorize", "login-jwt"])
+def test_login_then_call_then_refresh_then_logout(login: str) -> None:
+    with LocalPlatform() as local:
+        result = source(
+            local,
+            f". {login}.sh > /dev/null\n"
+            ". read-extension.sh > extension.json.tmp\n"
+            "old=$RC_ACCESS_TOKEN\n"
+            ". refresh.sh > /dev/null\n"
+            '[ "$old" != "$RC_ACCESS_TOKEN" ] && echo rotated\n'
+            ". logout.sh\n"
+            "cat extension.json.tmp; rm extension.json.tmp\n",
+        )
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert lines[:2] == ["rotated", "session revoked"]
+        assert json.loads("\n".join(lines[2:]))["extensionNumber"] == "101"
+        grant = "password" if login == "authorize" else "urn:ietf:params:oauth:grant-type:jwt-bearer"
+        assert local.grant_count(grant) == 1
+        assert local.grant_count("refresh_token") == 1
+        assert local.counts["POST /restapi/oauth/revoke"] == 1
+
+
+@pytest.mark.parametrize(("key", "secret"), [("local-app-key", "local-app-secret"), ("local-public-app", "")])
+def test_authorization_code_with_pkce(key: str, secret: str) -> None:
+    with LocalPlatform() as local:
+        result = source(
+            local,
+            ". authorize-url.sh > /dev/null\n"
+            'location=$(curl -s -o /dev/null -w "%{redirect_url}" "$RC_AUTHORIZE_URL")\n'
+            'echo "$location"\n'
+            "export RC_AUTH_CODE=$(python3 -c 'import sys, urllib.parse as u; "
+            'print(dict(u.parse_qsl(u.urlsplit(sys.argv[1]).query))["code"])\' "$location")\n'
+            ". login-auth-code.sh > /dev/null\n"
+            ". read-extension.sh > /dev/null && echo called\n",
+            RC_APP_KEY=key,
+            RC_APP_SECRET=secret,
+        )
+        assert result.returncode == 0, result.stderr
+        location, called = result.stdout.splitlines()
+        assert called == "called"
+        assert urllib.parse.urlsplit(location).path == "/callback"
+        assert local.grant_count("authorization_code") == 1
+
+
+def test_an_error_status_fails_the_snippet_and_prints_the_body() -> None:
+    with LocalPlatform() as local:
+        result = source(local, ". login-jwt.sh", RC_JWT="wrong-jwt")
+    assert result.returncode == 1
+    body = json.loads(result.stderr[result.stderr.index("{") :])
+    assert body["error"] == "invalid_grant"
+    assert body["errors"][0]["errorCode"] == "OAU-140"
+
+
+def test_snippets_read_spaced_and_compact_json(tmp_path: Path) -> None:
+    """The token is read with a JSON parser, whatever the spacing."""
+    snippet = (CURL / "login-jwt.sh").read_text()
+    extract = next(line for line in snippet.splitlines() if line.startswith("export RC_ACCESS_TOKEN"))
+    for body in ('{"access_token":"abc","x":1}', '{\n  "access_token" : "abc",\n  "x" : 1\n}'):
+        result = subprocess.run(
+            ["bash", "-c", f"{extract}\necho \"$RC_ACCESS_TOKEN\""],
+            env={**os.environ, "RC_RESPONSE": body},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert result.stdout.strip() == "abc"

@@ -88,7 +88,9 @@ class Scrubber:
         if auth:
             scheme, _, secret = auth.partition(" ")
             if scheme.lower() == "bearer":
-                request.headers["Authorization"] = f"Bearer {self.placeholder('ACCESS_TOKEN', secret)}"
+                request.headers["Authorization"] = (
+                    f"Bearer {self.placeholder('ACCESS_TOKEN', secret)}"
+                )
             else:
                 request.headers["Authorization"] = f"{scheme} REDACTED"
         for header in list(request.headers):

@@ -13,11 +13,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _cassettes import CASSETTES, recorder  # noqa: E402
-from _scenarios import SCENARIOS  # noqa: E402
+from rcsdk import RCSDK, RCSDKError, Settings
+from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform
 
-from rcsdk import RCSDK, RCSDKError, Settings  # noqa: E402
-from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform  # noqa: E402
+from _cassettes import CASSETTES, recorder
+from _scenarios import SCENARIOS
 
 
 def record(server: str, creds: dict[str, str]) -> int:

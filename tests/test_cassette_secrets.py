@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from _cassettes import CASSETTES, basic_value
 
 from rcsdk._constants import SECRET_FIELDS
 from rcsdk.testing import LOCAL_CREDENTIALS
+
+from _cassettes import CASSETTES, basic_value
 
 CASSETTE_FILES = sorted(CASSETTES.glob("*.yaml"))
 # Shapes of real secrets: Basic/Bearer values, JWTs, and the local platform's token prefixes.

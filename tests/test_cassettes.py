@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 import yaml
-from _cassettes import CASSETTES, recorder
-from _scenarios import SCENARIOS
 
 from rcsdk import RCSDK, ExtensionInfo, InvalidGrantError, TokenInfo
 from rcsdk._constants import LOCAL_SERVER
 from rcsdk.testing import LOCAL_CREDENTIALS
+
+from _cassettes import CASSETTES, recorder
+from _scenarios import SCENARIOS
 
 
 def recorded(name: str) -> list[dict[str, Any]]:

@@ -11,7 +11,6 @@ import warnings
 
 import pytest
 import requests
-from conftest import CREDS, FakeClock, PlatformFactory
 
 import rcsdk
 from rcsdk import (
@@ -26,6 +25,8 @@ from rcsdk import (
 )
 from rcsdk.testing import Fault, LocalPlatform
 
+from conftest import CREDS, FakeClock, PlatformFactory
+
 
 def follow(platform: Platform) -> TokenInfo:
     """The whole authorization code flow, with requests playing the browser."""
@@ -38,9 +39,13 @@ def follow(platform: Platform) -> TokenInfo:
     )
 
 
-def test_password_login_keeps_the_original_signature(platform: Platform, local: LocalPlatform) -> None:
+def test_password_login_keeps_the_original_signature(
+    platform: Platform, local: LocalPlatform
+) -> None:
     with pytest.warns(DeprecationWarning, match="password grant"):
-        token = platform.authorize(CREDS["RC_USERNAME"], CREDS["RC_EXTENSION"], CREDS["RC_PASSWORD"])
+        token = platform.authorize(
+            CREDS["RC_USERNAME"], CREDS["RC_EXTENSION"], CREDS["RC_PASSWORD"]
+        )
     assert isinstance(token, TokenInfo)
     assert token.token_type == "bearer"
     assert platform.is_authorized()
@@ -100,7 +105,11 @@ def test_wrong_password_is_a_typed_error_without_secrets(platform: Platform) -> 
         with pytest.raises(InvalidGrantError) as caught:
             platform.authorize(CREDS["RC_USERNAME"], "", "wrong-password-123")
     error = caught.value
-    assert (error.status_code, error.error, error.error_codes) == (401, "invalid_grant", ("OAU-140",))
+    assert (error.status_code, error.error, error.error_codes) == (
+        401,
+        "invalid_grant",
+        ("OAU-140",),
+    )
     assert error.request_id
     assert "wrong-password-123" not in str(error) + repr(error)
     assert CREDS["RC_APP_SECRET"] not in str(error) + repr(error)
@@ -140,7 +149,13 @@ def test_set_auth_data_rejects_an_unknown_version(platform: Platform) -> None:
 
 def test_token_info_is_lenient_and_keeps_unknown_fields() -> None:
     token = TokenInfo.from_json(
-        {"access_token": "a", "expires_in": "7199", "owner_id": 256440016, "extra": [1], "scope": None}
+        {
+            "access_token": "a",
+            "expires_in": "7199",
+            "owner_id": 256440016,
+            "extra": [1],
+            "scope": None,
+        }
     )
     assert token.expires_in == 7199
     assert token.owner_id == "256440016"
@@ -151,7 +166,9 @@ def test_token_info_is_lenient_and_keeps_unknown_fields() -> None:
     assert "a" not in repr(TokenInfo.from_json({"access_token": "secret-token-value"})).split("=")
 
 
-def test_one_session_one_connection_and_the_user_agent(platform: Platform, local: LocalPlatform) -> None:
+def test_one_session_one_connection_and_the_user_agent(
+    platform: Platform, local: LocalPlatform
+) -> None:
     platform.login_jwt(CREDS["RC_JWT"])
     for _ in range(5):
         response = platform.get("/restapi/v1.0/account/~/extension/~")

@@ -9,10 +9,11 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from generator import load, model
 from rcsdk.testing import LocalPlatform
+
+from conftest import ROOT
 
 CURL = ROOT / "generated" / "curl"
 SPEC = model.build(load.load(ROOT / "spec" / "ringcentral-auth.yaml", "spec/ringcentral-auth.yaml"))
@@ -55,13 +56,17 @@ def test_login_then_call_then_refresh_then_logout(login: str) -> None:
         lines = result.stdout.splitlines()
         assert lines[:2] == ["rotated", "session revoked"]
         assert json.loads("\n".join(lines[2:]))["extensionNumber"] == "101"
-        grant = "password" if login == "authorize" else "urn:ietf:params:oauth:grant-type:jwt-bearer"
+        grant = (
+            "password" if login == "authorize" else "urn:ietf:params:oauth:grant-type:jwt-bearer"
+        )
         assert local.grant_count(grant) == 1
         assert local.grant_count("refresh_token") == 1
         assert local.counts["POST /restapi/oauth/revoke"] == 1
 
 
-@pytest.mark.parametrize(("key", "secret"), [("local-app-key", "local-app-secret"), ("local-public-app", "")])
+@pytest.mark.parametrize(
+    ("key", "secret"), [("local-app-key", "local-app-secret"), ("local-public-app", "")]
+)
 def test_authorization_code_with_pkce(key: str, secret: str) -> None:
     with LocalPlatform() as local:
         result = source(
@@ -95,10 +100,12 @@ def test_an_error_status_fails_the_snippet_and_prints_the_body() -> None:
 def test_snippets_read_spaced_and_compact_json(tmp_path: Path) -> None:
     """The token is read with a JSON parser, whatever the spacing."""
     snippet = (CURL / "login-jwt.sh").read_text()
-    extract = next(line for line in snippet.splitlines() if line.startswith("export RC_ACCESS_TOKEN"))
+    extract = next(
+        line for line in snippet.splitlines() if line.startswith("export RC_ACCESS_TOKEN")
+    )
     for body in ('{"access_token":"abc","x":1}', '{\n  "access_token" : "abc",\n  "x" : 1\n}'):
         result = subprocess.run(
-            ["bash", "-c", f"{extract}\necho \"$RC_ACCESS_TOKEN\""],
+            ["bash", "-c", f'{extract}\necho "$RC_ACCESS_TOKEN"'],
             env={**os.environ, "RC_RESPONSE": body},
             capture_output=True,
             text=True,

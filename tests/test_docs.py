@@ -11,9 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from rcsdk.testing import LocalPlatform
+
+from conftest import ROOT
 
 DOCS = ROOT / "generated" / "docs" / "index.md"
 TEXT = DOCS.read_text()

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT
 
 GENERATE = [sys.executable, "-m", "generator"]
@@ -112,7 +113,11 @@ def test_write_deletes_what_it_no_longer_makes_and_nothing_else(copy: Path) -> N
     stale.write_text("echo old\n")
     manifest = out / ".manifest.json"
     original = manifest.read_text()
-    manifest.write_text(original.replace('"files": [', '"files": [{"path": "curl/old-operation.sh", "sha256": ""},', 1))
+    manifest.write_text(
+        original.replace(
+            '"files": [', '"files": [{"path": "curl/old-operation.sh", "sha256": ""},', 1
+        )
+    )
     keep = out / "notes.txt"
     keep.write_text("mine\n")
     try:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT
 
 SPEC = (ROOT / "spec" / "ringcentral-auth.yaml").read_text()
@@ -40,15 +41,18 @@ def replace_once(old: str, new: str) -> str:
 
 CASES = {
     "unknown key": (
-        replace_once("    kind: token\n    grant_type: password\n",
-                     "    kind: token\n    grant_typ: password\n"),
+        replace_once(
+            "    kind: token\n    grant_type: password\n",
+            "    kind: token\n    grant_typ: password\n",
+        ),
         ("grant_typ:", "- id: authorize"),
         "operations[0].grant_typ",
         "unknown key 'grant_typ'",
     ),
     "missing required field": (
-        replace_once("  - id: loginJwt\n    summary: Log in with a JWT credential\n",
-                     "  - id: loginJwt\n"),
+        replace_once(
+            "  - id: loginJwt\n    summary: Log in with a JWT credential\n", "  - id: loginJwt\n"
+        ),
         ("- id: loginJwt", ""),
         "operations[1]",
         "missing required key 'summary'",
@@ -78,8 +82,10 @@ CASES = {
         "undefined schema 'Account'",
     ),
     "invalid YAML": (
-        replace_once("  title: RingCentral Authentication API\n",
-                     "  title: RingCentral: [Authentication API\n"),
+        replace_once(
+            "  title: RingCentral Authentication API\n",
+            "  title: RingCentral: [Authentication API\n",
+        ),
         ("title: RingCentral: [", ""),
         "(syntax)",
         "invalid YAML",

@@ -244,7 +244,10 @@ class LocalPlatform:
 
     def start(self) -> LocalPlatform:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="rcsdk-local-platform", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # so that stop() returns quickly
+            name="rcsdk-local-platform",
+            daemon=True,
         )
         self._thread.start()
         return self

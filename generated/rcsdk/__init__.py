@@ -11,6 +11,8 @@ PKCE), keep tokens fresh, revoke them, and call the API with them.
     print(platform.read_extension().name)
 """
 
+import logging as _logging
+
 from rcsdk._constants import (
     LOCAL_SERVER,
     PRODUCTION_SERVER,
@@ -47,6 +49,9 @@ from rcsdk._platform import AuthorizationRequest, Platform
 from rcsdk._sdk import RCSDK, Settings
 from rcsdk._store import FileTokenStore, MemoryTokenStore, TokenStore
 from rcsdk._version import __version__
+
+# Quiet by default: applications decide where rcsdk's log records go.
+_logging.getLogger("rcsdk").addHandler(_logging.NullHandler())
 
 __all__ = [
     "LOCAL_SERVER",

@@ -330,6 +330,7 @@ class Platform:
             brand_id: Brand of the login page.
         """
         verifier = make_code_verifier()
+        self._redactor.add(verifier)
         state = state or secrets.token_urlsafe(16)
         query: dict[str, str] = {}
         query["response_type"] = "code"
@@ -742,13 +743,14 @@ class Platform:
     ) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
-                "rcsdk: %s %s params=%s form=%s -> %s in %.3fs",
+                "rcsdk: %s %s params=%s form=%s -> %s in %.3fs: %s",
                 method,
                 url,
                 _redact.form(params),
                 _redact.form(data),
                 response.status_code,
                 self._clock() - sent_at,
+                self._redactor.text(_redact.body(response.content)),
             )
 
 

@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from rcsdk._constants import SECRET_FIELDS
 
@@ -49,3 +51,26 @@ def headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
         else:
             out[key] = value
     return out
+
+
+def json_value(value: Any) -> Any:
+    """A decoded JSON body with every secret field blanked, at any depth."""
+    if isinstance(value, Mapping):
+        return {
+            k: (REDACTED if k in SECRET_FIELDS and v is not None else json_value(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [json_value(v) for v in value]
+    return value
+
+
+def body(content: bytes, limit: int = 2000) -> str:
+    """A response body for a debug log: JSON with secrets blanked, anything else cut short."""
+    if not content:
+        return "(empty)"
+    try:
+        text = json.dumps(json_value(json.loads(content)))
+    except (ValueError, RecursionError):
+        return f"({len(content)} bytes, not JSON)"
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -192,7 +192,9 @@ class LocalPlatform:
     """The platform, served on ``127.0.0.1`` from a background thread.
 
     Use it as a context manager; ``url`` is where it listens. ``clock`` decides expiry, so a
-    test can move time instead of sleeping. ``counts`` tells how many requests each grant
+    test can move time instead of sleeping. ``auth_rate_limit`` is RingCentral's Auth group:
+    ``(requests, window seconds)`` per user on the token endpoint, 5 a minute by default
+    (``None`` turns it off); over it, a 429 with Retry-After and the X-Rate-Limit-* headers. ``counts`` tells how many requests each grant
     (and each path) got, and ``connections`` how many TCP connections were opened.
     """
 
@@ -204,7 +206,7 @@ class LocalPlatform:
         clock: Callable[[], float] = time.time,
         access_ttl: int = 3600,
         refresh_ttl: int = 604800,
-        auth_rate_limit: tuple[int, float] | None = None,
+        auth_rate_limit: tuple[int, float] | None = (5, 60.0),
     ) -> None:
         creds = LOCAL_CREDENTIALS
         self.clock = clock
@@ -362,10 +364,12 @@ class LocalPlatform:
             raise _ApiError.coded("OAU-123", "invalid_client", "Client authentication is required")
         return app
 
-    def _rate_limit(self, key: str) -> dict[str, str]:
+    def _rate_limit(self, app: App, user: User | None) -> None:
+        """Count a token request against the Auth group of its user (or of the app)."""
         if self.auth_rate_limit is None:
-            return {}
+            return
         limit, window = self.auth_rate_limit
+        key = f"{app.key}:{user.username if user else ''}"
         now = self.clock()
         with self._lock:
             hits = [t for t in self._auth_hits.get(key, []) if t > now - window]
@@ -381,8 +385,6 @@ class LocalPlatform:
                 raise _ApiError(429, None, "Request rate exceeded", "CMN-301", headers)
             hits.append(now)
             self._auth_hits[key] = hits
-            headers["X-Rate-Limit-Remaining"] = str(limit - len(hits))
-            return headers
 
     def _token(self, headers: Any, body: bytes) -> dict[str, Any]:
         form = self._form(headers, body)
@@ -397,11 +399,17 @@ class LocalPlatform:
                 raise _ApiError(400, "invalid_request", f"Required parameter [{name}] is missing")
         if grant not in app.grants:
             raise _ApiError.coded("OAU-112", "unauthorized_client")
-        self._rate_limit(f"{app.key}:{form.get('username') or grant}")
         with self._lock:
             if grant == "refresh_token":
+                record = self._refresh.get(form["refresh_token"])
+                self._rate_limit(app, record.session.user if record else None)
                 return self._rotate(app, form["refresh_token"], form)
-            user = self._authenticate(app, grant, form)
+            try:
+                user = self._authenticate(app, grant, form)
+            except _ApiError:
+                self._rate_limit(app, None)
+                raise
+            self._rate_limit(app, user)
             session = _Session(secrets.token_hex(8), user, app)
             self._sessions[session.id] = session
             return self._issue(session, form)

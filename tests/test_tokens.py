@@ -251,3 +251,13 @@ def test_file_store_is_private_and_shared(tmp_path: Path, make_platform: Platfor
     assert two.get_auth_data() == one.get_auth_data()
     two.logout()
     assert not path.exists()
+
+
+def test_a_login_in_another_process_is_picked_up(
+    tmp_path: Path, make_platform: PlatformFactory
+) -> None:
+    path = tmp_path / "tokens.json"
+    idle = make_platform(store=FileTokenStore(path))
+    assert not idle.is_authorized()
+    make_platform(store=FileTokenStore(path)).login_jwt(CREDS["RC_JWT"])
+    assert idle.read_extension().id == 1234567890

@@ -136,7 +136,6 @@ class Platform:
         self._emitter = Emitter()
         self._refresh_lock = threading.Lock()
         self._state: AuthState | None = None
-        self._loaded = False
         self._redactor = _redact.Redactor()
         self._basic: str | None = None
         if self._app_secret:
@@ -485,14 +484,15 @@ class Platform:
         return state is not None and state.usable(self._clock())
 
     def _current(self) -> AuthState | None:
-        if not self._loaded:
-            self._state = self._reload()
+        """The tokens in use; with none, the store is asked (another process may have logged in)."""
+        if self._state is None:
+            return self._reload()
         return self._state
 
     def _reload(self) -> AuthState | None:
         """Read the store: another platform or process may have written newer tokens."""
         state = AuthState.from_json(self.store.load())
-        self._state, self._loaded = state, True
+        self._state = state
         if state is not None:
             self._redactor.add(state.token.access_token, state.token.refresh_token)
         return state
@@ -500,7 +500,7 @@ class Platform:
     def _keep(self, state: AuthState | None) -> None:
         """Save tokens to the store, then use them (callers hold the refresh lock)."""
         self.store.save(state.to_json() if state is not None else None)
-        self._state, self._loaded = state, True
+        self._state = state
         if state is not None:
             self._redactor.add(state.token.access_token, state.token.refresh_token)
 

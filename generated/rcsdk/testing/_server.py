@@ -194,8 +194,9 @@ class LocalPlatform:
     Use it as a context manager; ``url`` is where it listens. ``clock`` decides expiry, so a
     test can move time instead of sleeping. ``auth_rate_limit`` is RingCentral's Auth group:
     ``(requests, window seconds)`` per user on the token endpoint, 5 a minute by default
-    (``None`` turns it off); over it, a 429 with Retry-After and the X-Rate-Limit-* headers. ``counts`` tells how many requests each grant
-    (and each path) got, and ``connections`` how many TCP connections were opened.
+    (``None`` turns it off); over it, a 429 with Retry-After and the X-Rate-Limit-* headers.
+    ``counts`` tells how many requests each grant (and each path) got, and ``connections`` how
+    many TCP connections were opened.
     """
 
     def __init__(

@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all install generate check lint test demo record bench clean
+.PHONY: all install browser generate check lint test demo record bench clean
 
 all: generate demo
 
@@ -17,6 +17,12 @@ $(STAMP): pyproject.toml
 	touch $@
 
 install: $(STAMP)
+
+# The docs page is tested in headless Chromium (Debian's package; installed when missing).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium for the docs page test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 generate: install
 	$(PY) -m generator
@@ -30,7 +36,7 @@ lint: install
 	$(BIN)/ruff format --check generator generated/rcsdk tests
 	$(BIN)/mypy --strict generator generated/rcsdk
 
-test: check lint
+test: check lint browser
 	$(PY) -m pytest
 
 # The quickstart, in Python and with the cURL snippets, against the local platform.

@@ -353,6 +353,11 @@ class Spec:
     def operation(self, op_id: str) -> Operation:
         return next(op for op in self.operations if op.id == op_id)
 
+    def chain(self, op: Operation) -> tuple[Operation, ...]:
+        """The operations to run before ``op`` (its ``after``, recursively), then ``op``."""
+        before = self.chain(self.operation(op.after)) if op.after else ()
+        return (*before, op)
+
     def schema(self, name: str) -> Schema:
         return next(s for s in self.schemas if s.name == name)
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import jinja2
 
+from generator import pages
 from generator.model import Spec
 
 PER_OPERATION = "[operation]"
@@ -118,16 +119,22 @@ def render(spec: Spec, templates: Path, ruff_config: Path) -> dict[str, str]:
     """Render every template; return ``{relative output path: text}``."""
     env = environment(templates)
     out: dict[str, str] = {}
-    for rel in templates_of(templates):
+    # HTML pages are rendered last, from the sections of the Markdown pages rendered first.
+    ordered = sorted(templates_of(templates), key=lambda rel: rel.name.endswith(".html.j2"))
+    for rel in ordered:
         template = env.get_template(rel.as_posix())
         target = rel.as_posix().removesuffix(".j2")
+        context: dict[str, Any] = {"spec": spec, "header": " ".join(header_lines(spec))}
+        if rel.name.endswith(".html.j2"):
+            source = target.removesuffix(".html") + ".md"
+            context["page"] = pages.parse(out[source])
         if PER_OPERATION in target:
             for op in spec.operations:
-                out[target.replace(PER_OPERATION, op.file_stem)] = template.render(
-                    spec=spec, operation=op
-                )
+                text = template.render(**context, operation=op)
+                if text.strip():  # a per-operation template may skip an operation
+                    out[target.replace(PER_OPERATION, op.file_stem)] = text
         else:
-            out[target] = template.render(spec=spec)
+            out[target] = template.render(**context)
     out = {path: add_header(path, text, spec) for path, text in out.items()}
     out = {path: tidy(text, path.endswith(".md")) for path, text in out.items()}
     python = {path: text for path, text in out.items() if path.endswith(".py")}

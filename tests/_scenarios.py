@@ -1,5 +1,6 @@
 """One scenario per client operation: recorded into tests/cassettes by record.py, replayed by
-test_cassettes.py. Each takes a platform and the credentials, and returns what it got."""
+test_cassettes.py and test_parity.py. Each takes a platform and the credentials, and returns
+what it got."""
 
 from __future__ import annotations
 
@@ -58,12 +59,13 @@ def wrong_password(platform: Platform, creds: Credentials) -> InvalidGrantError:
     raise AssertionError("a wrong password was accepted")
 
 
+# Keyed by the operation's file stem (its cURL snippet's name); the extra one is an error case.
 SCENARIOS: dict[str, Callable[[Platform, Credentials], object]] = {
-    "password_login": password_login,
-    "jwt_login": jwt_login,
-    "auth_code_login": auth_code_login,
+    "authorize": password_login,
+    "login-jwt": jwt_login,
+    "login-auth-code": auth_code_login,
     "refresh": refresh,
     "logout": logout,
-    "read_extension": read_extension,
-    "wrong_password": wrong_password,
+    "read-extension": read_extension,
+    "authorize-wrong-password": wrong_password,
 }

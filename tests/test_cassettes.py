@@ -64,7 +64,7 @@ def test_a_changed_request_does_not_match() -> None:
 
     platform = RCSDK("other-app", "other-secret", LOCAL_SERVER, max_retries=0).get_platform()
     with (
-        recorder(LOCAL_SERVER, "none").use_cassette("jwt_login.yaml"),
+        recorder(LOCAL_SERVER, "none").use_cassette("login-jwt.yaml"),
         pytest.raises(CannotOverwriteExistingCassetteException),
     ):
         platform.login_jwt("some-jwt", scope="ReadAccounts")

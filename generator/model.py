@@ -292,6 +292,11 @@ class Operation:
         return out
 
     @property
+    def request_schema(self) -> str:
+        """The name of its form body's schema in the OpenAPI rendering."""
+        return names.python_class(self.id) + "Request"
+
+    @property
     def shell_params(self) -> tuple[Param, ...]:
         """What a cURL snippet sends: every parameter bound to an ``RC_*`` variable.
 
@@ -332,6 +337,41 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """One path and method, and the operations the spec defines on it."""
+
+    path: str
+    method: str
+    operations: tuple[Operation, ...]
+
+    @property
+    def operation_id(self) -> str:
+        """One id for the endpoint: the operation's, or ``getToken``-style for a shared one."""
+        if len(self.operations) == 1:
+            return self.operations[0].id
+        return "get" + names.python_class(self.path.rsplit("/", 1)[-1])
+
+    @property
+    def errors_by_status(self) -> tuple[tuple[int, tuple[str, ...]], ...]:
+        """``(status, codes)`` of the errors its operations list, by status."""
+        found: dict[int, list[str]] = {}
+        for op in self.operations:
+            for error in op.errors:
+                if error.code not in found.setdefault(error.status, []):
+                    found[error.status].append(error.code)
+        return tuple((status, tuple(codes)) for status, codes in sorted(found.items()))
+
+    @property
+    def params(self) -> tuple[Param, ...]:
+        """The parameters of every operation on it, each once (first definition wins)."""
+        seen: dict[str, Param] = {}
+        for op in self.operations:
+            for p in op.params:
+                seen.setdefault(p.name, p)
+        return tuple(seen.values())
+
+
+@dataclass(frozen=True)
 class Spec:
     file: str
     sha256: str
@@ -352,6 +392,14 @@ class Spec:
 
     def operation(self, op_id: str) -> Operation:
         return next(op for op in self.operations if op.id == op_id)
+
+    @property
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        """Operations grouped by path and method: several grants share POST /oauth/token."""
+        groups: dict[tuple[str, str], list[Operation]] = {}
+        for op in self.operations:
+            groups.setdefault((op.path, op.method), []).append(op)
+        return tuple(Endpoint(path, method, tuple(ops)) for (path, method), ops in groups.items())
 
     def chain(self, op: Operation) -> tuple[Operation, ...]:
         """The operations to run before ``op`` (its ``after``, recursively), then ``op``."""

@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from rcsdk import RCSDK, Platform, RCSDKError
+from rcsdk._constants import LOCAL_SERVER
 from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform
 
 from _cassettes import CASSETTES, Scrubber
@@ -289,4 +290,29 @@ def docs_problems(generated: Path, workdir: Path) -> list[str]:
         )
     if result.returncode != 0:
         return [f"docs samples failed: {result.stderr.strip()[-500:]}"]
+    return []
+
+
+def shell_docs_problems(generated: Path, workdir: Path) -> list[str]:
+    """Run every cURL tab of the docs, in order, in one bash, as a reader would paste them.
+
+    The "Instantiate" tab exports the spec's example values, which point at the local platform
+    on its default address, so the platform is started there.
+    """
+    text = (generated / "docs" / "index.md").read_text()
+    samples = re.findall(r"^```shell\n(.*?)^```$", text, flags=re.M | re.S)
+    (workdir / "generated").symlink_to(generated)
+    script = "set -euo pipefail\n" + "\n".join(samples)
+    address = urllib.parse.urlsplit(LOCAL_SERVER)
+    with LocalPlatform(port=address.port or 80):
+        result = subprocess.run(
+            ["bash", "-c", script],
+            cwd=workdir,
+            env={k: v for k, v in os.environ.items() if not k.startswith("RC_")},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    if result.returncode != 0:
+        return [f"docs cURL tabs failed ({result.returncode}): {result.stderr.strip()[-500:]}"]
     return []

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _parity import curl_parity, docs_problems, index_problems, parity
+from _parity import curl_parity, docs_problems, index_problems, parity, shell_docs_problems
 
 from rcsdk import RCSDK
 from rcsdk._pkce import s256_challenge
@@ -67,6 +67,11 @@ def test_authorization_urls_agree() -> None:
 
 def test_the_docs_samples_run(tmp_path: Path) -> None:
     assert docs_problems(GENERATED, tmp_path) == []
+
+
+def test_the_docs_curl_tabs_run(tmp_path: Path) -> None:
+    assert shell_docs_problems(GENERATED, tmp_path) == []
+    assert (tmp_path / "_cache" / "tokens.sh").stat().st_mode & 0o077 == 0
 
 
 # --- the checks catch broken renderings ------------------------------------------------------

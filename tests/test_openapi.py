@@ -1,0 +1,60 @@
+"""generated/openapi.yaml: the same contract for other tools, valid OpenAPI 3.1."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import yaml
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+from generator import load, model
+
+from conftest import ROOT
+
+DOCUMENT: dict[str, Any] = yaml.safe_load((ROOT / "generated" / "openapi.yaml").read_text())
+SPEC = model.build(load.load(ROOT / "spec" / "ringcentral-auth.yaml", "spec/ringcentral-auth.yaml"))
+
+
+def test_it_is_valid_openapi_3_1() -> None:
+    assert DOCUMENT["openapi"] == "3.1.0"
+    validate(DOCUMENT)
+
+
+def test_the_validator_rejects_a_broken_document() -> None:
+    broken = copy.deepcopy(DOCUMENT)
+    broken["paths"]["/restapi/oauth/token"]["post"]["responses"] = "none"
+    with pytest.raises(OpenAPIValidationError):
+        validate(broken)
+
+
+def test_every_operation_and_server_is_there() -> None:
+    listed = [
+        op_id
+        for path in DOCUMENT["paths"].values()
+        for operation in path.values()
+        for op_id in operation["x-rcsdk-operations"]
+    ]
+    assert sorted(listed) == sorted(op.id for op in SPEC.operations)
+    assert [s["url"] for s in DOCUMENT["servers"]] == [s.url for s in SPEC.servers]
+
+
+def test_grant_bodies_match_the_model() -> None:
+    token = DOCUMENT["paths"]["/restapi/oauth/token"]["post"]
+    schema = token["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    mapping = schema["discriminator"]["mapping"]
+    for op in SPEC.ops_of_kind("token"):
+        body = DOCUMENT["components"]["schemas"][op.request_schema]
+        assert mapping[op.grant_type].endswith("/" + op.request_schema)
+        assert body["properties"]["grant_type"]["const"] == op.grant_type
+        assert set(body["required"]) == {"grant_type"} | {
+            p.name for p in op.form_params if p.required
+        }
+        assert body.get("deprecated", False) == bool(op.deprecated)
+
+
+def test_token_info_lists_its_required_fields() -> None:
+    token_info = DOCUMENT["components"]["schemas"]["TokenInfo"]
+    assert token_info["required"] == [f.name for f in SPEC.schema("TokenInfo").fields if f.required]

@@ -32,8 +32,8 @@ check: install
 	$(PY) -m generator --check
 
 lint: install
-	$(BIN)/ruff check generator generated/rcsdk tests
-	$(BIN)/ruff format --check generator generated/rcsdk tests
+	$(BIN)/ruff check generator generated/rcsdk tests bench
+	$(BIN)/ruff format --check generator generated/rcsdk tests bench
 	$(BIN)/mypy --strict generator generated/rcsdk
 
 test: check lint browser
@@ -47,6 +47,10 @@ demo: install
 # Re-record tests/cassettes (against RC_SERVER when it and credentials are set, else locally).
 record: install
 	$(PY) tests/record.py
+
+# rcsdk against raw requests and the official SDK; updates bench/results.json and README.md.
+bench: install
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info generated/*.egg-info

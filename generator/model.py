@@ -25,6 +25,17 @@ def oauth_path_constant(path: str) -> str:
 
 
 @dataclass(frozen=True)
+class RecordField:
+    """One attribute of a generated record class (a model, or the settings)."""
+
+    name: str
+    annotation: str
+    default: str | None
+    secret: bool
+    doc: str
+
+
+@dataclass(frozen=True)
 class Info:
     title: str
     package: str
@@ -74,6 +85,11 @@ class EnvVar:
         """The attribute this variable fills in ``RCSDK.from_env`` (``RC_APP_KEY`` -> app_key)."""
         return names.python_name(self.name.removeprefix("RC_"))
 
+    @property
+    def record_field(self) -> RecordField:
+        doc = f"``{self.name}``: {self.description}"
+        return RecordField(self.python_name, "str | None", "None", self.secret, doc)
+
 
 @dataclass(frozen=True)
 class Field:
@@ -89,6 +105,17 @@ class Field:
     @property
     def python_name(self) -> str:
         return names.python_name(self.name)
+
+    @property
+    def record_field(self) -> RecordField:
+        """Needed fields have no default; arrays default to ``()``, the rest to ``None``."""
+        annotation = f"{self.python_type} | None"
+        default: str | None = "None"
+        if self.needed:
+            annotation, default = self.python_type, None
+        elif self.type == "array":
+            annotation, default = self.python_type, "()"
+        return RecordField(self.python_name, annotation, default, self.secret, self.description)
 
     @property
     def parser(self) -> str:
@@ -119,8 +146,8 @@ class Schema:
         return names.python_class(self.name)
 
     @property
-    def secret_fields(self) -> tuple[Field, ...]:
-        return tuple(f for f in self.fields if f.secret)
+    def record_fields(self) -> tuple[RecordField, ...]:
+        return tuple(f.record_field for f in self.fields)
 
     @property
     def refs(self) -> tuple[str, ...]:
@@ -448,6 +475,10 @@ class Spec:
 
         draw(self.exceptions[0].name, "", True, True)
         return tuple(lines)
+
+    @property
+    def settings_fields(self) -> tuple[RecordField, ...]:
+        return tuple(v.record_field for v in self.environment)
 
     @property
     def local_credentials(self) -> tuple[EnvVar, ...]:

@@ -154,9 +154,9 @@ def format_python(files: dict[str, str], ruff_config: Path) -> dict[str, str]:
         ruff = Path(sys.executable).with_name("ruff")
         program = str(ruff) if ruff.exists() else "ruff"
         config = ["--config", str(ruff_config)]
-        # Sort imports and __all__ (lists the templates build from the model), then format.
+        # Sort imports, __all__ and __slots__ (built from the model), then format.
         for command in (
-            [program, "check", "--fix-only", "--quiet", "--select", "I,RUF022", *config],
+            [program, "check", "--fix-only", "--quiet", "--select", "I,RUF022,RUF023", *config],
             [program, "format", "--quiet", *config],
         ):
             result = subprocess.run(

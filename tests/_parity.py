@@ -108,6 +108,8 @@ def _pairs(text: str) -> list[tuple[str, str]]:
 
 class _ReplayHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # see rcsdk.testing: no 40 ms delayed-ACK stalls
+    wbufsize = -1
     server: Replay
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from rcsdk._constants import AUTH_DATA_VERSION
@@ -13,17 +12,54 @@ from rcsdk._exceptions import AuthDataError
 from rcsdk._models import TokenInfo
 
 
-@dataclass(frozen=True)
 class AuthState:
-    """A token response and when its tokens expire (seconds since the epoch).
+    """A token response and when its tokens expire (seconds since the epoch). Expiry times are
+    computed once, when the tokens arrive, and stored as they are: restoring saved auth data
+    never recomputes them from ``expires_in``."""
 
-    Expiry times are computed once, when the tokens arrive, and stored as they are: restoring
-    saved auth data never recomputes them from ``expires_in``.
-    """
+    __slots__ = ("expires_at", "refresh_token_expires_at", "token")
 
     token: TokenInfo
+    """The token response."""
     expires_at: float | None
+    """When the access token expires."""
     refresh_token_expires_at: float | None
+    """When the refresh token expires."""
+
+    def __init__(
+        self,
+        *,
+        token: TokenInfo,
+        expires_at: float | None,
+        refresh_token_expires_at: float | None,
+    ) -> None:
+        self.token = token
+        self.expires_at = expires_at
+        self.refresh_token_expires_at = refresh_token_expires_at
+
+    def __repr__(self) -> str:
+        return (
+            "AuthState("
+            f"token={self.token!r}, "
+            f"expires_at={self.expires_at!r}, "
+            f"refresh_token_expires_at={self.refresh_token_expires_at!r}"
+            ")"
+        )
+
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.token,
+            self.expires_at,
+            self.refresh_token_expires_at,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AuthState):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     @classmethod
     def issued(cls, token: TokenInfo, now: float) -> AuthState:

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import base64
 import logging
-import platform as _python
 import secrets
+import sys
 import threading
 import time
 import urllib.parse
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -66,24 +65,64 @@ __all__ = ["AuthorizationRequest", "Platform"]
 logger = logging.getLogger("rcsdk")
 
 USER_AGENT = (
-    f"rcsdk-python/{__version__} python/{_python.python_version()} requests/{requests.__version__}"
+    f"rcsdk-python/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))} "
+    f"requests/{requests.__version__}"
 )
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 
 
-@dataclass(frozen=True)
 class AuthorizationRequest:
     """An authorization URL and what the code exchange will need from it."""
+
+    __slots__ = ("code_verifier", "redirect_uri", "state", "url")
 
     url: str
     """Send the user's browser here."""
     state: str
     """Compare it with the ``state`` the redirect URI receives (CSRF protection)."""
-    code_verifier: str = field(repr=False)
+    code_verifier: str
     """Pass it to ``login_auth_code`` with the code."""
-    redirect_uri: str | None = None
+    redirect_uri: str | None
     """The redirect URI in the URL, to pass to ``login_auth_code`` too."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        state: str,
+        code_verifier: str,
+        redirect_uri: str | None = None,
+    ) -> None:
+        self.url = url
+        self.state = state
+        self.code_verifier = code_verifier
+        self.redirect_uri = redirect_uri
+
+    def __repr__(self) -> str:
+        return (
+            "AuthorizationRequest("
+            f"url={self.url!r}, "
+            f"state={self.state!r}, "
+            f"redirect_uri={self.redirect_uri!r}"
+            ")"
+        )
+
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.url,
+            self.state,
+            self.code_verifier,
+            self.redirect_uri,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AuthorizationRequest):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
 
 class Platform:
@@ -349,7 +388,9 @@ class Platform:
         if brand_id:
             query["brand_id"] = brand_id
         url = f"{self.server}{AUTHORIZE_PATH}?{urllib.parse.urlencode(query)}"
-        return AuthorizationRequest(url, state, verifier, redirect_uri)
+        return AuthorizationRequest(
+            url=url, state=state, code_verifier=verifier, redirect_uri=redirect_uri
+        )
 
     def _login(self, form: dict[str, str], success: Event, failure: Event) -> TokenInfo:
         try:

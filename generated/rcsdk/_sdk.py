@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from rcsdk._constants import PRODUCTION_SERVER
@@ -15,38 +14,114 @@ from rcsdk._platform import Platform
 __all__ = ["RCSDK", "Settings"]
 
 
-@dataclass(frozen=True)
 class Settings:
-    """The ``RC_*`` environment variables, the same ones the cURL snippets read.
+    """The ``RC_*`` environment variables, the same ones the cURL snippets read. Secrets are
+    left out of ``repr``."""
 
-    Secrets are left out of ``repr``.
-    """
+    __slots__ = (
+        "access_token",
+        "app_key",
+        "app_secret",
+        "auth_code",
+        "code_verifier",
+        "extension",
+        "jwt",
+        "password",
+        "redirect_uri",
+        "refresh_token",
+        "server",
+        "username",
+    )
 
-    server: str | None = None
+    server: str | None
     """``RC_SERVER``: Base URL of the platform, for example https://platform.ringcentral.com."""
-    app_key: str | None = None
+    app_key: str | None
     """``RC_APP_KEY``: The app's client id (app key)."""
-    app_secret: str | None = field(default=None, repr=False)
+    app_secret: str | None
     """``RC_APP_SECRET``: The app's client secret. Leave it empty for a public (PKCE) app."""
-    username: str | None = None
+    username: str | None
     """``RC_USERNAME``: Login name for the password grant, a phone number in E.164 format or an
     email."""
-    extension: str | None = None
+    extension: str | None
     """``RC_EXTENSION``: Extension number for the password grant; may be empty."""
-    password: str | None = field(default=None, repr=False)
+    password: str | None
     """``RC_PASSWORD``: Password for the password grant."""
-    jwt: str | None = field(default=None, repr=False)
+    jwt: str | None
     """``RC_JWT``: The JWT credential created for the user in the developer console."""
-    redirect_uri: str | None = None
+    redirect_uri: str | None
     """``RC_REDIRECT_URI``: A redirect URI registered for the app."""
-    auth_code: str | None = field(default=None, repr=False)
+    auth_code: str | None
     """``RC_AUTH_CODE``: The authorization code that the redirect URI received."""
-    code_verifier: str | None = field(default=None, repr=False)
+    code_verifier: str | None
     """``RC_CODE_VERIFIER``: The PKCE code verifier that went with the authorization request."""
-    access_token: str | None = field(default=None, repr=False)
+    access_token: str | None
     """``RC_ACCESS_TOKEN``: Access token, set by the login snippets."""
-    refresh_token: str | None = field(default=None, repr=False)
+    refresh_token: str | None
     """``RC_REFRESH_TOKEN``: Refresh token, set by the login snippets."""
+
+    def __init__(
+        self,
+        *,
+        server: str | None = None,
+        app_key: str | None = None,
+        app_secret: str | None = None,
+        username: str | None = None,
+        extension: str | None = None,
+        password: str | None = None,
+        jwt: str | None = None,
+        redirect_uri: str | None = None,
+        auth_code: str | None = None,
+        code_verifier: str | None = None,
+        access_token: str | None = None,
+        refresh_token: str | None = None,
+    ) -> None:
+        self.server = server
+        self.app_key = app_key
+        self.app_secret = app_secret
+        self.username = username
+        self.extension = extension
+        self.password = password
+        self.jwt = jwt
+        self.redirect_uri = redirect_uri
+        self.auth_code = auth_code
+        self.code_verifier = code_verifier
+        self.access_token = access_token
+        self.refresh_token = refresh_token
+
+    def __repr__(self) -> str:
+        return (
+            "Settings("
+            f"server={self.server!r}, "
+            f"app_key={self.app_key!r}, "
+            f"username={self.username!r}, "
+            f"extension={self.extension!r}, "
+            f"redirect_uri={self.redirect_uri!r}"
+            ")"
+        )
+
+    def _key(self) -> tuple[Any, ...]:
+        return (
+            self.server,
+            self.app_key,
+            self.app_secret,
+            self.username,
+            self.extension,
+            self.password,
+            self.jwt,
+            self.redirect_uri,
+            self.auth_code,
+            self.code_verifier,
+            self.access_token,
+            self.refresh_token,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Settings):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -597,7 +597,7 @@ class _Builder:
             name: tuple(self.param(p, env, ("param_sets", name, i)) for i, p in enumerate(raw))
             for name, raw in d["param_sets"].items()
         }
-        op_ids = {op["id"] for op in d["operations"]}
+        op_ids = {op["id"]: op for op in d["operations"]}
         operations = tuple(
             self.operation(raw, ("operations", i), env, schemas, events, codes, param_sets, op_ids)
             for i, raw in enumerate(d["operations"])
@@ -671,7 +671,7 @@ class _Builder:
         events: Mapping[str, Event],
         codes: Mapping[str, ErrorCode],
         param_sets: Mapping[str, tuple[Param, ...]],
-        op_ids: set[str],
+        op_ids: Mapping[str, Any],
     ) -> Operation:
         params = [self.param(p, env, (*path, "params", i)) for i, p in enumerate(raw["params"])]
         for i, name in enumerate(raw.get("include", ())):
@@ -700,7 +700,7 @@ class _Builder:
         )
         after = raw.get("after")
         if after is not None:
-            self.lookup({i: i for i in op_ids}, after, "operation", (*path, "after"))
+            self.lookup(op_ids, after, "operation", (*path, "after"))
         for p in params:
             if p.location == "path" and "{" + p.name + "}" not in raw["path"]:
                 raise self.fail((*path, "path"), f"path has no '{{{p.name}}}' placeholder")

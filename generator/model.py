@@ -319,6 +319,15 @@ class Operation:
         return out
 
     @property
+    def uses_stored_tokens(self) -> bool:
+        """Whether it sends a token the platform holds (refresh, revoke) rather than arguments."""
+        return any(p.from_auth for p in self.params)
+
+    @property
+    def required_form_fields(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.form_params if p.required)
+
+    @property
     def request_schema(self) -> str:
         """The name of its form body's schema in the OpenAPI rendering."""
         return names.python_class(self.id) + "Request"

@@ -161,7 +161,7 @@ def test_sigkill_while_writing_leaves_old_or_new_tokens(tmp_path: Path) -> None:
             [sys.executable, "-c", WRITER, str(store_path)], stdout=subprocess.PIPE, text=True
         )
         assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
-        time.sleep(0.001 * (attempt % 10))  # kill at many different points
+        time.sleep(0.003 * (attempt % 20))  # kill at many different points (0 to 57 ms in)
         os.kill(writer.pid, signal.SIGKILL)
         writer.wait()
         data = FileTokenStore(store_path).load()

@@ -98,6 +98,29 @@ def test_32_threads_on_an_expired_token_cause_one_refresh(
     assert local.grant_count(REFRESH) == 1
 
 
+def test_threads_keep_their_connections(
+    platform: Platform, local: LocalPlatform, caplog: pytest.LogCaptureFixture
+) -> None:
+    """32 overlapping calls open 32 connections once; a second wave reuses them."""
+    platform.login_jwt(CREDS["RC_JWT"])
+    body = json.dumps({"id": 1})
+
+    def wave() -> None:
+        local.inject(Fault("/restapi/v1.0/", status=200, body=body, delay=0.3, count=32))
+        threads = [threading.Thread(target=platform.read_extension) for _ in range(32)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    wave()
+    opened = local.connections
+    wave()
+    assert opened >= 30  # the calls did overlap
+    assert local.connections == opened
+    assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
+
+
 WORKER = """
 import sys, time
 from rcsdk import RCSDK, FileTokenStore

@@ -23,6 +23,8 @@ DEFAULT_MAX_RETRY_WAIT = 60.0
 """The most seconds one request may spend waiting between its retries, in total."""
 RATE_LIMIT_FALLBACK = 60.0
 """Seconds to wait after a 429 that says neither Retry-After nor X-Rate-Limit-Window."""
+DEFAULT_POOL_SIZE = 32
+"""Connections kept open per host, so that threads sharing a platform reuse them."""
 BACKOFF_BASE = 0.5
 """First delay, in seconds, of the exponential backoff after a 5xx or a dropped connection."""
 

@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
+import requests.adapters
 
 from rcsdk import _redact
 from rcsdk._auth import AuthState
@@ -34,6 +35,7 @@ from rcsdk._constants import (
     AUTHORIZE_PATH,
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_POOL_SIZE,
     DEFAULT_REFRESH_MARGIN,
     DEFAULT_TIMEOUT,
     REVOKE_PATH,
@@ -167,7 +169,7 @@ class Platform:
         self.max_retry_wait = max_retry_wait
         self._clock = clock
         self._sleep = sleep
-        self._session = session or requests.Session()
+        self._session = session or _session()
         self._session.headers["User-Agent"] = (
             f"{user_agent} {USER_AGENT}" if user_agent else USER_AGENT
         )
@@ -793,6 +795,15 @@ class Platform:
                 self._clock() - sent_at,
                 self._redactor.text(_redact.body(response.content)),
             )
+
+
+def _session() -> requests.Session:
+    """A session whose pool keeps a connection per thread (up to DEFAULT_POOL_SIZE) open."""
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_maxsize=DEFAULT_POOL_SIZE)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 def _is_token_failure(error: AuthenticationError) -> bool:

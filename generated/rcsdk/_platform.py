@@ -233,22 +233,20 @@ class Platform:
             DeprecationWarning,
             stacklevel=2,
         )
+        self._redactor.add(password)
         form = {"grant_type": "password"}
-        if username:
-            form["username"] = str(username)
+        form["username"] = username
         if extension:
-            form["extension"] = str(extension)
-        if password:
-            form["password"] = str(password)
+            form["extension"] = extension
+        form["password"] = password
         if scope:
-            form["scope"] = str(scope)
+            form["scope"] = scope
         if endpoint_id:
-            form["endpoint_id"] = str(endpoint_id)
+            form["endpoint_id"] = endpoint_id
         if access_token_ttl:
             form["access_token_ttl"] = str(access_token_ttl)
         if refresh_token_ttl:
             form["refresh_token_ttl"] = str(refresh_token_ttl)
-        self._redactor.add(*(form[k] for k in ("password",) if k in form))
         return self._login(form, Event.LOGIN_SUCCESS, Event.LOGIN_ERROR)
 
     def login_jwt(
@@ -275,18 +273,17 @@ class Platform:
 
         Fires ``Event.LOGIN_SUCCESS`` or ``Event.LOGIN_ERROR``.
         """
+        self._redactor.add(jwt)
         form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer"}
-        if jwt:
-            form["assertion"] = str(jwt)
+        form["assertion"] = jwt
         if scope:
-            form["scope"] = str(scope)
+            form["scope"] = scope
         if endpoint_id:
-            form["endpoint_id"] = str(endpoint_id)
+            form["endpoint_id"] = endpoint_id
         if access_token_ttl:
             form["access_token_ttl"] = str(access_token_ttl)
         if refresh_token_ttl:
             form["refresh_token_ttl"] = str(refresh_token_ttl)
-        self._redactor.add(*(form[k] for k in ("assertion",) if k in form))
         return self._login(form, Event.LOGIN_SUCCESS, Event.LOGIN_ERROR)
 
     def login_auth_code(
@@ -317,31 +314,21 @@ class Platform:
 
         Fires ``Event.LOGIN_SUCCESS`` or ``Event.LOGIN_ERROR``.
         """
+        self._redactor.add(code, code_verifier)
         form = {"grant_type": "authorization_code"}
-        if code:
-            form["code"] = str(code)
+        form["code"] = code
         if redirect_uri:
-            form["redirect_uri"] = str(redirect_uri)
+            form["redirect_uri"] = redirect_uri
         if code_verifier:
-            form["code_verifier"] = str(code_verifier)
+            form["code_verifier"] = code_verifier
         if scope:
-            form["scope"] = str(scope)
+            form["scope"] = scope
         if endpoint_id:
-            form["endpoint_id"] = str(endpoint_id)
+            form["endpoint_id"] = endpoint_id
         if access_token_ttl:
             form["access_token_ttl"] = str(access_token_ttl)
         if refresh_token_ttl:
             form["refresh_token_ttl"] = str(refresh_token_ttl)
-        self._redactor.add(
-            *(
-                form[k]
-                for k in (
-                    "code",
-                    "code_verifier",
-                )
-                if k in form
-            )
-        )
         return self._login(form, Event.LOGIN_SUCCESS, Event.LOGIN_ERROR)
 
     def authorize_url(

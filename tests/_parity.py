@@ -299,14 +299,16 @@ def shell_docs_problems(generated: Path, workdir: Path) -> list[str]:
     """Run every cURL tab of the docs, in order, in one bash, as a reader would paste them.
 
     The "Instantiate" tab exports the spec's example values, which point at the local platform
-    on its default address, so the platform is started there.
+    on its default address (``python -m rcsdk.testing serve``); here it listens on a free port,
+    and that address replaces the default one in the script.
     """
     text = (generated / "docs" / "index.md").read_text()
     samples = re.findall(r"^```shell\n(.*?)^```$", text, flags=re.M | re.S)
     (workdir / "generated").symlink_to(generated)
     script = "set -euo pipefail\n" + "\n".join(samples)
-    address = urllib.parse.urlsplit(LOCAL_SERVER)
-    with LocalPlatform(port=address.port or 80):
+    assert LOCAL_SERVER in script
+    with LocalPlatform() as local:
+        script = script.replace(LOCAL_SERVER, local.url)
         result = subprocess.run(
             ["bash", "-c", script],
             cwd=workdir,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+import tempfile
 import urllib.parse
 from pathlib import Path
 
@@ -20,15 +22,19 @@ SPEC = model.build(load.load(ROOT / "spec" / "ringcentral-auth.yaml", "spec/ring
 
 
 def source(local: LocalPlatform, script: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run bash with the platform's RC_* variables; ``script`` sources snippets in turn."""
-    return subprocess.run(
-        ["bash", "-c", f"set -u\ncd {CURL}\n{script}"],
-        env={**os.environ, **local.env(), **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    """Run bash in a scratch folder with the platform's RC_* variables; ``script`` sources
+    snippets by name (``. login-jwt.sh``), which are read from generated/curl."""
+    script = re.sub(r"^\. ([\w-]+\.sh)", rf". {CURL}/\1", script, flags=re.M)
+    with tempfile.TemporaryDirectory(prefix="rcsdk-curl-") as scratch:
+        return subprocess.run(
+            ["bash", "-c", f"set -u\n{script}"],
+            cwd=scratch,
+            env={**os.environ, **local.env(), **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
 
 def test_one_snippet_per_operation() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +50,11 @@ class Server:
     url: str
     description: str
     retired: str | None
+
+    @property
+    def port(self) -> int:
+        """The server's port (the default for its scheme when the URL names none)."""
+        return urllib.parse.urlsplit(self.url).port or (443 if self.url.startswith("https") else 80)
 
     @property
     def constant(self) -> str:

@@ -275,14 +275,18 @@ def curl_parity(generated: Path, name: str) -> Parity:
     return Parity(problems, curl, python)
 
 
-def docs_problems(generated: Path, workdir: Path) -> list[str]:
-    """Run every Python sample of the docs, in order, in a fresh interpreter."""
+def code_blocks(markdown: str, language: str) -> list[str]:
+    """The fenced code blocks of one language, in order."""
+    return re.findall(rf"^```{language}\n(.*?)^```$", markdown, flags=re.M | re.S)
+
+
+def run_docs_samples(generated: Path, workdir: Path) -> subprocess.CompletedProcess[str]:
+    """Run every Python sample of the docs, in order, in a fresh interpreter in ``workdir``."""
     text = (generated / "docs" / "index.md").read_text()
-    samples = re.findall(r"^```python\n(.*?)^```$", text, flags=re.M | re.S)
     script = workdir / "docs_samples.py"
-    script.write_text("\n\n".join(samples))
+    script.write_text("\n\n".join(code_blocks(text, "python")))
     with LocalPlatform() as local:
-        result = subprocess.run(
+        return subprocess.run(
             [sys.executable, str(script)],
             cwd=workdir,
             env={**os.environ, **local.env()},
@@ -290,6 +294,10 @@ def docs_problems(generated: Path, workdir: Path) -> list[str]:
             text=True,
             timeout=60,
         )
+
+
+def docs_problems(generated: Path, workdir: Path) -> list[str]:
+    result = run_docs_samples(generated, workdir)
     if result.returncode != 0:
         return [f"docs samples failed: {result.stderr.strip()[-500:]}"]
     return []
@@ -302,8 +310,7 @@ def shell_docs_problems(generated: Path, workdir: Path) -> list[str]:
     on its default address (``python -m rcsdk.testing serve``); here it listens on a free port,
     and that address replaces the default one in the script.
     """
-    text = (generated / "docs" / "index.md").read_text()
-    samples = re.findall(r"^```shell\n(.*?)^```$", text, flags=re.M | re.S)
+    samples = code_blocks((generated / "docs" / "index.md").read_text(), "shell")
     (workdir / "generated").symlink_to(generated)
     script = "set -euo pipefail\n" + "\n".join(samples)
     assert LOCAL_SERVER in script

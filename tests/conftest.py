@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 
+from generator import load, model
 from rcsdk import RCSDK, Platform
 from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform
 
 ROOT = Path(__file__).resolve().parent.parent
 CREDS = LOCAL_CREDENTIALS
+SPEC = model.build(load.load(ROOT / "spec" / "ringcentral-auth.yaml", "spec/ringcentral-auth.yaml"))
 
 
 class FakeClock:

@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from generator import load, model
 from rcsdk.testing import LocalPlatform
 
-from conftest import ROOT
+from conftest import ROOT, SPEC
 
 CURL = ROOT / "generated" / "curl"
-SPEC = model.build(load.load(ROOT / "spec" / "ringcentral-auth.yaml", "spec/ringcentral-auth.yaml"))
 
 
 def source(local: LocalPlatform, script: str, **env: str) -> subprocess.CompletedProcess[str]:

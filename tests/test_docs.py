@@ -4,15 +4,12 @@ and Python samples that parse and run (in order, against the local platform)."""
 from __future__ import annotations
 
 import ast
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-from rcsdk.testing import LocalPlatform
+from _parity import code_blocks, run_docs_samples
 
 from conftest import ROOT
 
@@ -52,10 +49,6 @@ def sections() -> dict[str, str]:
     return {title: "\n".join(lines) + "\n" for title, lines in found.items()}
 
 
-def blocks(text: str, language: str) -> list[str]:
-    return re.findall(rf"^```{language}\n(.*?)^```$", text, flags=re.M | re.S)
-
-
 def test_front_matter_has_the_two_tabs() -> None:
     front = TEXT.split("\n---\n", 1)[0]
     assert "language_tabs:\n  - python: Python\n  - shell: cURL" in front
@@ -72,8 +65,8 @@ def test_every_section_with_code_has_both_tabs() -> None:
     assert len(with_code) >= 12
     for title in with_code:
         body = found[title]
-        assert blocks(body, "python"), f"{title}: no Python tab"
-        assert blocks(body, "shell"), f"{title}: no cURL tab"
+        assert code_blocks(body, "python"), f"{title}: no Python tab"
+        assert code_blocks(body, "shell"), f"{title}: no cURL tab"
 
 
 def test_no_todo_anywhere() -> None:
@@ -81,30 +74,20 @@ def test_no_todo_anywhere() -> None:
 
 
 def test_every_python_block_parses() -> None:
-    samples = blocks(TEXT, "python")
+    samples = code_blocks(TEXT, "python")
     assert len(samples) >= 12
     for sample in samples:
         ast.parse(sample)
 
 
 def test_every_shell_block_is_valid_bash() -> None:
-    for sample in blocks(TEXT, "shell"):
+    for sample in code_blocks(TEXT, "shell"):
         result = subprocess.run(["bash", "-n"], input=sample, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr + sample
 
 
 def test_python_samples_run_in_order(tmp_path: Path) -> None:
-    script = tmp_path / "docs_samples.py"
-    script.write_text("\n\n".join(blocks(TEXT, "python")))
-    with LocalPlatform() as local:
-        result = subprocess.run(
-            [sys.executable, str(script)],
-            cwd=tmp_path,
-            env={**os.environ, **local.env()},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+    result = run_docs_samples(ROOT / "generated", tmp_path)
     assert result.returncode == 0, result.stderr
     # The last sample prints what the failed login said: the error code of a bad JWT.
     assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant ('OAU-140',)"

@@ -32,8 +32,8 @@ check: install
 	$(PY) -m generator --check
 
 lint: install
-	$(BIN)/ruff check generator generated/rcsdk tests bench
-	$(BIN)/ruff format --check generator generated/rcsdk tests bench
+	$(BIN)/ruff check generator generated/rcsdk templates tests bench
+	$(BIN)/ruff format --check generator generated/rcsdk templates tests bench
 	$(BIN)/mypy --strict generator generated/rcsdk
 
 test: check lint browser

@@ -1,43 +1,16 @@
-"""Shared fixtures: the local platform on loopback, a clock tests can move, and platforms."""
+"""Fixtures: the local platform on loopback, a clock tests can move, and platforms."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from generator import load, model
 from rcsdk import RCSDK, Platform
-from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform
+from rcsdk.testing import LocalPlatform
 
-ROOT = Path(__file__).resolve().parent.parent
-CREDS = LOCAL_CREDENTIALS
-SPEC = model.build(load.load(ROOT / "spec" / "ringcentral-auth.yaml", "spec/ringcentral-auth.yaml"))
-
-
-class FakeClock:
-    """A clock shared by the client and the local platform, moved by the test, not by time."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += seconds
-
-    def sleep(self, seconds: float) -> None:
-        """Stands in for time.sleep: records the wait and moves the clock."""
-        self.sleeps.append(seconds)
-        self.advance(seconds)
+from _support import CREDS, FakeClock, PlatformFactory
 
 
 @pytest.fixture
@@ -49,9 +22,6 @@ def clock() -> FakeClock:
 def local(clock: FakeClock) -> Iterator[LocalPlatform]:
     with LocalPlatform(clock=clock) as platform:
         yield platform
-
-
-PlatformFactory = Callable[..., Platform]
 
 
 @pytest.fixture

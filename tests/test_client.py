@@ -25,7 +25,7 @@ from rcsdk import (
 )
 from rcsdk.testing import Fault, LocalPlatform
 
-from conftest import CREDS, FakeClock, PlatformFactory
+from _support import CREDS, FakeClock, PlatformFactory
 
 
 def follow(platform: Platform) -> TokenInfo:

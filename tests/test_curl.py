@@ -14,7 +14,7 @@ import pytest
 
 from rcsdk.testing import LocalPlatform
 
-from conftest import ROOT, SPEC
+from _support import ROOT, SPEC
 
 CURL = ROOT / "generated" / "curl"
 

@@ -9,9 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from _parity import code_blocks, run_docs_samples
 
-from conftest import ROOT
+from _parity import code_blocks, run_docs_samples
+from _support import ROOT
 
 DOCS = ROOT / "generated" / "docs" / "index.md"
 TEXT = DOCS.read_text()

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from _browser import Chromium
 from _parity import parity
-
-from conftest import ROOT
+from _support import ROOT
 
 PAGE = ROOT / "generated" / "docs" / "index.html"
 VISIBLE = (

@@ -24,7 +24,7 @@ from rcsdk import (
 from rcsdk._retry import backoff, parse_retry_after, rate_limit_delay
 from rcsdk.testing import Fault, LocalPlatform
 
-from conftest import CREDS, FakeClock, PlatformFactory
+from _support import CREDS, FakeClock, PlatformFactory
 
 NOW = 1_800_000_000.0
 TOKEN = "/restapi/oauth/token"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from _support import ROOT
 
 GENERATE = [sys.executable, "-m", "generator"]
 

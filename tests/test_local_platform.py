@@ -10,7 +10,7 @@ import requests
 from rcsdk import RCSDK, BadRequestError, NotFoundError, Platform, Settings
 from rcsdk.testing import LocalPlatform
 
-from conftest import CREDS, PlatformFactory
+from _support import CREDS, PlatformFactory
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 

@@ -10,7 +10,7 @@ import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-from conftest import ROOT, SPEC
+from _support import ROOT, SPEC
 
 DOCUMENT: dict[str, Any] = yaml.safe_load((ROOT / "generated" / "openapi.yaml").read_text())
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
+from _support import ROOT
 
 
 def test_pip_install_into_a_fresh_venv(tmp_path: Path) -> None:

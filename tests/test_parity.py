@@ -12,14 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _parity import curl_parity, docs_problems, index_problems, parity, shell_docs_problems
 
 from rcsdk import RCSDK
 from rcsdk._pkce import s256_challenge
 from rcsdk.testing import LOCAL_CREDENTIALS
 
+from _parity import curl_parity, docs_problems, index_problems, parity, shell_docs_problems
 from _scenarios import SCENARIOS
-from conftest import ROOT
+from _support import ROOT
 
 GENERATED = ROOT / "generated"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from _support import ROOT
 
 SPEC = (ROOT / "spec" / "ringcentral-auth.yaml").read_text()
 

@@ -1,0 +1,42 @@
+"""What the tests share: paths, the loaded spec, the local credentials and a clock tests move.
+
+Tests import these from here (``from _support import ROOT``); conftest.py holds only fixtures.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from generator import load, model
+from rcsdk import Platform
+from rcsdk.testing import LOCAL_CREDENTIALS
+
+ROOT = Path(__file__).resolve().parent.parent
+CREDS = LOCAL_CREDENTIALS
+SPEC = model.build(load.load(ROOT / "spec" / "ringcentral-auth.yaml", "spec/ringcentral-auth.yaml"))
+
+PlatformFactory = Callable[..., Platform]
+
+
+class FakeClock:
+    """A clock shared by the client and the local platform, moved by the test, not by time."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        """Stands in for time.sleep: records the wait and moves the clock."""
+        self.sleeps.append(seconds)
+        self.advance(seconds)

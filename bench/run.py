@@ -24,7 +24,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator import load, model, render, write  # noqa: E402
+from generator import build, load, render, write  # noqa: E402
 from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform  # noqa: E402
 
 BENCH = ROOT / "bench"
@@ -138,8 +138,8 @@ def synthetic_spec(source: dict[str, Any], operations: int) -> dict[str, Any]:
 
 def generate_once(spec_path: Path, out: Path) -> float:
     start = time.perf_counter()
-    spec = model.build(load.load(spec_path, "spec/" + spec_path.name))
-    files = render.render(spec, ROOT / "templates", ROOT / "pyproject.toml")
+    spec = build.build(load.load(spec_path, "spec/" + spec_path.name))
+    files = render.render(spec, ROOT / "templates")
     write.write(files, out, render.header_lines(spec))
     return time.perf_counter() - start
 

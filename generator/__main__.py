@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from generator import load, model, render, write
+from generator import build, load, render, write
 from generator.errors import SpecError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,11 +24,15 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         # Named as "spec/<file>" wherever it lives, so output never depends on the checkout path.
-        spec = model.build(load.load(args.spec, f"{args.spec.parent.name}/{args.spec.name}"))
+        spec = build.build(load.load(args.spec, f"{args.spec.parent.name}/{args.spec.name}"))
     except SpecError as exc:
         print(exc, file=sys.stderr)
         return 2
-    files = render.render(spec, args.templates, ROOT / "pyproject.toml")
+    try:
+        files = render.render(spec, args.templates)
+    except render.TemplateError as exc:
+        print(f"templates: {exc}", file=sys.stderr)
+        return 2
 
     if args.check:
         with tempfile.TemporaryDirectory(prefix="rcsdk-check-") as tmp:

@@ -1,21 +1,19 @@
-"""Stage 2: the typed, immutable model that every template reads.
+"""The model: the typed, immutable description of the API that every target reads.
 
-``build(doc)`` turns a format-checked Document into a Spec, resolving every reference (schemas,
-param sets, events, error codes, exceptions, environment variables, operations) and computing
-every name a target needs, so templates only read attributes and never touch the raw YAML.
+generator/build.py makes it from a loaded spec (resolving every reference and checking the
+contract the targets rely on). What only one target needs (shell variable lists, OpenAPI ids,
+reader names) lives in that target's projection (generator/targets/), not here; the names here
+are the spec's own and the Python package's, which every other output links to.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import urllib.parse
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from generator import names
-from generator.load import Document, YamlPath
 
 PYTHON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 
@@ -124,11 +122,6 @@ class Field:
         return RecordField(self.python_name, annotation, default, self.secret, self.description)
 
     @property
-    def parser(self) -> str:
-        """The lenient reader of a scalar field in the generated ``_models.py``."""
-        return "_" + PYTHON_TYPES.get(self.type, "")
-
-    @property
     def item_class(self) -> str:
         return names.python_class(self.items or "")
 
@@ -190,11 +183,6 @@ class Param:
     def is_argument(self) -> bool:
         """Whether the caller passes it (the rest come from the SDK's state or are constant)."""
         return not (self.const or self.from_auth or self.from_client or self.pkce)
-
-    @property
-    def shell_variable(self) -> str:
-        """The shell variable holding it in the cURL snippets."""
-        return self.env.name if self.env else names.shell_variable(self.name)
 
 
 @dataclass(frozen=True)
@@ -334,30 +322,6 @@ class Operation:
         return tuple(p.name for p in self.form_params if p.required)
 
     @property
-    def request_schema(self) -> str:
-        """The name of its form body's schema in the OpenAPI rendering."""
-        return names.python_class(self.id) + "Request"
-
-    @property
-    def shell_params(self) -> tuple[Param, ...]:
-        """What a cURL snippet sends: every parameter bound to an ``RC_*`` variable.
-
-        Required ones are always sent; optional ones only when their variable is set.
-        """
-        return tuple(p for p in self.params if p.env is not None)
-
-    @property
-    def shell_reads(self) -> tuple[str, ...]:
-        """The ``RC_*`` variables a snippet reads, in the order it uses them."""
-        out = ["RC_SERVER"]
-        if self.sends_client_auth:
-            out += ["RC_APP_KEY", "RC_APP_SECRET"]
-        out += [p.shell_variable for p in self.shell_params]
-        if self.kind == "api":
-            out.append("RC_ACCESS_TOKEN")
-        return tuple(dict.fromkeys(out))
-
-    @property
     def secret_params(self) -> tuple[Param, ...]:
         return tuple(p for p in self.params if p.secret)
 
@@ -367,11 +331,6 @@ class Operation:
         if self.kind == "api":
             return names.python_constant(self.id) + "_PATH"
         return oauth_path_constant(self.path)
-
-    @property
-    def path_prefix(self) -> str:
-        """The path up to its first placeholder, for routing in the local platform."""
-        return self.path.split("{", 1)[0]
 
     @property
     def sends_client_auth(self) -> bool:
@@ -385,23 +344,6 @@ class Endpoint:
     path: str
     method: str
     operations: tuple[Operation, ...]
-
-    @property
-    def operation_id(self) -> str:
-        """One id for the endpoint: the operation's, or ``getToken``-style for a shared one."""
-        if len(self.operations) == 1:
-            return self.operations[0].id
-        return "get" + names.python_class(self.path.rsplit("/", 1)[-1])
-
-    @property
-    def errors_by_status(self) -> tuple[tuple[int, tuple[str, ...]], ...]:
-        """``(status, codes)`` of the errors its operations list, by status."""
-        found: dict[int, list[str]] = {}
-        for op in self.operations:
-            for error in op.errors:
-                if error.code not in found.setdefault(error.status, []):
-                    found[error.status].append(error.code)
-        return tuple((status, tuple(codes)) for status, codes in sorted(found.items()))
 
     @property
     def params(self) -> tuple[Param, ...]:
@@ -518,226 +460,3 @@ class Spec:
         for schema in self.schemas:
             visit(schema)
         return tuple(done)
-
-
-def build(doc: Document) -> Spec:
-    """Resolve a format-checked document into the model; raise SpecError on a bad reference."""
-    return _Builder(doc).spec()
-
-
-class _Builder:
-    def __init__(self, doc: Document) -> None:
-        self.doc = doc
-        self.data: Mapping[str, Any] = doc.data
-
-    def fail(self, path: YamlPath, message: str) -> Exception:
-        return self.doc.error(path, message)
-
-    def unique(self, items: list[Any], key: str, path: YamlPath) -> None:
-        seen: set[str] = set()
-        for index, item in enumerate(items):
-            if item[key] in seen:
-                raise self.fail((*path, index, key), f"duplicate {key} {item[key]!r}")
-            seen.add(item[key])
-
-    def lookup(self, table: Mapping[str, Any], name: str, what: str, path: YamlPath) -> Any:
-        if name not in table:
-            known = ", ".join(sorted(table)) or "none"
-            raise self.fail(path, f"undefined {what} {name!r} (defined: {known})")
-        return table[name]
-
-    def spec(self) -> Spec:
-        d = self.data
-        env = {
-            e["name"]: EnvVar(
-                e["name"],
-                e["description"],
-                e["example"],
-                e.get("secret", False),
-                e.get("local", False),
-            )
-            for e in d["environment"]
-        }
-        self.unique(d["environment"], "name", ("environment",))
-        self.unique(d["servers"], "name", ("servers",))
-        self.unique(d["events"], "name", ("events",))
-        self.unique(d["operations"], "id", ("operations",))
-        self.unique(d["exceptions"], "name", ("exceptions",))
-        self.unique(d["error_codes"], "code", ("error_codes",))
-
-        schemas = {name: self.schema(name, raw) for name, raw in d["schemas"].items()}
-        for name, schema in schemas.items():
-            for index, f in enumerate(schema.fields):
-                path: YamlPath = ("schemas", name, "fields", index)
-                if f.type == "object":
-                    if f.ref is None:
-                        raise self.fail(path, "an object field needs 'ref'")
-                    self.lookup(schemas, f.ref, "schema", (*path, "ref"))
-                if f.type == "array":
-                    if f.items is None:
-                        raise self.fail(path, "an array field needs 'items' (a schema name)")
-                    self.lookup(schemas, f.items, "schema", (*path, "items"))
-
-        events = {
-            e["name"]: Event(e["name"], e["description"], e.get("payload") != "none")
-            for e in d["events"]
-        }
-
-        codes = {
-            c["code"]: ErrorCode(c["code"], c["status"], c["exception"], c["message"])
-            for c in d["error_codes"]
-        }
-        exceptions: dict[str, ExceptionClass] = {}
-        for index, raw in enumerate(d["exceptions"]):
-            base = raw.get("base")
-            if base is None and exceptions:
-                raise self.fail(("exceptions", index), "only the first exception may have no base")
-            if base is not None:
-                where: YamlPath = ("exceptions", index, "base")
-                self.lookup(exceptions, base, "exception (bases come first)", where)
-            exceptions[raw["name"]] = ExceptionClass(
-                raw["name"],
-                base,
-                raw["description"],
-                tuple(raw.get("statuses", ())),
-                tuple(raw.get("oauth_errors", ())),
-                tuple(c for c in codes.values() if c.exception == raw["name"]),
-            )
-        for index, code in enumerate(codes.values()):
-            self.lookup(
-                exceptions, code.exception, "exception", ("error_codes", index, "exception")
-            )
-
-        param_sets = {
-            name: tuple(self.param(p, env, ("param_sets", name, i)) for i, p in enumerate(raw))
-            for name, raw in d["param_sets"].items()
-        }
-        op_ids = {op["id"]: op for op in d["operations"]}
-        operations = tuple(
-            self.operation(raw, ("operations", i), env, schemas, events, codes, param_sets, op_ids)
-            for i, raw in enumerate(d["operations"])
-        )
-        info = d["info"]
-        return Spec(
-            file=self.doc.file,
-            sha256=hashlib.sha256(self.doc.text.encode()).hexdigest(),
-            info=Info(info["title"], info["package"], info["version"], info["summary"]),
-            servers=tuple(
-                Server(s["name"], s["url"], s["description"], s.get("retired"))
-                for s in d["servers"]
-            ),
-            defaults=Defaults(**d["defaults"]),
-            client_auth=ClientAuth(
-                d["client_auth"]["confidential"]["description"],
-                d["client_auth"]["public"]["description"],
-            ),
-            environment=tuple(env.values()),
-            schemas=tuple(schemas.values()),
-            events=tuple(events.values()),
-            operations=operations,
-            exceptions=tuple(exceptions.values()),
-            error_codes=tuple(codes.values()),
-        )
-
-    def schema(self, name: str, raw: Mapping[str, Any]) -> Schema:
-        self.unique(raw["fields"], "name", ("schemas", name, "fields"))
-        fields = tuple(
-            Field(
-                f["name"],
-                f["type"],
-                f.get("required", False),
-                f.get("needed", False),
-                f.get("secret", False),
-                f.get("ref"),
-                f.get("items"),
-                f["description"],
-            )
-            for f in raw["fields"]
-        )
-        return Schema(name, raw["description"], fields)
-
-    def param(self, raw: Mapping[str, Any], env: Mapping[str, EnvVar], path: YamlPath) -> Param:
-        env_var = None
-        if "env" in raw:
-            env_var = self.lookup(env, raw["env"], "environment variable", (*path, "env"))
-        return Param(
-            name=raw["name"],
-            location=raw["in"],
-            type=raw["type"],
-            required=raw.get("required", False),
-            positional=raw.get("positional", False),
-            secret=raw.get("secret", False),
-            env=env_var,
-            const=raw.get("const"),
-            default=raw.get("default"),
-            python_alias=raw.get("python_name"),
-            from_auth=raw.get("from_auth"),
-            from_client=raw.get("from_client", False),
-            pkce=raw.get("pkce"),
-            description=raw.get("description", ""),
-        )
-
-    def operation(
-        self,
-        raw: Mapping[str, Any],
-        path: YamlPath,
-        env: Mapping[str, EnvVar],
-        schemas: Mapping[str, Schema],
-        events: Mapping[str, Event],
-        codes: Mapping[str, ErrorCode],
-        param_sets: Mapping[str, tuple[Param, ...]],
-        op_ids: Mapping[str, Any],
-    ) -> Operation:
-        params = [self.param(p, env, (*path, "params", i)) for i, p in enumerate(raw["params"])]
-        for i, name in enumerate(raw.get("include", ())):
-            params.extend(self.lookup(param_sets, name, "param set", (*path, "include", i)))
-        seen: set[str] = set()
-        for p in params:
-            if p.name in seen:
-                raise self.fail((*path, "params"), f"parameter {p.name!r} appears twice")
-            seen.add(p.name)
-        kind = raw["kind"]
-        if kind == "token" and "grant_type" not in raw:
-            raise self.fail(path, "a token operation needs 'grant_type'")
-        if kind == "token" and "response" not in raw:
-            raise self.fail(path, "a token operation needs 'response'")
-        response = None
-        if "response" in raw:
-            response = self.lookup(schemas, raw["response"], "schema", (*path, "response"))
-        success = error = None
-        if "success_event" in raw:
-            success = self.lookup(events, raw["success_event"], "event", (*path, "success_event"))
-        if "error_event" in raw:
-            error = self.lookup(events, raw["error_event"], "event", (*path, "error_event"))
-        errors = tuple(
-            self.lookup(codes, code, "error code", (*path, "errors", i))
-            for i, code in enumerate(raw["errors"])
-        )
-        after = raw.get("after")
-        if after is not None:
-            self.lookup(op_ids, after, "operation", (*path, "after"))
-        for p in params:
-            if p.location == "path" and "{" + p.name + "}" not in raw["path"]:
-                raise self.fail((*path, "path"), f"path has no '{{{p.name}}}' placeholder")
-        example = raw["example"]
-        return Operation(
-            id=raw["id"],
-            summary=raw["summary"],
-            description=raw["description"],
-            deprecated=raw.get("deprecated"),
-            method=raw["method"],
-            path=raw["path"],
-            kind=kind,
-            grant_type=raw.get("grant_type"),
-            params=tuple(params),
-            response=response,
-            success_event=success,
-            error_event=error,
-            errors=errors,
-            example=Example(
-                json.dumps(example["request"]),
-                example["status"],
-                json.dumps(example.get("response")),
-            ),
-            after=after,
-        )

@@ -1,21 +1,26 @@
-"""Stage 4: render templates/ into file contents, from the model only.
+"""Stage 3: every target's outputs, from the model only.
 
 templates/ mirrors generated/: ``templates/rcsdk/_platform.py.j2`` becomes
-``generated/rcsdk/_platform.py``. A path part ``[operation]`` is rendered once per operation
-(``curl/[operation].sh.j2`` -> ``curl/login-jwt.sh``). Folders whose names start with ``_``
-(``templates/_macros/``) hold macros and emit nothing. Python output is formatted by ruff, and
-every file gets a header saying where it came from.
+``generated/rcsdk/_platform.py``. Each file belongs to one target (generator/targets/), which
+decides how it is finished (ruff for Python, say). In templates/:
+
+* ``*.j2`` is rendered with ``spec`` (the model) and every target's namespace (``python``,
+  ``shell``, ...); a path part ``[operation]`` renders it once per operation
+  (``curl/[operation].sh.j2`` -> ``curl/login-jwt.sh``);
+* any other file is static runtime, copied verbatim (it is ordinary source, linted where it
+  lives);
+* folders whose names start with ``_`` (``templates/_macros/``) hold macros and emit nothing.
+
+Outputs that are data (openapi.yaml, parity.json) come from the targets' ``data`` hooks, built
+as structures and serialized, never written as template text. Every output gets a header saying
+where it came from.
 """
 
 from __future__ import annotations
 
 import json
-import shlex
-import subprocess
-import sys
-import tempfile
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +28,19 @@ import jinja2
 
 from generator import pages
 from generator.model import Spec
+from generator.targets import Target, all_targets
 
 PER_OPERATION = "[operation]"
+WRAP_WIDTH = 96
 IGNORED = {"__pycache__", "node_modules", ".mypy_cache", ".ruff_cache"}
 IGNORED_SUFFIXES = (".pyc",)
-WRAP_WIDTH = 96
 
 
-def environment(templates: Path) -> jinja2.Environment:
+class TemplateError(Exception):
+    """A template that belongs to no target, or two sources for one output."""
+
+
+def environment(templates: Path, targets: Sequence[Target]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
         undefined=jinja2.StrictUndefined,
@@ -39,20 +49,12 @@ def environment(templates: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    env.filters["py"] = _python_literal
     env.filters["json"] = lambda value: json.dumps(value, sort_keys=False)
-    env.filters["shquote"] = shlex.quote
     env.filters["wrap"] = _wrap
+    for target in targets:
+        env.filters.update(target.filters())
+        env.globals.update(target.namespace())
     return env
-
-
-def _python_literal(value: Any) -> str:
-    """A Python literal for a value (strings in double quotes, as ruff would write them)."""
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, (tuple, list)):
-        return "(" + "".join(_python_literal(v) + ", " for v in value) + ")"
-    return repr(value)
 
 
 def _wrap(text: str, indent: str = "", reserve: int = 0, hang: str = "") -> str:
@@ -73,28 +75,27 @@ def _wrap(text: str, indent: str = "", reserve: int = 0, hang: str = "") -> str:
     return ("\n" + indent).join(lines)
 
 
-def templates_of(templates: Path) -> Iterator[Path]:
-    """Every template that emits files, in a stable order."""
-    for path in sorted(templates.rglob("*.j2")):
-        rel = path.relative_to(templates)
-        if not any(part.startswith("_") for part in rel.parts[:-1]):
-            yield rel
-
-
-def static_files_of(templates: Path) -> Iterator[Path]:
-    """Every file of templates/ that is copied verbatim (not ``.j2``), in a stable order.
-
-    Static runtime is ordinary source: linted and typed where it lives, copied as it is.
-    """
+def sources_of(templates: Path) -> Iterator[Path]:
+    """Every file of templates/ that makes an output (templates and static files), in order."""
     for path in sorted(templates.rglob("*")):
         rel = path.relative_to(templates)
         if (
             path.is_file()
-            and path.suffix != ".j2"
             and not any(part.startswith("_") or part in IGNORED for part in rel.parts[:-1])
             and not rel.name.endswith(IGNORED_SUFFIXES)
         ):
             yield rel
+
+
+def owner(rel: Path, targets: Sequence[Target]) -> Target:
+    owners = [t for t in targets if t.owns(rel.as_posix())]
+    if len(owners) != 1:
+        said = "no target" if not owners else " and ".join(t.name for t in owners)
+        raise TemplateError(
+            f"templates/{rel.as_posix()} belongs to {said}: each file of templates/ belongs to"
+            " exactly one target (its `templates` in generator/targets/<target>.py)"
+        )
+    return owners[0]
 
 
 def header_lines(spec: Spec) -> list[str]:
@@ -114,7 +115,7 @@ def file_header(spec: Spec, source: str, static: bool) -> list[str]:
         ]
     return [
         f"Generated by rcsdk's generator from {spec.file}",
-        f"and templates/{source}. Do not edit: change either and run `make generate`.",
+        f"and {source}. Do not edit: change either and run `make generate`.",
     ]
 
 
@@ -153,65 +154,54 @@ def tidy(text: str, keep_trailing_spaces: bool) -> str:
     return text.rstrip("\n") + "\n"
 
 
-def render(spec: Spec, templates: Path, ruff_config: Path) -> dict[str, str]:
-    """Render every template; return ``{relative output path: text}``."""
-    env = environment(templates)
+def render(spec: Spec, templates: Path, targets: Sequence[Target] | None = None) -> dict[str, str]:
+    """Every target's outputs; return ``{relative output path: text}``."""
+    targets = tuple(targets if targets is not None else all_targets())
+    env = environment(templates, targets)
+    claimed: dict[Target, list[Path]] = {t: [] for t in targets}
+    for rel in sources_of(templates):
+        claimed[owner(rel, targets)].append(rel)
     out: dict[str, str] = {}
-    sources: dict[str, str] = {}
-    # HTML pages are rendered last, from the sections of the Markdown pages rendered first.
-    ordered = sorted(templates_of(templates), key=lambda rel: rel.name.endswith(".html.j2"))
-    for rel in ordered:
-        template = env.get_template(rel.as_posix())
-        target = rel.as_posix().removesuffix(".j2")
-        context: dict[str, Any] = {"spec": spec, "header": " ".join(header_lines(spec))}
-        if rel.name.endswith(".html.j2"):
-            source = target.removesuffix(".html") + ".md"
-            context["page"] = pages.parse(out[source])
-        if PER_OPERATION in target:
-            for op in spec.operations:
-                text = template.render(**context, operation=op)
-                if text.strip():  # a per-operation template may skip an operation
-                    out[target.replace(PER_OPERATION, op.file_stem)] = text
-                    sources[target.replace(PER_OPERATION, op.file_stem)] = rel.as_posix()
-        else:
-            out[target] = template.render(**context)
-            sources[target] = rel.as_posix()
-    out = {
-        path: add_header(path, text, file_header(spec, sources[path], static=False))
-        for path, text in out.items()
-    }
-    out = {path: tidy(text, path.endswith(".md")) for path, text in out.items()}
-    python = {path: text for path, text in out.items() if path.endswith(".py")}
-    out.update(format_python(python, ruff_config))
-    for rel in static_files_of(templates):
-        path = rel.as_posix()
-        if path in out:
-            raise RuntimeError(f"templates/{path} and templates/{path}.j2 both make {path}")
-        text = (templates / rel).read_text(encoding="utf-8")
-        out[path] = add_header(path, text, file_header(spec, path, static=True))
+    for target in targets:
+        files: dict[str, str] = {}
+        static: dict[str, str] = {}
+        # HTML pages are rendered last, from the sections of the Markdown pages rendered first.
+        for rel in sorted(claimed[target], key=lambda r: r.name.endswith(".html.j2")):
+            if rel.suffix != ".j2":
+                text = (templates / rel).read_text(encoding="utf-8")
+                lines = file_header(spec, rel.as_posix(), static=True)
+                static[rel.as_posix()] = add_header(rel.as_posix(), text, lines)
+                continue
+            files.update(_render_template(env, spec, rel, {**out, **files}))
+        for path, text in target.data(spec).items():
+            lines = file_header(spec, f"generator/targets/{target.name}.py", static=False)
+            files[path] = tidy(add_header(path, text, lines), path.endswith(".md"))
+        files = target.finish(files, spec)
+        for path, text in {**files, **static}.items():
+            if path in out:
+                raise TemplateError(f"two sources make generated/{path}")
+            out[path] = text
     return dict(sorted(out.items()))
 
 
-def format_python(files: dict[str, str], ruff_config: Path) -> dict[str, str]:
-    """Format Python sources with ruff in one call (fast even for thousands of files)."""
-    if not files:
-        return {}
-    with tempfile.TemporaryDirectory(prefix="rcsdk-fmt-") as tmp:
-        root = Path(tmp)
-        for path, text in files.items():
-            (root / path).parent.mkdir(parents=True, exist_ok=True)
-            (root / path).write_text(text, encoding="utf-8")
-        ruff = Path(sys.executable).with_name("ruff")
-        program = str(ruff) if ruff.exists() else "ruff"
-        config = ["--config", str(ruff_config)]
-        # Sort imports, __all__ and __slots__ (built from the model), then format.
-        for command in (
-            [program, "check", "--fix-only", "--quiet", "--select", "I,RUF022,RUF023", *config],
-            [program, "format", "--quiet", *config],
-        ):
-            result = subprocess.run(
-                [*command, str(root)], capture_output=True, text=True, check=False
-            )
-            if result.returncode != 0:
-                raise RuntimeError(f"{' '.join(command[:2])} failed:\n{result.stderr}")
-        return {path: (root / path).read_text(encoding="utf-8") for path in files}
+def _render_template(
+    env: jinja2.Environment, spec: Spec, rel: Path, rendered: dict[str, str]
+) -> dict[str, str]:
+    template = env.get_template(rel.as_posix())
+    target = rel.as_posix().removesuffix(".j2")
+    context: dict[str, Any] = {"spec": spec}
+    if rel.name.endswith(".html.j2"):
+        context["page"] = pages.parse(rendered[target.removesuffix(".html") + ".md"])
+    texts: dict[str, str] = {}
+    if PER_OPERATION in target:
+        for op in spec.operations:
+            text = template.render(**context, operation=op)
+            if text.strip():  # a per-operation template may skip an operation
+                texts[target.replace(PER_OPERATION, op.file_stem)] = text
+    else:
+        texts[target] = template.render(**context)
+    lines = file_header(spec, f"templates/{rel.as_posix()}", static=False)
+    return {
+        path: tidy(add_header(path, text, lines), path.endswith(".md"))
+        for path, text in texts.items()
+    }

@@ -9,13 +9,13 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from generator import load, model
+from generator import build, load
 from rcsdk import Platform
 from rcsdk.testing import LOCAL_CREDENTIALS
 
 ROOT = Path(__file__).resolve().parent.parent
 CREDS = LOCAL_CREDENTIALS
-SPEC = model.build(load.load(ROOT / "spec" / "ringcentral-auth.yaml", "spec/ringcentral-auth.yaml"))
+SPEC = build.build(load.load(ROOT / "spec" / "ringcentral-auth.yaml", "spec/ringcentral-auth.yaml"))
 
 PlatformFactory = Callable[..., Platform]
 

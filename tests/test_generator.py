@@ -145,3 +145,16 @@ def test_the_manifest_lists_every_file() -> None:
     manifest = json.loads((ROOT / "generated" / ".manifest.json").read_text())
     listed = {entry["path"] for entry in manifest["files"]}
     assert listed | {".manifest.json"} == set(tree(ROOT / "generated"))
+
+
+def test_a_template_of_no_target_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    for name in ("spec", "templates"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "templates" / "stray").mkdir()
+    (root / "templates" / "stray" / "notes.txt.j2").write_text("{{ spec.info.title }}\n")
+    result = run(*paths(root))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "templates/stray/notes.txt.j2 belongs to no target" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (root / "generated").exists()

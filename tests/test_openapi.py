@@ -10,9 +10,37 @@ import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
+from generator.targets.openapi import request_schema
+
 from _support import ROOT, SPEC
 
 DOCUMENT: dict[str, Any] = yaml.safe_load((ROOT / "generated" / "openapi.yaml").read_text())
+
+
+class StrictLoader(yaml.SafeLoader):
+    """A loader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
+
+
+def _no_duplicates(loader: StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
+def test_it_has_no_duplicate_keys() -> None:
+    text = (ROOT / "generated" / "openapi.yaml").read_text()
+    assert yaml.load(text, Loader=StrictLoader) == DOCUMENT
+    with pytest.raises(yaml.constructor.ConstructorError, match="duplicate key 'schema'"):
+        yaml.load("a:\n  schema: 1\n  schema: 2\n", Loader=StrictLoader)
 
 
 def test_it_is_valid_openapi_3_1() -> None:
@@ -43,8 +71,8 @@ def test_grant_bodies_match_the_model() -> None:
     schema = token["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
     mapping = schema["discriminator"]["mapping"]
     for op in SPEC.ops_of_kind("token"):
-        body = DOCUMENT["components"]["schemas"][op.request_schema]
-        assert mapping[op.grant_type].endswith("/" + op.request_schema)
+        body = DOCUMENT["components"]["schemas"][request_schema(op)]
+        assert mapping[op.grant_type].endswith("/" + request_schema(op))
         assert body["properties"]["grant_type"]["const"] == op.grant_type
         assert set(body["required"]) == {"grant_type"} | {
             p.name for p in op.form_params if p.required

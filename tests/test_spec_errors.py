@@ -96,6 +96,38 @@ CASES = {
         "info.package",
         "duplicate key",
     ),
+    "renamed event the runtime relies on": (
+        replace_once("  - name: access_violation\n", "  - name: access_denied\n"),
+        ("events:", ""),
+        "events",
+        "no event 'access_violation', which the Python runtime",
+    ),
+    "removed grant the runtime relies on": (
+        replace_once("    grant_type: refresh_token\n", "    grant_type: refresh\n"),
+        ("operations:", ""),
+        "operations",
+        "no token operation with grant_type 'refresh_token'",
+    ),
+    "operation the docs name": (
+        replace_once("  - id: readExtension\n", "  - id: readTheExtension\n"),
+        ("operations:", ""),
+        "operations",
+        "no operation id 'readExtension', which the reference docs",
+    ),
+    "cycle in after": (
+        replace_once("    after: loginJwt\n", "    after: logout\n").replace(
+            "    after: loginJwt\n", "    after: refresh\n", 1
+        ),
+        ("after: logout", ""),
+        "operations[4].after",
+        "'after' cycle refresh -> logout -> refresh",
+    ),
+    "schema that nests itself": (
+        replace_once("        ref: AccountRef\n", "        ref: ExtensionInfo\n"),
+        ("ref: ExtensionInfo", ""),
+        "schemas.ExtensionInfo.fields[6].ref",
+        "schema cycle ExtensionInfo -> ExtensionInfo",
+    ),
 }
 
 

@@ -1,0 +1,77 @@
+"""Targets: one output family each (a language, the snippets, the docs, a data file).
+
+A target says which part of templates/ it renders (its folders mirror its output folders), what
+it adds to the templates' namespace (its projection of the shared model: naming rules and
+helpers only it needs), what it requires of the spec (checked when the model is built, so a
+spec that lacks it fails with its file and line instead of generating a broken SDK), which
+outputs it builds as data rather than text, and how it formats or checks what it rendered.
+
+Adding a language is adding a module here and its folder under templates/, and naming it in
+TARGETS below; the load, build, render and write stages do not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from generator.model import Operation, Spec
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What a target's runtime and templates rely on, by the spec's own names."""
+
+    events: tuple[str, ...] = ()
+    operations: tuple[str, ...] = ()
+    environment: tuple[str, ...] = ()
+    schemas: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    grants: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    why: str = ""
+    """Who relies on it, for the error message (``templates/rcsdk/_session.py``)."""
+
+
+class Target:
+    """The base of every target; subclasses set the class attributes and override hooks."""
+
+    name: str = ""
+    description: str = ""
+    templates: tuple[str, ...] = ()
+    """Paths under templates/ that this target renders: folders, or single files."""
+    contracts: tuple[Contract, ...] = ()
+
+    def namespace(self) -> Mapping[str, Any]:
+        """Globals this target adds to every template (its projection of the model)."""
+        return {}
+
+    def filters(self) -> Mapping[str, Callable[..., Any]]:
+        """Jinja filters this target adds (escaping for its language, say)."""
+        return {}
+
+    def data(self, spec: Spec) -> dict[str, str]:
+        """Outputs built as data and serialized (``{output path: text}``)."""
+        return {}
+
+    def parity(self, op: Operation) -> Mapping[str, str]:
+        """This target's cells of the parity index for one operation (``{"python": ...}``)."""
+        return {}
+
+    def finish(self, files: dict[str, str], spec: Spec) -> dict[str, str]:
+        """Format or post-process what this target rendered; return the files to write."""
+        return files
+
+    def owns(self, template: str) -> bool:
+        return any(
+            template == t or template.startswith(t.rstrip("/") + "/") for t in self.templates
+        )
+
+
+def all_targets() -> tuple[Target, ...]:
+    """Every target, in the order their outputs are built (docs after the languages)."""
+    from generator.targets import curl, docs, openapi, parity, python
+
+    return (python.TARGET, curl.TARGET, openapi.TARGET, parity.TARGET, docs.TARGET)

@@ -1,0 +1,240 @@
+"""The OpenAPI target: the spec as an OpenAPI 3.1 document, built as data and dumped as YAML.
+
+Structured output is never written as template text: a mapping cannot get a key twice, and
+every string is quoted by the YAML emitter, whatever it contains.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from generator import names
+from generator.model import Endpoint, Field, Operation, Param, Spec
+from generator.targets import Target
+
+
+def operation_id(endpoint: Endpoint) -> str:
+    """One id for the endpoint: the operation's, or ``getToken``-style for a shared one."""
+    if len(endpoint.operations) == 1:
+        return endpoint.operations[0].id
+    return "get" + names.python_class(endpoint.path.rsplit("/", 1)[-1])
+
+
+def request_schema(op: Operation) -> str:
+    """The name of an operation's form body schema (``LoginJwtRequest``)."""
+    return names.python_class(op.id) + "Request"
+
+
+def errors_by_status(endpoint: Endpoint) -> list[tuple[int, list[str]]]:
+    """``(status, codes)`` of the errors its operations list, by status."""
+    found: dict[int, list[str]] = {}
+    for op in endpoint.operations:
+        for error in op.errors:
+            if error.code not in found.setdefault(error.status, []):
+                found[error.status].append(error.code)
+    return sorted(found.items())
+
+
+def field_schema(f: Field) -> dict[str, Any]:
+    if f.type == "object":
+        return {"$ref": f"#/components/schemas/{f.ref}"}
+    if f.type == "array":
+        return {"type": "array", "items": {"$ref": f"#/components/schemas/{f.items}"}}
+    return {"type": f.type}
+
+
+def parameter(p: Param) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": p.type}
+    if p.const:
+        schema["const"] = p.const
+    if p.default:
+        schema["default"] = p.default
+    return {
+        "name": p.name,
+        "in": p.location,
+        "required": p.required or p.location == "path",
+        "description": p.description,
+        "schema": schema,
+    }
+
+
+def request_body(endpoint: Endpoint) -> dict[str, Any]:
+    ops = endpoint.operations
+    schema: dict[str, Any]
+    if len(ops) == 1:
+        schema = {"$ref": f"#/components/schemas/{request_schema(ops[0])}"}
+    else:
+        schema = {
+            "oneOf": [{"$ref": f"#/components/schemas/{request_schema(op)}"} for op in ops],
+            "discriminator": {
+                "propertyName": "grant_type",
+                "mapping": {
+                    op.grant_type: f"#/components/schemas/{request_schema(op)}"
+                    for op in ops
+                    if op.grant_type
+                },
+            },
+        }
+    examples = {op.id: {"value": op.example.request} for op in ops if op.form_params}
+    form = {"schema": schema, "examples": examples}
+    return {"required": True, "content": {"application/x-www-form-urlencoded": form}}
+
+
+def responses(spec: Spec, endpoint: Endpoint) -> dict[str, Any]:
+    first = endpoint.operations[0]
+    out: dict[str, Any] = {}
+    status = str(first.example.status)
+    if first.kind == "browser":
+        out[status] = {
+            "description": (
+                "Redirect to the login page, then back to the redirect URI with the code."
+            ),
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        }
+    elif first.response:
+        examples = {op.id: {"value": op.example.response} for op in endpoint.operations}
+        out[status] = {
+            "description": "Success.",
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": f"#/components/schemas/{first.response.name}"},
+                    "examples": examples,
+                }
+            },
+        }
+    else:
+        out[status] = {"description": "Success (no body)."}
+    for code_status, codes in errors_by_status(endpoint):
+        out[str(code_status)] = {
+            "description": "Error: " + ", ".join(codes),
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+        }
+    return out
+
+
+def path_item(spec: Spec, endpoint: Endpoint) -> dict[str, Any]:
+    ops = endpoint.operations
+    first = ops[0]
+    item: dict[str, Any] = {"operationId": operation_id(endpoint)}
+    if len(ops) == 1:
+        item["summary"] = first.summary
+        item["description"] = first.description
+    else:
+        summaries = "; ".join(op.summary for op in ops)
+        item["summary"] = f"One endpoint for {len(ops)} grants: {summaries}"
+    item["x-rcsdk-operations"] = [op.id for op in ops]
+    if first.sends_client_auth:
+        item["security"] = [{"ClientBasic": []}, {}]
+    elif first.kind == "api":
+        item["security"] = [{"Bearer": []}]
+    else:
+        item["security"] = []
+    non_form = [p for p in endpoint.params if p.location != "form"]
+    if non_form:
+        item["parameters"] = [parameter(p) for p in non_form]
+    if any(op.form_params for op in ops):
+        item["requestBody"] = request_body(endpoint)
+    item["responses"] = responses(spec, endpoint)
+    return item
+
+
+def form_schema(spec: Spec, op: Operation) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "description": f"Form body of {op.id}: {op.summary}.",
+    }
+    if op.deprecated:
+        schema["deprecated"] = True
+    required = (["grant_type"] if op.grant_type else []) + list(op.required_form_fields)
+    schema["required"] = required
+    properties: dict[str, Any] = {}
+    if op.grant_type:
+        properties["grant_type"] = {"type": "string", "const": op.grant_type}
+    for p in op.form_params:
+        prop: dict[str, Any] = {"type": p.type, "description": p.description}
+        if p.secret:
+            prop["format"] = "password"
+        properties[p.name] = prop
+    properties["client_id"] = {"type": "string", "description": spec.client_auth.public}
+    schema["properties"] = properties
+    return schema
+
+
+def document(spec: Spec) -> dict[str, Any]:
+    """The OpenAPI 3.1 document, as plain data."""
+    paths: dict[str, Any] = {}
+    for endpoint in spec.endpoints:
+        paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = path_item(spec, endpoint)
+    schemas: dict[str, Any] = {}
+    for s in spec.schemas:
+        schema: dict[str, Any] = {"type": "object", "description": s.description}
+        required = [f.name for f in s.fields if f.required]
+        if required:
+            schema["required"] = required
+        schema["properties"] = {
+            f.name: {"description": f.description, **field_schema(f)} for f in s.fields
+        }
+        schemas[s.name] = schema
+    for op in spec.operations:
+        if op.form_params:
+            schemas[request_schema(op)] = form_schema(spec, op)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": spec.info.title,
+            "version": spec.info.version,
+            "summary": spec.info.summary,
+            "description": f"{spec.client_auth.confidential} {spec.client_auth.public}",
+        },
+        "servers": [
+            {
+                "url": s.url,
+                "description": s.description + (f" Retired: {s.retired}" if s.retired else ""),
+            }
+            for s in spec.servers
+        ],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "ClientBasic": {
+                    "type": "http",
+                    "scheme": "basic",
+                    "description": spec.client_auth.confidential,
+                },
+                "Bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The access token of a login.",
+                },
+            },
+            "schemas": schemas,
+        },
+    }
+
+
+class OpenAPI(Target):
+    name = "openapi"
+    description = "generated/openapi.yaml: the spec as OpenAPI 3.1 (data, dumped as YAML)"
+
+    def data(self, spec: Spec) -> dict[str, str]:
+        text = yaml.dump(
+            document(spec),
+            Dumper=_Dumper,
+            sort_keys=False,
+            allow_unicode=True,
+            width=100,
+            default_flow_style=False,
+        )
+        return {"openapi.yaml": text}
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML with lists indented under their key, as people write it."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+TARGET = OpenAPI()

@@ -1,0 +1,18 @@
+# Copied verbatim from templates/rcsdk/testing/__init__.py by rcsdk's generator.
+# Do not edit: change templates/rcsdk/testing/__init__.py and run `make generate`.
+"""A local RingCentral-compatible platform for tests, demos and benchmarks.
+
+    from rcsdk import RCSDK
+    from rcsdk.testing import LocalPlatform, LOCAL_CREDENTIALS
+
+    with LocalPlatform() as local:
+        sdk = RCSDK(LOCAL_CREDENTIALS["RC_APP_KEY"], LOCAL_CREDENTIALS["RC_APP_SECRET"], local.url)
+        sdk.get_platform().login_jwt(LOCAL_CREDENTIALS["RC_JWT"])
+
+From a shell: ``python -m rcsdk.testing serve`` (or ``run -- COMMAND``, which sets the
+``RC_*`` variables for the command).
+"""
+
+from rcsdk.testing._server import LOCAL_CREDENTIALS, App, Fault, LocalPlatform, User
+
+__all__ = ["LOCAL_CREDENTIALS", "App", "Fault", "LocalPlatform", "User"]

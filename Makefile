@@ -38,7 +38,7 @@ check: install
 lint: install
 	$(BIN)/ruff check generator generated/rcsdk templates tests bench
 	$(BIN)/ruff format --check generator generated/rcsdk templates tests bench
-	$(BIN)/mypy --strict generator generated/rcsdk
+	$(BIN)/mypy --strict generator generated/rcsdk tests bench
 
 test: check lint browser
 	$(PY) -m pytest

@@ -24,17 +24,21 @@ browser:
 	  echo "installing chromium for the docs page test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# generated/ from spec/, and each golden fixture's output from its own spec (tests/golden/).
+GOLDEN := $(wildcard tests/golden/*/spec.yaml)
 generate: install
 	$(PY) -m generator
+	@for spec in $(GOLDEN); do $(PY) -m generator -q --spec $$spec --out $${spec%spec.yaml}generated || exit 1; done
 
 # Fails (and prints the diff) when generated/ is not what spec/ and templates/ make.
 check: install
 	$(PY) -m generator --check
+	@for spec in $(GOLDEN); do $(PY) -m generator --check --spec $$spec --out $${spec%spec.yaml}generated || exit 1; done
 
 lint: install
 	$(BIN)/ruff check generator generated/rcsdk templates tests bench
 	$(BIN)/ruff format --check generator generated/rcsdk templates tests bench
-	$(BIN)/mypy --strict generator generated/rcsdk
+	$(BIN)/mypy --strict generator generated/rcsdk tests bench
 
 test: check lint browser
 	$(PY) -m pytest

@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all install browser generate check lint test demo record bench clean
+.PHONY: all install browser generate check lint test test-python demo record bench clean
 
 all: generate demo
 
@@ -40,7 +40,13 @@ lint: install
 	$(BIN)/ruff format --check generator generated/rcsdk templates tests bench
 	$(BIN)/mypy --strict generator generated/rcsdk tests bench
 
-test: check lint browser
+# The suites run side by side (each language's target adds its suite to TEST_SUITES); output is
+# kept per suite (-O), so each prints its own summary.
+TEST_SUITES := test-python
+test: check lint
+	@$(MAKE) --no-print-directory -O -j $(words $(TEST_SUITES)) $(TEST_SUITES)
+
+test-python: install browser
 	$(PY) -m pytest
 
 # The quickstart, in Python and with the cURL snippets, against the local platform.

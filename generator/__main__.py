@@ -9,6 +9,7 @@ from pathlib import Path
 
 from generator import build, load, render, write
 from generator.errors import SpecError
+from generator.targets import TemplateError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         files = render.render(spec, args.templates)
-    except render.TemplateError as exc:
+    except TemplateError as exc:
         print(f"templates: {exc}", file=sys.stderr)
         return 2
 

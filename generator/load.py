@@ -7,6 +7,7 @@ raises SpecError naming the file, the line and the YAML path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,6 +163,23 @@ class OneOf(Shape):
 
 
 @dataclass(frozen=True)
+class Pattern(Shape):
+    """A string that names something in generated code, so it must be a safe identifier."""
+
+    regex: str
+    what: str
+
+    def check(self, doc: Document, value: Any, path: YamlPath) -> None:
+        if not isinstance(value, str):
+            raise doc.error(path, f"expected a string, got {_type_name(value)}")
+        if not re.fullmatch(self.regex, value):
+            raise doc.error(path, f"{value!r} is not {self.what}")
+
+    def describe(self) -> str:
+        return self.what
+
+
+@dataclass(frozen=True)
 class Anything(Shape):
     def check(self, doc: Document, value: Any, path: YamlPath) -> None:
         return
@@ -190,11 +208,14 @@ class ListOf(Shape):
 @dataclass(frozen=True)
 class MapOf(Shape):
     value: Shape
+    key: Shape | None = None
 
     def check(self, doc: Document, value: Any, path: YamlPath) -> None:
         if not isinstance(value, dict):
             raise doc.error(path, f"expected a mapping, got {_type_name(value)}")
         for key, item in value.items():
+            if self.key is not None:
+                self.key.check(doc, key, (*path, key))
             self.value.check(doc, item, (*path, key))
 
     def describe(self) -> str:
@@ -224,21 +245,26 @@ class Obj(Shape):
 
 
 STR = Scalar(str)
+# Names that become identifiers in generated code (after each target's naming rules).
+IDENTIFIER = Pattern(r"[A-Za-z][A-Za-z0-9_]*", "an identifier (a letter, then letters, digits, _)")
+WIRE_NAME = Pattern(r"[A-Za-z_][A-Za-z0-9_.-]*", "a field name (letters, digits, _ . -)")
+CLASS_NAME = Pattern(r"[A-Z][A-Za-z0-9]*", "a class name in PascalCase")
+VARIABLE = Pattern(r"RC_[A-Z0-9_]+", "an RC_* variable name in SHOUT_CASE")
 INT = Scalar(int)
 BOOL = Scalar(bool)
 FIELD_TYPES = OneOf(("string", "integer", "number", "boolean", "object", "array"))
 
 PARAM = Obj(
-    required={"name": STR, "in": OneOf(("form", "query", "path")), "type": FIELD_TYPES},
+    required={"name": WIRE_NAME, "in": OneOf(("form", "query", "path")), "type": FIELD_TYPES},
     optional={
         "description": STR,
         "required": BOOL,
         "positional": BOOL,
         "secret": BOOL,
-        "env": STR,
+        "env": VARIABLE,
         "const": STR,
         "default": STR,
-        "python_name": STR,
+        "python_name": IDENTIFIER,
         "from_auth": OneOf(("access_token", "refresh_token")),
         "from_client": BOOL,
         "pkce": OneOf(("challenge", "method")),
@@ -253,7 +279,7 @@ FORMAT = Obj(
         ),
         "servers": ListOf(
             Obj(
-                required={"name": STR, "url": STR, "description": STR},
+                required={"name": IDENTIFIER, "url": STR, "description": STR},
                 optional={"retired": STR},
             ),
             non_empty=True,
@@ -275,7 +301,7 @@ FORMAT = Obj(
         ),
         "environment": ListOf(
             Obj(
-                required={"name": STR, "description": STR, "example": STR},
+                required={"name": VARIABLE, "description": STR, "example": STR},
                 optional={"secret": BOOL, "local": BOOL},
             )
         ),
@@ -285,7 +311,11 @@ FORMAT = Obj(
                     "description": STR,
                     "fields": ListOf(
                         Obj(
-                            required={"name": STR, "type": FIELD_TYPES, "description": STR},
+                            required={
+                                "name": WIRE_NAME,
+                                "type": FIELD_TYPES,
+                                "description": STR,
+                            },
                             optional={
                                 "required": BOOL,
                                 "needed": BOOL,
@@ -297,19 +327,20 @@ FORMAT = Obj(
                         non_empty=True,
                     ),
                 }
-            )
+            ),
+            key=IDENTIFIER,
         ),
-        "param_sets": MapOf(ListOf(PARAM)),
+        "param_sets": MapOf(ListOf(PARAM), key=IDENTIFIER),
         "events": ListOf(
             Obj(
-                required={"name": STR, "description": STR},
+                required={"name": IDENTIFIER, "description": STR},
                 optional={"payload": OneOf(("none",))},
             )
         ),
         "operations": ListOf(
             Obj(
                 required={
-                    "id": STR,
+                    "id": IDENTIFIER,
                     "summary": STR,
                     "description": STR,
                     "method": OneOf(("GET", "POST", "PUT", "PATCH", "DELETE")),
@@ -336,9 +367,9 @@ FORMAT = Obj(
         ),
         "exceptions": ListOf(
             Obj(
-                required={"name": STR, "description": STR},
+                required={"name": CLASS_NAME, "description": STR},
                 optional={
-                    "base": STR,
+                    "base": CLASS_NAME,
                     "statuses": ListOf(INT),
                     "oauth_errors": ListOf(STR),
                 },

@@ -28,16 +28,12 @@ import jinja2
 
 from generator import pages
 from generator.model import Spec
-from generator.targets import Target, all_targets
+from generator.targets import Target, TemplateError, all_targets
 
 PER_OPERATION = "[operation]"
 WRAP_WIDTH = 96
 IGNORED = {"__pycache__", "node_modules", ".mypy_cache", ".ruff_cache"}
 IGNORED_SUFFIXES = (".pyc",)
-
-
-class TemplateError(Exception):
-    """A template that belongs to no target, or two sources for one output."""
 
 
 def environment(templates: Path, targets: Sequence[Target]) -> jinja2.Environment:

@@ -96,6 +96,12 @@ CASES = {
         "info.package",
         "duplicate key",
     ),
+    "a name that cannot be an identifier": (
+        replace_once("  - name: login_success\n", '  - name: login"success\n'),
+        ('login"success', ""),
+        "events[0].name",
+        "is not an identifier",
+    ),
     "renamed event the runtime relies on": (
         replace_once("  - name: access_violation\n", "  - name: access_denied\n"),
         ("events:", ""),

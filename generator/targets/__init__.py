@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from generator.model import Operation, Spec
 
 
+class TemplateError(Exception):
+    """Templates that cannot make valid output (reported without a traceback, exit 2)."""
+
+
 @dataclass(frozen=True)
 class Contract:
     """What a target's runtime and templates rely on, by the spec's own names."""

@@ -20,19 +20,36 @@ from typing import Any
 
 from generator import names
 from generator.model import Field, Operation, Spec
-from generator.targets import Contract, Target
+from generator.targets import Contract, Target, TemplateError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PYTHON_READERS = {"string": "_str", "integer": "_int", "number": "_float", "boolean": "_bool"}
 
 
+LONG_STRING = 60
+FITS_ON_A_LINE = 80
+
+
 def literal(value: Any) -> str:
     """A Python literal for a value (strings in double quotes, as ruff writes them).
 
-    JSON's string escapes are valid Python escapes; non-ASCII stays readable.
+    JSON's string escapes are valid Python escapes; non-ASCII stays readable. A long string
+    becomes a parenthesized implicit concatenation of short pieces, so that the line-length
+    rule holds however long the spec's text is (ruff joins the pieces again where they fit).
     """
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        if len(value) <= FITS_ON_A_LINE:
+            return json.dumps(value, ensure_ascii=False)
+        pieces, piece = [], ""
+        for word in value.split(" "):
+            if piece and len(piece) + len(word) >= LONG_STRING:
+                pieces.append(piece)
+                piece = ""
+            piece += word + " "
+        pieces.append(piece[:-1])
+        if len(pieces) == 1:
+            return json.dumps(value, ensure_ascii=False)
+        return "(" + " ".join(json.dumps(p, ensure_ascii=False) for p in pieces) + ")"
     if isinstance(value, (tuple, list)):
         return "(" + "".join(literal(v) + ", " for v in value) + ")"
     return repr(value)
@@ -133,14 +150,14 @@ def format_python(files: dict[str, str], ruff_config: Path) -> dict[str, str]:
         # Sort imports, __all__ and __slots__ (built from the model), then format.
         for command in (
             [program, "check", "--fix-only", "--quiet", "--select", "I,RUF022,RUF023", *config],
-            [program, "format", "--quiet", *config],
+            [program, "format", *config],
         ):
             result = subprocess.run(
                 [*command, str(root)], capture_output=True, text=True, check=False
             )
             if result.returncode != 0:
-                detail = result.stderr.replace(str(root) + "/", "generated/")
-                raise RuntimeError(
+                detail = (result.stderr + result.stdout).replace(str(root) + "/", "generated/")
+                raise TemplateError(
                     f"ruff could not {command[1]} the rendered Python (a template emits "
                     f"invalid syntax, or spec text reached code unescaped):\n{detail}"
                 )

@@ -1,0 +1,96 @@
+"""Generation from a hostile spec (tests/_hostile.py): the output passes ruff and mypy --strict,
+imports, works against its own local platform, and keeps the spec's text intact."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from _hostile import HOSTILE, write_hostile_spec
+
+from _support import ROOT
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("hostile")
+    spec = write_hostile_spec(root)
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "--spec", str(spec), "--out", str(root / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root / "out"
+
+
+def run(*command: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(c) for c in command], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def test_it_passes_ruff(out: Path) -> None:
+    config = ["--config", str(ROOT / "pyproject.toml")]
+    for command in (["check"], ["format", "--check"]):
+        result = run(BIN / "ruff", *command, *config, out / "rcsdk")
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_it_passes_mypy_strict(out: Path) -> None:
+    result = run(
+        BIN / "mypy", "--strict", "--config-file", ROOT / "pyproject.toml", "rcsdk", cwd=out
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_snippets_are_valid_bash(out: Path) -> None:
+    for snippet in sorted((out / "curl").glob("*.sh")):
+        result = run("bash", "-n", snippet)
+        assert result.returncode == 0, f"{snippet.name}: {result.stderr}"
+
+
+SMOKE = """
+import json, sys
+import rcsdk
+from rcsdk.testing import LOCAL_CREDENTIALS as C, LocalPlatform
+
+with LocalPlatform() as local:
+    sdk = rcsdk.RCSDK(C["RC_APP_KEY"], C["RC_APP_SECRET"], local.url)
+    platform = sdk.get_platform()
+    platform.login_jwt(C["RC_JWT"])
+    extension = platform.read_extension()
+    phone = platform.read_phone_number()
+    platform.refresh()
+    platform.logout()
+    print(json.dumps({
+        "module": rcsdk.__file__,
+        "extension": extension.name,
+        "phone": type(phone).__name__,
+        "doc": rcsdk.Platform.login_jwt.__doc__,
+        "authorized": platform.is_authorized(),
+    }))
+"""
+
+
+def test_it_works_against_its_own_local_platform(out: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(out), "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", SMOKE], cwd=out, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["module"].startswith(str(out))
+    assert seen["extension"]
+    assert seen["phone"] == "PhoneNumberInfo"
+    assert seen["authorized"] is False
+    # The spec's prose reaches the docstring whole: quotes, backslashes and all.
+    assert " ".join(HOSTILE.split()) in " ".join(seen["doc"].split())

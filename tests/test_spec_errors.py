@@ -97,7 +97,7 @@ CASES = {
         "duplicate key",
     ),
     "a name that cannot be an identifier": (
-        replace_once("  - name: login_success\n", "  - name: login\"success\n"),
+        replace_once("  - name: login_success\n", '  - name: login"success\n'),
         ('login"success', ""),
         "events[0].name",
         "is not an identifier",

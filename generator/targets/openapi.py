@@ -52,7 +52,8 @@ def field_schema(f: Field) -> dict[str, Any]:
     if f.type == "object":
         return {"$ref": f"#/components/schemas/{f.ref}"}
     if f.type == "array":
-        out: dict[str, Any] = {"type": "array", "items": {"$ref": f"#/components/schemas/{f.items}"}}
+        items = {"$ref": f"#/components/schemas/{f.items}"}
+        out: dict[str, Any] = {"type": "array", "items": items}
         if f.min_items is not None:
             out["minItems"] = f.min_items
         return out

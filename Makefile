@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all install browser generate check lint test demo record bench clean
+.PHONY: all install browser official-js generate check lint test test-python demo record bench clean
 
 all: generate demo
 
@@ -24,20 +24,39 @@ browser:
 	  echo "installing chromium for the docs page test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# generated/ from spec/, and each golden fixture's output from its own spec (tests/golden/).
+GOLDEN := $(wildcard tests/golden/*/spec.yaml)
 generate: install
 	$(PY) -m generator
+	@for spec in $(GOLDEN); do $(PY) -m generator -q --spec $$spec --out $${spec%spec.yaml}generated || exit 1; done
 
 # Fails (and prints the diff) when generated/ is not what spec/ and templates/ make.
 check: install
 	$(PY) -m generator --check
+	@for spec in $(GOLDEN); do $(PY) -m generator --check --spec $$spec --out $${spec%spec.yaml}generated || exit 1; done
 
 lint: install
 	$(BIN)/ruff check generator generated/rcsdk templates tests bench
 	$(BIN)/ruff format --check generator generated/rcsdk templates tests bench
-	$(BIN)/mypy --strict generator generated/rcsdk
+	$(BIN)/mypy --strict generator generated/rcsdk tests bench
 
-test: check lint browser
+# The suites run side by side (each language's target adds its suite to TEST_SUITES); output is
+# kept per suite (-O), so each prints its own summary.
+TEST_SUITES := test-python
+test: check lint
+	@$(MAKE) --no-print-directory -O -j $(words $(TEST_SUITES)) $(TEST_SUITES)
+
+test-python: install browser official-js
 	$(PY) -m pytest
+
+# RingCentral's official JavaScript SDK, pinned by its lockfile, for the flows the tests run
+# against the local platform (not a dependency of any rcsdk package).
+OFFICIAL_JS := tests/official-js/node_modules/.installed
+$(OFFICIAL_JS): tests/official-js/package-lock.json
+	cd tests/official-js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+official-js: $(OFFICIAL_JS)
 
 # The quickstart, in Python and with the cURL snippets, against the local platform.
 demo: install

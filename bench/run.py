@@ -125,7 +125,7 @@ def storms() -> dict[str, Any]:
 
 
 def synthetic_spec(source: dict[str, Any], operations: int) -> dict[str, Any]:
-    spec = json.loads(json.dumps(source))
+    spec: dict[str, Any] = json.loads(json.dumps(source))
     template = next(op for op in spec["operations"] if op["id"] == "readExtension")
     for index in range(operations - len(spec["operations"])):
         extra = json.loads(json.dumps(template))

@@ -148,6 +148,7 @@ class BadRequestError(APIStatusError):
     Error codes:
 
     - ``OAU-111`` (400): Request parameter duplication detected
+    - ``CMN-101`` (400): Parameter [...] value is invalid
     """
 
 
@@ -214,7 +215,12 @@ class PermissionDeniedError(APIStatusError):
 
 
 class NotFoundError(APIStatusError):
-    """The resource does not exist (404)."""
+    """The resource does not exist (404).
+
+    Error codes:
+
+    - ``CMN-102`` (404): Resource for parameter [...] is not found
+    """
 
 
 class RateLimitError(APIStatusError):
@@ -262,6 +268,8 @@ ERROR_CODES: dict[str, type[APIStatusError]] = {
     "OAU-211": InvalidGrantError,
     "OAU-213": TokenError,
     "OAU-347": InvalidGrantError,
+    "CMN-101": BadRequestError,
+    "CMN-102": NotFoundError,
     "CMN-201": InternalServerError,
     "CMN-301": RateLimitError,
     "CMN-405": TokenError,

@@ -11,8 +11,14 @@
 
 From a shell: ``python -m rcsdk.testing serve`` (or ``run -- COMMAND``, which sets the
 ``RC_*`` variables for the command).
+
+Layout: ``_tables`` is generated from the spec (credentials, grants, error codes, routes);
+``_records`` (users, apps, sessions, errors), ``_oauth`` (the OAuth endpoints), ``_platform``
+(``LocalPlatform``: routes and controls) and ``_http`` (the server) are static code.
 """
 
-from rcsdk.testing._server import LOCAL_CREDENTIALS, App, Fault, LocalPlatform, User
+from rcsdk.testing._platform import LocalPlatform
+from rcsdk.testing._records import App, Fault, User
+from rcsdk.testing._tables import LOCAL_CREDENTIALS
 
 __all__ = ["LOCAL_CREDENTIALS", "App", "Fault", "LocalPlatform", "User"]

@@ -1,3 +1,5 @@
+# Copied verbatim from templates/rcsdk/testing/__main__.py by rcsdk's generator.
+# Do not edit: change templates/rcsdk/testing/__main__.py and run `make generate`.
 """``python -m rcsdk.testing``: serve the local platform, or run a command against it."""
 
 from __future__ import annotations
@@ -9,14 +11,15 @@ import subprocess
 import sys
 import threading
 
-from rcsdk.testing._server import LocalPlatform
+from rcsdk.testing._platform import LocalPlatform
+from rcsdk.testing._tables import DEFAULT_PORT
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rcsdk.testing", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve until interrupted; print the RC_* exports")
-    serve.add_argument("--port", type=int, default={{ spec.server("local").port }})
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
     run = commands.add_parser("run", help="serve while COMMAND runs with RC_* set for it")
     run.add_argument("--port", type=int, default=0)
     run.add_argument("cmd", nargs=argparse.REMAINDER, help="the command, after --")

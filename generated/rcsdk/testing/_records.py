@@ -1,0 +1,142 @@
+# Copied verbatim from templates/rcsdk/testing/_records.py by rcsdk's generator.
+# Do not edit: change templates/rcsdk/testing/_records.py and run `make generate`.
+"""The local platform's records (users, apps, faults, sessions, tokens) and its error type."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from rcsdk.testing._tables import ERROR_CODES, GRANTS
+
+
+@dataclass
+class User:
+    """A user who can log in."""
+
+    username: str
+    password: str
+    extension: str = ""
+    jwt: str | None = None
+    extension_id: int = 1234567890
+    account_id: str = "1234567890"
+    first_name: str = "Local"
+    last_name: str = "User"
+
+
+@dataclass
+class App:
+    """A registered app. A public app has no secret and authenticates with ``client_id``."""
+
+    key: str
+    secret: str | None
+    redirect_uris: tuple[str, ...] = ()
+    grants: frozenset[str] = frozenset(GRANTS)
+
+
+@dataclass
+class Fault:
+    """A failure to serve instead of the real answer, for the next request to ``path``.
+
+    ``status`` with ``body`` and ``headers`` answers that; ``delay`` waits first; ``drop``
+    closes the connection without an answer.
+    """
+
+    path: str
+    status: int = 503
+    body: str | bytes = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    drop: bool = False
+    count: int = 1
+
+
+@dataclass
+class Session:
+    id: str
+    user: User
+    app: App
+    active: bool = True
+
+
+@dataclass
+class Token:
+    session: Session
+    expires_at: float
+
+
+@dataclass
+class Code:
+    user: User
+    app: App
+    redirect_uri: str | None
+    challenge: str | None
+    method: str
+    expires_at: float
+
+
+class ApiError(Exception):
+    """An error answer: its status, OAuth ``error``, description, RingCentral code, headers."""
+
+    def __init__(
+        self,
+        status: int,
+        error: str | None,
+        description: str,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(description)
+        self.status = status
+        self.error = error
+        self.description = description
+        self.code = code
+        self.headers = headers or {}
+
+    @classmethod
+    def coded(cls, code: str, error: str | None = None, detail: str | None = None) -> ApiError:
+        status, message = ERROR_CODES[code]
+        return cls(status, error, detail or message, code)
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.error:
+            out["error"] = self.error
+            out["error_description"] = self.description
+        if self.code:
+            out["errors"] = [{"errorCode": self.code, "message": self.description}]
+            if not self.error:
+                out["errorCode"] = self.code
+                out["message"] = self.description
+        return out
+
+
+def new_token(prefix: str) -> str:
+    return f"{prefix}{secrets.token_urlsafe(32)}"
+
+
+def ttl(value: str | None, default: int, minimum: int) -> int:
+    """RingCentral raises a TTL below the minimum and replaces one above the default."""
+    try:
+        asked = int(value) if value else default
+    except ValueError:
+        return default
+    return default if asked > default else max(asked, minimum)
+
+
+def same(expected: str, given: str) -> bool:
+    """Constant-time comparison of two strings, whatever characters they hold."""
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
+def pkce_matches(challenge: str, method: str, verifier: str) -> bool:
+    if method == "S256":
+        digest = hashlib.sha256(verifier.encode()).digest()
+        expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    else:
+        expected = verifier
+    return same(expected, challenge)

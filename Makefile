@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all install browser redis-server generate check lint test test-python demo record bench clean
+.PHONY: all install browser redis-server official-js generate check lint test test-python demo record bench clean
 
 all: generate demo
 
@@ -52,8 +52,17 @@ TEST_SUITES := test-python
 test: check lint
 	@$(MAKE) --no-print-directory -O -j $(words $(TEST_SUITES)) $(TEST_SUITES)
 
-test-python: install browser redis-server
+test-python: install browser redis-server official-js
 	$(PY) -m pytest
+
+# RingCentral's official JavaScript SDK, pinned by its lockfile, for the flows the tests run
+# against the local platform (not a dependency of any rcsdk package).
+OFFICIAL_JS := tests/official-js/node_modules/.installed
+$(OFFICIAL_JS): tests/official-js/package-lock.json
+	cd tests/official-js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+official-js: $(OFFICIAL_JS)
 
 # The quickstart, in Python and with the cURL snippets, against the local platform.
 demo: install

@@ -1,24 +1,45 @@
-"""Stage 4 helper: read the rendered Markdown docs into sections for the HTML renderer.
+"""The Markdown -> HTML stage of the docs: the rendered Markdown reference, read back into
+sections for the one-page HTML reference (templates/docs/index.html.j2).
 
-The docs are written once (templates/docs/index.md.j2); the static HTML page is rendered from
-their sections, so the two cannot drift. Only the Markdown the docs use is understood:
-front matter, ``#``/``##`` headings, fenced code, tables, ``> `` notes, ``<aside>`` blocks,
-``<a id>`` anchors and paragraphs, with `code`, **bold** and [links](url) inline.
+The Markdown is parsed by markdown-it-py (CommonMark, plus tables, raw HTML for Slate's
+``<aside>`` notes and ``<a id>`` anchors), not by a parser of our own; code is highlighted by
+Pygments when the page is generated, so the page needs no script for it. Both are pinned dev
+dependencies, which keeps the output byte for byte the same on every machine.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 
 from generator import names
+
+# The code panes' colours: Pygments' "lightbulb" keeps every token at WCAG AA (>= 4.5:1) on its
+# own background (the browser test measures it).
+STYLE = "lightbulb"
+# Lexer names and options for the fences' info strings that Pygments spells differently.
+LEXERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "shell": ("bash", {}),
+    "php": ("php", {"startinline": True}),
+}
+ANCHOR = re.compile(r'<a id="([\w-]+)"></a>\s*')
 
 
 @dataclass(frozen=True)
 class Code:
     language: str
     text: str
+    html: str
+    """The code, escaped and highlighted (``<span class=...>``), without the ``<pre>``."""
 
 
 @dataclass
@@ -30,6 +51,8 @@ class Section:
     prose: list[str] = field(default_factory=list)
     """Ready-made HTML fragments, in order."""
     code: list[Code] = field(default_factory=list)
+    text: str = ""
+    """The section's words (title, prose, no code), for the search index."""
 
 
 @dataclass
@@ -37,107 +60,87 @@ class Page:
     title: str
     tabs: list[tuple[str, str]]
     sections: list[Section]
+    footers: list[str]
+    """Ready-made HTML, one fragment per line of the front matter's toc_footers."""
+    search: bool
+    highlight_css: str
 
 
-_INLINE = [
-    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
-    (re.compile(r"\*\*([^*]+)\*\*"), r"<strong>\1</strong>"),
-    (re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)"), r'<a href="\2">\1</a>'),
-]
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True}).enable("table")
 
 
-def inline(text: str) -> str:
-    out = html.escape(text, quote=False)
-    for pattern, replacement in _INLINE:
-        out = pattern.sub(replacement, out)
-    return out
+def code(language: str, text: str) -> Code:
+    name, options = LEXERS.get(language, (language, {}))
+    try:
+        lexer = get_lexer_by_name(name, **options)
+    except ClassNotFound:
+        lexer = get_lexer_by_name("text")
+    html = highlight(text, lexer, HtmlFormatter(nowrap=True))
+    return Code(language, text, html.removesuffix("\n"))
 
 
 def parse(markdown: str) -> Page:
     front, body = _front_matter(markdown)
-    title = front.get("title", "Reference")
-    tabs = re.findall(r"^\s+- (\w+): (.+)$", front.get("_raw", ""), flags=re.M)
+    title = str(front.get("title", "Reference"))
+    tabs = [(str(k), str(v)) for item in front.get("language_tabs", []) for k, v in item.items()]
+    md = _markdown()
+    footers = [md.renderInline(str(line)) for line in front.get("toc_footers", [])]
     sections: list[Section] = []
-    lines = body.splitlines()
-    index = 0
-    paragraph: list[str] = []
+    words: dict[int, list[str]] = {}
 
     def current() -> Section:
         if not sections:
             sections.append(Section(1, title, names.anchor(title)))
         return sections[-1]
 
-    def flush() -> None:
-        if paragraph:
-            current().prose.append(f"<p>{inline(' '.join(paragraph))}</p>")
-            paragraph.clear()
-
-    while index < len(lines):
-        line = lines[index]
-        heading = re.match(r"(#{1,2}) (.+)", line)
-        if line.startswith("```"):
-            flush()
-            language = line[3:].strip() or "text"
-            end = lines.index("```", index + 1)
-            current().code.append(Code(language, "\n".join(lines[index + 1 : end])))
-            index = end
-        elif heading:
-            flush()
-            text = heading.group(2).strip()
-            sections.append(Section(len(heading.group(1)), text, names.anchor(text)))
-        elif re.fullmatch(r'<a id="([\w-]+)"></a>', line):
-            flush()
-            current().anchors.append(line[7 : line.index('"', 7)])
-        elif line.startswith("<aside"):
-            flush()
-            end = index
-            while not lines[end].startswith("</aside>"):
-                end += 1
-            kind = re.search(r'class="(\w+)"', line)
-            text = " ".join(lines[index + 1 : end])
-            css = kind.group(1) if kind else "notice"
-            current().prose.append(f'<aside class="{css}">{inline(text)}</aside>')
-            index = end
-        elif line.startswith("> "):
-            flush()
-            current().prose.append(f"<blockquote>{inline(line[2:])}</blockquote>")
-        elif "|" in line and index + 1 < len(lines) and re.fullmatch(r"[-| ]+", lines[index + 1]):
-            flush()
-            end = index + 2
-            while end < len(lines) and "|" in lines[end]:
-                end += 1
-            current().prose.append(_table(lines[index], lines[index + 2 : end]))
-            index = end - 1
-        elif line.strip():
-            paragraph.append(line.strip())
+    tokens = md.parse(body)
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        end = _block_end(tokens, index)
+        block = tokens[index : end + 1]
+        if token.type == "heading_open" and token.tag in ("h1", "h2"):
+            text = tokens[index + 1].content
+            sections.append(Section(int(token.tag[1]), text, names.anchor(text)))
+        elif token.type == "fence":
+            current().code.append(code(token.info.strip() or "text", token.content))
+        elif ANCHOR.fullmatch(_source(block)):
+            current().anchors += ANCHOR.findall(_source(block))
         else:
-            flush()
-        index += 1
-    flush()
-    return Page(title, tabs, sections)
+            current().prose.append(md.renderer.render(block, md.options, {}).strip())
+            words.setdefault(id(current()), []).extend(
+                re.sub(r"<[^>]*>|[`*]", "", t.content) for t in block if t.type == "inline"
+            )
+        index = end + 1
+    for section in sections:
+        section.text = " ".join([section.title, *words.get(id(section), [])])
+    css = HtmlFormatter(style=STYLE).get_style_defs(".code pre")
+    return Page(title, tabs, sections, footers, bool(front.get("search")), css)
 
 
-def _front_matter(markdown: str) -> tuple[dict[str, str], str]:
+def _source(block: list[Token]) -> str:
+    """A block's Markdown source (an ``<a id>`` anchor reads as a paragraph of inline HTML)."""
+    return "".join(t.content for t in block if t.type in ("html_block", "inline"))
+
+
+def _block_end(tokens: list[Token], start: int) -> int:
+    """The index of the token that closes the top-level block opened at ``start``."""
+    if tokens[start].nesting != 1:
+        return start
+    depth = 0
+    for index in range(start, len(tokens)):
+        depth += tokens[index].nesting
+        if depth == 0:
+            return index
+    raise ValueError(f"unclosed {tokens[start].type} in the docs")
+
+
+def _front_matter(markdown: str) -> tuple[dict[str, Any], str]:
     if not markdown.startswith("---\n"):
         return {}, markdown
     raw, _, body = markdown[4:].partition("\n---\n")
-    front = {"_raw": raw}
-    for line in raw.splitlines():
-        match = re.match(r"(\w+): (.+)", line)
-        if match:
-            front[match.group(1)] = match.group(2)
+    front = yaml.safe_load(raw) or {}
+    if not isinstance(front, dict):
+        raise ValueError("the docs' front matter is not a mapping")
     return front, body
-
-
-def _cells(row: str) -> list[str]:
-    return [cell.strip() for cell in row.strip().strip("|").split("|")]
-
-
-def _table(head: str, rows: list[str]) -> str:
-    out = ["<table>", "<thead><tr>"]
-    out += [f"<th>{inline(cell)}</th>" for cell in _cells(head)]
-    out.append("</tr></thead><tbody>")
-    for row in rows:
-        out.append("<tr>" + "".join(f"<td>{inline(cell)}</td>" for cell in _cells(row)) + "</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)

@@ -4,7 +4,7 @@ committed tree and on deliberately broken renderings alike.
 * ``index_problems``: every cell of parity.json points at something real.
 * ``curl_parity``: a snippet chain and the Python scenario run against a loopback server that
   replays the operation's cassette; both must send what the cassette holds, and the same thing.
-* ``docs_problems``: the docs' Python samples run, in order, against the local platform.
+* ``docs_problems``: the docs' Python samples run (tests/_docs.py runs every language).
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import re
 import subprocess
-import sys
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -26,10 +24,10 @@ from typing import Any
 import yaml
 
 from rcsdk import RCSDK, Platform, RCSDKError
-from rcsdk._constants import LOCAL_SERVER
-from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform
+from rcsdk.testing import LOCAL_CREDENTIALS
 
 from _cassettes import CASSETTES, Scrubber
+from _docs import samples_problems
 from _scenarios import SCENARIOS
 
 # The browser's part of the authorization code flow, in bash (the Python side is in
@@ -275,55 +273,6 @@ def curl_parity(generated: Path, name: str) -> Parity:
     return Parity(problems, curl, python)
 
 
-def code_blocks(markdown: str, language: str) -> list[str]:
-    """The fenced code blocks of one language, in order."""
-    return re.findall(rf"^```{language}\n(.*?)^```$", markdown, flags=re.M | re.S)
-
-
-def run_docs_samples(generated: Path, workdir: Path) -> subprocess.CompletedProcess[str]:
-    """Run every Python sample of the docs, in order, in a fresh interpreter in ``workdir``."""
-    text = (generated / "docs" / "index.md").read_text()
-    script = workdir / "docs_samples.py"
-    script.write_text("\n\n".join(code_blocks(text, "python")))
-    with LocalPlatform() as local:
-        return subprocess.run(
-            [sys.executable, str(script)],
-            cwd=workdir,
-            env={**os.environ, **local.env()},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-
-
 def docs_problems(generated: Path, workdir: Path) -> list[str]:
-    result = run_docs_samples(generated, workdir)
-    if result.returncode != 0:
-        return [f"docs samples failed: {result.stderr.strip()[-500:]}"]
-    return []
-
-
-def shell_docs_problems(generated: Path, workdir: Path) -> list[str]:
-    """Run every cURL tab of the docs, in order, in one bash, as a reader would paste them.
-
-    The "Instantiate" tab exports the spec's example values, which point at the local platform
-    on its default address (``python -m rcsdk.testing serve``); here it listens on a free port,
-    and that address replaces the default one in the script.
-    """
-    samples = code_blocks((generated / "docs" / "index.md").read_text(), "shell")
-    (workdir / "generated").symlink_to(generated)
-    script = "set -euo pipefail\n" + "\n".join(samples)
-    assert LOCAL_SERVER in script
-    with LocalPlatform() as local:
-        script = script.replace(LOCAL_SERVER, local.url)
-        result = subprocess.run(
-            ["bash", "-c", script],
-            cwd=workdir,
-            env={k: v for k, v in os.environ.items() if not k.startswith("RC_")},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    if result.returncode != 0:
-        return [f"docs cURL tabs failed ({result.returncode}): {result.stderr.strip()[-500:]}"]
-    return []
+    """The docs' Python samples run, in order, against the local platform (tests/_docs.py)."""
+    return samples_problems(generated, workdir, "python")

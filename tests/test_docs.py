@@ -1,5 +1,5 @@
-"""The reference docs: every section of the original docs, both tabs everywhere, no TODO,
-and Python samples that parse and run (in order, against the local platform)."""
+"""The reference docs: every section of the original docs, every language's tab in every section
+with code, no TODO, and every language's samples run (in order, against the local platform)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from _parity import code_blocks, run_docs_samples
+from rcsdk.testing import LOCAL_CREDENTIALS
+
+from _docs import RUNNERS, code_blocks, run_samples
 from _support import ROOT
 
 DOCS = ROOT / "generated" / "docs" / "index.md"
@@ -49,9 +51,22 @@ def sections() -> dict[str, str]:
     return {title: "\n".join(lines) + "\n" for title, lines in found.items()}
 
 
-def test_front_matter_has_the_two_tabs() -> None:
+SAMPLES = ROOT / "templates" / "docs" / "_samples"
+# The reference's tab order; a language shows once it has a folder of samples.
+ORDER = {"javascript": "JavaScript", "php": "PHP", "python": "Python", "shell": "cURL"}
+LANGUAGES = [name for name in ORDER if (SAMPLES / name).is_dir()]
+
+
+def test_front_matter_lists_the_tabs_in_the_reference_order() -> None:
+    assert {"python", "shell"} <= set(LANGUAGES)
     front = TEXT.split("\n---\n", 1)[0]
-    assert "language_tabs:\n  - python: Python\n  - shell: cURL" in front
+    tabs = "".join(f"  - {name}: {ORDER[name]}\n" for name in LANGUAGES)
+    assert f"language_tabs:\n{tabs}\n" in front
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_language_has_a_runner(language: str) -> None:
+    assert language in RUNNERS, f"add {language} to RUNNERS in tests/_docs.py"
 
 
 @pytest.mark.parametrize("title", ORIGINAL_SECTIONS + NEW_SECTIONS)
@@ -59,14 +74,14 @@ def test_section_exists(title: str) -> None:
     assert title in sections()
 
 
-def test_every_section_with_code_has_both_tabs() -> None:
+def test_every_section_with_code_has_every_tab_in_order() -> None:
     found = sections()
     with_code = [t for t, body in found.items() if "```" in body]
     assert len(with_code) >= 12
     for title in with_code:
-        body = found[title]
-        assert code_blocks(body, "python"), f"{title}: no Python tab"
-        assert code_blocks(body, "shell"), f"{title}: no cURL tab"
+        fences = re.findall(r"^```(\w+)$", found[title], flags=re.M)
+        tabs = [fence for fence in fences if fence in LANGUAGES]
+        assert tabs == LANGUAGES, f"{title}: tabs {tabs}, expected {LANGUAGES}"
 
 
 def test_no_todo_anywhere() -> None:
@@ -86,9 +101,22 @@ def test_every_shell_block_is_valid_bash() -> None:
         assert result.returncode == 0, result.stderr + sample
 
 
-def test_python_samples_run_in_order(tmp_path: Path) -> None:
-    result = run_docs_samples(ROOT / "generated", tmp_path)
-    assert result.returncode == 0, result.stderr
-    # The last sample prints what the failed login said: the error code of a bad JWT.
-    assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant ('OAU-140',)"
-    assert (tmp_path / "_cache" / "platform.json").exists()
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_samples_run_in_order(language: str, tmp_path: Path) -> None:
+    """Every tab of one language, pasted in order into one program, outside the repository."""
+    result = run_samples(ROOT / "generated", tmp_path, language)
+    assert result.returncode == 0, result.stderr[-2000:]
+    if language == "python":
+        # The last sample prints what the failed login said: the error code of a bad JWT.
+        assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant ('OAU-140',)"
+        assert (tmp_path / "_cache" / "platform.json").exists()
+        assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
+    if language == "shell":
+        assert (tmp_path / "_cache" / "tokens.sh").stat().st_mode & 0o077 == 0
+        assert "rcsdk: RC_SERVER is not set" in result.stderr
+        assert "exit 2\n" in result.stdout
+        assert result.stdout.strip().splitlines()[-1] == "login failed: exit 22"
+    # Only the placeholders' values from `serve` went in; no credential comes out.
+    output = result.stdout + result.stderr
+    for name in ("RC_APP_SECRET", "RC_PASSWORD", "RC_JWT"):
+        assert LOCAL_CREDENTIALS[name] not in output, name

@@ -1,11 +1,19 @@
 """The docs target: the reference (Slate Markdown) and the same reference as one HTML page.
 
-Every tab of every section is rendered from the model and run by the tests.
+Every tab of every section is rendered from the model and run by the tests. The page
+(templates/docs/index.md.j2) holds the prose; each section's code, per language, is a partial
+``templates/docs/_samples/<language>/<section>.md.j2``, so a language adds its tabs by adding
+files (see templates/docs/_samples/README.md). The HTML page is rendered after the Markdown,
+from the Markdown (generator/pages.py), so the two cannot drift.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
 
 from generator.model import Operation
 from generator.targets import Contract, Target
@@ -21,6 +29,31 @@ SECTIONS = (
     "readExtension",
 )
 
+SAMPLES = "docs/_samples/"
+
+# Tab order and labels, as in the reference (Slate's language_tabs). A folder of samples for a
+# language not named here still shows, after these, labelled with its folder name.
+TABS = {"javascript": "JavaScript", "php": "PHP", "python": "Python", "shell": "cURL"}
+
+
+@dataclass(frozen=True)
+class Language:
+    name: str
+    """The folder under templates/docs/_samples/ and the fence's info string (Slate's key)."""
+    label: str
+
+
+@jinja2.pass_environment
+def languages(env: jinja2.Environment) -> list[Language]:
+    """The languages that have samples, in tab order."""
+    found = {
+        name.removeprefix(SAMPLES).split("/", 1)[0]
+        for name in env.list_templates()
+        if name.startswith(SAMPLES) and name.count("/") == 3 and name.endswith(".md.j2")
+    }
+    order = [*TABS, *sorted(found - set(TABS))]
+    return [Language(name, TABS.get(name, name)) for name in order if name in found]
+
 
 class Docs(Target):
     name = "docs"
@@ -33,6 +66,9 @@ class Docs(Target):
             why="the reference docs and the quickstarts (templates/docs/, templates/examples/)",
         ),
     )
+
+    def namespace(self) -> Mapping[str, Any]:
+        return {"docs_languages": languages}
 
     def parity(self, op: Operation) -> Mapping[str, str]:
         return {"docs": f"docs/index.md#{op.anchor}", "html": f"docs/index.html#{op.anchor}"}

@@ -1,0 +1,115 @@
+"""Running the docs' samples: every tab of one language, in page order, as one program, against
+the local platform, in a directory outside the repository, as a reader would paste them.
+
+RUNNERS is the table a language adds itself to (see templates/docs/_samples/README.md): how its
+samples are joined into one program and how that program runs. Placeholders in the samples
+(``'<your app key>'`` on an ``export RC_APP_KEY=`` line) are filled from what
+``python -m rcsdk.testing serve`` exports (``LocalPlatform.env()``), as a reader fills them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rcsdk.testing import LocalPlatform
+
+EXPORT = re.compile(r"^(export (RC_\w+)=)(.*)$", flags=re.M)
+PLACEHOLDER = re.compile(r"<[^<>\n]*>")
+
+
+@dataclass(frozen=True)
+class Runner:
+    """How the samples of one language run."""
+
+    file: str
+    """The program's file name in the work directory."""
+    command: Callable[[Path], list[str]]
+    """The command line that runs the program (given its path)."""
+    prelude: str = ""
+    joiner: str = "\n\n"
+    env_from_platform: bool = True
+    """Start the program with the platform's RC_* variables (False: the samples set them)."""
+    prepare: Callable[[Path, Path], Mapping[str, str]] = field(default=lambda workdir, gen: {})
+    """Set up the work directory (given it and generated/); returns extra environment."""
+
+
+def _copy_snippets(workdir: Path, generated: Path) -> Mapping[str, str]:
+    """The cURL samples call the snippets as ``./login-jwt.sh``: the docs' install tab says to
+    copy them from the checkout's generated/curl/ into the project, and so does this."""
+    for snippet in sorted((generated / "curl").glob("*.sh")):
+        shutil.copy2(snippet, workdir / snippet.name)
+    return {}
+
+
+RUNNERS: dict[str, Runner] = {
+    "python": Runner("docs_samples.py", lambda script: [sys.executable, str(script)]),
+    "shell": Runner(
+        "docs_samples.sh",
+        lambda script: ["bash", str(script)],
+        prelude="set -euo pipefail\n",
+        joiner="\n",
+        env_from_platform=False,
+        prepare=_copy_snippets,
+    ),
+}
+
+
+def code_blocks(markdown: str, language: str) -> list[str]:
+    """The fenced code blocks of one language, in order."""
+    return re.findall(rf"^```{language}\n(.*?)^```$", markdown, flags=re.M | re.S)
+
+
+def fill(sample: str, exports: Mapping[str, str]) -> str:
+    """Replace each ``export RC_X=<placeholder>`` value by what ``serve`` exports for RC_X."""
+
+    def value(match: re.Match[str]) -> str:
+        if match.group(2) in exports and PLACEHOLDER.search(match.group(3)):
+            return match.group(1) + shlex.quote(exports[match.group(2)])
+        return match.group(0)
+
+    return EXPORT.sub(value, sample)
+
+
+def program(generated: Path, language: str, exports: Mapping[str, str]) -> str:
+    runner = RUNNERS[language]
+    samples = code_blocks((generated / "docs" / "index.md").read_text(), language)
+    return runner.prelude + runner.joiner.join(fill(sample, exports) for sample in samples)
+
+
+def run_samples(
+    generated: Path, workdir: Path, language: str, local: LocalPlatform | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run every ``language`` sample of the docs, in order, in ``workdir``."""
+    if local is None:
+        with LocalPlatform() as platform:
+            return run_samples(generated, workdir, language, platform)
+    runner = RUNNERS[language]
+    script = workdir / runner.file
+    script.write_text(program(generated, language, local.env()))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
+    if runner.env_from_platform:
+        env.update(local.env())
+    env.update(runner.prepare(workdir, generated))
+    return subprocess.run(
+        runner.command(script),
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def samples_problems(generated: Path, workdir: Path, language: str) -> list[str]:
+    result = run_samples(generated, workdir, language)
+    if result.returncode != 0:
+        return [f"docs {language} samples failed ({result.returncode}): {result.stderr[-500:]}"]
+    return []

@@ -33,18 +33,15 @@ from typing import Any
 import redis
 
 from rcsdk._budget import POLL, Grant, RateLimitSignal
-from rcsdk._exceptions import AuthDataError
+from rcsdk._exceptions import AuthDataError, TokenStoreError
+from rcsdk._store import DEFAULT_LOCK_TIMEOUT
 
-__all__ = ["LockTimeoutError", "RedisRateLimitBudget", "RedisTokenStore"]
+__all__ = ["RedisRateLimitBudget", "RedisTokenStore"]
 
 logger = logging.getLogger("rcsdk")
 
 DEFAULT_LEASE = 10.0
-DEFAULT_LOCK_WAIT = 120.0
-
-
-class LockTimeoutError(TimeoutError):
-    """The refresh lock stayed held by another worker for longer than ``lock_wait``."""
+"""Seconds a lock lasts unless its holder renews it (it renews every third of that)."""
 
 
 # Delete the lock only if it still holds our token: a lease that expired and was taken by
@@ -72,8 +69,11 @@ class RedisTokenStore:
         client: a redis-py client to use instead of ``url``.
         lease: how long the refresh lock lasts unless its holder renews it (seconds); a worker
             that dies holding it delays the others by at most this.
-        lock_wait: how long ``lock()`` waits for another holder before it raises
-            ``LockTimeoutError`` (seconds).
+        lock_timeout: how long ``lock()`` waits for another holder before it raises
+            ``TokenStoreError`` (seconds).
+
+    A failed read or write (Redis unreachable, say) is a ``TokenStoreError``; content it cannot
+    use is an ``AuthDataError``.
         clock: the time used for TTLs (the auth data's expiry times are epoch seconds).
     """
 
@@ -84,21 +84,22 @@ class RedisTokenStore:
         url: str | None = None,
         client: Any = None,
         lease: float = DEFAULT_LEASE,
-        lock_wait: float = DEFAULT_LOCK_WAIT,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not key:
             raise ValueError("key is required (one per app and user, e.g. 'rcsdk:APP_KEY:USER')")
         if (url is None) == (client is None):
             raise ValueError("pass either url= or client=")
-        if not (lease > 0 and math.isfinite(lease)):
-            raise ValueError("lease must be a positive number of seconds")
+        for name, value in (("lease", lease), ("lock_timeout", lock_timeout)):
+            if not (isinstance(value, (int, float)) and value > 0 and math.isfinite(value)):
+                raise TokenStoreError(f"{name} must be a positive number of seconds, not {value!r}")
         self.key = key
         self.lock_key = f"{key}:lock"
         self.budget_key = f"{key}:rate-limits"
         self.client: Any = redis.Redis.from_url(url) if url is not None else client
         self.lease = lease
-        self.lock_wait = lock_wait
+        self.lock_timeout = lock_timeout
         self._clock = clock
         self._release = self.client.register_script(_RELEASE)
         self._renew = self.client.register_script(_RENEW)
@@ -108,7 +109,8 @@ class RedisTokenStore:
         return f"RedisTokenStore(key={self.key!r})"
 
     def load(self) -> dict[str, Any] | None:
-        raw = self.client.get(self.key)
+        with self._errors("read"):
+            raw = self.client.get(self.key)
         if raw is None:
             return None
         try:
@@ -120,30 +122,38 @@ class RedisTokenStore:
         return data
 
     def save(self, data: dict[str, Any] | None) -> None:
-        if data is None:
-            self.client.delete(self.key)
-            return
-        text = json.dumps(data, sort_keys=True)
-        ends = _expiry(data)
-        if ends is None:
-            self.client.set(self.key, text)
-            return
-        ttl_ms = math.ceil((ends - self._clock()) * 1000)
-        if ttl_ms <= 0:  # nothing in it can authorize anything any more
-            self.client.delete(self.key)
-            return
-        self.client.set(self.key, text, px=ttl_ms)  # value and TTL in one command
+        text = json.dumps(data, sort_keys=True) if data is not None else ""
+        ends = _expiry(data) if data is not None else None
+        ttl_ms = math.ceil((ends - self._clock()) * 1000) if ends is not None else None
+        with self._errors("write"):
+            if data is None or (ttl_ms is not None and ttl_ms <= 0):
+                self.client.delete(self.key)  # forgotten, or nothing in it authorizes any more
+            else:
+                self.client.set(self.key, text, px=ttl_ms)  # value and TTL in one command
+
+    @contextlib.contextmanager
+    def _errors(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except redis.RedisError as exc:
+            raise TokenStoreError(
+                f"cannot {action} token store {self.key!r} in Redis: {type(exc).__name__}: {exc}"
+            ) from None
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         token = secrets.token_hex(16)
         lease_ms = max(1, math.ceil(self.lease * 1000))
-        deadline = time.monotonic() + self.lock_wait
+        deadline = time.monotonic() + self.lock_timeout
         pause = 0.005
-        while not self.client.set(self.lock_key, token, nx=True, px=lease_ms):
+        while True:
+            with self._errors("lock"):
+                if self.client.set(self.lock_key, token, nx=True, px=lease_ms):
+                    break
             if time.monotonic() >= deadline:
-                raise LockTimeoutError(
-                    f"the refresh lock {self.lock_key!r} stayed held for {self.lock_wait:g} s"
+                raise TokenStoreError(
+                    f"timed out after {self.lock_timeout:g} s waiting for the token store lock "
+                    f"{self.lock_key!r} in Redis (held by another worker)"
                 )
             time.sleep(pause * (0.5 + secrets.randbelow(1000) / 1000))
             pause = min(pause * 2, 0.05)
@@ -160,7 +170,8 @@ class RedisTokenStore:
         finally:
             stop.set()
             keeper.join()
-            self._release(keys=[self.lock_key], args=[token])
+            with self._errors("unlock"):
+                self._release(keys=[self.lock_key], args=[token])
 
     def _keep_lease(self, token: str, lease_ms: int, stop: threading.Event) -> None:
         """Renew the lease every third of it while the holder works (a slow refresh)."""

@@ -1,4 +1,5 @@
-"""Fixtures: the local platform on loopback, a clock tests can move, and platforms."""
+"""Fixtures: the local platform on loopback, a clock tests can move, platforms, and a real
+redis-server (started once per session by the tests that ask for it, emptied for each test)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 
 from rcsdk import RCSDK, Platform
 from rcsdk.testing import LocalPlatform
 
+from _redis import RedisServer
 from _support import CREDS, FakeClock, PlatformFactory
 
 
@@ -41,3 +44,18 @@ def make_platform(local: LocalPlatform, clock: FakeClock) -> PlatformFactory:
 @pytest.fixture
 def platform(make_platform: PlatformFactory) -> Platform:
     return make_platform()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The URL of an empty Redis database on the tests' own redis-server."""
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    client.close()
+    return redis_server.url

@@ -4,11 +4,14 @@
 
     RCSDKError
     ├── AuthDataError
+    ├── UsageError
+    ├── TokenStoreError
     ├── LoginRequiredError
     ├── APIConnectionError
     │   └── APITimeoutError
     ├── ResponseFormatError
     └── APIStatusError
+        ├── RedirectError
         ├── BadRequestError
         ├── AuthenticationError
         │   ├── InvalidGrantError
@@ -43,8 +46,11 @@ __all__ = [
     "PermissionDeniedError",
     "RCSDKError",
     "RateLimitError",
+    "RedirectError",
     "ResponseFormatError",
     "TokenError",
+    "TokenStoreError",
+    "UsageError",
     "exception_for",
 ]
 
@@ -55,6 +61,21 @@ class RCSDKError(Exception):
 
 class AuthDataError(RCSDKError):
     """Stored auth data that rcsdk cannot use (unknown version or wrong shape)."""
+
+
+class UsageError(RCSDKError, ValueError):
+    """The call cannot be made as written: a path that does not start with `/`, a URL on another
+    host than the platform's, a server URL with credentials, a query or plain HTTP to a remote
+    host, a line break in a header or credential. Nothing was sent. The message names the
+    argument.
+    """
+
+
+class TokenStoreError(RCSDKError):
+    """The token store cannot be used safely: it cannot be read or written, is not a regular
+    file, is a symbolic link, is writable by other users or too large, or its lock was not
+    acquired in time (the message names the lock file).
+    """
 
 
 class LoginRequiredError(RCSDKError):
@@ -113,6 +134,12 @@ class APIStatusError(RCSDKError):
             f"{type(self).__name__}(status_code={self.status_code}, error={self.error!r}, "
             f"error_codes={self.error_codes!r}, request_id={self.request_id!r})"
         )
+
+
+class RedirectError(APIStatusError):
+    """The platform answered with a redirect (301, 302, 303, 307, 308). rcsdk never follows one:
+    a token or credential must not travel to another URL. The message names the target host.
+    """
 
 
 class BadRequestError(APIStatusError):

@@ -23,7 +23,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def local(clock: FakeClock) -> Iterator[LocalPlatform]:
-    with LocalPlatform(clock=clock) as platform:
+    # Strict single-use refresh tokens: a second refresh with the same token is an error, so
+    # the single-flight tests see every extra refresh (the grace period would hide them).
+    with LocalPlatform(clock=clock, strict_refresh=True) as platform:
         yield platform
 
 

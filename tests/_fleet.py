@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,10 @@ class CountingPlatform(LocalPlatform):
         self.rotations = 0
         self.denied_at: list[float] = []
         self._count_lock = threading.Lock()
+
+    def __enter__(self) -> CountingPlatform:
+        self.start()
+        return self
 
     def token(self, headers: Any, body: bytes) -> Any:
         try:
@@ -65,8 +69,12 @@ def worker(config: dict[str, Any]) -> dict[str, Any]:
     )
     platform = sdk.get_platform()
     events: Counter[str] = Counter()
+
+    def counter(name: str) -> Callable[[object], None]:
+        return lambda _payload: events.update([name])
+
     for event in (Event.REFRESH_SUCCESS, Event.REFRESH_ERROR, Event.ACCESS_VIOLATION):
-        platform.on(event, lambda _payload, name=event.value: events.update([name]))
+        platform.on(event, counter(event.value))
     print("ready", flush=True)
     sys.stdin.readline()  # "go"
     outcome: Counter[str] = Counter()
@@ -230,6 +238,7 @@ def rotations(
             results = started.results(timeout=duration + 120)
             if killer is not None:
                 killer.join()
+        refresh_requests, rotated = local.grant_count(REFRESH_GRANT), local.rotations
         after = Platform(
             LOCAL_CREDENTIALS["RC_APP_KEY"],
             LOCAL_CREDENTIALS["RC_APP_SECRET"],
@@ -246,8 +255,8 @@ def rotations(
             "killed": kills,
             "duration": duration,
             "threads": threads,
-            "refresh_requests": local.grant_count(REFRESH_GRANT),
-            "rotations": local.rotations,
+            "refresh_requests": refresh_requests,
+            "rotations": rotated,
             "session_kept": session_kept,
         }
 
@@ -270,9 +279,7 @@ def login_storm(redis_url: str, *, workers: int, limit: int, window: float) -> d
             results = started.results(timeout=window * (workers / limit + 2) + 60)
         ended = time.monotonic()
         denied = sorted(local.denied_at)
-        worst = max(
-            (sum(1 for t in denied if d <= t < d + window) for d in denied), default=0
-        )
+        worst = max((sum(1 for t in denied if d <= t < d + window) for d in denied), default=0)
         return {
             **summary(results),
             "limit": limit,

@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all install vendor browser official-js generate check lint test test-python demo record bench clean
+.PHONY: all install vendor browser redis-server official-js generate check lint test test-python demo record bench clean
 
 all: generate demo
 
@@ -36,6 +36,12 @@ $(VENDOR): templates/docs/_vendor/package-lock.json
 
 vendor: $(VENDOR)
 
+# The Redis store's tests start their own redis-server (Debian's package; installed when missing).
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "installing redis-server for the Redis store's tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
 # generated/ from spec/, and each golden fixture's output from its own spec (tests/golden/).
 GOLDEN := $(wildcard tests/golden/*/spec.yaml)
 generate: install $(VENDOR)
@@ -58,7 +64,7 @@ TEST_SUITES := test-python
 test: check lint
 	@$(MAKE) --no-print-directory -O -j $(words $(TEST_SUITES)) $(TEST_SUITES)
 
-test-python: install browser official-js
+test-python: install browser redis-server official-js
 	$(PY) -m pytest
 
 # RingCentral's official JavaScript SDK, pinned by its lockfile, for the flows the tests run
@@ -80,7 +86,7 @@ record: install
 	$(PY) tests/record.py
 
 # rcsdk against raw requests and the official SDK; updates bench/results.json and README.md.
-bench: install
+bench: install redis-server
 	$(PY) bench/run.py
 
 clean:

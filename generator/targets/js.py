@@ -23,7 +23,12 @@ from generator.model import Field, Operation, Param, Schema
 from generator.targets import Contract, Target
 
 TS_TYPES = {"string": "string", "integer": "number", "number": "number", "boolean": "boolean"}
-READERS = {"string": "readString", "integer": "readInt", "number": "readNumber", "boolean": "readBool"}
+READERS = {
+    "string": "readString",
+    "integer": "readInt",
+    "number": "readNumber",
+    "boolean": "readBool",
+}
 
 
 def literal(value: Any) -> str:
@@ -44,10 +49,56 @@ def camel(name: str) -> str:
 
 
 RESERVED = frozenset(
-    "break case catch class const continue debugger default delete do else enum export extends"
-    " false finally for function if import in instanceof new null return super switch this throw"
-    " true try typeof var void while with yield let static implements interface package private"
-    " protected public await arguments eval".split()
+    [
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "continue",
+        "debugger",
+        "default",
+        "delete",
+        "do",
+        "else",
+        "enum",
+        "export",
+        "extends",
+        "false",
+        "finally",
+        "for",
+        "function",
+        "if",
+        "import",
+        "in",
+        "instanceof",
+        "new",
+        "null",
+        "return",
+        "super",
+        "switch",
+        "this",
+        "throw",
+        "true",
+        "try",
+        "typeof",
+        "var",
+        "void",
+        "while",
+        "with",
+        "yield",
+        "let",
+        "static",
+        "implements",
+        "interface",
+        "package",
+        "private",
+        "protected",
+        "public",
+        "await",
+        "arguments",
+        "eval",
+    ]
 )
 
 

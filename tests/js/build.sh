@@ -7,6 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 src=$(cd "${1:-$root/generated/js}" && pwd)
 out=${2:-$root/build/js}
+mkdir -p "$out" && out=$(cd "$out" && pwd)
 if [ ! -x "$here/node_modules/.bin/tsc" ]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
@@ -18,3 +19,8 @@ ln -s "$here/node_modules" "$out/node_modules"
 # A package folder next to it resolves `import "rcsdk"` for the demo, the docs and the tests.
 mkdir -p "$out/../node_modules"
 ln -sfn "$out" "$out/../node_modules/rcsdk"
+# The quickstart next to it, as a project that installed the package would hold it.
+if [ -d "$src/../examples" ]; then
+  mkdir -p "$out/../examples"
+  cp "$src"/../examples/*.mjs "$out/../examples/" 2>/dev/null || true
+fi

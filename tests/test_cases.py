@@ -8,11 +8,11 @@ import json
 from typing import Any
 
 import pytest
+from _scripted import scripted
 
 import rcsdk
 from rcsdk import RCSDK, RCSDKError
 
-from _scripted import scripted
 from _support import ROOT, FakeClock
 
 TABLE: dict[str, Any] = json.loads((ROOT / "generated" / "cases.json").read_text())
@@ -53,7 +53,9 @@ def run(case: dict[str, Any]) -> tuple[object, list[list[str]], list[float], boo
             elif case["operation"] == "refresh":
                 outcome = platform.refresh()
             else:
-                body = {} if case["method"] in ("POST", "PUT", "PATCH") else None
+                body: dict[str, Any] | None = (
+                    {} if case["method"] in ("POST", "PUT", "PATCH") else None
+                )
                 outcome = platform.request(case["method"], case["path"], json=body)
         except RCSDKError as error:
             outcome = error

@@ -6,8 +6,8 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all install browser generate check lint test test-python demo record bench clean \
-	js-tools build-js test-js
+.PHONY: all install browser redis-server official-js generate check lint test test-python demo record \
+	bench clean js-tools build-js test-js
 
 all: generate build-js demo
 
@@ -24,6 +24,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing chromium for the docs page test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The Redis store's tests start their own redis-server (Debian's package; installed when missing).
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "installing redis-server for the Redis store's tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
 # generated/ from spec/, and each golden fixture's output from its own spec (tests/golden/).
 GOLDEN := $(wildcard tests/golden/*/spec.yaml)
@@ -48,7 +54,7 @@ test: check lint
 	@$(MAKE) --no-print-directory build-js
 	@$(MAKE) --no-print-directory -O -j $(words $(TEST_SUITES)) $(TEST_SUITES)
 
-test-python: install browser
+test-python: install browser redis-server official-js
 	$(PY) -m pytest
 
 # JavaScript: Node >= 18 and npm (Debian's, when missing); TypeScript and @types/node pinned in
@@ -71,6 +77,15 @@ build-js: $(NODE_TOOLS)
 test-js: build-js install
 	PATH="$(CURDIR)/$(BIN):$$PATH" node --test --test-reporter=dot tests/js/
 
+# RingCentral's official JavaScript SDK, pinned by its lockfile, for the flows the tests run
+# against the local platform (not a dependency of any rcsdk package).
+OFFICIAL_JS := tests/official-js/node_modules/.installed
+$(OFFICIAL_JS): tests/official-js/package-lock.json $(NODE_TOOLS)
+	cd tests/official-js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+official-js: $(OFFICIAL_JS)
+
 # The quickstart, in Python and with the cURL snippets, against the local platform.
 demo: install build-js
 	$(PY) -m rcsdk.testing run -- $(PY) generated/examples/quickstart.py
@@ -82,7 +97,7 @@ record: install
 	$(PY) tests/record.py
 
 # rcsdk against raw requests and the official SDK; updates bench/results.json and README.md.
-bench: install
+bench: install redis-server
 	$(PY) bench/run.py
 
 clean:

@@ -27,6 +27,7 @@ from generator.model import (
     Info,
     Operation,
     Param,
+    Response,
     Schema,
     Server,
     Spec,
@@ -155,6 +156,8 @@ class _Builder:
             client_auth=ClientAuth(
                 d["client_auth"]["confidential"]["description"],
                 d["client_auth"]["public"]["description"],
+                d["client_auth"].get("assertion", {}).get("description", ""),
+                d["client_auth"].get("assertion", {}).get("assertion_type", ""),
             ),
             environment=tuple(env.values()),
             schemas=tuple(schemas.values()),
@@ -247,6 +250,9 @@ class _Builder:
                 f.get("ref"),
                 f.get("items"),
                 f["description"],
+                tuple(f.get("enum", ())),
+                f.get("format"),
+                f.get("min_items"),
             )
             for f in raw["fields"]
         )
@@ -271,6 +277,8 @@ class _Builder:
             from_client=raw.get("from_client", False),
             pkce=raw.get("pkce"),
             description=raw.get("description", ""),
+            enum=tuple(raw.get("enum", ())),
+            also_in=raw.get("also_in"),
         )
 
     def operation(
@@ -309,6 +317,17 @@ class _Builder:
             self.lookup(codes, code, "error code", (*path, "errors", i))
             for i, code in enumerate(raw["errors"])
         )
+        responses = tuple(
+            Response(
+                r["status"],
+                r["description"],
+                tuple(
+                    self.lookup(codes, code, "error code", (*path, "responses", i, "codes", j))
+                    for j, code in enumerate(r.get("codes", ()))
+                ),
+            )
+            for i, r in enumerate(raw.get("responses", ()))
+        )
         after = raw.get("after")
         if after is not None:
             self.lookup(op_ids, after, "operation", (*path, "after"))
@@ -336,4 +355,5 @@ class _Builder:
                 json.dumps(example.get("response")),
             ),
             after=after,
+            responses=responses,
         )

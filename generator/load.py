@@ -268,7 +268,16 @@ PARAM = Obj(
         "from_auth": OneOf(("access_token", "refresh_token")),
         "from_client": BOOL,
         "pkce": OneOf(("challenge", "method")),
+        "enum": ListOf(STR, non_empty=True),
+        "also_in": OneOf(("query",)),
     },
+)
+
+# Extra documented answers of an operation (statuses that no error code of the table carries
+# there, or codes answered with another status at this endpoint).
+RESPONSE = Obj(
+    required={"status": INT, "description": STR},
+    optional={"codes": ListOf(STR)},
 )
 
 FORMAT = Obj(
@@ -297,7 +306,10 @@ FORMAT = Obj(
             required={
                 "confidential": Obj(required={"description": STR}),
                 "public": Obj(required={"description": STR}),
-            }
+            },
+            optional={
+                "assertion": Obj(required={"description": STR, "assertion_type": STR}),
+            },
         ),
         "environment": ListOf(
             Obj(
@@ -322,6 +334,9 @@ FORMAT = Obj(
                                 "secret": BOOL,
                                 "ref": STR,
                                 "items": STR,
+                                "enum": ListOf(STR, non_empty=True),
+                                "format": OneOf(("date-time", "uri", "email")),
+                                "min_items": INT,
                             },
                         ),
                         non_empty=True,
@@ -361,6 +376,7 @@ FORMAT = Obj(
                     "success_event": STR,
                     "error_event": STR,
                     "after": STR,
+                    "responses": ListOf(RESPONSE),
                 },
             ),
             non_empty=True,

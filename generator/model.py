@@ -73,6 +73,10 @@ class Defaults:
 class ClientAuth:
     confidential: str
     public: str
+    assertion: str = ""
+    """How an app authenticates with a signed JWT instead (empty when the spec says nothing)."""
+    assertion_type: str = ""
+    """The one ``client_assertion_type`` value that goes with it."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,9 @@ class Field:
     ref: str | None
     items: str | None
     description: str
+    enum: tuple[str, ...] = ()
+    format: str | None = None
+    min_items: int | None = None
 
     @property
     def python_name(self) -> str:
@@ -170,6 +177,9 @@ class Param:
     from_client: bool
     pkce: str | None
     description: str
+    enum: tuple[str, ...] = ()
+    also_in: str | None = None
+    """Another place the server accepts it (``query``); clients send it at ``location``."""
 
     @property
     def python_name(self) -> str:
@@ -220,6 +230,15 @@ class ExceptionClass:
 
 
 @dataclass(frozen=True)
+class Response:
+    """An extra documented answer of an operation: a status, and the codes it carries there."""
+
+    status: int
+    description: str
+    codes: tuple[ErrorCode, ...]
+
+
+@dataclass(frozen=True)
 class Example:
     request_json: str
     status: int
@@ -256,6 +275,7 @@ class Operation:
     errors: tuple[ErrorCode, ...]
     example: Example
     after: str | None
+    responses: tuple[Response, ...] = ()
 
     @property
     def python_name(self) -> str:

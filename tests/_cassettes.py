@@ -18,6 +18,7 @@ from typing import Any
 
 import vcr
 
+from rcsdk import _redact
 from rcsdk._constants import LOCAL_SERVER, SECRET_FIELDS
 
 CASSETTES = Path(__file__).resolve().parent / "cassettes"
@@ -71,6 +72,11 @@ class Scrubber:
             return "REDACTED"
         return value
 
+    def credential(self, scheme: str, secret: str) -> str:
+        if scheme.lower() == "bearer":
+            return self.placeholder("ACCESS_TOKEN", secret)
+        return "REDACTED"
+
     def url(self, url: str) -> str:
         """Point at the canonical local server and scrub secret query fields."""
         if url.startswith(self.server):
@@ -86,13 +92,10 @@ class Scrubber:
         request.uri = self.url(request.uri)
         auth = request.headers.get("Authorization")
         if auth:
-            scheme, _, secret = auth.partition(" ")
-            if scheme.lower() == "bearer":
-                request.headers["Authorization"] = (
-                    f"Bearer {self.placeholder('ACCESS_TOKEN', secret)}"
-                )
-            else:
-                request.headers["Authorization"] = f"{scheme} REDACTED"
+            # The SDK's own header redaction, with numbered placeholders for bearer tokens.
+            request.headers["Authorization"] = _redact.headers(
+                [("Authorization", auth)], mask=self.credential
+            )["Authorization"]
         for header in list(request.headers):
             if header.lower() not in KEPT_REQUEST_HEADERS:
                 del request.headers[header]

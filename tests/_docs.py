@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -41,9 +42,10 @@ class Runner:
 
 
 def _copy_snippets(workdir: Path, generated: Path) -> Mapping[str, str]:
-    """The cURL samples call the snippets of generated/curl by path, as a project that copied
-    them would (the docs say so); they are linked, not copied, so a broken one shows."""
-    (workdir / "generated").symlink_to(generated)
+    """The cURL samples call the snippets as ``./login-jwt.sh``: the docs' install tab says to
+    copy them from the checkout's generated/curl/ into the project, and so does this."""
+    for snippet in sorted((generated / "curl").glob("*.sh")):
+        shutil.copy2(snippet, workdir / snippet.name)
     return {}
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from rcsdk.testing import LOCAL_CREDENTIALS
+
 from _docs import RUNNERS, code_blocks, run_samples
 from _support import ROOT
 
@@ -108,5 +110,13 @@ def test_samples_run_in_order(language: str, tmp_path: Path) -> None:
         # The last sample prints what the failed login said: the error code of a bad JWT.
         assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant ('OAU-140',)"
         assert (tmp_path / "_cache" / "platform.json").exists()
+        assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
     if language == "shell":
         assert (tmp_path / "_cache" / "tokens.sh").stat().st_mode & 0o077 == 0
+        assert "rcsdk: RC_SERVER is not set" in result.stderr
+        assert "exit 2\n" in result.stdout
+        assert result.stdout.strip().splitlines()[-1] == "login failed: exit 22"
+    # Only the placeholders' values from `serve` went in; no credential comes out.
+    output = result.stdout + result.stderr
+    for name in ("RC_APP_SECRET", "RC_PASSWORD", "RC_JWT"):
+        assert LOCAL_CREDENTIALS[name] not in output, name

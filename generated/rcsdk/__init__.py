@@ -34,8 +34,11 @@ from rcsdk._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     RCSDKError,
+    RedirectError,
     ResponseFormatError,
     TokenError,
+    TokenStoreError,
+    UsageError,
 )
 from rcsdk._models import (
     AccountRef,
@@ -82,10 +85,13 @@ __all__ = [
     "Platform",
     "RCSDKError",
     "RateLimitError",
+    "RedirectError",
     "ResponseFormatError",
     "Settings",
     "TokenError",
     "TokenInfo",
     "TokenStore",
+    "TokenStoreError",
+    "UsageError",
     "__version__",
 ]

@@ -302,7 +302,8 @@ class ErrorItem:
 
 class ErrorBody:
     """An error response. OAuth endpoints send `error` and `error_description`; RingCentral adds
-    `errors[]`, and API calls often carry a top-level `errorCode` and `message`."""
+    `errors[]`, and API calls often carry a top-level `errorCode` and `message`. This is what
+    the platform sends; clients read error bodies leniently (any of it may be missing)."""
 
     __slots__ = ("error", "error_code", "error_description", "errors", "message", "raw")
 
@@ -315,7 +316,7 @@ class ErrorBody:
     message: str | None
     """Top-level message."""
     errors: tuple[ErrorItem, ...]
-    """RingCentral's detailed errors."""
+    """RingCentral's detailed errors (at least one)."""
     raw: Mapping[str, Any]
     """The body exactly as received, unknown fields included."""
 

@@ -27,34 +27,55 @@ def request_schema(op: Operation) -> str:
     return names.python_class(op.id) + "Request"
 
 
-def errors_by_status(endpoint: Endpoint) -> list[tuple[int, list[str]]]:
-    """``(status, codes)`` of the errors its operations list, by status."""
-    found: dict[int, list[str]] = {}
+def errors_by_status(endpoint: Endpoint) -> list[tuple[int, list[str], list[str]]]:
+    """``(status, codes, descriptions)`` of the answers its operations list, by status.
+
+    A code that an operation's ``responses`` place at another status is listed there only.
+    """
+    found: dict[int, tuple[list[str], list[str]]] = {}
     for op in endpoint.operations:
+        moved = {code.code for r in op.responses for code in r.codes}
         for error in op.errors:
-            if error.code not in found.setdefault(error.status, []):
-                found[error.status].append(error.code)
-    return sorted(found.items())
+            if error.code not in moved:
+                codes = found.setdefault(error.status, ([], []))[0]
+                if error.code not in codes:
+                    codes.append(error.code)
+        for response in op.responses:
+            codes, texts = found.setdefault(response.status, ([], []))
+            codes.extend(c.code for c in response.codes if c.code not in codes)
+            if response.description not in texts:
+                texts.append(response.description)
+    return sorted((status, codes, texts) for status, (codes, texts) in found.items())
 
 
 def field_schema(f: Field) -> dict[str, Any]:
     if f.type == "object":
         return {"$ref": f"#/components/schemas/{f.ref}"}
     if f.type == "array":
-        return {"type": "array", "items": {"$ref": f"#/components/schemas/{f.items}"}}
-    return {"type": f.type}
+        items = {"$ref": f"#/components/schemas/{f.items}"}
+        out: dict[str, Any] = {"type": "array", "items": items}
+        if f.min_items is not None:
+            out["minItems"] = f.min_items
+        return out
+    schema: dict[str, Any] = {"type": f.type}
+    if f.enum:
+        schema["enum"] = list(f.enum)
+    if f.format:
+        schema["format"] = f.format
+    return schema
 
 
-def parameter(p: Param) -> dict[str, Any]:
+def parameter(p: Param, location: str | None = None) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": p.type}
-    if p.const:
-        schema["const"] = p.const
+    if p.const or p.enum:
+        schema["enum"] = list(p.enum or (p.const,))
     if p.default:
         schema["default"] = p.default
+    where = location or p.location
     return {
         "name": p.name,
-        "in": p.location,
-        "required": p.required or p.location == "path",
+        "in": where,
+        "required": where == "path" or (p.required and where == p.location),
         "description": p.description,
         "schema": schema,
     }
@@ -79,7 +100,9 @@ def request_body(endpoint: Endpoint) -> dict[str, Any]:
         }
     examples = {op.id: {"value": op.example.request} for op in ops if op.form_params}
     form = {"schema": schema, "examples": examples}
-    return {"required": True, "content": {"application/x-www-form-urlencoded": form}}
+    # A body is required when some operation needs a form field (grant_type at least).
+    required = any(op.grant_type or op.required_form_fields for op in ops)
+    return {"required": required, "content": {"application/x-www-form-urlencoded": form}}
 
 
 def responses(spec: Spec, endpoint: Endpoint) -> dict[str, Any]:
@@ -106,9 +129,10 @@ def responses(spec: Spec, endpoint: Endpoint) -> dict[str, Any]:
         }
     else:
         out[status] = {"description": "Success (no body)."}
-    for code_status, codes in errors_by_status(endpoint):
+    for code_status, codes, texts in errors_by_status(endpoint):
+        prose = [*texts, *(["Codes: " + ", ".join(codes) + "."] if codes else [])]
         out[str(code_status)] = {
-            "description": "Error: " + ", ".join(codes),
+            "description": " ".join(prose),
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
         }
     return out
@@ -131,9 +155,10 @@ def path_item(spec: Spec, endpoint: Endpoint) -> dict[str, Any]:
         item["security"] = [{"Bearer": []}]
     else:
         item["security"] = []
-    non_form = [p for p in endpoint.params if p.location != "form"]
-    if non_form:
-        item["parameters"] = [parameter(p) for p in non_form]
+    parameters = [parameter(p) for p in endpoint.params if p.location != "form"]
+    parameters += [parameter(p, p.also_in) for p in endpoint.params if p.also_in]
+    if parameters:
+        item["parameters"] = parameters
     if any(op.form_params for op in ops):
         item["requestBody"] = request_body(endpoint)
     item["responses"] = responses(spec, endpoint)
@@ -154,10 +179,23 @@ def form_schema(spec: Spec, op: Operation) -> dict[str, Any]:
         properties["grant_type"] = {"type": "string", "const": op.grant_type}
     for p in op.form_params:
         prop: dict[str, Any] = {"type": p.type, "description": p.description}
+        if p.enum:
+            prop["enum"] = list(p.enum)
         if p.secret:
             prop["format"] = "password"
         properties[p.name] = prop
     properties["client_id"] = {"type": "string", "description": spec.client_auth.public}
+    if op.sends_client_auth and spec.client_auth.assertion:
+        properties["client_assertion_type"] = {
+            "type": "string",
+            "enum": [spec.client_auth.assertion_type],
+            "description": "Client authentication by signed JWT (RFC 7523 section 2.2).",
+        }
+        properties["client_assertion"] = {
+            "type": "string",
+            "format": "password",
+            "description": spec.client_auth.assertion,
+        }
     schema["properties"] = properties
     return schema
 

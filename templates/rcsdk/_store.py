@@ -5,20 +5,30 @@ around a refresh so that only one refresh runs at a time: across threads for the
 across processes for the file store. Inside the lock the platform re-reads the store and skips
 the refresh when someone else already rotated the tokens, then writes the new ones before
 letting go: a rotated refresh token is never lost.
+
+The file store trusts nothing it finds on disk: it never follows a symbolic link at the store or
+lock path, refuses a file that is not a regular file, that another user owns or that others may
+write, and a store larger than ``max_bytes``; it creates files 0600 in a folder it creates 0700.
+Every such refusal, and every failed read or write, is a ``TokenStoreError`` (content it cannot
+use is an ``AuthDataError``); waiting for the lock ends after ``lock_timeout`` seconds.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import stat
 import tempfile
 import threading
+import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from rcsdk._exceptions import AuthDataError
+from rcsdk._exceptions import AuthDataError, TokenStoreError
 
 try:
     import fcntl
@@ -26,6 +36,14 @@ except ImportError:  # pragma: no cover - Windows has no flock; the file store l
     fcntl = None  # type: ignore[assignment]
 
 __all__ = ["FileTokenStore", "MemoryTokenStore", "TokenStore"]
+
+DEFAULT_LOCK_TIMEOUT = 120.0
+"""Seconds to wait for a store's lock: longer than a refresh can take (its deadline and waits)."""
+MAX_STORE_BYTES = 1 << 20
+"""A token store is a few kilobytes; anything over a megabyte is not one."""
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 class TokenStore(Protocol):
@@ -44,9 +62,11 @@ class TokenStore(Protocol):
 class MemoryTokenStore:
     """Tokens in this process's memory, lost when it exits. The default."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
         self._data: dict[str, Any] | None = None
+        self.lock_timeout = _positive("lock_timeout", lock_timeout)
         self._lock = threading.RLock()
+        _FORKABLE.add(self)
 
     def load(self) -> dict[str, Any] | None:
         return self._data
@@ -54,8 +74,21 @@ class MemoryTokenStore:
     def save(self, data: dict[str, Any] | None) -> None:
         self._data = data
 
-    def lock(self) -> contextlib.AbstractContextManager[None]:
-        return _hold(self._lock)
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        lock = self._lock
+        if not lock.acquire(timeout=self.lock_timeout):
+            raise TokenStoreError(
+                f"timed out after {self.lock_timeout:g} s waiting for the memory token store's "
+                "lock (another thread holds it)"
+            )
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _after_fork(self) -> None:
+        self._lock = threading.RLock()
 
 
 class FileTokenStore:
@@ -63,68 +96,260 @@ class FileTokenStore:
 
     Writes are atomic (a temporary file in the same folder, fsync, rename), so a crash at any
     moment leaves either the old or the new tokens. ``lock()`` takes an exclusive ``flock`` on
-    ``<path>.lock``.
+    ``<path>.lock`` and gives up after ``lock_timeout`` seconds with a ``TokenStoreError`` naming
+    that file and the process holding it. A relative ``path`` is resolved when the store is made.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        max_bytes: int = MAX_STORE_BYTES,
+    ) -> None:
+        try:
+            self.path = Path(os.path.abspath(os.fspath(path)))
+        except (TypeError, ValueError) as exc:
+            raise TokenStoreError(f"unusable token store path {path!r}: {exc}") from None
         self._lock_path = self.path.with_name(self.path.name + ".lock")
+        self.lock_timeout = _positive("lock_timeout", lock_timeout)
+        if not isinstance(max_bytes, int) or max_bytes < 1:
+            raise TokenStoreError(f"max_bytes must be a positive integer, not {max_bytes!r}")
+        self.max_bytes = max_bytes
         self._thread_lock = threading.RLock()
+        self._held_fd: int | None = None
+        _FORKABLE.add(self)
+
+    def __repr__(self) -> str:
+        return f"FileTokenStore({str(self.path)!r})"
+
+    @property
+    def lock_path(self) -> Path:
+        """The file ``lock()`` takes its ``flock`` on."""
+        return self._lock_path
+
+    # --- reading ------------------------------------------------------------------------------
 
     def load(self) -> dict[str, Any] | None:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            fd = os.open(self.path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | _NONBLOCK)
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise AuthDataError(f"cannot read token store {self.path}: {exc.strerror}") from None
+            raise self._error("read", self.path, exc) from None
+        try:
+            info = os.fstat(fd)
+            self._trust(self.path, info)
+            if info.st_size > self.max_bytes:
+                raise TokenStoreError(
+                    f"token store {self.path} holds {info.st_size} bytes, more than a token "
+                    f"store can ({self.max_bytes}): not reading it"
+                )
+            raw = _read_at_most(fd, self.max_bytes + 1)
+        except OSError as exc:
+            raise self._error("read", self.path, exc) from None
+        finally:
+            os.close(fd)
+        if len(raw) > self.max_bytes:
+            raise TokenStoreError(f"token store {self.path} grew past {self.max_bytes} bytes")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise AuthDataError(f"token store {self.path} is not UTF-8 text") from None
         try:
             data = json.loads(text)
+        except RecursionError:
+            raise AuthDataError(f"token store {self.path} is nested too deeply") from None
         except ValueError:
             raise AuthDataError(f"token store {self.path} is not JSON") from None
         if data is not None and not isinstance(data, dict):
             raise AuthDataError(f"token store {self.path} does not hold a JSON object")
         return data
 
+    def _trust(self, path: Path, info: os.stat_result) -> None:
+        """Refuse a file that is not ours alone to write."""
+        if not stat.S_ISREG(info.st_mode):
+            raise TokenStoreError(f"{path} is not a regular file ({_kind(info.st_mode)})")
+        geteuid = getattr(os, "geteuid", None)
+        if geteuid is not None and info.st_uid != geteuid():
+            raise TokenStoreError(
+                f"{path} belongs to another user (uid {info.st_uid}): not trusting it"
+            )
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            raise TokenStoreError(
+                f"{path} may be written by other users (mode {stat.S_IMODE(info.st_mode):04o}):"
+                f" not trusting it; run chmod 600 {path}"
+            )
+
+    # --- writing ------------------------------------------------------------------------------
+
     def save(self, data: dict[str, Any] | None) -> None:
-        if data is None:
-            with contextlib.suppress(FileNotFoundError):
-                self.path.unlink()
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=2, sort_keys=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+            self._refuse_link(self.path)
+            if data is None:
+                with contextlib.suppress(FileNotFoundError):
+                    self.path.unlink()
+                return
+            text = json.dumps(data, indent=2, sort_keys=True)
+            self._folder()
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.chmod(tmp, 0o600)
+                # rename() replaces whatever is at the path (even a link planted since the check
+                # above) and never writes through it.
+                os.replace(tmp, self.path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError as exc:
+            raise self._error("write", self.path, exc) from None
         _fsync_folder(self.path.parent)
+
+    def _folder(self) -> None:
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    def _refuse_link(self, path: Path) -> None:
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            return
+        if stat.S_ISLNK(info.st_mode):
+            raise TokenStoreError(
+                f"{path} is a symbolic link: rcsdk does not follow links at its token store"
+            )
+        if stat.S_ISDIR(info.st_mode):
+            raise TokenStoreError(f"{path} is a directory, not a token store file")
+
+    # --- locking ------------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        with self._thread_lock:
-            if fcntl is None:  # pragma: no cover
+        deadline = time.monotonic() + self.lock_timeout
+        thread_lock = self._thread_lock
+        if not thread_lock.acquire(timeout=self.lock_timeout):
+            raise self._timeout(None)
+        try:
+            if self._held_fd is not None or fcntl is None:
+                # Re-entered by the thread that holds it (or no flock on this system).
                 yield
                 return
-            self._lock_path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = self._open_lock()
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                yield
+                self._flock(fd, deadline)
+                self._held_fd = fd
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)
+                    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+                try:
+                    yield
+                finally:
+                    self._held_fd = None
             finally:
+                os.close(fd)
+        finally:
+            thread_lock.release()
+
+    def _open_lock(self) -> int:
+        try:
+            self._folder()
+            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _CLOEXEC, 0o600)
+        except OSError as exc:
+            raise self._error("open the lock", self._lock_path, exc) from None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise TokenStoreError(
+                    f"lock file {self._lock_path} is not a regular file ({_kind(info.st_mode)})"
+                )
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def _flock(self, fd: int, deadline: float) -> None:
+        pause = 0.001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pass
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EINTR):
+                    raise self._error("lock", self._lock_path, exc) from None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._timeout(fd)
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.05)
+
+    def _timeout(self, fd: int | None) -> TokenStoreError:
+        holder = "another thread of this process"
+        if fd is not None:
+            holder = "another process"
+            with contextlib.suppress(OSError, ValueError):
+                pid = int(os.pread(fd, 32, 0).decode("ascii").strip())
+                holder = f"process {pid}"
+        return TokenStoreError(
+            f"timed out after {self.lock_timeout:g} s waiting for the token store lock "
+            f"{self._lock_path} (held by {holder})"
+        )
+
+    def _error(self, action: str, path: Path, exc: OSError) -> TokenStoreError:
+        if exc.errno == errno.ELOOP:
+            reason = "it is a symbolic link, and rcsdk does not follow links at its token store"
+        elif exc.errno == errno.EISDIR:
+            reason = "it is a directory"
+        else:
+            reason = exc.strerror or type(exc).__name__
+        return TokenStoreError(f"cannot {action} token store {path}: {reason}")
+
+    def _after_fork(self) -> None:
+        """In a forked child: a fresh thread lock, and no flock inherited from the parent."""
+        self._thread_lock = threading.RLock()
+        fd, self._held_fd = self._held_fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
                 os.close(fd)
 
 
-@contextlib.contextmanager
-def _hold(lock: threading.RLock) -> Iterator[None]:
-    with lock:
-        yield
+def _positive(name: str, value: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise TokenStoreError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not number > 0 or number == float("inf"):
+        raise TokenStoreError(f"{name} must be a positive number of seconds, not {value!r}")
+    return number
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = os.read(fd, min(65536, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -139,3 +364,16 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# Stores made in this process; a forked child gets fresh locks in each (os.register_at_fork).
+_FORKABLE: weakref.WeakSet[MemoryTokenStore | FileTokenStore] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for store in list(_FORKABLE):
+        store._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,67 +1,224 @@
 # Copied verbatim from templates/rcsdk/_redact.py by rcsdk's generator.
 # Do not edit: change templates/rcsdk/_redact.py and run `make generate`.
-"""Keeping secrets out of every message, repr and log line rcsdk writes."""
+"""Keeping secrets out of every message, repr and log line rcsdk writes.
+
+Two layers:
+
+* by name: form fields, query parameters and JSON keys that hold secrets (``password``,
+  ``access_token``, ``client_secret``, ``jwt``, ...) and the credentials of ``Authorization``
+  and cookie headers are blanked wherever they appear, whatever their value;
+* by value: a ``Redactor`` remembers the secrets one platform has seen and blanks them, and
+  the forms a server may echo them in (URL-encoded, form-encoded, JSON-escaped), out of any text.
+  Credentials (``add``) are kept for the platform's life; tokens (``add_tokens``) only while they
+  are live or among the last ``TOKEN_GENERATIONS`` rotations, so the set stays small.
+"""
 
 from __future__ import annotations
 
+import collections
 import json
+import re
 import threading
-from collections.abc import Iterable, Mapping
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from rcsdk._constants import SECRET_FIELDS
 
 REDACTED = "[REDACTED]"
-SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie"})
+SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+)
+SECRET_NAMES = SECRET_FIELDS | frozenset(
+    {
+        "apikey",
+        "api_key",
+        "authorization",
+        "client_assertion",
+        "client_secret",
+        "jwt",
+        "secret",
+        "session_id",
+    }
+)
+"""Field, parameter and key names whose values are never shown (compared case-insensitively)."""
+TOKEN_GENERATIONS = 4
+"""Rotations of tokens a Redactor still knows after they were replaced."""
+SHORT = 6
+"""Secrets shorter than this are blanked only where they stand alone, not inside words."""
+
+# "Bearer abc1", "Basic YWI6Yw==": the scheme stays, the credential goes. A credential has a
+# digit, a symbol of base64/token alphabets or mixed case, unlike "Basic authentication".
+_AUTH_VALUE = re.compile(r"\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=-]+)", re.IGNORECASE)
+_CREDENTIAL_LIKE = re.compile(r"[0-9._~+/=-]|[a-z][A-Z]|^[A-Z]{2,}$")
+_NAMES = "|".join(sorted((re.escape(n) for n in SECRET_NAMES), key=len, reverse=True))
+# name=value in a URL query or form, "name": "value" in JSON text.
+_NAMED_VALUE = re.compile(
+    rf"(?i)(\b(?:{_NAMES})=)[^&\s#\"']*|(\"(?:{_NAMES})\"\s*:\s*\")(?:[^\"\\]|\\.)*(\")"
+)
+
+
+def is_secret_name(name: object) -> bool:
+    return isinstance(name, str) and name.lower() in SECRET_NAMES
 
 
 class Redactor:
     """Remembers the secrets a platform has seen and blanks them out of any text."""
 
-    def __init__(self) -> None:
+    def __init__(self, generations: int = TOKEN_GENERATIONS) -> None:
         self._lock = threading.Lock()
-        self._secrets: set[str] = set()
+        self._credentials: set[str] = set()
+        self._generations: collections.deque[frozenset[str]] = collections.deque(
+            maxlen=generations + 1
+        )
+        self._pattern: re.Pattern[str] | None = None
 
     def add(self, *values: str | None) -> None:
+        """Credentials: the app secret, passwords, JWTs, codes. Kept for the Redactor's life."""
+        fresh = {v for v in values if isinstance(v, str) and v} - self._credentials
+        if fresh:
+            with self._lock:
+                self._credentials |= fresh
+                self._pattern = None
+
+    def add_tokens(self, *values: str | None) -> None:
+        """Tokens issued together (one rotation). The last few rotations are kept."""
+        generation = frozenset(v for v in values if isinstance(v, str) and v)
+        if not generation:
+            return
         with self._lock:
-            # Very short values would blank out ordinary words; real secrets are longer.
-            self._secrets.update(v for v in values if v and len(v) >= 4)
+            if generation in self._generations:
+                return
+            self._generations.append(generation)
+            self._pattern = None
+
+    def secrets(self) -> frozenset[str]:
+        """Every value this Redactor blanks (without the encoded forms)."""
+        with self._lock:
+            return frozenset(self._credentials.union(*self._generations))
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        with self._lock:
+            if self._pattern is None:
+                forms: set[str] = set()
+                for secret in self._credentials.union(*self._generations):
+                    forms.update(_encodings(secret))
+                if not forms:
+                    return None
+                parts = []
+                for form in sorted(forms, key=len, reverse=True):
+                    escaped = re.escape(form)
+                    if len(form) < SHORT:
+                        escaped = rf"(?<![\w%\\]){escaped}(?!\w)"
+                    parts.append(escaped)
+                self._pattern = re.compile("|".join(parts))
+            return self._pattern
 
     def text(self, text: str) -> str:
-        with self._lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        for secret in secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
+        """``text`` with every known secret (and every named secret value) blanked."""
+        text = named(text)
+        pattern = self._compiled()
+        return pattern.sub(REDACTED, text) if pattern is not None else text
+
+    def value(self, value: Any, depth: int = 0) -> Any:
+        """A decoded JSON value with secret keys and every known secret blanked, at any depth."""
+        if depth > 64:
+            return REDACTED
+        if isinstance(value, Mapping):
+            return {
+                k: (REDACTED if is_secret_name(k) and v is not None else self.value(v, depth + 1))
+                for k, v in value.items()
+            }
+        if isinstance(value, (list, tuple)):
+            return [self.value(v, depth + 1) for v in value]
+        if isinstance(value, str):
+            return self.text(value)
+        return value
 
 
-def form(fields: Mapping[str, str] | None) -> dict[str, str]:
+def _encodings(secret: str) -> set[str]:
+    """The ways a server may echo ``secret`` back: as is, URL- or form-encoded, JSON-escaped."""
+    forms = {secret}
+    for quoted in (urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret)):
+        forms.add(quoted)
+        forms.add(re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quoted))
+    forms.add(json.dumps(secret)[1:-1])
+    forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
+    return {f for f in forms if f}
+
+
+def named(text: str) -> str:
+    """``text`` with the values of secret-named parameters and Authorization credentials blanked."""
+
+    def credential(match: re.Match[str]) -> str:
+        if _CREDENTIAL_LIKE.search(match.group(3)) is None:
+            return match.group(0)
+        return f"{match.group(1)}{match.group(2)}{REDACTED}"
+
+    text = _AUTH_VALUE.sub(credential, text)
+
+    def blank(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return f"{match.group(1)}{REDACTED}"
+        return f"{match.group(2)}{REDACTED}{match.group(3)}"
+
+    return _NAMED_VALUE.sub(blank, text)
+
+
+def form(fields: Mapping[str, Any] | None) -> dict[str, Any]:
     """A form (or query) with its secret fields blanked, for logs."""
-    return {k: (REDACTED if k in SECRET_FIELDS else v) for k, v in (fields or {}).items()}
+    return {k: (REDACTED if is_secret_name(k) else v) for k, v in (fields or {}).items()}
 
 
-def headers(items: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Headers with credentials blanked (the scheme of Authorization is kept)."""
+def url(address: str) -> str:
+    """A URL with credentials (``user:pw@``) and secret query parameters blanked."""
+    try:
+        parts = urllib.parse.urlsplit(address)
+    except ValueError:
+        return named(address)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{REDACTED}@{netloc.rpartition('@')[2]}"
+    query = parts.query
+    if query:
+        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+        query = urllib.parse.urlencode(
+            [(k, REDACTED if is_secret_name(k) else v) for k, v in pairs], safe="[]"
+        )
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def headers(
+    items: Iterable[tuple[str, str]],
+    mask: Callable[[str, str], str] | None = None,
+) -> dict[str, str]:
+    """Headers with credentials blanked (the scheme of Authorization is kept).
+
+    ``mask(scheme, credential)`` chooses the replacement of a credential (``REDACTED`` by
+    default); the cassettes use it to put numbered placeholders in.
+    """
     out: dict[str, str] = {}
     for key, value in items:
         if key.lower() in SECRET_HEADERS:
-            scheme = value.split(" ", 1)[0] if " " in value else ""
-            out[key] = f"{scheme} {REDACTED}".strip()
+            scheme, _, secret = value.partition(" ") if " " in value else ("", "", value)
+            hidden = mask(scheme, secret) if mask is not None else REDACTED
+            out[key] = f"{scheme} {hidden}".strip()
         else:
             out[key] = value
     return out
 
 
-def json_value(value: Any) -> Any:
+def json_value(value: Any, depth: int = 0) -> Any:
     """A decoded JSON body with every secret field blanked, at any depth."""
+    if depth > 64:
+        return REDACTED
     if isinstance(value, Mapping):
         return {
-            k: (REDACTED if k in SECRET_FIELDS and v is not None else json_value(v))
+            k: (REDACTED if is_secret_name(k) and v is not None else json_value(v, depth + 1))
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [json_value(v) for v in value]
+        return [json_value(v, depth + 1) for v in value]
     return value
 
 

@@ -1,0 +1,197 @@
+# Copied verbatim from templates/rcsdk/_urls.py by rcsdk's generator.
+# Do not edit: change templates/rcsdk/_urls.py and run `make generate`.
+"""Where a request may go: the platform's own origin only, and input that cannot change that.
+
+Every URL rcsdk sends a token or credential to is checked here first, before a byte is sent:
+
+* the ``server`` is an ``http(s)`` URL without credentials, query or fragment; plain ``http`` is
+  refused for a host other than loopback unless the caller opts in (``allow_insecure_http``);
+* a path starts with ``/`` (never ``//``), or is an absolute URL on the server's own origin
+  (scheme, host and port); ``@``, backslashes and control characters are refused;
+* header and form values carry no CR, LF or other control characters.
+
+Every refusal is a ``UsageError`` that names the argument and the problem.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import string
+import urllib.parse
+from collections.abc import Mapping
+from typing import Any
+
+import urllib3.util
+
+from rcsdk._exceptions import UsageError
+
+__all__ = ["Origin", "check_field", "check_headers", "origin_of"]
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# http.client's rule for a header name (RFC 9110 token characters).
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~" + string.ascii_letters + string.digits)
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    """A value for a message: repr (control characters visible), cut short."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def _control(value: str) -> str | None:
+    """The first control character in ``value`` (as an escape), or None."""
+    for char in value:
+        if ord(char) < 0x20 or ord(char) == 0x7F:
+            return repr(char)[1:-1]
+    return None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address) is this machine's loopback interface."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Origin:
+    """The server a platform talks to: its origin (scheme, host, port) and base URL."""
+
+    __slots__ = ("base", "host", "netloc", "port", "scheme")
+
+    def __init__(self, scheme: str, host: str, port: int, base: str) -> None:
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+        self.base = base
+        default = DEFAULT_PORTS[scheme]
+        bracketed = f"[{host}]" if ":" in host else host
+        self.netloc = bracketed if port == default else f"{bracketed}:{port}"
+
+    def __repr__(self) -> str:
+        return f"Origin({self.scheme}://{self.netloc})"
+
+    def url(self, target: Any, argument: str = "path") -> str:
+        """The URL for ``target``: a path on this server, or an absolute URL on its origin.
+
+        Raises ``UsageError`` (naming ``argument``) for anything that could reach another host.
+        """
+        if not isinstance(target, str):
+            raise UsageError(f"{argument} must be a string, not {type(target).__name__}")
+        if not target:
+            raise UsageError(f"{argument} is empty: pass an API path such as '/restapi/v1.0/...'")
+        control = _control(target)
+        if control is not None:
+            raise UsageError(
+                f"{argument} contains a control character ({control}): {_shown(target)}"
+            )
+        if "\\" in target:
+            raise UsageError(f"{argument} contains a backslash: {_shown(target)}")
+        if target.startswith("//"):
+            raise UsageError(
+                f"{argument} starts with '//' (a URL to another host): {_shown(target)}; "
+                "an API path starts with a single '/'"
+            )
+        if target.startswith("/"):
+            url = self.base + target
+        elif target.lower().startswith(("http://", "https://")):
+            url = target
+            self._same_origin(url, argument)
+        else:
+            raise UsageError(
+                f"{argument} must start with '/' (or be a URL on {self.scheme}://{self.netloc}),"
+                f" not {_shown(target)}"
+            )
+        # Check again with the parser the HTTP library uses: both must agree on the host.
+        self._same_origin(url, argument)
+        return url
+
+    def _same_origin(self, url: str, argument: str) -> None:
+        try:
+            parts = urllib.parse.urlsplit(url)
+            port = parts.port
+            parsed = urllib3.util.parse_url(url)
+        except ValueError as exc:
+            raise UsageError(f"{argument} is not a valid URL ({exc}): {_shown(url)}") from None
+        if parts.username is not None or parts.password is not None or parsed.auth:
+            raise UsageError(f"{argument} must not carry credentials (user@): {_shown(url)}")
+        scheme = parts.scheme.lower()
+        host = (parts.hostname or "").lower()
+        their = (scheme, host, port or DEFAULT_PORTS.get(scheme))
+        lib_scheme = (parsed.scheme or "").lower()
+        lib = (
+            lib_scheme,
+            (parsed.host or "").strip("[]").lower(),
+            parsed.port or DEFAULT_PORTS.get(lib_scheme),
+        )
+        mine = (self.scheme, self.host, self.port)
+        if their != mine or lib != mine:
+            shown = f"{scheme}://{parts.netloc}" if parts.netloc else _shown(url)
+            raise UsageError(
+                f"{argument} points to {shown}, not to the platform "
+                f"({self.scheme}://{self.netloc}): rcsdk sends its tokens only to the platform"
+            )
+
+
+def origin_of(server: Any, *, allow_insecure_http: bool = False) -> Origin:
+    """Check ``server`` and return its origin; raise ``UsageError`` when it cannot be used."""
+    if not isinstance(server, str):
+        raise UsageError(
+            f"server must be a URL string such as 'https://platform.ringcentral.com', "
+            f"not {type(server).__name__}"
+        )
+    control = _control(server)
+    if control is not None or "\\" in server or " " in server:
+        raise UsageError(
+            f"server contains a control character, space or backslash: {_shown(server)}"
+        )
+    try:
+        parts = urllib.parse.urlsplit(server)
+        port = parts.port
+    except ValueError as exc:
+        raise UsageError(f"server is not a valid URL ({exc}): {_shown(server)}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise UsageError(f"server must be an http(s) URL with a host, not {_shown(server)}")
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(
+            "server must not carry credentials (user:password@): rcsdk authenticates itself"
+        )
+    if parts.query or server.rstrip("/").endswith("?"):
+        raise UsageError(f"server must not have a query (?...): {_shown(server)}")
+    if parts.fragment or "#" in server:
+        raise UsageError(f"server must not have a fragment (#...): {_shown(server)}")
+    host = parts.hostname.lower()
+    if scheme == "http" and not is_loopback(host) and not allow_insecure_http:
+        raise UsageError(
+            f"server {scheme}://{parts.netloc} uses plain HTTP: the app secret, passwords and "
+            "tokens would cross the network unencrypted. Use https://, or pass "
+            "allow_insecure_http=True if this network is trusted."
+        )
+    origin = Origin(scheme, host, port or DEFAULT_PORTS[scheme], "")
+    origin.base = f"{scheme}://{origin.netloc}{parts.path.rstrip('/')}"
+    return origin
+
+
+def check_field(name: str, value: Any) -> None:
+    """Refuse a credential or header value with a line break or other control character."""
+    if isinstance(value, str):
+        control = _control(value)
+        if control is not None:
+            raise UsageError(f"{name} contains a control character ({control})")
+
+
+def check_headers(headers: Mapping[str, Any] | None) -> None:
+    """Refuse header names that are not tokens and values with CR, LF or other controls."""
+    for key, value in (headers or {}).items():
+        if not isinstance(key, str) or not key or not set(key) <= _TOKEN_CHARS:
+            raise UsageError(f"header name {_shown(str(key))} is not a valid HTTP header name")
+        if not isinstance(value, (str, bytes)):
+            raise UsageError(f"header {key} must be a string, not {type(value).__name__}")
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        control = _control(text.replace("\t", " "))
+        if control is not None:
+            raise UsageError(f"header {key} contains a control character ({control})")

@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all install vendor browser redis-server official-js generate check lint test test-python demo record bench clean
+.PHONY: all install vendor browser redis-server official-js official-python generate check lint test test-python demo record bench clean
 
 all: generate demo
 
@@ -64,7 +64,7 @@ TEST_SUITES := test-python
 test: check lint
 	@$(MAKE) --no-print-directory -O -j $(words $(TEST_SUITES)) $(TEST_SUITES)
 
-test-python: install browser redis-server official-js
+test-python: install browser redis-server official-js official-python
 	$(PY) -m pytest
 
 # RingCentral's official JavaScript SDK, pinned by its lockfile, for the flows the tests run
@@ -75,6 +75,16 @@ $(OFFICIAL_JS): tests/official-js/package-lock.json
 	touch $@
 
 official-js: $(OFFICIAL_JS)
+
+# RingCentral's official Python SDK, pinned, in its own venv (not a dependency of rcsdk), for
+# the auth flows tests/test_official_python_sdk.py runs against the local platform.
+OFFICIAL_PY := .venv-official/.installed
+$(OFFICIAL_PY):
+	$(PYTHON) -m venv .venv-official
+	.venv-official/bin/pip install --quiet --disable-pip-version-check ringcentral==0.9.2
+	touch $@
+
+official-python: $(OFFICIAL_PY)
 
 # The quickstart, in Python and with the cURL snippets, against the local platform.
 demo: install
@@ -90,4 +100,4 @@ bench: install redis-server
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info generated/*.egg-info
+	rm -rf $(VENV) .venv-official .mypy_cache .ruff_cache .pytest_cache *.egg-info generated/*.egg-info

@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all install browser redis-server official-js generate check lint test test-python demo record bench clean
+.PHONY: all install vendor browser redis-server official-js generate check lint test test-python demo record bench clean
 
 all: generate demo
 
@@ -24,6 +24,18 @@ browser:
 	  echo "installing chromium for the docs page test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The docs page's search library (MiniSearch), pinned in templates/docs/_vendor/package-lock.json
+# and copied into the page by the generator; npm comes from Debian when it is missing.
+VENDOR := templates/docs/_vendor/node_modules/.package-lock.json
+$(VENDOR): templates/docs/_vendor/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing npm for the docs page's search library"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm ci --prefix templates/docs/_vendor --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+vendor: $(VENDOR)
+
 # The Redis store's tests start their own redis-server (Debian's package; installed when missing).
 redis-server:
 	@command -v redis-server >/dev/null 2>&1 || { \
@@ -32,12 +44,12 @@ redis-server:
 
 # generated/ from spec/, and each golden fixture's output from its own spec (tests/golden/).
 GOLDEN := $(wildcard tests/golden/*/spec.yaml)
-generate: install
+generate: install $(VENDOR)
 	$(PY) -m generator
 	@for spec in $(GOLDEN); do $(PY) -m generator -q --spec $$spec --out $${spec%spec.yaml}generated || exit 1; done
 
 # Fails (and prints the diff) when generated/ is not what spec/ and templates/ make.
-check: install
+check: install $(VENDOR)
 	$(PY) -m generator --check
 	@for spec in $(GOLDEN); do $(PY) -m generator --check --spec $$spec --out $${spec%spec.yaml}generated || exit 1; done
 

@@ -17,6 +17,7 @@ import requests
 import requests.adapters
 
 from rcsdk import _redact
+from rcsdk._budget import MemoryRateLimitBudget, RateLimitBudget, metered
 from rcsdk._constants import DEFAULT_POOL_SIZE, TOKEN_ERROR_CODES
 from rcsdk._exceptions import (
     APIConnectionError,
@@ -84,6 +85,8 @@ class Transport:
         )
         self.session.headers["Accept"] = "application/json"
         self.redactor = _redact.Redactor()
+        self.budget: RateLimitBudget = MemoryRateLimitBudget(clock)
+        """Asked before every request, told after (X-Rate-Limit-*); the store may share one."""
         self._basic: str | None = None
         if app_secret:
             basic = base64.b64encode(f"{app_key}:{app_secret}".encode()).decode()
@@ -126,15 +129,25 @@ class Transport:
             error: RCSDKError
             sent_at = self.clock()
             try:
-                response = self.session.request(
+                response = metered(
+                    self.budget,
                     method,
                     url,
-                    params=params,
-                    data=data,
-                    json=json,
-                    headers=sent_headers,
-                    timeout=self.timeout,
-                    allow_redirects=False,
+                    lambda: self.session.request(
+                        method,
+                        url,
+                        params=params,
+                        data=data,
+                        json=json,
+                        headers=sent_headers,
+                        timeout=self.timeout,
+                        allow_redirects=False,
+                    ),
+                    lease=self.timeout,
+                    clock=self.clock,
+                    sleep=self.sleep,
+                    max_wait=self.max_retry_wait,
+                    fail_fast=self.max_retries == 0,
                 )
             except requests.ConnectTimeout as exc:
                 error, maybe_arrived = APITimeoutError(self.describe(exc, url)), False

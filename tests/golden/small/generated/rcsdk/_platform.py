@@ -138,6 +138,9 @@ class Platform:
             refresh_form=self._refresh_form,
         )
         self._redactor = self._transport.redactor
+        shared_budget = getattr(self._tokens.store, "budget", None)
+        if callable(shared_budget):  # workers sharing a store share its rate-limit budget too
+            self._transport.budget = shared_budget()
 
     @property
     def app_key(self) -> str:

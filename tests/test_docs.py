@@ -36,6 +36,7 @@ NEW_SECTIONS = [
     "Revoke the session",
     "Read the current user's extension",
     "Errors",
+    "Running many workers",
 ]
 
 
@@ -105,8 +106,11 @@ def test_every_shell_block_is_valid_bash() -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_samples_run_in_order(language: str, tmp_path: Path) -> None:
+def test_samples_run_in_order(
+    language: str, tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every tab of one language, pasted in order into one program, outside the repository."""
+    monkeypatch.setenv("REDIS_URL", redis_url)  # "Running many workers" uses Redis
     result = run_samples(ROOT / "generated", tmp_path, language)
     assert result.returncode == 0, result.stderr[-2000:]
     if language == "python":

@@ -118,6 +118,9 @@ def test_samples_run_in_order(
         assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant ('OAU-140',)"
         assert (tmp_path / "_cache" / "platform.json").exists()
         assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
+    if language == "javascript":
+        assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant OAU-140"
+        assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
     if language == "shell":
         assert (tmp_path / "_cache" / "tokens.sh").stat().st_mode & 0o077 == 0
         assert "rcsdk: RC_SERVER is not set" in result.stderr

@@ -6,8 +6,8 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all install vendor browser redis-server official-js generate check lint test test-python demo \
-	record bench clean js-tools build-js test-js
+.PHONY: all install vendor browser redis-server official-js official-python generate check lint \
+	test test-python demo record bench clean js-tools build-js test-js
 
 all: generate build-js demo
 
@@ -66,7 +66,7 @@ test: check lint
 	@$(MAKE) --no-print-directory build-js
 	@$(MAKE) --no-print-directory -O -j $(words $(TEST_SUITES)) $(TEST_SUITES)
 
-test-python: install browser redis-server official-js
+test-python: install browser redis-server official-js official-python
 	$(PY) -m pytest
 
 # JavaScript: Node >= 18 and npm (Debian's, when missing); TypeScript and @types/node pinned in
@@ -82,8 +82,13 @@ $(NODE_TOOLS): tests/js/package-lock.json
 
 js-tools: $(NODE_TOOLS)
 
-build-js: $(NODE_TOOLS)
+# A file target: rebuilt only when generated/js changes, so suites running side by side never
+# rebuild build/js under each other.
+JS_BUILD := build/js/dist/index.js
+$(JS_BUILD): $(NODE_TOOLS) $(shell find generated/js generated/examples -type f 2>/dev/null)
 	bash tests/js/build.sh generated/js build/js
+
+build-js: $(JS_BUILD)
 
 # The Node tests (node --test): behaviour, the shared case table, security and store rules.
 test-js: build-js install
@@ -97,6 +102,16 @@ $(OFFICIAL_JS): tests/official-js/package-lock.json $(NODE_TOOLS)
 	touch $@
 
 official-js: $(OFFICIAL_JS)
+
+# RingCentral's official Python SDK, pinned, in its own venv (not a dependency of rcsdk), for
+# the auth flows tests/test_official_python_sdk.py runs against the local platform.
+OFFICIAL_PY := .venv-official/.installed
+$(OFFICIAL_PY):
+	$(PYTHON) -m venv .venv-official
+	.venv-official/bin/pip install --quiet --disable-pip-version-check ringcentral==0.9.2
+	touch $@
+
+official-python: $(OFFICIAL_PY)
 
 # The quickstart, in Python and with the cURL snippets, against the local platform.
 demo: install build-js
@@ -113,4 +128,5 @@ bench: install redis-server
 	$(PY) bench/run.py
 
 clean:
-	rm -rf build tests/js/node_modules $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info generated/*.egg-info
+	rm -rf build tests/js/node_modules $(VENV) .venv-official .mypy_cache .ruff_cache \
+	  .pytest_cache *.egg-info generated/*.egg-info

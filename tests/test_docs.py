@@ -36,6 +36,7 @@ NEW_SECTIONS = [
     "Revoke the session",
     "Read the current user's extension",
     "Errors",
+    "Running many workers",
 ]
 
 
@@ -105,14 +106,20 @@ def test_every_shell_block_is_valid_bash() -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_samples_run_in_order(language: str, tmp_path: Path) -> None:
+def test_samples_run_in_order(
+    language: str, tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every tab of one language, pasted in order into one program, outside the repository."""
+    monkeypatch.setenv("REDIS_URL", redis_url)  # "Running many workers" uses Redis
     result = run_samples(ROOT / "generated", tmp_path, language)
     assert result.returncode == 0, result.stderr[-2000:]
     if language == "python":
         # The last sample prints what the failed login said: the error code of a bad JWT.
         assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant ('OAU-140',)"
         assert (tmp_path / "_cache" / "platform.json").exists()
+        assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
+    if language == "javascript":
+        assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant OAU-140"
         assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
     if language == "shell":
         assert (tmp_path / "_cache" / "tokens.sh").stat().st_mode & 0o077 == 0

@@ -119,4 +119,6 @@ def test_other_methods_send_the_bearer_token(
 def test_unsupported_media_type_is_a_bad_request_error(local: LocalPlatform) -> None:
     platform = RCSDK(CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url).get_platform()
     with pytest.raises(BadRequestError):
-        platform._send("POST", "/restapi/oauth/token", json={"grant_type": JWT_GRANT}, client=True)
+        platform._transport.send(
+            "POST", "/restapi/oauth/token", json={"grant_type": JWT_GRANT}, client=True
+        )

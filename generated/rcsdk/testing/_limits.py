@@ -4,9 +4,10 @@
 
 Every token request counts against the ``Auth`` group of its user (5 a minute by default, the
 only limit enforced unless asked); API calls count against ``Light`` (GET), ``Medium`` (POST,
-PUT, PATCH) or ``Heavy`` (DELETE). Every counted response carries ``X-Rate-Limit-Group``,
-``-Limit``, ``-Remaining`` and ``-Window``; over an enforced limit the answer is a 429 CMN-301
-with ``Retry-After``.
+PUT, PATCH) or ``Heavy`` (DELETE). Every response of an enforced group carries
+``X-Rate-Limit-Group``, ``-Limit``, ``-Remaining`` and ``-Window``; over the limit the answer is
+a 429 CMN-301 with ``Retry-After``. Groups that are not enforced send no headers: a remaining
+budget of 0 that is never enforced would tell clients to wait for nothing.
 """
 
 from __future__ import annotations
@@ -55,13 +56,12 @@ class RateLimits:
     def hit(self, group: str, who: str, now: float) -> dict[str, str]:
         """Count one request; the headers to send, or ApiError 429 when over an enforced limit."""
         limit = self.limit_of(group)
-        if limit is None:
+        if limit is None or not (group == "Auth" or self.enforce_api):
             return {}
         count, window = limit
-        enforced = group == "Auth" or self.enforce_api
         with self._lock:
             hits = [t for t in self._hits.get((group, who), []) if t > now - window]
-            over = enforced and len(hits) >= count
+            over = len(hits) >= count
             if not over:
                 hits.append(now)
             self._hits[(group, who)] = hits

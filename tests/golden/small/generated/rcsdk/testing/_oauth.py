@@ -35,7 +35,7 @@ from rcsdk.testing._records import (
     same,
     ttl,
 )
-from rcsdk.testing._tables import GRANTS, LOCAL_CREDENTIALS
+from rcsdk.testing._tables import CLIENT_ASSERTION_TYPE, GRANTS, LOCAL_CREDENTIALS
 
 AUTH_CODE_TTL = 60
 GRACE_AFTER_USE = 10.0
@@ -137,7 +137,10 @@ class OAuth:
 
     def _client(self, headers: Any, form: dict[str, str]) -> App:
         auth = headers.get("Authorization")
-        if "client_assertion" in form or "client_assertion_type" in form:
+        kind = form.get("client_assertion_type")
+        if kind is not None and kind != CLIENT_ASSERTION_TYPE:
+            raise ApiError.invalid("Unsupported client_assertion_type", "client_assertion_type")
+        if form.get("client_assertion"):
             # No app here holds a key to check a signed assertion with.
             raise ApiError.coded("OAU-146", "invalid_client")
         if auth:

@@ -93,6 +93,11 @@ class Projection:
     def param_type(self, p: Param) -> str:
         return PHP_TYPES[p.type]
 
+    def optional(self, op: Operation, p: Param) -> bool:
+        """Whether a positional argument may be left out (no required one after it)."""
+        later = op.positional_arguments[op.positional_arguments.index(p) :]
+        return not any(q.required for q in later)
+
     def reader(self, f: Field) -> str:
         return READERS.get(f.type, "any")
 

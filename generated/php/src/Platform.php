@@ -34,7 +34,7 @@ final class Platform extends Client
      */
     public function authorize(
         string $username,
-        ?string $extension = null,
+        ?string $extension,
         #[\SensitiveParameter] string $password,
         ?string $scope = null,
         ?string $endpointId = null,
@@ -54,10 +54,10 @@ final class Platform extends Client
         if ($endpointId !== null && $endpointId !== '') {
             $form['endpoint_id'] = $endpointId;
         }
-        if ($accessTokenTtl !== null && $accessTokenTtl !== '') {
+        if ($accessTokenTtl !== null) {
             $form['access_token_ttl'] = (string) $accessTokenTtl;
         }
-        if ($refreshTokenTtl !== null && $refreshTokenTtl !== '') {
+        if ($refreshTokenTtl !== null) {
             $form['refresh_token_ttl'] = (string) $refreshTokenTtl;
         }
         return $this->login($form, Event::LOGIN_SUCCESS, Event::LOGIN_ERROR);
@@ -92,10 +92,10 @@ final class Platform extends Client
         if ($endpointId !== null && $endpointId !== '') {
             $form['endpoint_id'] = $endpointId;
         }
-        if ($accessTokenTtl !== null && $accessTokenTtl !== '') {
+        if ($accessTokenTtl !== null) {
             $form['access_token_ttl'] = (string) $accessTokenTtl;
         }
-        if ($refreshTokenTtl !== null && $refreshTokenTtl !== '') {
+        if ($refreshTokenTtl !== null) {
             $form['refresh_token_ttl'] = (string) $refreshTokenTtl;
         }
         return $this->login($form, Event::LOGIN_SUCCESS, Event::LOGIN_ERROR);
@@ -140,10 +140,10 @@ final class Platform extends Client
         if ($endpointId !== null && $endpointId !== '') {
             $form['endpoint_id'] = $endpointId;
         }
-        if ($accessTokenTtl !== null && $accessTokenTtl !== '') {
+        if ($accessTokenTtl !== null) {
             $form['access_token_ttl'] = (string) $accessTokenTtl;
         }
-        if ($refreshTokenTtl !== null && $refreshTokenTtl !== '') {
+        if ($refreshTokenTtl !== null) {
             $form['refresh_token_ttl'] = (string) $refreshTokenTtl;
         }
         return $this->login($form, Event::LOGIN_SUCCESS, Event::LOGIN_ERROR);

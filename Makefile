@@ -105,7 +105,7 @@ build-php: php
 
 # php -l and strict_types on every generated PHP file, then PHPUnit (tests/php/).
 test-php: build-php install
-	bash tests/php/lint.sh generated/php generated/examples/quickstart.php
+	bash tests/php/lint.sh generated/php generated/examples/quickstart.php tests/golden/*/generated/php
 	PATH="$(CURDIR)/$(BIN):$$PATH" phpunit --configuration tests/php/phpunit.xml
 
 # RingCentral's official JavaScript SDK, pinned by its lockfile, for the flows the tests run

@@ -328,6 +328,10 @@ abstract class Client
     /** Tokens fit for a call: refreshed first when they are due. */
     private function access(): AuthState
     {
+        if ($this->unsaved) {
+            // Tokens the store refused earlier: write them now if it takes them.
+            $this->store->synchronized(fn (): ?AuthState => $this->reload());
+        }
         $state = $this->current();
         if ($state === null) {
             throw new LoginRequiredError('no tokens: log in first');

@@ -82,8 +82,13 @@ $(NODE_TOOLS): tests/js/package-lock.json
 
 js-tools: $(NODE_TOOLS)
 
-build-js: $(NODE_TOOLS)
+# A file target: rebuilt only when generated/js changes, so suites running side by side never
+# rebuild build/js under each other.
+JS_BUILD := build/js/dist/index.js
+$(JS_BUILD): $(NODE_TOOLS) $(shell find generated/js generated/examples -type f 2>/dev/null)
 	bash tests/js/build.sh generated/js build/js
+
+build-js: $(JS_BUILD)
 
 # The Node tests (node --test): behaviour, the shared case table, security and store rules.
 test-js: build-js install

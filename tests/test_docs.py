@@ -36,6 +36,7 @@ NEW_SECTIONS = [
     "Revoke the session",
     "Read the current user's extension",
     "Errors",
+    "Running many workers",
 ]
 
 
@@ -105,14 +106,20 @@ def test_every_shell_block_is_valid_bash() -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_samples_run_in_order(language: str, tmp_path: Path) -> None:
+def test_samples_run_in_order(
+    language: str, tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every tab of one language, pasted in order into one program, outside the repository."""
+    monkeypatch.setenv("REDIS_URL", redis_url)  # "Running many workers" uses Redis
     result = run_samples(ROOT / "generated", tmp_path, language)
     assert result.returncode == 0, result.stderr[-2000:]
     if language == "python":
         # The last sample prints what the failed login said: the error code of a bad JWT.
         assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant ('OAU-140',)"
         assert (tmp_path / "_cache" / "platform.json").exists()
+        assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
+    if language == "javascript":
+        assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant OAU-140"
         assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
     if language == "shell":
         assert (tmp_path / "_cache" / "tokens.sh").stat().st_mode & 0o077 == 0
@@ -162,3 +169,23 @@ def test_the_readme_examples_run_as_written(tmp_path: Path) -> None:
         for _ in range(2):  # the second run reuses the stored session
             assert bash(f"{sys.executable} app.py") == "Local User\n"
         assert local.grant_count(jwt_grant) == 2  # the shell's login, and the first run's
+
+
+def test_no_install_line_names_a_package_index_copy() -> None:
+    """PyPI's `rcsdk` is an unrelated SDK from 2015: every install line in the docs' and the
+    README's code installs from a checkout instead."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = [
+        block
+        for text in (TEXT, readme)
+        for block in re.findall(r"^```\w*\n(.*?)^```$", text, flags=re.M | re.S)
+    ]
+    installs = [
+        line
+        for block in blocks
+        for line in block.splitlines()
+        if re.search(r"\b(pip|npm|composer)3? (install|require)\b", line)
+    ]
+    assert len(installs) >= 3
+    for line in installs:
+        assert not re.search(r"(install|require) +['\"]?rcsdk\b", line), line

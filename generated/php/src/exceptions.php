@@ -160,7 +160,7 @@ class RedirectError extends APIStatusError
 }
 
 /**
- * The request was malformed or missing a field (400, 415).
+ * The request was malformed or missing a field (every 400 and 415, whatever its error: a 400 `invalid_grant` is also an `InvalidGrantError`).
  * - OAU-111 (400): Request parameter duplication detected
  * - CMN-101 (400): Parameter [...] value is invalid
  */
@@ -169,7 +169,7 @@ class BadRequestError extends APIStatusError
 }
 
 /**
- * Credentials or tokens were rejected (401).
+ * Credentials or tokens were rejected: every 401, and the grant, client and token errors below whatever their status.
  */
 class AuthenticationError extends APIStatusError
 {

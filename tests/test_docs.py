@@ -118,6 +118,9 @@ def test_samples_run_in_order(
         assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant ('OAU-140',)"
         assert (tmp_path / "_cache" / "platform.json").exists()
         assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
+    if language == "javascript":
+        assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant OAU-140"
+        assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
     if language == "shell":
         assert (tmp_path / "_cache" / "tokens.sh").stat().st_mode & 0o077 == 0
         assert "rcsdk: RC_SERVER is not set" in result.stderr
@@ -166,3 +169,23 @@ def test_the_readme_examples_run_as_written(tmp_path: Path) -> None:
         for _ in range(2):  # the second run reuses the stored session
             assert bash(f"{sys.executable} app.py") == "Local User\n"
         assert local.grant_count(jwt_grant) == 2  # the shell's login, and the first run's
+
+
+def test_no_install_line_names_a_package_index_copy() -> None:
+    """PyPI's `rcsdk` is an unrelated SDK from 2015: every install line in the docs' and the
+    README's code installs from a checkout instead."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = [
+        block
+        for text in (TEXT, readme)
+        for block in re.findall(r"^```\w*\n(.*?)^```$", text, flags=re.M | re.S)
+    ]
+    installs = [
+        line
+        for block in blocks
+        for line in block.splitlines()
+        if re.search(r"\b(pip|npm|composer)3? (install|require)\b", line)
+    ]
+    assert len(installs) >= 3
+    for line in installs:
+        assert not re.search(r"(install|require) +['\"]?rcsdk\b", line), line

@@ -111,8 +111,13 @@ def test_samples_run_in_order(
 ) -> None:
     """Every tab of one language, pasted in order into one program, outside the repository."""
     monkeypatch.setenv("REDIS_URL", redis_url)  # "Running many workers" uses Redis
-    result = run_samples(ROOT / "generated", tmp_path, language)
+    with LocalPlatform() as local:
+        result = run_samples(ROOT / "generated", tmp_path, language, local)
+        tokens = sum(n for key, n in local.counts.items() if key.startswith("grant:"))
     assert result.returncode == 0, result.stderr[-2000:]
+    # Within RingCentral's Auth limit (5 a minute per user, plus the bad JWT of "Errors"), so a
+    # reader who pastes the whole page never waits a minute for a 429.
+    assert tokens <= 6, local.counts
     if language == "python":
         # The last sample prints what the failed login said: the error code of a bad JWT.
         assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant ('OAU-140',)"
@@ -169,3 +174,23 @@ def test_the_readme_examples_run_as_written(tmp_path: Path) -> None:
         for _ in range(2):  # the second run reuses the stored session
             assert bash(f"{sys.executable} app.py") == "Local User\n"
         assert local.grant_count(jwt_grant) == 2  # the shell's login, and the first run's
+
+
+def test_no_install_line_names_a_package_index_copy() -> None:
+    """PyPI's `rcsdk` is an unrelated SDK from 2015: every install line in the docs' and the
+    README's code installs from a checkout instead."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = [
+        block
+        for text in (TEXT, readme)
+        for block in re.findall(r"^```\w*\n(.*?)^```$", text, flags=re.M | re.S)
+    ]
+    installs = [
+        line
+        for block in blocks
+        for line in block.splitlines()
+        if re.search(r"\b(pip|npm|composer)3? (install|require)\b", line)
+    ]
+    assert len(installs) >= 3
+    for line in installs:
+        assert not re.search(r"(install|require) +['\"]?rcsdk\b", line), line

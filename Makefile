@@ -66,8 +66,9 @@ test: check lint
 	@$(MAKE) --no-print-directory build-js build-php
 	@$(MAKE) --no-print-directory -O -j $(words $(TEST_SUITES)) $(TEST_SUITES)
 
+# pytest on two workers (pytest-xdist): every test makes its own servers, ports and files.
 test-python: install browser redis-server official-js official-python
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # JavaScript: Node >= 18 and npm (Debian's, when missing); TypeScript and @types/node pinned in
 # tests/js/package-lock.json, installed there by `npm ci` (nothing global). The package is

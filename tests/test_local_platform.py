@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import base64
+from collections.abc import Iterator
 
 import pytest
 import requests
 
 from rcsdk import RCSDK, BadRequestError, NotFoundError, Platform, Settings
 from rcsdk.testing import LocalPlatform
+from rcsdk.testing._limits import parse_limit
 
-from _support import CREDS, PlatformFactory
-
-JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-
-
-def basic(key: str = CREDS["RC_APP_KEY"], secret: str = CREDS["RC_APP_SECRET"]) -> str:
-    return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+from _platform_http import JWT_GRANT, basic, jwt_login, read_with, refresh_with
+from _support import CREDS, FakeClock, PlatformFactory
 
 
 def test_token_requests_must_be_form_encoded(local: LocalPlatform) -> None:
@@ -122,3 +118,118 @@ def test_unsupported_media_type_is_a_bad_request_error(local: LocalPlatform) -> 
         platform._transport.send(
             "POST", "/restapi/oauth/token", json={"grant_type": JWT_GRANT}, client=True
         )
+
+
+# --- refresh tokens: RingCentral's grace period, or strictly single-use --------------------------
+
+
+@pytest.fixture
+def graceful(clock: FakeClock) -> Iterator[LocalPlatform]:
+    with LocalPlatform(clock=clock, auth_rate_limit=None) as platform:
+        yield platform
+
+
+def test_a_reused_refresh_token_returns_the_same_pair_within_the_grace_period(
+    graceful: LocalPlatform, clock: FakeClock
+) -> None:
+    first = jwt_login(graceful)
+    second = refresh_with(graceful, first["refresh_token"]).json()
+    again = refresh_with(graceful, first["refresh_token"])
+    assert again.status_code == 200
+    pair = ("access_token", "refresh_token")
+    assert [again.json()[k] for k in pair] == [second[k] for k in pair]
+    assert read_with(graceful, first["access_token"]).status_code == 401  # died at rotation
+    assert read_with(graceful, second["access_token"]).status_code == 200  # first use
+    clock.advance(9)
+    assert refresh_with(graceful, first["refresh_token"]).status_code == 200
+    clock.advance(2)  # 11 s after the first use of the new access token
+    late = refresh_with(graceful, first["refresh_token"])
+    assert late.status_code == 400 and late.json()["errors"][0]["errorCode"] == "OAU-211"
+
+
+def test_the_grace_period_lasts_an_hour_while_the_new_pair_is_unused(
+    graceful: LocalPlatform, clock: FakeClock
+) -> None:
+    first = jwt_login(graceful)
+    refresh_with(graceful, first["refresh_token"])
+    clock.advance(3599)
+    assert refresh_with(graceful, first["refresh_token"]).status_code == 200
+    clock.advance(2)
+    assert refresh_with(graceful, first["refresh_token"]).status_code == 400
+
+
+def test_the_grace_period_ends_when_the_new_pair_is_rotated_or_revoked(
+    graceful: LocalPlatform,
+) -> None:
+    first = jwt_login(graceful)
+    second = refresh_with(graceful, first["refresh_token"]).json()
+    assert refresh_with(graceful, second["refresh_token"]).status_code == 200
+    assert refresh_with(graceful, first["refresh_token"]).status_code == 400
+    other = jwt_login(graceful)
+    rotated = refresh_with(graceful, other["refresh_token"]).json()
+    graceful.revoke_all()
+    assert rotated["access_token"]
+    assert refresh_with(graceful, other["refresh_token"]).status_code == 400
+
+
+def test_strict_mode_refuses_any_reuse(local: LocalPlatform) -> None:
+    assert local.strict_refresh  # the shared fixture is strict
+    first = jwt_login(local)
+    assert refresh_with(local, first["refresh_token"]).status_code == 200
+    again = refresh_with(local, first["refresh_token"])
+    assert again.status_code == 400 and again.json()["errors"][0]["errorCode"] == "OAU-211"
+
+
+# --- rate-limit headers ----------------------------------------------------------------------
+
+
+def limits(response: requests.Response) -> tuple[str, ...]:
+    names = ("Group", "Limit", "Remaining", "Window")
+    return tuple(response.headers.get(f"X-Rate-Limit-{name}", "") for name in names)
+
+
+def test_token_responses_carry_the_auth_group_headers(local: LocalPlatform) -> None:
+    login = requests.post(
+        local.url + "/restapi/oauth/token",
+        data={"grant_type": JWT_GRANT, "assertion": CREDS["RC_JWT"]},
+        headers={"Authorization": basic()},
+        timeout=5,
+    )
+    assert limits(login) == ("Auth", "5", "4", "60")
+    # API groups are not enforced by default, so they report nothing (a remaining budget that
+    # is never enforced would make a client wait for nothing).
+    assert limits(read_with(local, login.json()["access_token"])) == ("", "", "", "")
+
+
+def test_api_limits_when_enforced(clock: FakeClock) -> None:
+    with LocalPlatform(clock=clock, api_rate_limits=True) as local:
+        token = jwt_login(local)["access_token"]
+        answers = [read_with(local, token) for _ in range(51)]
+        assert [a.status_code for a in answers] == [200] * 50 + [429]
+        assert limits(answers[0]) == ("Light", "50", "49", "60")
+        assert limits(answers[1]) == ("Light", "50", "48", "60")
+        assert answers[-1].headers["Retry-After"] == "60"
+        assert answers[-1].json()["errors"][0]["errorCode"] == "CMN-301"
+        clock.advance(61)
+        assert read_with(local, token).status_code == 200
+
+
+def test_no_auth_limit_no_auth_headers(clock: FakeClock) -> None:
+    with LocalPlatform(clock=clock, auth_rate_limit=None) as local:
+        for _ in range(7):
+            jwt_login(local)
+        response = refresh_with(local, "unknown")
+        assert "X-Rate-Limit-Group" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("text", "limit"), [("5/60", (5, 60.0)), ("100/1", (100, 1.0)), ("7", (7, 60.0)), ("off", None)]
+)
+def test_parse_limit(text: str, limit: tuple[int, float] | None) -> None:
+    assert parse_limit(text) == limit
+
+
+@pytest.mark.parametrize("text", ["", "x/60", "0/60", "5/0", "5/-1"])
+def test_parse_limit_refuses(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_limit(text)

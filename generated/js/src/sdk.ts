@@ -108,9 +108,9 @@ export class RCSDK {
     if (typeof options !== "object" || options === null) {
       throw new UsageError("new RCSDK({ appKey, appSecret, server }) takes an options object");
     }
-    const server = options.server ?? PRODUCTION_SERVER;
-    this.settings = new Settings({ server, appKey: options.appKey, appSecret: options.appSecret ?? null });
-    this.#platform = new Platform({ ...options, server });
+    const server = options.server === undefined ? PRODUCTION_SERVER : options.server;
+    this.settings = new Settings({ server: typeof server === "string" ? server : null, appKey: options.appKey, appSecret: options.appSecret ?? null });
+    this.#platform = new Platform({ ...options, server: server as string });
   }
 
   /**

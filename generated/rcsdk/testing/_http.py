@@ -129,6 +129,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own errors (a bad request line, headers too long) in JSON too."""
         self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # the request line was not understood
+            self.request_version = "HTTP/1.1"
         self._error(code, message or self.responses.get(code, ("Error",))[0])
 
     def _error(self, status: int, message: str) -> None:

@@ -345,8 +345,13 @@ export abstract class PlatformCore {
             // The platform's verdict on this refresh token; it ends the session only if the
             // store still holds that token (another process may have rotated it meanwhile).
             const stored = await this.#reload();
-            if (stored !== null && stored.token.refreshToken !== current.token.refreshToken) {
-              if (stored.usable(this.#clock())) return { state: stored, storeError: null };
+            if (
+              stored !== null &&
+              stored.token.refreshToken !== current.token.refreshToken &&
+              stored.usable(this.#clock())
+            ) {
+              events.pop(); // not a failure: someone else rotated the tokens meanwhile
+              return { state: stored, storeError: null };
             }
             await this.#keep(null);
             events.push([Events.accessViolation, error]);
@@ -370,6 +375,11 @@ export abstract class PlatformCore {
 
   /** Tokens fit for a call: refreshed first when they are due. */
   protected async access(): Promise<AuthState> {
+    if (this.#pending !== null) {
+      // Tokens a failed store write could not save: try again now (they stay in use either way).
+      const storeError = await this.#locked(() => this.#flush());
+      if (storeError !== null) this.#transport.debug(`rcsdk: ${storeError.message}`);
+    }
     const state = await this.#current();
     if (state === null) throw new LoginRequiredError("no tokens: log in first");
     if (this.autoRefresh && state.accessDue(this.#clock(), this.refreshMargin)) return this.refreshTokens(state, false);

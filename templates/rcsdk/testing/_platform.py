@@ -52,7 +52,7 @@ class LocalPlatform(OAuth):
     ``strict_refresh=True`` makes them strictly single-use. ``auth_rate_limit`` is the Auth
     group, ``(requests, window seconds)`` per user on the token endpoint, 5 a minute by default
     (``None`` turns it off); ``api_rate_limits=True`` enforces the Light/Medium/Heavy groups on
-    API calls too (and sends their headers only then). Over a limit: a 429 with Retry-After.
+    API calls too, with their headers. Over a limit: a 429 with Retry-After.
     ``counts`` tells how many requests each grant (and each path) got, and ``connections`` how
     many TCP connections were opened.
     """

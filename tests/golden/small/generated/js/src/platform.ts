@@ -14,7 +14,7 @@ import {
 import { PlatformCore, type RequestOptions } from "./core.js";
 import { Events } from "./events.js";
 import { UsageError } from "./exceptions.js";
-import { ExtensionInfo, phoneNumber, TokenInfo } from "./models.js";
+import { ExtensionInfo, PhoneNumber, TokenInfo } from "./models.js";
 import { makeCodeVerifier, makeState, s256Challenge } from "./pkce.js";
 import type { ApiResponse } from "./transport.js";
 

@@ -48,7 +48,7 @@ def _options(parser: argparse.ArgumentParser, port: int) -> None:
     parser.add_argument(
         "--api-rate-limits",
         action="store_true",
-        help="enforce the Light/Medium/Heavy limits on API calls (their headers are always sent)",
+        help="enforce (and report) the Light/Medium/Heavy limits on API calls",
     )
     parser.add_argument(
         "--strict-refresh", action="store_true", help="no grace period for a used refresh token"

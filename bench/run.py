@@ -121,6 +121,12 @@ def javascript() -> dict[str, Any]:
             row = out["per_call"][kind]
             row["wall_vs_fetch"] = row["wall_us"] / base["wall_us"]
             row["cpu_vs_fetch"] = row["cpu_us"] / base["cpu_us"]
+        pairs = [node_worker("pair", "rcsdk", local.url, creds) for _ in range(ROUNDS)]
+        out["paired"] = {
+            "rcsdk_us": statistics.median(p["rcsdk_us"] for p in pairs),
+            "fetch_us": statistics.median(p["fetch_us"] for p in pairs),
+        }
+        out["paired"]["ratio"] = statistics.median(p["ratio"] for p in pairs)
         for kind in ("rcsdk", "official"):
             out["login"][kind] = node_worker("login", kind, local.url, creds)
     for kind in ("rcsdk", "official"):
@@ -167,6 +173,15 @@ def js_table(results: dict[str, Any]) -> list[str]:
             f"| {c['cpu_vs_fetch']:.3f} | {c['connections']} | {c['max_rss_mb']:.1f} "
             f"| {s['process_ms']:.0f} | {s['import_ms']:.1f} |"
         )
+    if "paired" in js:
+        p = js["paired"]
+        lines += [
+            "",
+            f"In one process, adjacent blocks of 50 calls in alternating order, 40 rounds "
+            f"({ROUNDS} processes, medians): rcsdk {p['rcsdk_us']:.0f} µs, bare fetch "
+            f"{p['fetch_us']:.0f} µs per call; median ratio of adjacent blocks "
+            f"{p['ratio']:.3f}.",
+        ]
     lines += [
         "",
         "| JavaScript | login cold ms | login warm ms | refreshes, 32 concurrent calls on an "

@@ -24,7 +24,11 @@ async function load() {
   return {};
 }
 
-async function client(module, clockOffset) {
+function client(module, clockOffset) {
+  return clientOf(kind, module, clockOffset);
+}
+
+async function clientOf(kind, module, clockOffset) {
   if (kind === "rcsdk") {
     const platform = new module.RCSDK({
       appKey: creds.RC_APP_KEY,
@@ -104,6 +108,28 @@ async function main() {
       cpu_us: (cpuMicros() - cpu) / n,
       max_rss_mb: process.resourceUsage().maxRSS / 1024,
     };
+  }
+  if (mode === "pair") {
+    // rcsdk and bare fetch in one process, alternating blocks: the machine's drift hits both.
+    const rcsdk = await clientOf("rcsdk", module, offset);
+    const plain = await clientOf("fetch", {}, offset);
+    const blocks = { rcsdk: [], fetch: [] };
+    const ratios = [];
+    for (const c of [rcsdk, plain]) for (let i = 0; i < 50; i++) await c.call();
+    for (let round = 0; round < 40; round++) {
+      // Adjacent blocks, in alternating order: each round's ratio cancels the machine's drift.
+      const order = round % 2 ? [["fetch", plain], ["rcsdk", rcsdk]] : [["rcsdk", rcsdk], ["fetch", plain]];
+      const took = {};
+      for (const [name, c] of order) {
+        const t = performance.now();
+        for (let i = 0; i < 50; i++) await c.call();
+        took[name] = ((performance.now() - t) * 1000) / 50;
+        blocks[name].push(took[name]);
+      }
+      ratios.push(took.rcsdk / took.fetch);
+    }
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    return { rcsdk_us: median(blocks.rcsdk), fetch_us: median(blocks.fetch), ratio: median(ratios) };
   }
   if (mode === "login") {
     const start = performance.now();

@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 
-from rcsdk._auth import AuthState
+from rcsdk._auth import AuthorizationRequest, AuthState
 from rcsdk._constants import (
     AUTHORIZE_PATH,
     DEFAULT_MAX_RETRIES,
@@ -26,7 +26,8 @@ from rcsdk._constants import (
     DEFAULT_TIMEOUT,
     REVOKE_PATH,
 )
-from rcsdk._events import Emitter, Event, Handler
+from rcsdk._emitter import Emitter, Handler
+from rcsdk._events import Event
 from rcsdk._models import ExtensionInfo, TokenInfo
 from rcsdk._pkce import make_code_verifier, s256_challenge
 from rcsdk._session import TokenSession
@@ -34,59 +35,6 @@ from rcsdk._store import MemoryTokenStore, TokenStore
 from rcsdk._transport import Transport, json_body
 
 __all__ = ["AuthorizationRequest", "Platform"]
-
-
-class AuthorizationRequest:
-    """An authorization URL and what the code exchange will need from it."""
-
-    __slots__ = ("code_verifier", "redirect_uri", "state", "url")
-
-    url: str
-    """Send the user's browser here."""
-    state: str
-    """Compare it with the ``state`` the redirect URI receives (CSRF protection)."""
-    code_verifier: str
-    """Pass it to ``login_auth_code`` with the code."""
-    redirect_uri: str | None
-    """The redirect URI in the URL, to pass to ``login_auth_code`` too."""
-
-    def __init__(
-        self,
-        *,
-        url: str,
-        state: str,
-        code_verifier: str,
-        redirect_uri: str | None = None,
-    ) -> None:
-        self.url = url
-        self.state = state
-        self.code_verifier = code_verifier
-        self.redirect_uri = redirect_uri
-
-    def __repr__(self) -> str:
-        return (
-            "AuthorizationRequest("
-            f"url={self.url!r}, "
-            f"state={self.state!r}, "
-            f"redirect_uri={self.redirect_uri!r}"
-            ")"
-        )
-
-    def _key(self) -> tuple[Any, ...]:
-        return (
-            self.url,
-            self.state,
-            self.code_verifier,
-            self.redirect_uri,
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, AuthorizationRequest):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
 
 
 class Platform:

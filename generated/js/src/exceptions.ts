@@ -134,7 +134,7 @@ export class APIStatusError extends RCSDKError {
 export class RedirectError extends APIStatusError {}
 
 /**
- * The request was malformed or missing a field (400, 415).
+ * The request was malformed or missing a field (every 400 and 415, whatever its error: a 400 `invalid_grant` is also an `InvalidGrantError`).
  *
  * Error codes:
  * - `OAU-111` (400): Request parameter duplication detected
@@ -143,7 +143,7 @@ export class RedirectError extends APIStatusError {}
 export class BadRequestError extends APIStatusError {}
 
 /**
- * Credentials or tokens were rejected (401).
+ * Credentials or tokens were rejected: every 401, and the grant, client and token errors below whatever their status.
  */
 export class AuthenticationError extends APIStatusError {}
 

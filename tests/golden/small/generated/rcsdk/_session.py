@@ -25,7 +25,8 @@ import requests
 
 from rcsdk._auth import AuthState
 from rcsdk._constants import TOKEN_PATH
-from rcsdk._events import Emitter, Event
+from rcsdk._emitter import Emitter
+from rcsdk._events import Event
 from rcsdk._exceptions import (
     APIStatusError,
     AuthenticationError,

@@ -59,6 +59,12 @@ def test_the_javascript_package_passes_tsc_strict(out: Path, tmp_path: Path) -> 
     assert (tmp_path / "js" / "dist" / "index.d.ts").is_file()
 
 
+def test_the_php_package_passes_php_lint_with_strict_types(out: Path) -> None:
+    result = run("bash", ROOT / "tests" / "php" / "lint.sh", out / "php")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "files ok" in result.stdout
+
+
 def test_the_snippets_are_valid_bash(out: Path) -> None:
     for snippet in sorted((out / "curl").glob("*.sh")):
         result = run("bash", "-n", snippet)

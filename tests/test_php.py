@@ -258,3 +258,27 @@ def test_eight_php_and_four_python_processes_on_a_due_token_refresh_once(
     assert sum(r["calls"] for r in reports) == 12
     assert sum(r["refreshes"] for r in reports) == 1
     assert rotations == 1
+
+
+# --- the package, as a user installs it ----------------------------------------------------------
+
+
+def test_composer_installs_the_package_from_a_path_repository(tmp_path: Path) -> None:
+    """As the docs' install tab says (packagist.org off: no registry is reachable here)."""
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "composer.json").write_text("{}")
+    env = {**os.environ, "COMPOSER_ALLOW_SUPERUSER": "1", "COMPOSER_HOME": str(tmp_path / "h")}
+    for command in (
+        ["config", "repositories.packagist.org", "false"],
+        ["config", "repositories.rcsdk", "path", str(GENERATED / "php")],
+        ["require", "rcsdk/rcsdk", "--no-interaction"],
+    ):
+        done = subprocess.run(
+            ["composer", *command], cwd=project, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    version = json.loads((GENERATED / "php" / "composer.json").read_text())["version"]
+    smoke = "require 'vendor/autoload.php'; echo Rcsdk\\Constants::VERSION;"
+    result = subprocess.run(["php", "-r", smoke], cwd=project, capture_output=True, text=True)
+    assert result.stdout == version, result.stderr

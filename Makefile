@@ -6,9 +6,10 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all install browser official-js generate check lint test test-python demo record bench clean
+.PHONY: all install vendor browser redis-server official-js official-python generate check lint \
+	test test-python demo record bench clean js-tools build-js test-js
 
-all: generate demo
+all: generate build-js demo
 
 # The venv is rebuilt when pyproject.toml changes (the toolchain is pinned there).
 $(STAMP): pyproject.toml
@@ -24,14 +25,32 @@ browser:
 	  echo "installing chromium for the docs page test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The docs page's search library (MiniSearch), pinned in templates/docs/_vendor/package-lock.json
+# and copied into the page by the generator; npm comes from Debian when it is missing.
+VENDOR := templates/docs/_vendor/node_modules/.package-lock.json
+$(VENDOR): templates/docs/_vendor/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing npm for the docs page's search library"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm ci --prefix templates/docs/_vendor --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+vendor: $(VENDOR)
+
+# The Redis store's tests start their own redis-server (Debian's package; installed when missing).
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  echo "installing redis-server for the Redis store's tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
 # generated/ from spec/, and each golden fixture's output from its own spec (tests/golden/).
 GOLDEN := $(wildcard tests/golden/*/spec.yaml)
-generate: install
+generate: install $(VENDOR)
 	$(PY) -m generator
 	@for spec in $(GOLDEN); do $(PY) -m generator -q --spec $$spec --out $${spec%spec.yaml}generated || exit 1; done
 
 # Fails (and prints the diff) when generated/ is not what spec/ and templates/ make.
-check: install
+check: install $(VENDOR)
 	$(PY) -m generator --check
 	@for spec in $(GOLDEN); do $(PY) -m generator --check --spec $$spec --out $${spec%spec.yaml}generated || exit 1; done
 
@@ -42,34 +61,72 @@ lint: install
 
 # The suites run side by side (each language's target adds its suite to TEST_SUITES); output is
 # kept per suite (-O), so each prints its own summary.
-TEST_SUITES := test-python
+TEST_SUITES := test-python test-js
 test: check lint
+	@$(MAKE) --no-print-directory build-js
 	@$(MAKE) --no-print-directory -O -j $(words $(TEST_SUITES)) $(TEST_SUITES)
 
-test-python: install browser official-js
+test-python: install browser redis-server official-js official-python
 	$(PY) -m pytest
+
+# JavaScript: Node >= 18 and npm (Debian's, when missing); TypeScript and @types/node pinned in
+# tests/js/package-lock.json, installed there by `npm ci` (nothing global). The package is
+# compiled (tsc --strict: the type check) from generated/js into build/js, never into generated/.
+NODE_TOOLS := tests/js/node_modules/.installed
+$(NODE_TOOLS): tests/js/package-lock.json
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+	  echo "installing nodejs and npm"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+js-tools: $(NODE_TOOLS)
+
+# A file target: rebuilt only when generated/js changes, so suites running side by side never
+# rebuild build/js under each other.
+JS_BUILD := build/js/dist/index.js
+$(JS_BUILD): $(NODE_TOOLS) $(shell find generated/js generated/examples -type f 2>/dev/null)
+	bash tests/js/build.sh generated/js build/js
+
+build-js: $(JS_BUILD)
+
+# The Node tests (node --test): behaviour, the shared case table, security and store rules.
+test-js: build-js install
+	PATH="$(CURDIR)/$(BIN):$$PATH" node --test --test-reporter=dot tests/js/
 
 # RingCentral's official JavaScript SDK, pinned by its lockfile, for the flows the tests run
 # against the local platform (not a dependency of any rcsdk package).
 OFFICIAL_JS := tests/official-js/node_modules/.installed
-$(OFFICIAL_JS): tests/official-js/package-lock.json
+$(OFFICIAL_JS): tests/official-js/package-lock.json $(NODE_TOOLS)
 	cd tests/official-js && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 official-js: $(OFFICIAL_JS)
 
+# RingCentral's official Python SDK, pinned, in its own venv (not a dependency of rcsdk), for
+# the auth flows tests/test_official_python_sdk.py runs against the local platform.
+OFFICIAL_PY := .venv-official/.installed
+$(OFFICIAL_PY):
+	$(PYTHON) -m venv .venv-official
+	.venv-official/bin/pip install --quiet --disable-pip-version-check ringcentral==0.9.2
+	touch $@
+
+official-python: $(OFFICIAL_PY)
+
 # The quickstart, in Python and with the cURL snippets, against the local platform.
-demo: install
+demo: install build-js
 	$(PY) -m rcsdk.testing run -- $(PY) generated/examples/quickstart.py
 	$(PY) -m rcsdk.testing run -- bash generated/examples/quickstart.sh
+	$(PY) -m rcsdk.testing run -- node build/examples/quickstart.mjs
 
 # Re-record tests/cassettes (against RC_SERVER when it and credentials are set, else locally).
 record: install
 	$(PY) tests/record.py
 
 # rcsdk against raw requests and the official SDK; updates bench/results.json and README.md.
-bench: install
+bench: install redis-server
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info generated/*.egg-info
+	rm -rf build tests/js/node_modules $(VENV) .venv-official .mypy_cache .ruff_cache \
+	  .pytest_cache *.egg-info generated/*.egg-info

@@ -23,9 +23,13 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the fleet and the redis-server the tests use
 
 from generator import build, load, render, write  # noqa: E402
 from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform  # noqa: E402
+
+from _fleet import login_storm, rotations  # noqa: E402
+from _redis import RedisServer  # noqa: E402
 
 BENCH = ROOT / "bench"
 OFFICIAL_VENV = BENCH / ".venv-official"
@@ -163,6 +167,63 @@ def generation() -> dict[str, Any]:
     return out
 
 
+FLEET_WORKERS, FLEET_THREADS, FLEET_SECONDS, FLEET_KILLS = 16, 4, 30.0, 3
+
+
+def fleet() -> dict[str, Any]:
+    """16 worker processes x 4 threads on one session through Redis, 2 s access tokens, 30 s;
+    the same with 3 workers SIGKILLed at random moments; 16 workers logging in at once against
+    the Auth limit of 5 a minute."""
+    out: dict[str, Any] = {}
+    with RedisServer() as server:
+        for name, kills in (("steady", 0), ("killed", FLEET_KILLS)):
+            print(f"  fleet: {FLEET_WORKERS} x {FLEET_THREADS}, {kills} killed ...", flush=True)
+            out[name] = rotations(
+                server.url,
+                workers=FLEET_WORKERS,
+                threads=FLEET_THREADS,
+                duration=FLEET_SECONDS,
+                kills=kills,
+                strict=True,
+            )
+        print("  fleet: 16 logins at once, Auth 5/60 s (about 3 minutes) ...", flush=True)
+        out["logins"] = login_storm(server.url, workers=FLEET_WORKERS, limit=5, window=60.0)
+    return out
+
+
+def fleet_table(results: dict[str, Any]) -> list[str]:
+    f = results.get("fleet")
+    if not f:
+        return []
+    lines = [
+        "",
+        f"Fleet (`RedisTokenStore`): {FLEET_WORKERS} worker processes x {FLEET_THREADS} threads, "
+        "each its own process group and RCSDK, one session, 2 s access tokens, strict "
+        "single-use refresh:",
+        "",
+        "| run | seconds | survivors | calls | failed calls | refresh requests | rotations "
+        "| logouts | session kept |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, label in (("steady", "all workers"), ("killed", f"{FLEET_KILLS} SIGKILLed")):
+        r = f[name]
+        lines.append(
+            f"| {label} | {r['duration']:.0f} | {r['workers']} | {r['calls']} | {r['failed']} "
+            f"| {r['refresh_requests']} | {r['rotations']} | {r['logouts']} "
+            f"| {'yes' if r['session_kept'] else 'NO'} |"
+        )
+    s = f["logins"]
+    lines += [
+        "",
+        f"Login storm: {s['workers']} workers log in at once, Auth limit {s['limit']} per "
+        f"{s['window']:.0f} s: {s['rate_limited']} 429 reached the platform (at most "
+        f"{s['most_429_in_a_window']} in any window), {s['logins'] - s['rate_limited']} logins, "
+        f"{s['failed']} failed, all logged in: {'yes' if s['all_authorized'] else 'NO'}, "
+        f"in {s['seconds']:.0f} s.",
+    ]
+    return lines
+
+
 def table(results: dict[str, Any]) -> str:
     calls, imports = results["per_call"], results["import"]
     lines = [
@@ -199,6 +260,7 @@ def table(results: dict[str, Any]) -> str:
     lines += ["", "| generation | operations | seconds | ms per operation |", "|---|---|---|---|"]
     for name, g in results["generation"].items():
         lines.append(f"| {name} | {g['operations']} | {g['seconds']:.3f} | {g['ms_per_op']:.2f} |")
+    lines += fleet_table(results)
     return "\n".join(lines)
 
 
@@ -213,6 +275,14 @@ def update_readme(text: str) -> None:
 
 
 def main() -> int:
+    if sys.argv[1:] == ["fleet"]:  # only the fleet rows, into the last full run's results
+        last: dict[str, Any] = json.loads((BENCH / "results.json").read_text())
+        last["fleet"] = fleet()
+        (BENCH / "results.json").write_text(json.dumps(last, indent=2) + "\n")
+        text = table(last)
+        print(text)
+        update_readme(text)
+        return 0
     began = time.perf_counter()
     official_python()
     results: dict[str, Any] = {
@@ -232,6 +302,8 @@ def main() -> int:
     results["import"] = import_time()
     print("generation ...", flush=True)
     results["generation"] = generation()
+    print("fleet ...", flush=True)
+    results["fleet"] = fleet()
     results["seconds"] = time.perf_counter() - began
     (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     text = table(results)

@@ -9,6 +9,7 @@ dependencies, which keeps the output byte for byte the same on every machine.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,12 @@ class Page:
     """Ready-made HTML, one fragment per line of the front matter's toc_footers."""
     search: bool
     highlight_css: str
+
+    @property
+    def search_json(self) -> str:
+        """The sections' words for the search index, as JSON safe inside ``<script>``."""
+        docs = [{"id": s.id, "title": s.title, "text": s.text} for s in self.sections]
+        return json.dumps(docs, ensure_ascii=False).replace("</", "<\\/")
 
 
 def _markdown() -> MarkdownIt:

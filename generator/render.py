@@ -118,7 +118,10 @@ def file_header(spec: Spec, source: str, static: bool) -> list[str]:
 def add_header(path: str, text: str, lines: list[str]) -> str:
     if not text.strip():
         return text  # marker files such as py.typed stay empty
-    if path.endswith((".ts", ".js", ".mjs", ".php")):
+    if path.endswith("package.json") and text.startswith("{\n"):
+        # npm's convention for a comment in package.json: a "//" key.
+        return '{\n  "//": ' + json.dumps(" ".join(lines)) + ",\n" + text[2:]
+    if path.endswith((".ts", ".js", ".mjs", ".php", "tsconfig.json")):  # tsc reads JSONC
         comment = "".join(f"// {line}\n" for line in lines)
         if text.startswith("<?php\n"):
             return "<?php\n" + comment + text[6:]

@@ -4,6 +4,7 @@ no WebSocket library and no port are needed."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -37,8 +38,12 @@ class Chromium:
         self._read, from_browser = os.pipe()
 
         def wire() -> None:
-            os.dup2(to_browser, 3)
-            os.dup2(from_browser, 4)
+            # Copies first, so that neither end is overwritten when a pipe itself is fd 3 or 4;
+            # dup2 onto the same number would keep the close-on-exec flag, hence set_inheritable.
+            ends = os.dup(to_browser), os.dup(from_browser)
+            for number, end in zip((3, 4), ends, strict=True):
+                os.dup2(end, number)
+                os.set_inheritable(number, True)
 
         self.process = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"],
@@ -103,6 +108,44 @@ class Chromium:
             self.send(f"{domain}.enable")
         self.send("Page.navigate", url=url)
         self.wait_for("Page.loadEventFired")
+
+    def navigate(self, url: str) -> None:
+        """Load ``url`` in the open page and wait for its load event."""
+        self.events = [e for e in self.events if e.get("method") != "Page.loadEventFired"]
+        self.send("Page.navigate", url=url)
+        self.wait_for("Page.loadEventFired")
+
+    def resize(self, width: int, height: int) -> None:
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+
+    def key(self, key: str, code: str | None = None, keycode: int = 0) -> None:
+        """Press and release one key in the focused element, as a keyboard does."""
+        for kind in ("rawKeyDown", "keyUp"):
+            self.send(
+                "Input.dispatchKeyEvent",
+                type=kind,
+                key=key,
+                code=code or key,
+                windowsVirtualKeyCode=keycode,
+            )
+
+    def screenshot(self) -> bytes:
+        return base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"])
+
+    def poll(self, expression: str, timeout: float = 5) -> Any:
+        """Evaluate ``expression`` until it is truthy (the page reacts in animation frames)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.evaluate(expression)
+            if value or time.monotonic() > deadline:
+                return value
+            time.sleep(0.02)
 
     def evaluate(self, expression: str) -> Any:
         result = self.send("Runtime.evaluate", expression=expression, returnByValue=True)

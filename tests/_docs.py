@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -41,13 +42,48 @@ class Runner:
 
 
 def _copy_snippets(workdir: Path, generated: Path) -> Mapping[str, str]:
-    """The cURL samples call the snippets of generated/curl by path, as a project that copied
-    them would (the docs say so); they are linked, not copied, so a broken one shows."""
-    (workdir / "generated").symlink_to(generated)
+    """The cURL samples call the snippets as ``./login-jwt.sh``: the docs' install tab says to
+    copy them from the checkout's generated/curl/ into the project, and so does this."""
+    for snippet in sorted((generated / "curl").glob("*.sh")):
+        shutil.copy2(snippet, workdir / snippet.name)
+    return {}
+
+
+def js_package(generated: Path, workdir: Path) -> Path:
+    """The JavaScript package built from ``generated``/js: build/js when it was built from the
+    same sources (``make`` does that), else a fresh build in ``workdir``."""
+    root = Path(__file__).resolve().parent.parent
+    built = root / "build" / "js"
+    sources = sorted((generated / "js").rglob("*.ts"))
+    if (built / "dist" / "index.js").is_file() and all(
+        (built / p.relative_to(generated / "js")).is_file()
+        and (built / p.relative_to(generated / "js")).read_bytes() == p.read_bytes()
+        for p in sources
+    ):
+        return built
+    out = workdir / ".rcsdk-build" / "js"
+    script = root / "tests" / "js" / "build.sh"
+    subprocess.run(
+        ["bash", str(script), str(generated / "js"), str(out)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return out
+
+
+def _install_js(workdir: Path, generated: Path) -> Mapping[str, str]:
+    """``npm install /path/to/rcsdk/build/js``, as the install tab says: the package folder
+    linked into the project's node_modules."""
+    (workdir / "node_modules").mkdir(exist_ok=True)
+    (workdir / "node_modules" / "rcsdk").symlink_to(js_package(generated, workdir))
     return {}
 
 
 RUNNERS: dict[str, Runner] = {
+    "javascript": Runner(
+        "docs_samples.mjs", lambda script: ["node", str(script)], prepare=_install_js
+    ),
     "python": Runner("docs_samples.py", lambda script: [sys.executable, str(script)]),
     "shell": Runner(
         "docs_samples.sh",

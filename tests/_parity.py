@@ -4,6 +4,9 @@ committed tree and on deliberately broken renderings alike.
 * ``index_problems``: every cell of parity.json points at something real.
 * ``curl_parity``: a snippet chain and the Python scenario run against a loopback server that
   replays the operation's cassette; both must send what the cassette holds, and the same thing.
+* ``client_parity``: the same for a client of another language (CLIENTS: language -> how to
+  build it from a generated tree and the command that runs one scenario), against Python and
+  the cassette.
 * ``docs_problems``: the docs' Python samples run (tests/_docs.py runs every language).
 """
 
@@ -15,7 +18,7 @@ import os
 import subprocess
 import threading
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +32,7 @@ from rcsdk.testing import LOCAL_CREDENTIALS
 from _cassettes import CASSETTES, Scrubber
 from _docs import samples_problems
 from _scenarios import SCENARIOS
+from _support import ROOT
 
 # The browser's part of the authorization code flow, in bash (the Python side is in
 # _scenarios.auth_code_login): follow the URL once and take the code from the redirect.
@@ -56,6 +60,11 @@ def index_problems(generated: Path) -> list[str]:
         method = row["python"].removeprefix("Platform.")
         if not callable(getattr(Platform, method, None)):
             problems.append(f"{row['id']}: Platform has no method {method}")
+        if "javascript" in row:
+            platform_ts = (generated / "js" / "src" / "platform.ts").read_text()
+            method = row["javascript"].removeprefix("Platform.")
+            if f"  async {method}(" not in platform_ts and f"  {method}(" not in platform_ts:
+                problems.append(f"{row['id']}: the JavaScript Platform has no method {method}")
         if not (generated / row["curl"]).is_file():
             problems.append(f"{row['id']}: {row['curl']} does not exist")
         anchor = row["docs"].split("#", 1)[1]
@@ -228,6 +237,108 @@ class Parity:
     problems: list[str]
     curl: list[Seen]
     python: list[Seen]
+
+
+def compare_clients(name_a: str, a: list[Seen], name_b: str, b: list[Seen]) -> list[str]:
+    """Every difference between what two clients sent, request by request."""
+    problems = []
+    if len(a) != len(b):
+        problems.append(f"{name_a} sent {len(a)} requests, {name_b} {len(b)}")
+    for index, (x, y) in enumerate(zip(a, b, strict=False)):
+        for attribute in ("method", "path", "content_type", "authorization"):
+            if getattr(x, attribute) != getattr(y, attribute):
+                problems.append(
+                    f"request {index + 1}: {name_a} {attribute} {getattr(x, attribute)!r}"
+                    f" != {name_b} {getattr(y, attribute)!r}"
+                )
+        for attribute in ("scrubbed_query", "scrubbed_form"):
+            if getattr(x, attribute) != getattr(y, attribute):
+                problems.append(
+                    f"request {index + 1}: {attribute} differs: {name_a} {getattr(x, attribute)}"
+                    f" != {name_b} {getattr(y, attribute)}"
+                )
+    return problems
+
+
+def python_seen(name: str) -> tuple[list[Seen], list[str]]:
+    """What the Python client sends for scenario ``name`` (and its problems) on a replay."""
+    problems: list[str] = []
+    with replaying(name) as server:
+        platform = RCSDK(
+            LOCAL_CREDENTIALS["RC_APP_KEY"],
+            LOCAL_CREDENTIALS["RC_APP_SECRET"],
+            server.url,
+            max_retries=0,
+        ).get_platform()
+        try:
+            SCENARIOS[name](platform, LOCAL_CREDENTIALS)
+        except RCSDKError as error:
+            problems.append(f"python raised {error!r}")
+        problems += [f"python {p}" for p in server.problems]
+        return server.seen, problems
+
+
+@dataclass(frozen=True)
+class Client:
+    """How the parity runner runs one language's client (add a language here)."""
+
+    build: Callable[[Path, Path], Path]
+    """Build the client from a generated tree into a work folder; returns what ``command`` needs."""
+    command: Callable[[Path, str], list[str]]
+    """The command that runs scenario ``name`` (env: RC_SERVER and the local credentials)."""
+    env: Callable[[Path], Mapping[str, str]] = field(default=lambda built: {})
+
+
+def _build_js(generated: Path, workdir: Path) -> Path:
+    out = workdir / "js-build" / "js"
+    subprocess.run(
+        ["bash", str(ROOT / "tests" / "js" / "build.sh"), str(generated / "js"), str(out)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return out
+
+
+CLIENTS: dict[str, Client] = {
+    "javascript": Client(
+        build=_build_js,
+        command=lambda built, name: ["node", str(ROOT / "tests" / "js" / "scenario.mjs"), name],
+        env=lambda built: {"RCSDK_DIST": str(built / "dist" / "index.js")},
+    ),
+}
+
+
+def client_parity(language: str, built: Path, name: str) -> Parity:
+    """Run scenario ``name`` with ``language``'s client (built by ``CLIENTS[language].build``)
+    and with the Python client, each against a replay of its cassette; report every difference
+    from the cassette and between the two. (``Parity.curl`` holds the other client's requests.)"""
+    client = CLIENTS[language]
+    problems: list[str] = []
+    with replaying(name) as server:
+        env = {
+            **os.environ,
+            **LOCAL_CREDENTIALS,
+            "RC_SERVER": server.url,
+            **client.env(built),
+        }
+        result = subprocess.run(
+            client.command(built, name), env=env, capture_output=True, text=True, timeout=60
+        )
+        if result.returncode != 0:
+            problems.append(
+                f"{language} exited {result.returncode}: {result.stderr.strip()[-500:]}"
+            )
+        problems += [f"{language} {p}" for p in server.problems]
+        if len(server.seen) != len(server.interactions):
+            problems.append(
+                f"{language} sent {len(server.seen)} of {len(server.interactions)} requests"
+            )
+        other = server.seen
+    python, python_problems = python_seen(name)
+    problems += python_problems
+    problems += compare_clients(language, other, "python", python)
+    return Parity(problems, other, python)
 
 
 def curl_parity(generated: Path, name: str) -> Parity:

@@ -1,4 +1,5 @@
-"""Fixtures: the local platform on loopback, a clock tests can move, and platforms."""
+"""Fixtures: the local platform on loopback, a clock tests can move, platforms, and a real
+redis-server (started once per session by the tests that ask for it, emptied for each test)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 
 from rcsdk import RCSDK, Platform
 from rcsdk.testing import LocalPlatform
 
+from _redis import RedisServer
 from _support import CREDS, FakeClock, PlatformFactory
 
 
@@ -20,7 +23,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def local(clock: FakeClock) -> Iterator[LocalPlatform]:
-    with LocalPlatform(clock=clock) as platform:
+    # Strict single-use refresh tokens: a second refresh with the same token is an error, so
+    # the single-flight tests see every extra refresh (the grace period would hide them).
+    with LocalPlatform(clock=clock, strict_refresh=True) as platform:
         yield platform
 
 
@@ -39,3 +44,18 @@ def make_platform(local: LocalPlatform, clock: FakeClock) -> PlatformFactory:
 @pytest.fixture
 def platform(make_platform: PlatformFactory) -> Platform:
     return make_platform()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The URL of an empty Redis database on the tests' own redis-server."""
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    client.close()
+    return redis_server.url

@@ -95,7 +95,7 @@ def test_authorization_code_with_pkce(key: str, secret: str) -> None:
 def test_an_error_status_fails_the_snippet_and_prints_the_body() -> None:
     with LocalPlatform() as local:
         result = source(local, ". login-jwt.sh", RC_JWT="wrong-jwt")
-    assert result.returncode == 1
+    assert result.returncode == 22  # curl --fail-with-body's code, as the docs say
     body = json.loads(result.stderr[result.stderr.index("{") :])
     assert body["error"] == "invalid_grant"
     assert body["errors"][0]["errorCode"] == "OAU-140"
@@ -116,3 +116,45 @@ def test_snippets_read_spaced_and_compact_json(tmp_path: Path) -> None:
             check=True,
         )
         assert result.stdout.strip() == "abc"
+
+
+@pytest.mark.parametrize("missing", ["RC_SERVER", "RC_APP_KEY", "RC_JWT"])
+def test_a_missing_variable_is_named(missing: str) -> None:
+    with LocalPlatform() as local:
+        result = source(local, ". login-jwt.sh", **{missing: ""})
+        assert local.grant_count("urn:ietf:params:oauth:grant-type:jwt-bearer") == 0
+    assert result.returncode == 2
+    assert result.stderr == f"rcsdk: {missing} is not set (export it first)\n"
+
+
+def test_a_call_without_a_token_says_log_in_first() -> None:
+    with LocalPlatform() as local:
+        result = source(local, f"bash {CURL}/read-extension.sh", RC_ACCESS_TOKEN="")
+        assert sum(local.counts.values()) == 0
+    assert result.returncode == 2
+    assert "log in first" in result.stderr
+
+
+def test_a_refused_connection_ends_with_curls_code() -> None:
+    with LocalPlatform() as local:
+        url = local.url
+    with LocalPlatform() as other:  # its variables, pointed at the closed port
+        result = source(other, ". login-jwt.sh", RC_SERVER=url)
+    assert result.returncode == 7
+    assert "curl: (7)" in result.stderr
+
+
+@pytest.mark.parametrize("show", ["", "1"])
+def test_login_prints_tokens_only_when_asked(show: str) -> None:
+    with LocalPlatform() as local:
+        result = source(
+            local,
+            '. login-jwt.sh > out.json\ncat out.json\nprintf "%s\\n" "$RC_ACCESS_TOKEN"',
+            RC_SHOW_TOKENS=show,
+        )
+    assert result.returncode == 0, result.stderr
+    *printed, token = result.stdout.splitlines()
+    response = json.loads("\n".join(printed))
+    assert response["token_type"] == "bearer" and len(token) > 10
+    assert (token in result.stdout.removesuffix(token + "\n")) == (show == "1")
+    assert (response["access_token"] == token) == (show == "1")

@@ -4,13 +4,18 @@ with code, no TODO, and every language's samples run (in order, against the loca
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from _docs import RUNNERS, code_blocks, run_samples
+from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform
+
+from _docs import PLACEHOLDER, RUNNERS, code_blocks, fill, run_samples
 from _support import ROOT
 
 DOCS = ROOT / "generated" / "docs" / "index.md"
@@ -31,6 +36,7 @@ NEW_SECTIONS = [
     "Revoke the session",
     "Read the current user's extension",
     "Errors",
+    "Running many workers",
 ]
 
 
@@ -100,13 +106,86 @@ def test_every_shell_block_is_valid_bash() -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_samples_run_in_order(language: str, tmp_path: Path) -> None:
+def test_samples_run_in_order(
+    language: str, tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every tab of one language, pasted in order into one program, outside the repository."""
+    monkeypatch.setenv("REDIS_URL", redis_url)  # "Running many workers" uses Redis
     result = run_samples(ROOT / "generated", tmp_path, language)
     assert result.returncode == 0, result.stderr[-2000:]
     if language == "python":
         # The last sample prints what the failed login said: the error code of a bad JWT.
         assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant ('OAU-140',)"
         assert (tmp_path / "_cache" / "platform.json").exists()
+        assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
+    if language == "javascript":
+        assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant OAU-140"
+        assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
     if language == "shell":
         assert (tmp_path / "_cache" / "tokens.sh").stat().st_mode & 0o077 == 0
+        assert "rcsdk: RC_SERVER is not set" in result.stderr
+        assert "exit 2\n" in result.stdout
+        assert result.stdout.strip().splitlines()[-1] == "login failed: exit 22"
+    # Only the placeholders' values from `serve` went in; no credential comes out.
+    output = result.stdout + result.stderr
+    for name in ("RC_APP_SECRET", "RC_PASSWORD", "RC_JWT"):
+        assert LOCAL_CREDENTIALS[name] not in output, name
+
+
+def readme_blocks(language: str) -> list[str]:
+    """The code blocks of one language in the README's "Using it" section."""
+    section = (ROOT / "README.md").read_text().split("## Using it\n", 1)[1].split("\n## ", 1)[0]
+    return code_blocks(section, language)
+
+
+def test_the_readme_examples_run_as_written(tmp_path: Path) -> None:
+    """The README's blocks, pasted in a folder outside the checkout, placeholders filled from
+    what `serve` exports. Its `pip install` line is the one step not run here: this
+    interpreter has the package already (test_package.py installs it so, in a fresh venv)."""
+    (setup, snippets), (program,) = readme_blocks("sh")[:2], readme_blocks("python")
+    (tmp_path / "app.py").write_text(program)
+    jwt_grant = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    with LocalPlatform() as local:
+        lines = fill(setup, local.env()).splitlines()
+        assert lines[0] == "pip install /path/to/rcsdk"
+        exports = "\n".join(lines[1:])
+        assert not PLACEHOLDER.search(exports) and exports.count("export RC_") == 4
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
+
+        def bash(script: str) -> str:
+            result = subprocess.run(
+                ["bash", "-c", f"set -euo pipefail\n{exports}\n{script}"],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert result.returncode == 0, result.stderr
+            return result.stdout
+
+        shell = bash(snippets.replace("/path/to/rcsdk", str(ROOT)))
+        assert json.loads(shell)["name"] == "Local User"
+        for _ in range(2):  # the second run reuses the stored session
+            assert bash(f"{sys.executable} app.py") == "Local User\n"
+        assert local.grant_count(jwt_grant) == 2  # the shell's login, and the first run's
+
+
+def test_no_install_line_names_a_package_index_copy() -> None:
+    """PyPI's `rcsdk` is an unrelated SDK from 2015: every install line in the docs' and the
+    README's code installs from a checkout instead."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = [
+        block
+        for text in (TEXT, readme)
+        for block in re.findall(r"^```\w*\n(.*?)^```$", text, flags=re.M | re.S)
+    ]
+    installs = [
+        line
+        for block in blocks
+        for line in block.splitlines()
+        if re.search(r"\b(pip|npm|composer)3? (install|require)\b", line)
+    ]
+    assert len(installs) >= 3
+    for line in installs:
+        assert not re.search(r"(install|require) +['\"]?rcsdk\b", line), line

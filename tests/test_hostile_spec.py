@@ -52,6 +52,13 @@ def test_it_passes_mypy_strict(out: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_javascript_package_passes_tsc_strict(out: Path, tmp_path: Path) -> None:
+    assert (ROOT / "tests" / "js" / "node_modules" / ".bin" / "tsc").exists(), "make js-tools"
+    result = run("bash", ROOT / "tests" / "js" / "build.sh", out / "js", tmp_path / "js")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "js" / "dist" / "index.d.ts").is_file()
+
+
 def test_the_snippets_are_valid_bash(out: Path) -> None:
     for snippet in sorted((out / "curl").glob("*.sh")):
         result = run("bash", "-n", snippet)

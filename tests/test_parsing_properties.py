@@ -46,8 +46,8 @@ def response(status: int, body: bytes, content_type: str) -> requests.Response:
 
 def interpret(made: requests.Response) -> Any:
     if made.status_code >= 400:
-        raise PLATFORM._status_error(made)
-    return PLATFORM._token_from(made)
+        raise PLATFORM._transport.status_error(made)
+    return PLATFORM._transport.token_from(made)
 
 
 @settings(max_examples=400, deadline=None)

@@ -9,6 +9,10 @@
 # Reads: RC_SERVER RC_APP_KEY RC_APP_SECRET RC_USERNAME RC_EXTENSION RC_PASSWORD
 # Source it to keep the variables it sets in your shell: . generated/curl/authorize.sh
 
+for rc_name in RC_SERVER RC_APP_KEY RC_USERNAME RC_PASSWORD; do
+  [ -n "${!rc_name:-}" ] || { echo "rcsdk: $rc_name is not set (export it first)" >&2; return 2 2>/dev/null || exit 2; }
+done
+
 # Confidential apps authenticate with Basic app_key:app_secret; public apps send client_id.
 if [ -n "${RC_APP_SECRET:-}" ]; then
   RC_CLIENT=(--user "$RC_APP_KEY:$RC_APP_SECRET")
@@ -23,7 +27,8 @@ RC_RESPONSE=$(curl --silent --show-error --fail-with-body \
   --data-urlencode "username=$RC_USERNAME" \
   ${RC_EXTENSION:+--data-urlencode "extension=$RC_EXTENSION"} \
   --data-urlencode "password=$RC_PASSWORD"
-) || { printf '%s\n' "$RC_RESPONSE" >&2; return 1 2>/dev/null || exit 1; }
+) || { rc_status=$?; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
 export RC_ACCESS_TOKEN="$(printf '%s' "$RC_RESPONSE" | python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1]) or "")' access_token)"
 export RC_REFRESH_TOKEN="$(printf '%s' "$RC_RESPONSE" | python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1]) or "")' refresh_token)"
-printf '%s\n' "$RC_RESPONSE"
+# The response; the tokens are in RC_ACCESS_TOKEN / RC_REFRESH_TOKEN (RC_SHOW_TOKENS=1 prints them).
+printf '%s' "$RC_RESPONSE" | RC_SHOW_TOKENS="${RC_SHOW_TOKENS:-}" python3 -c 'import json, os, sys; r = json.load(sys.stdin); show = os.environ["RC_SHOW_TOKENS"] == "1"; print(json.dumps({k: v if show or not k.endswith("_token") else "..." for k, v in r.items()}, indent=2))'

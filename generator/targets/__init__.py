@@ -76,6 +76,14 @@ class Target:
 
 def all_targets() -> tuple[Target, ...]:
     """Every target, in the order their outputs are built (docs after the languages)."""
-    from generator.targets import curl, docs, openapi, parity, python
+    from generator.targets import cases, curl, docs, js, openapi, parity, python
 
-    return (python.TARGET, curl.TARGET, openapi.TARGET, parity.TARGET, docs.TARGET)
+    return (
+        python.TARGET,
+        js.TARGET,
+        curl.TARGET,
+        openapi.TARGET,
+        cases.TARGET,
+        parity.TARGET,
+        docs.TARGET,
+    )

@@ -9,6 +9,8 @@ from the Markdown (generator/pages.py), so the two cannot drift.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import jinja2
 
 from generator.model import Operation
-from generator.targets import Contract, Target
+from generator.targets import Contract, Target, TemplateError
 
 # The operations the reference has a section for, by the spec's ids.
 SECTIONS = (
@@ -30,6 +32,10 @@ SECTIONS = (
 )
 
 SAMPLES = "docs/_samples/"
+# Libraries copied into the page when it is generated (pinned in templates/docs/_vendor/
+# package-lock.json, installed by `make vendor`), so the page fetches nothing.
+VENDOR = "docs/_vendor/"
+SCRIPTS = {"minisearch": "dist/umd/index.js"}
 
 # Tab order and labels, as in the reference (Slate's language_tabs). A folder of samples for a
 # language not named here still shows, after these, labelled with its folder name.
@@ -55,6 +61,34 @@ def languages(env: jinja2.Environment) -> list[Language]:
     return [Language(name, TABS.get(name, name)) for name in order if name in found]
 
 
+@jinja2.pass_environment
+def vendored(env: jinja2.Environment, package: str) -> str:
+    """A pinned npm package's browser script, with a comment naming it and its licence."""
+    base = f"{VENDOR}node_modules/{package}/"
+    try:
+        script = _source(env, base + SCRIPTS[package])
+        meta = json.loads(_source(env, base + "package.json"))
+        lock = json.loads(_source(env, VENDOR + "package-lock.json"))
+    except jinja2.TemplateNotFound as missing:
+        raise TemplateError(
+            f"templates/{missing.name} is missing: run `make vendor` (npm ci in templates/{VENDOR})"
+        ) from None
+    pinned = lock["packages"][f"node_modules/{package}"]["version"]
+    if meta["version"] != pinned:
+        raise TemplateError(
+            f"{package} {meta['version']} is installed but {pinned} is pinned: run `make vendor`"
+        )
+    # The source map is not shipped, and the page must not ask for it.
+    script = re.sub(r"^//# sourceMappingURL=.*$", "", script, flags=re.M).rstrip()
+    head = f"/* {package} {meta['version']} ({meta['license']} licence), copied from npm */"
+    return f"{head}\n{script}".replace("</script", "<\\/script")
+
+
+def _source(env: jinja2.Environment, name: str) -> str:
+    assert env.loader is not None
+    return env.loader.get_source(env, name)[0]
+
+
 class Docs(Target):
     name = "docs"
     description = "generated/docs: index.md (Slate) and index.html (one self-contained page)"
@@ -68,7 +102,7 @@ class Docs(Target):
     )
 
     def namespace(self) -> Mapping[str, Any]:
-        return {"docs_languages": languages}
+        return {"docs_languages": languages, "vendored": vendored}
 
     def parity(self, op: Operation) -> Mapping[str, str]:
         return {"docs": f"docs/index.md#{op.anchor}", "html": f"docs/index.html#{op.anchor}"}

@@ -5,30 +5,101 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import shlex
 import subprocess
 import sys
 import threading
 
+from rcsdk.testing._control import HELP
+from rcsdk.testing._limits import parse_limit
 from rcsdk.testing._platform import LocalPlatform
 from rcsdk.testing._tables import DEFAULT_PORT
+
+SERVE_HELP = f"""\
+It prints the RC_* exports of the confidential app and its user, then the public app (no
+secret: PKCE, client_id in the body), and listens until Ctrl-C.
+
+Refresh tokens follow RingCentral's grace period: the previous one still works, returning the
+same new pair, for 10 s after the new access token is first used (an hour while it is unused).
+--strict-refresh makes every refresh token single-use.
+
+{HELP}
+"""
+
+
+def _limit(text: str) -> tuple[int, float] | None:
+    try:
+        return parse_limit(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected N/SECONDS or off, got {text!r}") from None
+
+
+def _options(parser: argparse.ArgumentParser, port: int) -> None:
+    parser.add_argument("--port", type=int, default=port, help=f"default {port}; 0 = any free")
+    parser.add_argument(
+        "--auth-rate-limit",
+        type=_limit,
+        default=(5, 60.0),
+        metavar="N/SECONDS|off",
+        help="token requests per user per window (RingCentral's Auth group; default 5/60)",
+    )
+    parser.add_argument(
+        "--api-rate-limits",
+        action="store_true",
+        help="enforce (and report) the Light/Medium/Heavy limits on API calls",
+    )
+    parser.add_argument(
+        "--strict-refresh", action="store_true", help="no grace period for a used refresh token"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rcsdk.testing", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve until interrupted; print the RC_* exports")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
-    run = commands.add_parser("run", help="serve while COMMAND runs with RC_* set for it")
-    run.add_argument("--port", type=int, default=0)
+    serve = commands.add_parser(
+        "serve",
+        help="serve until interrupted; print the RC_* exports",
+        description="Serve the local RingCentral-compatible platform on 127.0.0.1.",
+        epilog=SERVE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _options(serve, DEFAULT_PORT)
+    run = commands.add_parser(
+        "run",
+        help="serve while COMMAND runs with RC_* set for it",
+        epilog=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _options(run, 0)
     run.add_argument("cmd", nargs=argparse.REMAINDER, help="the command, after --")
     args = parser.parse_args(argv)
-
-    with LocalPlatform(port=args.port) as platform:
+    try:
+        platform = LocalPlatform(
+            port=args.port,
+            auth_rate_limit=args.auth_rate_limit,
+            api_rate_limits=args.api_rate_limits,
+            strict_refresh=args.strict_refresh,
+        )
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(
+            f"rcsdk.testing: port {args.port} on 127.0.0.1 is taken (is another serve running?);"
+            " choose another with --port N, or --port 0 for any free one",
+            file=sys.stderr,
+        )
+        return 1
+    with platform:
         if args.command == "serve":
             for key, value in platform.env().items():
-                print(f"export {key}={shlex.quote(value)}", flush=True)
+                print(f"export {key}={shlex.quote(value)}")
+            print(
+                f"# public app (PKCE, no secret): RC_APP_KEY={platform.public_app}"
+                " RC_APP_SECRET= (client_id in the body)"
+            )
+            print(f"listening on {platform.url} (Ctrl-C to stop)", flush=True)
             try:
                 threading.Event().wait()
             except KeyboardInterrupt:

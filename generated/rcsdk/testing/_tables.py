@@ -76,3 +76,6 @@ API_ROUTES: tuple[tuple[str, str, str], ...] = (
 
 DEFAULT_PORT = 8089
 """The port of the spec's ``local`` server, where ``serve`` listens by default."""
+
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+"""The ``client_assertion_type`` of client authentication by signed JWT ("" when none)."""

@@ -2,9 +2,10 @@
 
 It speaks the wire contract closely enough to test a client for real: Basic client auth or
 ``client_id`` for public apps, form encoding (415 otherwise), the required fields of every
-grant, PKCE, single-use refresh tokens (a rotation kills the old access token at once), expiry
-against an injectable clock, revoke ending the whole session, RingCentral's Auth rate limit,
-and errors in RingCentral's shape (``error``, ``error_description``, ``errors[]``).
+grant, PKCE, refresh-token rotation (the old access token dies at once; the old refresh token
+keeps RingCentral's grace period, or none in strict mode), expiry against a clock that tests
+can move, revoke ending the whole session, RingCentral's Auth rate limit, and errors in
+RingCentral's shape (``error``, ``error_description``, ``errors[]``).
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
+from rcsdk.testing._limits import RateLimits
 from rcsdk.testing._records import (
     ApiError,
     App,
     Code,
+    Rotation,
     Session,
     Token,
     User,
@@ -30,9 +33,16 @@ from rcsdk.testing._records import (
     same,
     ttl,
 )
-from rcsdk.testing._tables import GRANTS, LOCAL_CREDENTIALS
+from rcsdk.testing._tables import CLIENT_ASSERTION_TYPE, GRANTS, LOCAL_CREDENTIALS
 
 AUTH_CODE_TTL = 60
+GRACE_AFTER_USE = 10.0
+"""Seconds the previous refresh token still works once the new access token has been used."""
+GRACE_UNUSED = 3600.0
+"""Seconds it still works while the new access token is unused."""
+CHALLENGE_METHODS = ("plain", "S256")
+DISPLAYS = ("page", "popup", "touch", "mobile")
+PUBLIC_APP_KEY = "local-public-app"
 
 
 class OAuth:
@@ -45,31 +55,40 @@ class OAuth:
         access_ttl: int = 3600,
         refresh_ttl: int = 604800,
         auth_rate_limit: tuple[int, float] | None = (5, 60.0),
+        api_rate_limits: bool = False,
+        strict_refresh: bool = False,
     ) -> None:
         creds = LOCAL_CREDENTIALS
         self.clock = clock
+        self.skew = 0.0
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
-        self.auth_rate_limit = auth_rate_limit
+        self.strict_refresh = strict_refresh
+        self.limits = RateLimits(auth_rate_limit, api_rate_limits)
         self.apps: dict[str, App] = {}
         self.users: list[User] = []
-        self.add_app(App(creds["RC_APP_KEY"], creds["RC_APP_SECRET"], (creds["RC_REDIRECT_URI"],)))
-        self.add_app(App("local-public-app", None, (creds["RC_REDIRECT_URI"],)))
+        redirect = (creds["RC_REDIRECT_URI"],)
+        self.add_app(App(creds["RC_APP_KEY"], creds["RC_APP_SECRET"], redirect))
+        self.add_app(App(PUBLIC_APP_KEY, None, redirect))
         self.add_user(
-            User(
-                creds["RC_USERNAME"],
-                creds["RC_PASSWORD"],
-                creds["RC_EXTENSION"],
-                jwt=creds["RC_JWT"],
-            )
+            User(creds["RC_USERNAME"], creds["RC_PASSWORD"], creds["RC_EXTENSION"], creds["RC_JWT"])
         )
         self.counts: collections.Counter[str] = collections.Counter()
+        self.denials = 0
         self._lock = threading.RLock()
         self._sessions: dict[str, Session] = {}
         self._access: dict[str, Token] = {}
         self._refresh: dict[str, Token] = {}
+        self._rotated: dict[str, Rotation] = {}
         self._codes: dict[str, Code] = {}
-        self._auth_hits: dict[str, list[float]] = {}
+
+    @property
+    def auth_rate_limit(self) -> tuple[int, float] | None:
+        return self.limits.auth
+
+    def now(self) -> float:
+        """The platform's time: its clock, moved by ``move_clock``."""
+        return self.clock() + self.skew
 
     # --- set-up and control -------------------------------------------------------------------
 
@@ -89,7 +108,17 @@ class OAuth:
         """Make every access token expired now (refresh tokens stay valid)."""
         with self._lock:
             for token in self._access.values():
-                token.expires_at = self.clock() - 1
+                token.expires_at = self.now() - 1
+
+    def move_clock(self, seconds: float) -> None:
+        """Move the platform's time forward (expiry, codes, grace periods, rate windows)."""
+        with self._lock:
+            self.skew += seconds
+
+    def deny_consent(self, count: int = 1) -> None:
+        """The next ``count`` authorizations are denied by the user (``access_denied``)."""
+        with self._lock:
+            self.denials += count
 
     def grant_count(self, grant_type: str) -> int:
         return self.counts[f"grant:{grant_type}"]
@@ -97,21 +126,21 @@ class OAuth:
     # --- request parts ------------------------------------------------------------------------
 
     def _form(self, headers: Any, body: bytes) -> dict[str, str]:
-        content_type = (headers.get("Content-Type") or "").split(";")[0].strip()
+        content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if content_type != "application/x-www-form-urlencoded":
-            raise ApiError(
-                415, "invalid_request", f"Unsupported Media Type: {content_type or 'none'}"
-            )
+            shown = content_type.encode("ascii", "replace").decode()[:100] or "none"
+            raise ApiError.invalid(f"Unsupported Media Type: {shown}", "Content-Type", 415)
         pairs = urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-        form: dict[str, str] = {}
-        for key, value in pairs:
-            if key in form:
-                raise ApiError.coded("OAU-111", "invalid_request")
-            form[key] = value
-        return form
+        return _unique(pairs)
 
     def _client(self, headers: Any, form: dict[str, str]) -> App:
         auth = headers.get("Authorization")
+        kind = form.get("client_assertion_type")
+        if kind is not None and kind != CLIENT_ASSERTION_TYPE:
+            raise ApiError.invalid("Unsupported client_assertion_type", "client_assertion_type")
+        if form.get("client_assertion"):
+            # No app here holds a key to check a signed assertion with.
+            raise ApiError.coded("OAU-146", "invalid_client")
         if auth:
             scheme, _, value = auth.partition(" ")
             if scheme.lower() != "basic":
@@ -129,57 +158,46 @@ class OAuth:
             raise ApiError.coded("OAU-123", "invalid_client", "Client authentication is required")
         return app
 
-    def _rate_limit(self, app: App, user: User | None) -> None:
+    def _count_auth(self, app: App, user: User | None) -> dict[str, str]:
         """Count a token request against the Auth group of its user (or of the app)."""
-        if self.auth_rate_limit is None:
-            return
-        limit, window = self.auth_rate_limit
-        key = f"{app.key}:{user.username if user else ''}"
-        now = self.clock()
-        with self._lock:
-            hits = [t for t in self._auth_hits.get(key, []) if t > now - window]
-            headers = {
-                "X-Rate-Limit-Group": "auth",
-                "X-Rate-Limit-Limit": str(limit),
-                "X-Rate-Limit-Window": str(int(window)),
-            }
-            if len(hits) >= limit:
-                self._auth_hits[key] = hits
-                headers["Retry-After"] = str(int(window))
-                headers["X-Rate-Limit-Remaining"] = "0"
-                raise ApiError(429, None, "Request rate exceeded", "CMN-301", headers)
-            hits.append(now)
-            self._auth_hits[key] = hits
+        return self.limits.hit("Auth", f"{app.key}:{user.username if user else ''}", self.now())
 
     # --- POST /restapi/oauth/token ------------------------------------------------------------
 
-    def token(self, headers: Any, body: bytes) -> dict[str, Any]:
+    def token(self, headers: Any, body: bytes) -> tuple[dict[str, Any], dict[str, str]]:
+        """The token response and the rate-limit headers that go with it."""
         form = self._form(headers, body)
         app = self._client(headers, form)
         grant = form.get("grant_type", "")
         with self._lock:
             self.counts[f"grant:{grant}"] += 1
+        if not grant:
+            raise ApiError.invalid("Required parameter [grant_type] is missing", "grant_type")
         if grant not in GRANTS:
-            raise ApiError(400, "unsupported_grant_type", f"Unsupported grant type: {grant}")
+            raise ApiError.invalid(
+                "Unsupported grant type", "grant_type", error="unsupported_grant_type"
+            )
         for name in GRANTS[grant]:
             if not form.get(name):
-                raise ApiError(400, "invalid_request", f"Required parameter [{name}] is missing")
+                raise ApiError.invalid(f"Required parameter [{name}] is missing", name)
         if grant not in app.grants:
             raise ApiError.coded("OAU-112", "unauthorized_client")
         with self._lock:
             if grant == "refresh_token":
                 record = self._refresh.get(form["refresh_token"])
-                self._rate_limit(app, record.session.user if record else None)
-                return self._rotate(app, form["refresh_token"], form)
+                rotation = self._rotated.get(form["refresh_token"])
+                owner = record or (rotation and self._refresh.get(rotation.refresh))
+                limits = self._count_auth(app, owner.session.user if owner else None)
+                return self._rotate(app, form["refresh_token"], form), limits
             try:
                 user = self._authenticate(app, grant, form)
-            except ApiError:
-                self._rate_limit(app, None)
+            except ApiError as exc:
+                exc.headers.update(self._count_auth(app, None))
                 raise
-            self._rate_limit(app, user)
+            limits = self._count_auth(app, user)
             session = Session(secrets.token_hex(8), user, app)
             self._sessions[session.id] = session
-            return self._issue(session, form)
+            return self._issue(session, form), limits
 
     def _authenticate(self, app: App, grant: str, form: dict[str, str]) -> User:
         if grant == "password":
@@ -189,8 +207,8 @@ class OAuth:
                 username, _, extension = username.partition("*")
             for user in self.users:
                 if (
-                    user.username == username
-                    and (not extension or extension == user.extension)
+                    same(user.username, username)
+                    and (not extension or same(user.extension, extension))
                     and same(user.password, form["password"])
                 ):
                     return user
@@ -199,12 +217,10 @@ class OAuth:
             code = self._codes.pop(form["code"], None)
             if code is None or code.app.key != app.key:
                 raise ApiError.coded("OAU-106", "invalid_grant")
-            if self.clock() >= code.expires_at:
+            if self.now() >= code.expires_at:
                 raise ApiError.coded("OAU-108", "invalid_grant")
-            if (
-                code.redirect_uri
-                and form.get("redirect_uri", code.redirect_uri) != code.redirect_uri
-            ):
+            sent = form.get("redirect_uri", code.redirect_uri or "")
+            if code.redirect_uri and not same(code.redirect_uri, sent):
                 raise ApiError.coded("OAU-109", "invalid_grant")
             if code.challenge is not None and not pkce_matches(
                 code.challenge, code.method, form.get("code_verifier", "")
@@ -217,13 +233,12 @@ class OAuth:
         raise ApiError.coded("OAU-140", "invalid_grant", "Invalid JWT assertion")
 
     def _issue(self, session: Session, form: dict[str, str]) -> dict[str, Any]:
-        now = self.clock()
+        now = self.now()
         access_ttl = ttl(form.get("access_token_ttl"), self.access_ttl, 600)
         refresh_ttl = ttl(form.get("refresh_token_ttl"), self.refresh_ttl, 1)
         access, refresh = new_token("LA"), new_token("LR")
         self._access[access] = Token(session, now + access_ttl)
         self._refresh[refresh] = Token(session, now + refresh_ttl)
-        user = session.user
         return {
             "access_token": access,
             "token_type": "bearer",
@@ -231,30 +246,60 @@ class OAuth:
             "refresh_token": refresh,
             "refresh_token_expires_in": refresh_ttl,
             "scope": form.get("scope") or "ReadAccounts EditExtensions",
-            "owner_id": str(user.extension_id),
+            "owner_id": str(session.user.extension_id),
             "endpoint_id": form.get("endpoint_id") or secrets.token_urlsafe(16),
             "session_id": session.id,
         }
 
     def _rotate(self, app: App, refresh_token: str, form: dict[str, str]) -> dict[str, Any]:
         record = self._refresh.pop(refresh_token, None)
-        if record is None or not record.session.active:
+        if record is None:
+            return self._reuse(app, refresh_token)
+        if not record.session.active or record.session.app.key != app.key:
             raise ApiError.coded("OAU-211", "invalid_grant")
-        if record.session.app.key != app.key:
-            raise ApiError.coded("OAU-211", "invalid_grant")
-        if self.clock() >= record.expires_at:
+        if self.now() >= record.expires_at:
             raise ApiError.coded("OAU-210", "invalid_grant")
-        # Single use: the old refresh token is gone, and so are the session's access tokens.
+        # The old access tokens of the session die at once.
         for token in [t for t, r in self._access.items() if r.session is record.session]:
             del self._access[token]
-        return self._issue(record.session, form)
+        issued = self._issue(record.session, form)
+        self._rotated[refresh_token] = Rotation(
+            record.session, issued["access_token"], issued["refresh_token"], issued, self.now()
+        )
+        return issued
+
+    def _reuse(self, app: App, refresh_token: str) -> dict[str, Any]:
+        """The previous refresh token, again: within the grace period, the same new pair."""
+        rotation = self._rotated.get(refresh_token)
+        if self.strict_refresh or rotation is None or rotation.session.app.key != app.key:
+            raise ApiError.coded("OAU-211", "invalid_grant")
+        access = self._access.get(rotation.access)
+        now = self.now()
+        if access is None or rotation.refresh not in self._refresh:
+            deadline = 0.0  # the new pair was itself rotated or revoked
+        elif access.first_used is not None:
+            deadline = access.first_used + GRACE_AFTER_USE
+        else:
+            deadline = rotation.at + GRACE_UNUSED
+        if not rotation.session.active or now >= deadline or access is None:
+            self._rotated.pop(refresh_token, None)
+            raise ApiError.coded("OAU-211", "invalid_grant")
+        refresh = self._refresh[rotation.refresh]
+        return {
+            **rotation.issued,
+            "expires_in": max(int(access.expires_at - now), 0),
+            "refresh_token_expires_in": max(int(refresh.expires_at - now), 0),
+        }
 
     # --- POST /restapi/oauth/revoke -----------------------------------------------------------
 
     def revoke(self, headers: Any, body: bytes, query: str) -> None:
         form = self._form(headers, body) if body else {}
         self._client(headers, form)
-        token = form.get("token") or urllib.parse.parse_qs(query).get("token", [""])[0]
+        in_query = _unique(urllib.parse.parse_qsl(query, keep_blank_values=True))
+        token = form.get("token") or in_query.get("token")
+        if not token:
+            raise ApiError.invalid("Required parameter [token] is missing", "token")
         with self._lock:
             record = self._access.get(token) or self._refresh.get(token)
             if record is not None:
@@ -263,33 +308,55 @@ class OAuth:
     # --- GET /restapi/oauth/authorize ---------------------------------------------------------
 
     def authorize(self, query: str) -> str:
-        """The ``Location`` the browser is sent to."""
-        args = {key: values[0] for key, values in urllib.parse.parse_qs(query).items()}
-        if args.get("response_type") != "code":
-            raise ApiError(400, "unsupported_response_type", "response_type must be code")
+        """The ``Location`` the browser is sent to: the redirect URI, with a code or an error.
+
+        Until the redirect URI is known, errors are 400 (RFC 6749 section 4.1.2.1).
+        """
+        args = _unique(urllib.parse.parse_qsl(query, keep_blank_values=True))
         app = self.apps.get(args.get("client_id", ""))
         if app is None:
-            raise ApiError.coded("OAU-146", "invalid_client")
-        redirect_uri = args.get("redirect_uri") or (app.redirect_uris or ("",))[0]
+            raise ApiError.coded("OAU-146", "invalid_client", status=400)
         if not app.redirect_uris:
-            raise ApiError.coded("OAU-113", "invalid_request")
+            raise ApiError.coded("OAU-113", "invalid_request", status=400)
+        redirect_uri = args.get("redirect_uri") or app.redirect_uris[0]
         if redirect_uri not in app.redirect_uris:
-            raise ApiError.coded("OAU-109", "invalid_request")
-        code = secrets.token_urlsafe(24)
+            raise ApiError.coded("OAU-109", "invalid_request", status=400)
+        if not args.get("redirect_uri") and len(app.redirect_uris) > 1:
+            raise ApiError.coded("OAU-109", "invalid_request", "redirect_uri is required", 400)
+        reply = self._grant_code(app, args)
+        if "state" in args:
+            reply["state"] = args["state"]
+        joiner = "&" if "?" in redirect_uri else "?"
+        return f"{redirect_uri}{joiner}{urllib.parse.urlencode(reply)}"
+
+    def _grant_code(self, app: App, args: dict[str, str]) -> dict[str, str]:
+        """``code`` and ``expires_in``, or ``error`` and ``error_description``."""
+        # Empty parameters count as absent (RingCentral's own JavaScript SDK sends display=).
+        method = args.get("code_challenge_method") or "plain"
+        problem: tuple[str, str] | None = None
+        if args.get("response_type") != "code":
+            problem = ("unsupported_response_type", "response_type must be code")
+        elif method not in CHALLENGE_METHODS:
+            problem = ("invalid_request", "code_challenge_method must be plain or S256")
+        elif (args.get("display") or "page") not in DISPLAYS:
+            problem = ("invalid_request", "display must be page, popup, touch or mobile")
         with self._lock:
+            if problem is None and self.denials > 0:
+                self.denials -= 1
+                problem = ("access_denied", "The user denied the authorization request")
+            if problem is not None:
+                return {"error": problem[0], "error_description": problem[1]}
+            code = secrets.token_urlsafe(24)
             # The local platform logs the first user in at once: there is no login page.
             self._codes[code] = Code(
                 self.users[0],
                 app,
                 args.get("redirect_uri"),
-                args.get("code_challenge"),
-                args.get("code_challenge_method", "plain"),
-                self.clock() + AUTH_CODE_TTL,
+                args.get("code_challenge") or None,
+                method,
+                self.now() + AUTH_CODE_TTL,
             )
-        reply = {"code": code, "expires_in": str(AUTH_CODE_TTL)}
-        if "state" in args:
-            reply["state"] = args["state"]
-        return f"{redirect_uri}?{urllib.parse.urlencode(reply)}"
+        return {"code": code, "expires_in": str(AUTH_CODE_TTL)}
 
     # --- Bearer tokens on API calls -----------------------------------------------------------
 
@@ -303,7 +370,20 @@ class OAuth:
         with self._lock:
             record = self._access.get(token)
             if record is None or not record.session.active:
-                raise ApiError(401, None, "Token not found", "OAU-213", {})
-            if self.clock() >= record.expires_at:
+                raise ApiError.coded("OAU-213")
+            now = self.now()
+            if now >= record.expires_at:
                 raise ApiError.coded("OAU-128")
+            if record.first_used is None:
+                record.first_used = now
             return record.session
+
+
+def _unique(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Parameters as a dict; a parameter sent twice is OAU-111 (RFC 6749 section 3.1)."""
+    out: dict[str, str] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ApiError.coded("OAU-111", "invalid_request")
+        out[key] = value
+    return out

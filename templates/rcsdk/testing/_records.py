@@ -65,6 +65,18 @@ class Session:
 class Token:
     session: Session
     expires_at: float
+    first_used: float | None = None
+
+
+@dataclass
+class Rotation:
+    """A refresh that happened: the refresh token it spent may still be reused for a while."""
+
+    session: Session
+    access: str
+    refresh: str
+    issued: dict[str, Any]
+    at: float
 
 
 @dataclass
@@ -85,8 +97,9 @@ class ApiError(Exception):
         status: int,
         error: str | None,
         description: str,
-        code: str | None = None,
+        code: str,
         headers: dict[str, str] | None = None,
+        parameter: str | None = None,
     ) -> None:
         super().__init__(description)
         self.status = status
@@ -94,22 +107,44 @@ class ApiError(Exception):
         self.description = description
         self.code = code
         self.headers = headers or {}
+        self.parameter = parameter
 
     @classmethod
-    def coded(cls, code: str, error: str | None = None, detail: str | None = None) -> ApiError:
-        status, message = ERROR_CODES[code]
-        return cls(status, error, detail or message, code)
+    def coded(
+        cls,
+        code: str,
+        error: str | None = None,
+        detail: str | None = None,
+        status: int | None = None,
+    ) -> ApiError:
+        """An error of the spec's table (``status`` when this endpoint answers it otherwise)."""
+        table_status, message = ERROR_CODES[code]
+        return cls(status or table_status, error, detail or message, code)
+
+    @classmethod
+    def invalid(
+        cls,
+        description: str,
+        parameter: str,
+        status: int = 400,
+        error: str = "invalid_request",
+    ) -> ApiError:
+        """A missing or invalid parameter: RingCentral's CMN-101, with the OAuth error."""
+        return cls(status, error, description, "CMN-101", parameter=parameter)
 
     def body(self) -> dict[str, Any]:
+        """RingCentral's shape: OAuth fields at OAuth endpoints, errorCode elsewhere."""
+        item: dict[str, Any] = {"errorCode": self.code, "message": self.description}
+        if self.parameter:
+            item["parameterName"] = self.parameter
         out: dict[str, Any] = {}
         if self.error:
             out["error"] = self.error
             out["error_description"] = self.description
-        if self.code:
-            out["errors"] = [{"errorCode": self.code, "message": self.description}]
-            if not self.error:
-                out["errorCode"] = self.code
-                out["message"] = self.description
+        else:
+            out["errorCode"] = self.code
+            out["message"] = self.description
+        out["errors"] = [item]
         return out
 
 
@@ -118,12 +153,16 @@ def new_token(prefix: str) -> str:
 
 
 def ttl(value: str | None, default: int, minimum: int) -> int:
-    """RingCentral raises a TTL below the minimum and replaces one above the default."""
+    """RingCentral raises a TTL below the minimum and replaces one above the default.
+
+    The platform's own default is never raised: a local platform started with 2 s access
+    tokens issues 2 s access tokens.
+    """
     try:
         asked = int(value) if value else default
     except ValueError:
         return default
-    return default if asked > default else max(asked, minimum)
+    return default if asked > default else max(asked, min(minimum, default))
 
 
 def same(expected: str, given: str) -> bool:

@@ -6,6 +6,10 @@
 # Reads: RC_SERVER RC_APP_KEY RC_APP_SECRET RC_ACCESS_TOKEN
 # Source it to keep the variables it sets in your shell: . generated/curl/logout.sh
 
+for rc_name in RC_SERVER RC_APP_KEY RC_ACCESS_TOKEN; do
+  [ -n "${!rc_name:-}" ] || { echo "rcsdk: $rc_name is not set (export it first)" >&2; return 2 2>/dev/null || exit 2; }
+done
+
 # Confidential apps authenticate with Basic app_key:app_secret; public apps send client_id.
 if [ -n "${RC_APP_SECRET:-}" ]; then
   RC_CLIENT=(--user "$RC_APP_KEY:$RC_APP_SECRET")
@@ -17,7 +21,7 @@ RC_RESPONSE=$(curl --silent --show-error --fail-with-body \
   --header "Accept: application/json" \
   "${RC_CLIENT[@]}" \
   --data-urlencode "token=$RC_ACCESS_TOKEN"
-) || { printf '%s\n' "$RC_RESPONSE" >&2; return 1 2>/dev/null || exit 1; }
+) || { rc_status=$?; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
 # Revoking ends the whole session: forget its tokens.
 unset RC_ACCESS_TOKEN RC_REFRESH_TOKEN
 echo "session revoked"

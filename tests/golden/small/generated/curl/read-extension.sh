@@ -5,8 +5,13 @@
 #
 # Reads: RC_SERVER RC_ACCESS_TOKEN
 
+for rc_name in RC_SERVER; do
+  [ -n "${!rc_name:-}" ] || { echo "rcsdk: $rc_name is not set (export it first)" >&2; return 2 2>/dev/null || exit 2; }
+done
+[ -n "${RC_ACCESS_TOKEN:-}" ] || { echo "rcsdk: no RC_ACCESS_TOKEN: log in first (login-jwt.sh)" >&2; return 2 2>/dev/null || exit 2; }
+
 RC_RESPONSE=$(curl --silent --show-error --fail-with-body \
   --request GET "$RC_SERVER/restapi/v1.0/account/~/extension/~" \
   --header "Accept: application/json" \
-  --header "Authorization: Bearer $RC_ACCESS_TOKEN") || { printf '%s\n' "$RC_RESPONSE" >&2; return 1 2>/dev/null || exit 1; }
+  --header "Authorization: Bearer $RC_ACCESS_TOKEN") || { rc_status=$?; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
 printf '%s\n' "$RC_RESPONSE"

@@ -46,7 +46,8 @@ from rcsdk._models import (
     TokenInfo,
 )
 from rcsdk._platform import AuthorizationRequest, Platform
-from rcsdk._sdk import RCSDK, Settings
+from rcsdk._sdk import RCSDK
+from rcsdk._settings import Settings
 from rcsdk._store import FileTokenStore, MemoryTokenStore, TokenStore
 from rcsdk._version import __version__
 

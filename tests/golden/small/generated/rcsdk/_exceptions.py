@@ -25,8 +25,7 @@ before raising, and attributes hold only what the server said about the error.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from rcsdk._errors import ErrorBase, StatusErrorBase, classify
 
 __all__ = [
     "APIConnectionError",
@@ -49,7 +48,7 @@ __all__ = [
 ]
 
 
-class RCSDKError(Exception):
+class RCSDKError(ErrorBase):
     """Base of every error rcsdk raises."""
 
 
@@ -78,41 +77,9 @@ class ResponseFormatError(RCSDKError):
         self.status_code = status_code
 
 
-class APIStatusError(RCSDKError):
+class APIStatusError(StatusErrorBase, RCSDKError):
     """The platform answered with an error status. Carries `status_code`, the OAuth `error` and
     `error_description`, the RingCentral `error_codes` and the `request_id`."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int,
-        error: str | None = None,
-        error_description: str | None = None,
-        error_codes: tuple[str, ...] = (),
-        request_id: str | None = None,
-        body: Mapping[str, Any] | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.error = error
-        self.error_description = error_description
-        self.error_codes = error_codes
-        self.request_id = request_id
-        self.body = body
-        self.retry_after = retry_after
-
-    @property
-    def error_code(self) -> str | None:
-        """The first RingCentral error code, such as ``OAU-140``."""
-        return self.error_codes[0] if self.error_codes else None
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(status_code={self.status_code}, error={self.error!r}, "
-            f"error_codes={self.error_codes!r}, request_id={self.request_id!r})"
-        )
 
 
 class BadRequestError(APIStatusError):
@@ -208,8 +175,8 @@ class InternalServerError(APIStatusError):
     """
 
 
-# Which class an error response becomes: the first RingCentral error code that the table
-# knows wins, then the OAuth ``error``, then the HTTP status.
+# Which class an error response becomes: the class of its HTTP status, combined with the class
+# of the first RingCentral error code that the table knows (else of its OAuth ``error``).
 ERROR_CODES: dict[str, type[APIStatusError]] = {
     "OAU-106": InvalidGrantError,
     "OAU-108": InvalidGrantError,
@@ -264,12 +231,16 @@ STATUSES: dict[int, type[APIStatusError]] = {
 def exception_for(
     status_code: int, error: str | None, error_codes: tuple[str, ...]
 ) -> type[APIStatusError]:
-    """The most specific exception class for an error response."""
-    for code in error_codes:
-        if code in ERROR_CODES:
-            return ERROR_CODES[code]
-    if error and error in OAUTH_ERRORS:
-        return OAUTH_ERRORS[error]
-    if status_code in STATUSES:
-        return STATUSES[status_code]
-    return InternalServerError if status_code >= 500 else APIStatusError
+    """The exception class for an error response: an instance of its status's class (every 400
+    is a ``BadRequestError``) and of its error's class (``invalid_grant`` is an
+    ``InvalidGrantError`` whatever the status)."""
+    return classify(
+        status_code,
+        error,
+        error_codes,
+        by_code=ERROR_CODES,
+        by_error=OAUTH_ERRORS,
+        by_status=STATUSES,
+        server_error=InternalServerError,
+        other=APIStatusError,
+    )

@@ -6,13 +6,16 @@ Parsing is lenient on purpose: RingCentral's real responses have lacked fields t
 required, sent ids as strings or numbers, and added fields. A missing or mistyped field becomes
 ``None``; unknown fields are kept in ``raw``, which is the body exactly as received. Only fields
 the SDK cannot work without (``needed`` in the spec) make ``from_json`` raise ``ValueError``.
-Secret fields are left out of ``repr``; objects compare by their typed fields.
+Records are immutable (``rcsdk._record.Record``): secret fields are left out of ``repr``;
+objects compare and hash by their typed fields, never by ``raw``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from rcsdk._record import Record
 
 __all__ = [
     "AccountRef",
@@ -69,7 +72,7 @@ def _items(value: object) -> list[Mapping[str, Any]]:
     return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
 
 
-class TokenInfo:
+class TokenInfo(Record):
     """The token response of `POST /restapi/oauth/token`, for every grant."""
 
     __slots__ = (
@@ -87,6 +90,28 @@ class TokenInfo:
         "session_id",
         "session_idle_timeout",
         "token_type",
+    )
+    _fields = (
+        "access_token",
+        "token_type",
+        "expires_in",
+        "refresh_token",
+        "refresh_token_expires_in",
+        "scope",
+        "owner_id",
+        "endpoint_id",
+        "id_token",
+        "session_id",
+        "session_expires_in",
+        "session_expiration_time",
+        "session_idle_timeout",
+    )
+    _secret = frozenset(
+        (
+            "access_token",
+            "refresh_token",
+            "id_token",
+        )
     )
 
     access_token: str
@@ -136,61 +161,22 @@ class TokenInfo:
         session_idle_timeout: int | None = None,
         raw: Mapping[str, Any] | None = None,
     ) -> None:
-        self.access_token = access_token
-        self.token_type = token_type
-        self.expires_in = expires_in
-        self.refresh_token = refresh_token
-        self.refresh_token_expires_in = refresh_token_expires_in
-        self.scope = scope
-        self.owner_id = owner_id
-        self.endpoint_id = endpoint_id
-        self.id_token = id_token
-        self.session_id = session_id
-        self.session_expires_in = session_expires_in
-        self.session_expiration_time = session_expiration_time
-        self.session_idle_timeout = session_idle_timeout
-        self.raw = raw if raw is not None else {}
-
-    def __repr__(self) -> str:
-        return (
-            "TokenInfo("
-            f"token_type={self.token_type!r}, "
-            f"expires_in={self.expires_in!r}, "
-            f"refresh_token_expires_in={self.refresh_token_expires_in!r}, "
-            f"scope={self.scope!r}, "
-            f"owner_id={self.owner_id!r}, "
-            f"endpoint_id={self.endpoint_id!r}, "
-            f"session_id={self.session_id!r}, "
-            f"session_expires_in={self.session_expires_in!r}, "
-            f"session_expiration_time={self.session_expiration_time!r}, "
-            f"session_idle_timeout={self.session_idle_timeout!r}"
-            ")"
+        self._init(
+            access_token=access_token,
+            token_type=token_type,
+            expires_in=expires_in,
+            refresh_token=refresh_token,
+            refresh_token_expires_in=refresh_token_expires_in,
+            scope=scope,
+            owner_id=owner_id,
+            endpoint_id=endpoint_id,
+            id_token=id_token,
+            session_id=session_id,
+            session_expires_in=session_expires_in,
+            session_expiration_time=session_expiration_time,
+            session_idle_timeout=session_idle_timeout,
+            raw=raw if raw is not None else {},
         )
-
-    def _key(self) -> tuple[Any, ...]:
-        return (
-            self.access_token,
-            self.token_type,
-            self.expires_in,
-            self.refresh_token,
-            self.refresh_token_expires_in,
-            self.scope,
-            self.owner_id,
-            self.endpoint_id,
-            self.id_token,
-            self.session_id,
-            self.session_expires_in,
-            self.session_expiration_time,
-            self.session_idle_timeout,
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, TokenInfo):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
 
     @classmethod
     def from_json(cls, data: object) -> TokenInfo:
@@ -221,7 +207,7 @@ class TokenInfo:
         return dict(self.raw)
 
 
-class ErrorItem:
+class ErrorItem(Record):
     """One entry of RingCentral's `errors[]` list."""
 
     __slots__ = (
@@ -230,6 +216,12 @@ class ErrorItem:
         "parameter_name",
         "parameter_value",
         "raw",
+    )
+    _fields = (
+        "error_code",
+        "message",
+        "parameter_name",
+        "parameter_value",
     )
 
     error_code: str | None
@@ -252,37 +244,13 @@ class ErrorItem:
         parameter_value: str | None = None,
         raw: Mapping[str, Any] | None = None,
     ) -> None:
-        self.error_code = error_code
-        self.message = message
-        self.parameter_name = parameter_name
-        self.parameter_value = parameter_value
-        self.raw = raw if raw is not None else {}
-
-    def __repr__(self) -> str:
-        return (
-            "ErrorItem("
-            f"error_code={self.error_code!r}, "
-            f"message={self.message!r}, "
-            f"parameter_name={self.parameter_name!r}, "
-            f"parameter_value={self.parameter_value!r}"
-            ")"
+        self._init(
+            error_code=error_code,
+            message=message,
+            parameter_name=parameter_name,
+            parameter_value=parameter_value,
+            raw=raw if raw is not None else {},
         )
-
-    def _key(self) -> tuple[Any, ...]:
-        return (
-            self.error_code,
-            self.message,
-            self.parameter_name,
-            self.parameter_value,
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ErrorItem):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
 
     @classmethod
     def from_json(cls, data: object) -> ErrorItem:
@@ -301,11 +269,18 @@ class ErrorItem:
         return dict(self.raw)
 
 
-class ErrorBody:
+class ErrorBody(Record):
     """An error response. OAuth endpoints send `error` and `error_description`; RingCentral adds
     `errors[]`, and API calls often carry a top-level `errorCode` and `message`."""
 
     __slots__ = ("error", "error_code", "error_description", "errors", "message", "raw")
+    _fields = (
+        "error",
+        "error_description",
+        "error_code",
+        "message",
+        "errors",
+    )
 
     error: str | None
     """OAuth error such as `invalid_grant` or `invalid_client`."""
@@ -330,40 +305,14 @@ class ErrorBody:
         errors: tuple[ErrorItem, ...] = (),
         raw: Mapping[str, Any] | None = None,
     ) -> None:
-        self.error = error
-        self.error_description = error_description
-        self.error_code = error_code
-        self.message = message
-        self.errors = errors
-        self.raw = raw if raw is not None else {}
-
-    def __repr__(self) -> str:
-        return (
-            "ErrorBody("
-            f"error={self.error!r}, "
-            f"error_description={self.error_description!r}, "
-            f"error_code={self.error_code!r}, "
-            f"message={self.message!r}, "
-            f"errors={self.errors!r}"
-            ")"
+        self._init(
+            error=error,
+            error_description=error_description,
+            error_code=error_code,
+            message=message,
+            errors=errors,
+            raw=raw if raw is not None else {},
         )
-
-    def _key(self) -> tuple[Any, ...]:
-        return (
-            self.error,
-            self.error_description,
-            self.error_code,
-            self.message,
-            self.errors,
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ErrorBody):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
 
     @classmethod
     def from_json(cls, data: object) -> ErrorBody:
@@ -383,10 +332,14 @@ class ErrorBody:
         return dict(self.raw)
 
 
-class AccountRef:
+class AccountRef(Record):
     """The account an extension belongs to."""
 
     __slots__ = ("id", "raw", "uri")
+    _fields = (
+        "id",
+        "uri",
+    )
 
     id: str | None
     """Account id."""
@@ -402,26 +355,11 @@ class AccountRef:
         uri: str | None = None,
         raw: Mapping[str, Any] | None = None,
     ) -> None:
-        self.id = id
-        self.uri = uri
-        self.raw = raw if raw is not None else {}
-
-    def __repr__(self) -> str:
-        return f"AccountRef(id={self.id!r}, uri={self.uri!r})"
-
-    def _key(self) -> tuple[Any, ...]:
-        return (
-            self.id,
-            self.uri,
+        self._init(
+            id=id,
+            uri=uri,
+            raw=raw if raw is not None else {},
         )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, AccountRef):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
 
     @classmethod
     def from_json(cls, data: object) -> AccountRef:
@@ -438,10 +376,15 @@ class AccountRef:
         return dict(self.raw)
 
 
-class Contact:
+class Contact(Record):
     """Contact details of an extension."""
 
     __slots__ = ("email", "first_name", "last_name", "raw")
+    _fields = (
+        "first_name",
+        "last_name",
+        "email",
+    )
 
     first_name: str | None
     """First name."""
@@ -460,34 +403,12 @@ class Contact:
         email: str | None = None,
         raw: Mapping[str, Any] | None = None,
     ) -> None:
-        self.first_name = first_name
-        self.last_name = last_name
-        self.email = email
-        self.raw = raw if raw is not None else {}
-
-    def __repr__(self) -> str:
-        return (
-            "Contact("
-            f"first_name={self.first_name!r}, "
-            f"last_name={self.last_name!r}, "
-            f"email={self.email!r}"
-            ")"
+        self._init(
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            raw=raw if raw is not None else {},
         )
-
-    def _key(self) -> tuple[Any, ...]:
-        return (
-            self.first_name,
-            self.last_name,
-            self.email,
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Contact):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
 
     @classmethod
     def from_json(cls, data: object) -> Contact:
@@ -505,7 +426,7 @@ class Contact:
         return dict(self.raw)
 
 
-class ExtensionInfo:
+class ExtensionInfo(Record):
     """The subset of `GET /restapi/v1.0/account/~/extension/~` that rcsdk types."""
 
     __slots__ = (
@@ -518,6 +439,16 @@ class ExtensionInfo:
         "status",
         "type",
         "uri",
+    )
+    _fields = (
+        "id",
+        "uri",
+        "extension_number",
+        "name",
+        "type",
+        "status",
+        "account",
+        "contact",
     )
 
     id: int | None
@@ -552,49 +483,17 @@ class ExtensionInfo:
         contact: Contact | None = None,
         raw: Mapping[str, Any] | None = None,
     ) -> None:
-        self.id = id
-        self.uri = uri
-        self.extension_number = extension_number
-        self.name = name
-        self.type = type
-        self.status = status
-        self.account = account
-        self.contact = contact
-        self.raw = raw if raw is not None else {}
-
-    def __repr__(self) -> str:
-        return (
-            "ExtensionInfo("
-            f"id={self.id!r}, "
-            f"uri={self.uri!r}, "
-            f"extension_number={self.extension_number!r}, "
-            f"name={self.name!r}, "
-            f"type={self.type!r}, "
-            f"status={self.status!r}, "
-            f"account={self.account!r}, "
-            f"contact={self.contact!r}"
-            ")"
+        self._init(
+            id=id,
+            uri=uri,
+            extension_number=extension_number,
+            name=name,
+            type=type,
+            status=status,
+            account=account,
+            contact=contact,
+            raw=raw if raw is not None else {},
         )
-
-    def _key(self) -> tuple[Any, ...]:
-        return (
-            self.id,
-            self.uri,
-            self.extension_number,
-            self.name,
-            self.type,
-            self.status,
-            self.account,
-            self.contact,
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ExtensionInfo):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
 
     @classmethod
     def from_json(cls, data: object) -> ExtensionInfo:
@@ -625,13 +524,17 @@ class ExtensionInfo:
         return dict(self.raw)
 
 
-class PhoneNumber:
+class PhoneNumber(Record):
     """One phone number of the extension (a lower-case schema name)."""
 
     __slots__ = (
         "id",
         "phone_number",
         "raw",
+    )
+    _fields = (
+        "id",
+        "phone_number",
     )
 
     id: int | None
@@ -648,26 +551,11 @@ class PhoneNumber:
         phone_number: str | None = None,
         raw: Mapping[str, Any] | None = None,
     ) -> None:
-        self.id = id
-        self.phone_number = phone_number
-        self.raw = raw if raw is not None else {}
-
-    def __repr__(self) -> str:
-        return f"PhoneNumber(id={self.id!r}, phone_number={self.phone_number!r})"
-
-    def _key(self) -> tuple[Any, ...]:
-        return (
-            self.id,
-            self.phone_number,
+        self._init(
+            id=id,
+            phone_number=phone_number,
+            raw=raw if raw is not None else {},
         )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PhoneNumber):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
 
     @classmethod
     def from_json(cls, data: object) -> PhoneNumber:

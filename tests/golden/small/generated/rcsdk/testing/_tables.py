@@ -79,3 +79,6 @@ API_ROUTES: tuple[tuple[str, str, str], ...] = (
 
 DEFAULT_PORT = 8099
 """The port of the spec's ``local`` server, where ``serve`` listens by default."""
+
+CLIENT_ASSERTION_TYPE = ""
+"""The ``client_assertion_type`` of client authentication by signed JWT ("" when none)."""

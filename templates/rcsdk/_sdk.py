@@ -1,28 +1,15 @@
-{% from "_macros/record.j2" import record %}
-"""The entry point, ``RCSDK``, and the settings it reads from the environment."""
+"""The entry point, ``RCSDK``: one app on one server, and its platform."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from rcsdk._constants import PRODUCTION_SERVER
 from rcsdk._platform import Platform
+from rcsdk._settings import Settings
 
-__all__ = ["RCSDK", "Settings"]
-
-
-{{ record("Settings", "The ``RC_*`` environment variables, the same ones the cURL snippets read. Secrets are left out of ``repr``.", spec.settings_fields) }}
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read the variables (empty ones count as unset)."""
-        env = os.environ if environ is None else environ
-        return cls(
-{% for var in spec.environment %}
-            {{ var.python_name }}=env.get({{ var.name | py }}) or None,
-{% endfor %}
-        )
+__all__ = ["RCSDK"]
 
 
 class RCSDK:

@@ -1,4 +1,3 @@
-{% from "_macros/record.j2" import record %}
 """The tokens a platform holds, with their absolute expiry times, and their stored form."""
 
 from __future__ import annotations
@@ -9,13 +8,61 @@ from typing import Any
 from rcsdk._constants import AUTH_DATA_VERSION
 from rcsdk._exceptions import AuthDataError
 from rcsdk._models import TokenInfo
+from rcsdk._record import Record
+
+__all__ = ["AuthState", "AuthorizationRequest"]
 
 
-{{ record("AuthState", "A token response and when its tokens expire (seconds since the epoch). Expiry times are computed once, when the tokens arrive, and stored as they are: restoring saved auth data never recomputes them from ``expires_in``.", [
-    {"name": "token", "annotation": "TokenInfo", "default": none, "secret": false, "doc": "The token response."},
-    {"name": "expires_at", "annotation": "float | None", "default": none, "secret": false, "doc": "When the access token expires."},
-    {"name": "refresh_token_expires_at", "annotation": "float | None", "default": none, "secret": false, "doc": "When the refresh token expires."},
-]) }}
+class AuthorizationRequest(Record):
+    """An authorization URL and what the code exchange will need from it."""
+
+    __slots__ = ("code_verifier", "redirect_uri", "state", "url")
+    _fields = ("url", "state", "code_verifier", "redirect_uri")
+    _secret = frozenset({"code_verifier"})
+
+    url: str
+    """Send the user's browser here."""
+    state: str
+    """Compare it with the ``state`` the redirect URI receives (CSRF protection)."""
+    code_verifier: str
+    """Pass it to ``login_auth_code`` with the code."""
+    redirect_uri: str | None
+    """The redirect URI in the URL, to pass to ``login_auth_code`` too."""
+
+    def __init__(
+        self, *, url: str, state: str, code_verifier: str, redirect_uri: str | None = None
+    ) -> None:
+        self._init(url=url, state=state, code_verifier=code_verifier, redirect_uri=redirect_uri)
+
+
+class AuthState(Record):
+    """A token response and when its tokens expire (seconds since the epoch).
+
+    Expiry times are computed once, when the tokens arrive, and stored as they are: restoring
+    saved auth data never recomputes them from ``expires_in``.
+    """
+
+    __slots__ = ("expires_at", "refresh_token_expires_at", "token")
+    _fields = ("token", "expires_at", "refresh_token_expires_at")
+
+    token: TokenInfo
+    """The token response."""
+    expires_at: float | None
+    """When the access token expires."""
+    refresh_token_expires_at: float | None
+    """When the refresh token expires."""
+
+    def __init__(
+        self,
+        *,
+        token: TokenInfo,
+        expires_at: float | None,
+        refresh_token_expires_at: float | None,
+    ) -> None:
+        self._init(
+            token=token, expires_at=expires_at, refresh_token_expires_at=refresh_token_expires_at
+        )
+
     @classmethod
     def issued(cls, token: TokenInfo, now: float) -> AuthState:
         return cls(

@@ -1,0 +1,95 @@
+// Copied verbatim from templates/js/src/auth.ts by rcsdk's generator.
+// Do not edit: change templates/js/src/auth.ts and run `make generate`.
+/**
+ * The tokens a platform holds, with their absolute expiry times (seconds since the epoch), and
+ * their stored form: the same object as Python's `get_auth_data()`, so either SDK takes what the
+ * other wrote. Expiry times are computed once, when the tokens arrive; restoring saved auth data
+ * never recomputes them from `expires_in`.
+ */
+
+import { AUTH_DATA_VERSION } from "./constants.js";
+import { AuthDataError } from "./exceptions.js";
+import { TokenInfo } from "./models.js";
+import { MissingFieldError, isObject } from "./read.js";
+import type { AuthData } from "./store.js";
+
+export class AuthState {
+  constructor(
+    readonly token: TokenInfo,
+    readonly expiresAt: number | null,
+    readonly refreshTokenExpiresAt: number | null,
+  ) {}
+
+  static issued(token: TokenInfo, now: number): AuthState {
+    const expiresIn = token.expiresIn;
+    const refreshIn = token.refreshTokenExpiresIn;
+    return new AuthState(
+      token,
+      expiresIn !== null ? now + expiresIn : null,
+      token.refreshToken && refreshIn !== null ? now + refreshIn : null,
+    );
+  }
+
+  /** Whether the access token expires within `margin` seconds (or has expired). */
+  accessDue(now: number, margin: number): boolean {
+    return this.expiresAt !== null && now >= this.expiresAt - margin;
+  }
+
+  canRefresh(now: number): boolean {
+    return (
+      !!this.token.refreshToken &&
+      (this.refreshTokenExpiresAt === null || now < this.refreshTokenExpiresAt)
+    );
+  }
+
+  /** Whether these tokens can still authorize a call, directly or after a refresh. */
+  usable(now: number): boolean {
+    return !this.accessDue(now, 0) || this.canRefresh(now);
+  }
+
+  toJSON(): AuthData {
+    return {
+      version: AUTH_DATA_VERSION,
+      token: this.token.toJSON(),
+      expires_at: this.expiresAt,
+      refresh_token_expires_at: this.refreshTokenExpiresAt,
+    };
+  }
+
+  /** Read saved auth data; `{}`, null or undefined mean "no tokens". */
+  static fromJson(data: unknown): AuthState | null {
+    if (data === null || data === undefined) return null;
+    if (!isObject(data)) {
+      throw new AuthDataError(
+        `auth data must be an object, not ${Array.isArray(data) ? "an array" : typeof data}`,
+      );
+    }
+    if (Object.keys(data).length === 0) return null;
+    const version = data["version"];
+    if (version !== AUTH_DATA_VERSION) {
+      throw new AuthDataError(
+        `auth data has version ${JSON.stringify(version ?? null)}; this rcsdk reads version ` +
+          `${AUTH_DATA_VERSION} (saved by a different rcsdk? log in again to replace it)`,
+      );
+    }
+    let token: TokenInfo;
+    try {
+      token = TokenInfo.fromJson(data["token"]);
+    } catch (error) {
+      if (error instanceof MissingFieldError) {
+        throw new AuthDataError(`auth data holds no usable token: ${error.message}`);
+      }
+      throw error;
+    }
+    return new AuthState(token, time(data, "expires_at"), time(data, "refresh_token_expires_at"));
+  }
+}
+
+function time(data: Readonly<Record<string, unknown>>, key: string): number | null {
+  const value = data[key];
+  if (value === null || value === undefined) return null;
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new AuthDataError(`auth data field "${key}" must be a number or null`);
+  }
+  return value;
+}

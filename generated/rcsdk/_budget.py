@@ -1,0 +1,201 @@
+# Copied verbatim from templates/rcsdk/_budget.py by rcsdk's generator.
+# Do not edit: change templates/rcsdk/_budget.py and run `make generate`.
+"""A rate-limit budget shared by everything that sends on one session: threads, or workers.
+
+RingCentral says on every response which rate-limit group a request counted against and what is
+left of it (``X-Rate-Limit-Group``, ``-Limit``, ``-Remaining``, ``-Window``). The platform asks
+its budget before it sends (``reserve``) and tells it what came back (``settle``). When a group's
+remaining budget reaches 0, or a 429 arrives, the group is paused for its window: every sender
+waits it out instead of each spending a request to learn it. While the budget of a group is
+unknown (its first request), or used up by requests still in flight, one request at a time goes.
+
+``MemoryRateLimitBudget`` shares this between the threads of one process; ``rcsdk.redis``
+shares it between processes and machines through Redis.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+__all__ = ["Grant", "MemoryRateLimitBudget", "RateLimitBudget", "RateLimitSignal", "read_signal"]
+
+POLL = 0.02
+"""How long to wait for a request in flight to report before asking again (seconds)."""
+FALLBACK_WINDOW = 60.0
+"""The pause when a 429 says neither Retry-After nor X-Rate-Limit-Window (seconds)."""
+
+
+class RateLimitSignal:
+    """What one response said about its rate-limit group."""
+
+    __slots__ = ("group", "limit", "limited", "remaining", "retry_after", "window")
+
+    def __init__(
+        self,
+        group: str,
+        *,
+        limit: int | None = None,
+        remaining: int | None = None,
+        window: float | None = None,
+        retry_after: float | None = None,
+        limited: bool = False,
+    ) -> None:
+        self.group = group
+        self.limit = limit
+        self.remaining = remaining
+        self.window = window
+        self.retry_after = retry_after
+        self.limited = limited
+
+    def pause(self) -> float | None:
+        """How long the group must rest after this response (``None``: it need not)."""
+        if self.limited or (self.remaining is not None and self.remaining <= 0):
+            return self.retry_after or self.window or FALLBACK_WINDOW
+        return None
+
+    def __repr__(self) -> str:
+        return (
+            f"RateLimitSignal(group={self.group!r}, limit={self.limit}, "
+            f"remaining={self.remaining}, window={self.window}, limited={self.limited})"
+        )
+
+
+def read_signal(
+    headers: Mapping[str, str], status: int, retry_after: float | None = None
+) -> RateLimitSignal:
+    """The rate-limit headers of a response (``group`` is ``""`` when it names none)."""
+    return RateLimitSignal(
+        (headers.get("X-Rate-Limit-Group") or "").strip(),
+        limit=_number(headers.get("X-Rate-Limit-Limit")),
+        remaining=_number(headers.get("X-Rate-Limit-Remaining")),
+        window=_number(headers.get("X-Rate-Limit-Window")),
+        retry_after=retry_after,
+        limited=status == 429,
+    )
+
+
+def _number(value: str | None) -> int | None:
+    try:
+        number = int((value or "").strip())
+    except ValueError:
+        return None
+    return number if number >= 0 else None
+
+
+class Grant:
+    """The answer to ``reserve``: a ticket to send now, or how long to wait before asking again.
+
+    ``paused`` says the wait is a rate-limit window (a client told to fail fast raises rather
+    than wait); otherwise it is a short wait for requests in flight.
+    """
+
+    __slots__ = ("group", "paused", "probe", "ticket", "wait")
+
+    def __init__(
+        self,
+        ticket: str | None,
+        *,
+        wait: float = 0.0,
+        paused: bool = False,
+        group: str = "",
+        probe: bool = False,
+    ) -> None:
+        self.ticket = ticket
+        self.wait = wait
+        self.paused = paused
+        self.group = group
+        self.probe = probe
+
+    @property
+    def granted(self) -> bool:
+        """Whether the request may go now (a granted ticket may be ``None``: nothing to count)."""
+        return self.wait <= 0
+
+    def __repr__(self) -> str:
+        return (
+            f"Grant(ticket={'...' if self.ticket else None}, wait={self.wait:.3f}, "
+            f"paused={self.paused}, group={self.group!r}, probe={self.probe})"
+        )
+
+
+class RateLimitBudget(Protocol):
+    """What a platform asks before it sends and tells after."""
+
+    def reserve(self, route: str, lease: float) -> Grant:
+        """A ticket for one request on ``route`` (``"POST /restapi/oauth/token"``), or a wait.
+
+        ``lease`` bounds how long the ticket counts as in flight if it is never settled.
+        """
+
+    def settle(self, route: str, grant: Grant, signal: RateLimitSignal | None) -> None:
+        """The request of ``grant`` ended: with a response (its ``signal``), or without one."""
+
+
+class _Group:
+    __slots__ = ("inflight", "limit", "paused_until", "remaining", "window")
+
+    def __init__(self) -> None:
+        self.limit: int | None = None
+        self.window: float | None = None
+        self.remaining: int | None = None
+        self.paused_until = 0.0
+        self.inflight: dict[str, float] = {}
+
+
+class MemoryRateLimitBudget:
+    """The budget shared by the threads of this process (the default)."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._routes: dict[str, str] = {}
+        self._probes: dict[str, float] = {}
+        self._groups: dict[str, _Group] = {}
+
+    def reserve(self, route: str, lease: float) -> Grant:
+        with self._lock:
+            now = self._clock()
+            group = self._routes.get(route)
+            if group is None:  # the first request on this route: one at a time until it reports
+                if self._probes.get(route, 0.0) > now:
+                    return Grant(None, wait=POLL)
+                self._probes[route] = now + lease
+                return Grant(secrets.token_hex(8), probe=True)
+            if not group:  # the route reports no rate-limit group
+                return Grant(secrets.token_hex(8))
+            state = self._groups.setdefault(group, _Group())
+            if state.paused_until > now:
+                return Grant(None, wait=state.paused_until - now, paused=True, group=group)
+            state.inflight = {t: end for t, end in state.inflight.items() if end > now}
+            if state.remaining is not None and state.remaining - len(state.inflight) <= 0:
+                return Grant(None, wait=POLL, group=group)
+            ticket = secrets.token_hex(8)
+            state.inflight[ticket] = now + lease
+            return Grant(ticket, group=group)
+
+    def settle(self, route: str, grant: Grant, signal: RateLimitSignal | None) -> None:
+        with self._lock:
+            now = self._clock()
+            if grant.probe:
+                self._probes.pop(route, None)
+            if grant.group in self._groups and grant.ticket:
+                self._groups[grant.group].inflight.pop(grant.ticket, None)
+            if signal is None:
+                return
+            group = signal.group or (f"~{route}" if signal.limited else "")
+            self._routes[route] = group
+            if not group:
+                return
+            state = self._groups.setdefault(group, _Group())
+            state.limit = signal.limit if signal.limit is not None else state.limit
+            state.window = signal.window if signal.window is not None else state.window
+            pause = signal.pause()
+            if pause is not None:
+                state.paused_until = max(state.paused_until, now + pause)
+                state.remaining = state.limit  # what the group has again after its window
+            elif signal.remaining is not None:
+                state.remaining = signal.remaining

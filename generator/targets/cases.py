@@ -1,0 +1,361 @@
+"""The cases target: generated/cases.json, the behaviour every client must show, as data.
+
+One table of retry, status and error-code cases, built from the spec (its error codes, exception
+tree, OAuth errors and retry defaults), that each language's test suite runs against a loopback
+server answering the listed responses in order (tests/test_cases.py for Python,
+tests/js/cases.test.mjs for JavaScript). A language that disagrees with the table fails its
+own suite, so the clients cannot drift apart.
+
+A case: ``operation`` (``login``: a JWT login; ``refresh``; ``api``: a call with ``method`` to
+``path`` with the ``auth_data`` below), ``responses`` (served in order, whatever the path),
+``options`` for the platform, and what must come of it: ``requests`` (method and path, in order),
+``sleeps`` (each an exact number of seconds or ``[low, high]`` for jittered backoff), ``outcome``
+(``ok`` or the error class name), ``is`` (every class the error must be an instance of) and the
+optional ``error``, ``error_codes``, ``retry_after`` and ``authorized_after``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+from typing import Any
+
+from generator.model import Spec
+from generator.targets import Contract, Target
+
+NOW = 1_800_000_000
+API_PATH = "/restapi/v1.0/account/~/extension/~"
+JSON = {"Content-Type": "application/json"}
+
+
+def _ancestors(spec: Spec, name: str) -> list[str]:
+    out = []
+    current: str | None = name
+    while current is not None:
+        out.append(current)
+        current = next(e.base for e in spec.exceptions if e.name == current)
+    return out
+
+
+def _reply(status: int, body: Any = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    text = "" if body is None else body if isinstance(body, str) else json.dumps(body)
+    head = dict(headers or {})
+    if body is not None and not isinstance(body, str):
+        head = {**JSON, **head}
+    return {"status": status, "headers": head, "body": text}
+
+
+class Cases(Target):
+    name = "cases"
+    description = "generated/cases.json (retry, status and error-code cases every client runs)"
+    contracts = (
+        Contract(
+            operations=("loginJwt", "refresh"),
+            exceptions=("RCSDKError", "APIStatusError", "RateLimitError", "InternalServerError"),
+            why="the shared case table (generator/targets/cases.py)",
+        ),
+    )
+
+    def data(self, spec: Spec) -> dict[str, str]:
+        token = spec.operation("refresh").example.response
+        login = spec.operation("loginJwt").example.response
+        d = spec.defaults
+        auth_data = {
+            "version": 1,
+            "token": {
+                "access_token": "ACCESS_TOKEN_0",
+                "token_type": "bearer",
+                "expires_in": 3600,
+                "refresh_token": "REFRESH_TOKEN_0",
+                "refresh_token_expires_in": 604800,
+                "scope": "ReadAccounts",
+                "session_id": "1",
+            },
+            "expires_at": NOW + 3600,
+            "refresh_token_expires_at": NOW + 604800,
+        }
+        cases: list[dict[str, Any]] = []
+
+        def error(name: str, status: int, body: Any, cls: str, **extra: Any) -> None:
+            case: dict[str, Any] = {
+                "name": name,
+                "operation": "login",
+                "options": {"max_retries": 0},
+                "responses": [_reply(status, body)],
+                "requests": [["POST", "/restapi/oauth/token"]],
+                "sleeps": [],
+                "outcome": cls,
+                "is": _ancestors(spec, cls),
+            }
+            case.update(extra)
+            cases.append(case)
+
+        # Every error code of the spec, as RingCentral sends it: in errors[] and top-level.
+        for code in spec.error_codes:
+            error(
+                f"{code.code} in errors[] ({code.status})",
+                code.status,
+                {"errors": [{"errorCode": code.code, "message": code.message}]},
+                code.exception,
+                error_codes=[code.code],
+            )
+            error(
+                f"{code.code} top-level ({code.status})",
+                code.status,
+                {"errorCode": code.code, "message": code.message},
+                code.exception,
+                error_codes=[code.code],
+            )
+        # Every OAuth error, whatever the status.
+        for exc in spec.exceptions:
+            for oauth in exc.oauth_errors:
+                for status in (400, 401, 403):
+                    error(
+                        f"{oauth} ({status})",
+                        status,
+                        {"error": oauth, "error_description": "described"},
+                        exc.name,
+                        error=oauth,
+                    )
+        # Every status the tree names, with an empty JSON body and with a proxy's HTML page.
+        for exc in spec.exceptions:
+            for status in exc.statuses:
+                error(f"{status} with {{}}", status, {}, exc.name)
+                error(f"{status} with an HTML page", status, "<html>proxy</html>", exc.name)
+        error("418, unknown to the tables", 418, {}, "APIStatusError")
+        error("599, an unknown 5xx", 599, {}, "InternalServerError")
+
+        ok_token = _reply(200, token)
+
+        def retry(
+            name: str, operation: str, responses: list[dict[str, Any]], **expect: Any
+        ) -> None:
+            method = expect.pop("method", "GET")
+            path = {"api": API_PATH}.get(operation, "/restapi/oauth/token")
+            requests = expect.pop("requests", None)
+            if requests is None:
+                requests = [[method if operation == "api" else "POST", path]] * expect.pop("count")
+            outcome = expect.pop("outcome", "ok")
+            case: dict[str, Any] = {
+                "name": name,
+                "operation": operation,
+                "method": method,
+                "path": path,
+                "options": expect.pop("options", {}),
+                "responses": responses,
+                "requests": requests,
+                "sleeps": expect.pop("sleeps", []),
+                "outcome": outcome,
+                "is": [] if outcome == "ok" else _ancestors(spec, outcome),
+            }
+            case.update(expect)
+            cases.append(case)
+
+        ok = _reply(200, {"id": 1, "name": "Case"})
+        fallback = d.rate_limit_fallback_seconds
+        date = email.utils.formatdate(NOW + 30, usegmt=True)
+        first, second = [0.25, 0.5], [0.5, 1.0]
+        retry(
+            "429 Retry-After seconds",
+            "api",
+            [_reply(429, {}, {"Retry-After": "2"}), ok],
+            count=2,
+            sleeps=[2],
+        )
+        retry(
+            "429 Retry-After HTTP date",
+            "api",
+            [_reply(429, {}, {"Retry-After": date}), ok],
+            count=2,
+            sleeps=[30],
+        )
+        retry(
+            "429 X-Rate-Limit-Window",
+            "api",
+            [_reply(429, {}, {"X-Rate-Limit-Window": "5"}), ok],
+            count=2,
+            sleeps=[5],
+        )
+        retry(
+            "429 without a delay: the fallback",
+            "api",
+            [_reply(429, {}), ok],
+            count=2,
+            sleeps=[fallback],
+        )
+        retry(
+            "429 asking for more than the total wait",
+            "api",
+            [_reply(429, {}, {"Retry-After": str(d.max_retry_wait_seconds + 1)})],
+            count=1,
+            outcome="RateLimitError",
+            retry_after=d.max_retry_wait_seconds + 1,
+        )
+        half = d.max_retry_wait_seconds // 2 + 1
+        retry(
+            "429 twice, over the total wait the second time",
+            "api",
+            [_reply(429, {}, {"Retry-After": str(half)})] * 2,
+            count=2,
+            sleeps=[half],
+            outcome="RateLimitError",
+        )
+        retry(
+            "503 until retries run out",
+            "api",
+            [_reply(503, {})] * (d.max_retries + 1),
+            count=d.max_retries + 1,
+            sleeps=[first, second][: d.max_retries],
+            outcome="InternalServerError",
+        )
+        retry(
+            "503 with Retry-After",
+            "api",
+            [_reply(503, {}, {"Retry-After": "3"}), ok],
+            count=2,
+            sleeps=[3],
+        )
+        retry("502 then 200", "api", [_reply(502, {}), ok], count=2, sleeps=[first])
+        retry(
+            "500 is not retried", "api", [_reply(500, {})], count=1, outcome="InternalServerError"
+        )
+        retry(
+            "max_retries 0 fails fast",
+            "api",
+            [_reply(503, {})],
+            count=1,
+            options={"max_retries": 0},
+            outcome="InternalServerError",
+        )
+        retry(
+            "POST 502 is not replayed",
+            "api",
+            [_reply(502, {})],
+            method="POST",
+            count=1,
+            outcome="InternalServerError",
+        )
+        retry(
+            "POST 503 (not processed) is retried",
+            "api",
+            [_reply(503, {}), ok],
+            method="POST",
+            count=2,
+            sleeps=[first],
+        )
+        retry(
+            "login 502 is never replayed",
+            "login",
+            [_reply(502, {})],
+            count=1,
+            outcome="InternalServerError",
+        )
+        retry(
+            "login 503 (not processed) is retried",
+            "login",
+            [_reply(503, {}), _reply(200, login)],
+            count=2,
+            sleeps=[first],
+        )
+        retry(
+            "login 429 waits and retries",
+            "login",
+            [_reply(429, {}, {"Retry-After": "1"}), _reply(200, login)],
+            count=2,
+            sleeps=[1],
+        )
+        retry(
+            "refresh 502 is never replayed",
+            "refresh",
+            [_reply(502, {})],
+            count=1,
+            outcome="InternalServerError",
+            authorized_after=True,
+        )
+        token_path = ["POST", "/restapi/oauth/token"]
+        retry(
+            "401 token error: one refresh, one retry",
+            "api",
+            [_reply(401, {"errorCode": "OAU-128"}), ok_token, ok],
+            requests=[["GET", API_PATH], token_path, ["GET", API_PATH]],
+        )
+        retry(
+            "401 token error twice: no second refresh",
+            "api",
+            [
+                _reply(401, {"errorCode": "OAU-128"}),
+                ok_token,
+                _reply(401, {"errorCode": "OAU-128"}),
+            ],
+            requests=[["GET", API_PATH], token_path, ["GET", API_PATH]],
+            outcome="TokenError",
+        )
+        retry(
+            "401 naming no cause counts as a token error",
+            "api",
+            [_reply(401, {}), ok_token, ok],
+            requests=[["GET", API_PATH], token_path, ["GET", API_PATH]],
+        )
+        retry(
+            "401 invalid_client on a call is not a token error",
+            "api",
+            [_reply(401, {"error": "invalid_client"})],
+            count=1,
+            outcome="InvalidClientError",
+        )
+        retry(
+            "refresh rejected with invalid_grant ends the session",
+            "refresh",
+            [_reply(400, {"error": "invalid_grant", "errors": [{"errorCode": "OAU-211"}]})],
+            count=1,
+            outcome="InvalidGrantError",
+            authorized_after=False,
+        )
+        retry(
+            "refresh answered invalid_client keeps the session",
+            "refresh",
+            [_reply(401, {"error": "invalid_client", "errors": [{"errorCode": "OAU-123"}]})],
+            count=1,
+            outcome="InvalidClientError",
+            authorized_after=True,
+            issue=16,
+        )
+        retry(
+            "refresh answered by a proxy's HTML 400 keeps the session",
+            "refresh",
+            [_reply(400, "<html>bad gateway config</html>")],
+            count=1,
+            outcome="BadRequestError",
+            authorized_after=True,
+            issue=16,
+        )
+        retry(
+            "a token response without access_token is unusable",
+            "login",
+            [_reply(200, {"token_type": "bearer"})],
+            count=1,
+            outcome="ResponseFormatError",
+        )
+
+        table = {
+            "generated_by": f"Generated by rcsdk's generator from {spec.file}. Do not edit.",
+            "about": (__doc__ or "").split("\n\n", 1)[1].replace("\n", " ").strip(),
+            "now": NOW,
+            "credentials": {
+                "app_key": "case-app-key",
+                "app_secret": "case-app-secret",
+                "jwt": "JWT",
+            },
+            "defaults": {
+                "max_retries": d.max_retries,
+                "max_retry_wait": d.max_retry_wait_seconds,
+                "rate_limit_fallback": d.rate_limit_fallback_seconds,
+                "refresh_margin": d.refresh_margin_seconds,
+            },
+            "auth_data": auth_data,
+            "cases": cases,
+        }
+        return {"cases.json": json.dumps(table, indent=1, ensure_ascii=False) + "\n"}
+
+
+TARGET = Cases()

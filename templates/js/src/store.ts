@@ -1,0 +1,162 @@
+/**
+ * Where a platform keeps its tokens: in memory (the default) or in a file.
+ *
+ * A store holds the auth data object (`platform.getAuthData()`, the same format as Python's
+ * `get_auth_data()`). The platform re-reads it inside its refresh lock and skips the refresh when
+ * someone else already rotated the tokens, then writes the new ones before letting go.
+ *
+ * `FileTokenStore` writes the same file as Python's `FileTokenStore` (JSON, mode 0600, atomic
+ * rename), so the two runtimes can hand a session to each other. Its lock covers one Node process
+ * only: Node has no flock(2) without a native addon, and rcsdk has no runtime dependencies, so a
+ * Node process and a Python process (or two Node processes) refreshing the same file at the same
+ * moment are not coordinated. Share a file across processes from one runtime at a time, or give
+ * each process its own login.
+ */
+
+import { randomBytes } from "node:crypto";
+import { constants, promises as fs } from "node:fs";
+import * as nodePath from "node:path";
+
+import { AuthDataError, TokenStoreError } from "./exceptions.js";
+
+export type AuthData = Record<string, unknown>;
+
+/** What a platform needs from a token store (sync or async). */
+export interface TokenStore {
+  /** The saved auth data, or null when there is none. */
+  load(): AuthData | null | Promise<AuthData | null>;
+  /** Replace the saved auth data (null forgets it). */
+  save(data: AuthData | null): void | Promise<void>;
+  /** Run `task` holding the store's exclusive lock (optional: the platform's own lock is used). */
+  lock?<T>(task: () => Promise<T>): Promise<T>;
+}
+
+/** Tokens in this process's memory, lost when it exits. The default. */
+export class MemoryTokenStore implements TokenStore {
+  #data: AuthData | null = null;
+
+  load(): AuthData | null {
+    return this.#data === null ? null : structuredClone(this.#data);
+  }
+
+  save(data: AuthData | null): void {
+    this.#data = data === null ? null : structuredClone(data);
+  }
+}
+
+/** The largest store file read (a real one is under 4 KB). */
+const MAX_STORE_BYTES = 1 << 20;
+
+function reason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? code : error instanceof Error ? error.name : "error";
+}
+
+/** Tokens in a JSON file (mode 0600), written atomically; see the module's note on locking. */
+export class FileTokenStore implements TokenStore {
+  /** The absolute path (resolved when the store is made, so a later chdir changes nothing). */
+  readonly path: string;
+
+  constructor(path: string) {
+    if (typeof path !== "string" || !path) throw new TypeError("path must be a non-empty string");
+    this.path = nodePath.resolve(path);
+  }
+
+  async load(): Promise<AuthData | null> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (error) {
+      if (reason(error) === "ENOENT") return null;
+      if (reason(error) === "ELOOP") {
+        throw new AuthDataError(`token store ${this.path} is a symlink: refused`);
+      }
+      throw new AuthDataError(`cannot read token store ${this.path}: ${reason(error)}`);
+    }
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) throw new AuthDataError(`token store ${this.path} is not a file`);
+      if (stat.mode & 0o022) {
+        throw new AuthDataError(`token store ${this.path} is writable by other users: refused`);
+      }
+      if (typeof process.getuid === "function" && stat.uid !== process.getuid()) {
+        throw new AuthDataError(`token store ${this.path} belongs to another user: refused`);
+      }
+      if (stat.size > MAX_STORE_BYTES) {
+        throw new AuthDataError(`token store ${this.path} is over ${MAX_STORE_BYTES} bytes`);
+      }
+      const text = (await handle.readFile()).toString("utf8");
+      let data: unknown;
+      try {
+        data = JSON.parse(text);
+      } catch {
+        throw new AuthDataError(`token store ${this.path} is not JSON`);
+      }
+      if (data === null) return null;
+      if (typeof data !== "object" || Array.isArray(data)) {
+        throw new AuthDataError(`token store ${this.path} does not hold a JSON object`);
+      }
+      return data as AuthData;
+    } catch (error) {
+      if (error instanceof AuthDataError) throw error;
+      throw new AuthDataError(`cannot read token store ${this.path}: ${reason(error)}`);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async save(data: AuthData | null): Promise<void> {
+    const folder = nodePath.dirname(this.path);
+    if (data === null) {
+      try {
+        await fs.unlink(this.path);
+      } catch (error) {
+        if (reason(error) !== "ENOENT") {
+          throw new TokenStoreError(`cannot remove token store ${this.path}: ${reason(error)}`);
+        }
+      }
+      return;
+    }
+    // Sorted keys and two-space indent, as Python's json.dump(..., indent=2, sort_keys=True).
+    const text = JSON.stringify(sortKeys(data), null, 2);
+    const temporary = nodePath.join(
+      folder,
+      `.${nodePath.basename(this.path)}.${randomBytes(6).toString("hex")}`,
+    );
+    try {
+      await fs.mkdir(folder, { recursive: true });
+      const handle = await fs.open(
+        temporary,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o600,
+      );
+      try {
+        await handle.writeFile(text, "utf8");
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      // rename replaces whatever is at the path (a planted symlink too) without following it.
+      await fs.rename(temporary, this.path);
+    } catch (error) {
+      await fs.unlink(temporary).catch(() => undefined);
+      throw new TokenStoreError(`cannot write token store ${this.path}: ${reason(error)}`);
+    }
+    try {
+      const dir = await fs.open(folder, constants.O_RDONLY);
+      await dir.sync().finally(() => dir.close());
+    } catch {
+      // Some platforms cannot fsync a folder; the rename is still atomic.
+    }
+  }
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as AuthData)[key]);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,521 @@
+// Copied verbatim from templates/js/src/core.ts by rcsdk's generator.
+// Do not edit: change templates/js/src/core.ts and run `make generate`.
+/**
+ * The platform's core: options, the token lifecycle and authenticated calls. The generated
+ * `Platform` (platform.ts) adds one method per operation of the spec.
+ *
+ * Tokens are built for RingCentral's single-use refresh tokens:
+ * - the access token is refreshed `refreshMargin` seconds before it expires (against `clock`),
+ *   and once more, with one retry of the call, when a call gets a 401 token error;
+ * - any number of concurrent calls that find the token due cause one refresh (a lock; inside it
+ *   the store is re-read, and a rotation someone else made is used);
+ * - only an explicit `invalid_grant` on the refresh token the store still holds ends the session
+ *   (and fires `accessViolation` once); network trouble, a wrong app secret or a proxy's error page
+ *   keep the tokens;
+ * - new tokens are never dropped: when the store fails to save them they are used from memory and
+ *   saved as soon as the store accepts writes again.
+ */
+
+import { AuthState } from "./auth.js";
+import {
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MAX_RETRY_WAIT,
+  DEFAULT_REFRESH_MARGIN,
+  DEFAULT_TIMEOUT,
+  TOKEN_PATH,
+} from "./constants.js";
+import { Emitter, type Listener } from "./emitter.js";
+import { type EventName, Events } from "./events.js";
+import {
+  APIStatusError,
+  AuthenticationError,
+  LoginRequiredError,
+  ResponseFormatError,
+  TokenStoreError,
+  UsageError,
+} from "./exceptions.js";
+import { TokenInfo } from "./models.js";
+import { MissingFieldError } from "./read.js";
+import { Redactor } from "./redact.js";
+import { type AuthData, MemoryTokenStore, type TokenStore } from "./store.js";
+import { type ApiResponse, type Logger, Transport, isTokenFailure, jsonOrNull } from "./transport.js";
+import { VERSION } from "./version.js";
+
+export interface PlatformOptions {
+  /** The app's client id. */
+  appKey: string;
+  /** The client secret; null or empty for a public (PKCE) app. */
+  appSecret?: string | null | undefined;
+  /** The platform's base URL. Plain http:// only for loopback unless allowInsecureHttp. */
+  server: string;
+  /** Where tokens live (default: memory). */
+  store?: TokenStore;
+  /** Seconds one request may take in total: connecting, headers and body. */
+  timeout?: number;
+  /** Refresh this many seconds before the access token expires. */
+  refreshMargin?: number;
+  /** Refresh on its own when the token is due (false: a central refresher does it). */
+  autoRefresh?: boolean;
+  maxRetries?: number;
+  /** The most seconds one request may spend waiting between retries, in total. */
+  maxRetryWait?: number;
+  /** Seconds a refresh may wait for the token lock before failing. */
+  lockTimeout?: number;
+  /** Seconds since the epoch (injectable for tests). */
+  clock?: () => number;
+  /** Waits between retries (injectable for tests). */
+  sleep?: (seconds: number) => Promise<void>;
+  /** The fetch implementation (default: Node's global fetch). */
+  fetch?: typeof fetch;
+  /** Prepended to rcsdk's own User-Agent. */
+  userAgent?: string;
+  /** Allow plain http:// to a host other than loopback (credentials cross in the clear). */
+  allowInsecureHttp?: boolean;
+  /** Receives log lines (debug lines have every secret blanked); NODE_DEBUG=rcsdk prints them. */
+  logger?: Logger;
+}
+
+/** What a call may add: query parameters, a JSON body, headers. */
+export interface RequestOptions {
+  query?: Record<string, unknown> | null;
+  json?: unknown;
+  headers?: Record<string, string> | null;
+}
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/i;
+
+function positive(name: string, value: number, allowZero: boolean): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new UsageError(`${name} must be a ${allowZero ? "non-negative" : "positive"} number`);
+  }
+  return value;
+}
+
+/** The server URL, checked: http(s), no credentials, query or fragment; https unless loopback. */
+export function checkServer(server: unknown, allowInsecureHttp: boolean): URL {
+  if (typeof server !== "string" || !server) throw new UsageError("server must be a URL string");
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw new UsageError("server is not a valid URL");
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new UsageError("server must be an http(s) URL");
+  }
+  if (url.username || url.password) throw new UsageError("server must not contain credentials");
+  if (server.includes("?") || server.includes("#")) {
+    throw new UsageError("server must not contain a query or a fragment");
+  }
+  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname) && !allowInsecureHttp) {
+    throw new UsageError(
+      `server ${url.origin} is plain http: credentials and tokens would cross the network in ` +
+        "the clear (use https, or pass allowInsecureHttp: true)",
+    );
+  }
+  return url;
+}
+
+class Lock {
+  #tail: Promise<void> = Promise.resolve();
+
+  async run<T>(task: () => Promise<T>, timeoutSeconds: number, what: string): Promise<T> {
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const previous = this.#tail;
+    this.#tail = previous.then(() => mine);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const acquired = await Promise.race([
+      previous.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutSeconds * 1000);
+        timer.unref?.();
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!acquired) {
+      void previous.then(release);
+      throw new TokenStoreError(`timed out after ${timeoutSeconds}s waiting for ${what}`);
+    }
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  }
+}
+
+type Pending = { state: AuthState | null };
+
+export abstract class PlatformCore {
+  /** The event names, as in `platform.on(platform.events.accessViolation, listener)`. */
+  readonly events = Events;
+  readonly appKey: string;
+  /** The platform's base URL (no trailing slash). */
+  readonly server: string;
+  readonly store: TokenStore;
+  readonly timeout: number;
+  readonly refreshMargin: number;
+  readonly autoRefresh: boolean;
+  readonly maxRetries: number;
+  readonly maxRetryWait: number;
+  readonly lockTimeout: number;
+  readonly #clock: () => number;
+  readonly #redactor = new Redactor();
+  readonly #emitter: Emitter;
+  readonly #lock = new Lock();
+  readonly #transport: Transport;
+  readonly #basic: string | null;
+  #state: AuthState | null = null;
+  #pending: Pending | null = null;
+
+  constructor(options: PlatformOptions) {
+    if (typeof options !== "object" || options === null) throw new UsageError("options are required");
+    const { appKey, appSecret } = options;
+    if (typeof appKey !== "string" || !appKey) throw new UsageError("appKey is required");
+    if (appSecret !== undefined && appSecret !== null && typeof appSecret !== "string") {
+      throw new UsageError("appSecret must be a string or null");
+    }
+    const server = checkServer(options.server, options.allowInsecureHttp === true);
+    this.appKey = appKey;
+    this.server = server.origin + server.pathname.replace(/\/+$/, "");
+    this.store = options.store ?? new MemoryTokenStore();
+    this.timeout = positive("timeout", options.timeout ?? DEFAULT_TIMEOUT, false);
+    this.refreshMargin = positive("refreshMargin", options.refreshMargin ?? DEFAULT_REFRESH_MARGIN, true);
+    this.autoRefresh = options.autoRefresh ?? true;
+    const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+    if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+      throw new UsageError("maxRetries must be a non-negative integer");
+    }
+    this.maxRetries = maxRetries;
+    this.maxRetryWait = positive("maxRetryWait", options.maxRetryWait ?? DEFAULT_MAX_RETRY_WAIT, true);
+    this.lockTimeout = positive(
+      "lockTimeout",
+      options.lockTimeout ?? this.timeout * (this.maxRetries + 1) + this.maxRetryWait + 5,
+      false,
+    );
+    this.#clock = options.clock ?? (() => Date.now() / 1000);
+    const secret = appSecret || null;
+    this.#basic = null;
+    if (secret !== null) {
+      if (/[\r\n]/.test(appKey + secret)) throw new UsageError("appKey and appSecret must not contain CR or LF");
+      const basic = Buffer.from(`${appKey}:${secret}`, "utf8").toString("base64");
+      this.#basic = `Basic ${basic}`;
+      this.#redactor.add(secret, basic);
+    }
+    const agent = `rcsdk-js/${VERSION} node/${process.versions.node}`;
+    if (options.userAgent !== undefined && /[\r\n]/.test(options.userAgent)) {
+      throw new UsageError("userAgent must not contain CR or LF");
+    }
+    this.#transport = new Transport({
+      server,
+      timeout: this.timeout,
+      maxRetries: this.maxRetries,
+      maxRetryWait: this.maxRetryWait,
+      clock: this.#clock,
+      sleep: options.sleep ?? ((s) => new Promise((resolve) => setTimeout(resolve, s * 1000))),
+      fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+      userAgent: options.userAgent ? `${options.userAgent} ${agent}` : agent,
+      basic: this.#basic,
+      redactor: this.#redactor,
+      logger: options.logger ?? null,
+    });
+    if (server.protocol === "http:" && !LOOPBACK.test(server.hostname)) {
+      this.#transport.warn(`rcsdk: plain http to ${server.host}: credentials cross the network in the clear`);
+    }
+    this.#emitter = new Emitter((event, error) => {
+      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      this.#transport.warn(`rcsdk: a ${event} listener threw: ${this.#redactor.text(text)}`);
+    });
+  }
+
+  toString(): string {
+    return `Platform(appKey=${JSON.stringify(this.appKey)}, server=${JSON.stringify(this.server)})`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  // --- events ---------------------------------------------------------------------------------
+
+  /** Call `listener(payload)` on `event`; returns a function that removes it. */
+  on(event: EventName | string, listener: Listener): () => void {
+    return this.#emitter.on(event, listener);
+  }
+
+  // --- for the generated operations -----------------------------------------------------------
+
+  protected emit(event: EventName, payload: unknown): void {
+    this.#emitter.emit(event, payload);
+  }
+
+  /** Remember secrets the caller passed, so that no message can show them. */
+  protected redact(...values: (string | null | undefined)[]): void {
+    this.#redactor.add(...values);
+  }
+
+  protected now(): number {
+    return this.#clock();
+  }
+
+  /** Public apps identify themselves in the body; confidential ones use Basic auth. */
+  protected clientForm(form: Record<string, string>): Record<string, string> {
+    return this.#basic === null ? { ...form, client_id: this.appKey } : form;
+  }
+
+  protected checkArgument(name: string, value: unknown, required: boolean): void {
+    if (value === undefined || value === null || value === "") {
+      if (required) throw new UsageError(`${name} is required`);
+      return;
+    }
+    if (typeof value !== "string" && typeof value !== "number") {
+      throw new UsageError(`${name} must be a string`);
+    }
+  }
+
+  /** A login: exchange `form` for tokens, keep them, fire the events. */
+  protected async login(form: Record<string, string>, success: EventName, failure: EventName): Promise<TokenInfo> {
+    let token: TokenInfo;
+    try {
+      const response = await this.#transport.send("POST", TOKEN_PATH, {
+        form: this.clientForm(form),
+        client: true,
+      });
+      token = this.#tokenFrom(response);
+    } catch (error) {
+      this.#emitter.emit(failure, error);
+      throw error;
+    }
+    const state = AuthState.issued(token, this.#clock());
+    const storeError = await this.#locked(() => this.#keep(state));
+    this.#emitter.emit(success, token);
+    if (storeError !== null) throw storeError;
+    return token;
+  }
+
+  /** Send a revoke (or another client-authenticated form) request. */
+  protected async clientRequest(path: string, form: Record<string, string>): Promise<ApiResponse> {
+    return this.#transport.send("POST", path, { form: this.clientForm(form), client: true });
+  }
+
+  /** Forget the tokens (memory and store); returns a store error instead of throwing it. */
+  protected async forget(): Promise<TokenStoreError | null> {
+    return this.#locked(() => this.#keep(null));
+  }
+
+  protected async currentState(): Promise<AuthState | null> {
+    return this.#current();
+  }
+
+  /** The refresh grant's form for the tokens held (generated from the spec). */
+  protected abstract refreshForm(state: AuthState): Record<string, string>;
+
+  /** Refresh unless someone already replaced `seen`; `null` forces a refresh. */
+  protected async refreshTokens(seen: AuthState | null, explicit: boolean): Promise<AuthState> {
+    const events: [EventName, unknown][] = [];
+    try {
+      const { state, storeError } = await this.#locked(async () => {
+        const current = await this.#reload();
+        const now = this.#clock();
+        if (current === null) throw new LoginRequiredError("no tokens: log in first");
+        if (
+          seen !== null &&
+          current.token.accessToken !== seen.token.accessToken &&
+          !current.accessDue(now, this.refreshMargin)
+        ) {
+          return { state: current, storeError: null };
+        }
+        if (!current.canRefresh(now)) {
+          const error = new LoginRequiredError(
+            "the session has expired (no usable refresh token): log in again",
+          );
+          await this.#keep(null);
+          events.push([Events.refreshError, error], [Events.accessViolation, error]);
+          throw error;
+        }
+        let token: TokenInfo;
+        try {
+          const response = await this.#transport.send("POST", TOKEN_PATH, {
+            form: this.clientForm(this.refreshForm(current)),
+            client: true,
+          });
+          token = this.#tokenFrom(response);
+        } catch (error) {
+          events.push([Events.refreshError, error]);
+          if (error instanceof APIStatusError && error.error === "invalid_grant") {
+            // The platform's verdict on this refresh token; it ends the session only if the
+            // store still holds that token (another process may have rotated it meanwhile).
+            const stored = await this.#reload();
+            if (
+              stored !== null &&
+              stored.token.refreshToken !== current.token.refreshToken &&
+              stored.usable(this.#clock())
+            ) {
+              events.pop(); // not a failure: someone else rotated the tokens meanwhile
+              return { state: stored, storeError: null };
+            }
+            await this.#keep(null);
+            events.push([Events.accessViolation, error]);
+          }
+          throw error;
+        }
+        const fresh = AuthState.issued(token, this.#clock());
+        const storeError = await this.#keep(fresh);
+        events.push([Events.refreshSuccess, token]);
+        return { state: fresh, storeError };
+      });
+      if (storeError !== null) {
+        if (explicit) throw storeError;
+        this.#transport.warn(`rcsdk: ${storeError.message}; the new tokens are kept in memory`);
+      }
+      return state;
+    } finally {
+      for (const [event, payload] of events) this.#emitter.emit(event, payload);
+    }
+  }
+
+  /** Tokens fit for a call: refreshed first when they are due. */
+  protected async access(): Promise<AuthState> {
+    if (this.#pending !== null) {
+      // Tokens a failed store write could not save: try again now (they stay in use either way).
+      const storeError = await this.#locked(() => this.#flush());
+      if (storeError !== null) this.#transport.debug(`rcsdk: ${storeError.message}`);
+    }
+    const state = await this.#current();
+    if (state === null) throw new LoginRequiredError("no tokens: log in first");
+    if (this.autoRefresh && state.accessDue(this.#clock(), this.refreshMargin)) return this.refreshTokens(state, false);
+    return state;
+  }
+
+  /** An authenticated call; a 401 token error triggers one refresh and one retry, never more. */
+  protected async authorized(
+    method: string,
+    path: string,
+    options: RequestOptions,
+  ): Promise<ApiResponse> {
+    const state = await this.access();
+    try {
+      return await this.#transport.send(method, path, { ...options, bearer: state.token.accessToken });
+    } catch (error) {
+      if (!(error instanceof AuthenticationError) || !isTokenFailure(error)) throw error;
+      let fresh: AuthState | null;
+      if (!this.autoRefresh) {
+        // A central refresher may have rotated the tokens: use them if so.
+        fresh = await this.#locked(() => this.#reload());
+        if (fresh === null || fresh.token.accessToken === state.token.accessToken) throw error;
+      } else {
+        fresh = await this.refreshTokens(state, false);
+      }
+      return this.#transport.send(method, path, { ...options, bearer: fresh.token.accessToken });
+    }
+  }
+
+  /** Check a path or same-origin URL as a call would (throws UsageError). */
+  protected checkPath(path: string): void {
+    this.#transport.url(path);
+  }
+
+  protected jsonBody(response: ApiResponse): unknown {
+    const body = jsonOrNull(response);
+    if (body === null) {
+      throw new ResponseFormatError(`${response.status} response is not JSON`, response.status);
+    }
+    return body;
+  }
+
+  // --- auth data ------------------------------------------------------------------------------
+
+  /**
+   * The tokens this platform holds and their expiry times, as a JSON-ready object (`{}` when it
+   * holds none): the same object as Python's `get_auth_data()`. `setAuthData` takes it back.
+   */
+  getAuthData(): AuthData {
+    return this.#state !== null ? this.#state.toJSON() : {};
+  }
+
+  /**
+   * Restore what `getAuthData` returned (`{}` or null log out locally); the tokens are used at
+   * once and written to the store. Rejects with AuthDataError for data of an unknown version or
+   * shape, and with TokenStoreError when the store cannot save them (they are kept in memory).
+   */
+  async setAuthData(data: AuthData | null | undefined): Promise<void> {
+    const state = AuthState.fromJson(data);
+    const storeError = await this.#locked(() => this.#keep(state));
+    if (storeError !== null) throw storeError;
+  }
+
+  /** Whether calls can be authorized without a new login (valid or refreshable tokens). */
+  async isAuthorized(): Promise<boolean> {
+    const state = await this.#current();
+    return state !== null && state.usable(this.#clock());
+  }
+
+  // --- internals ------------------------------------------------------------------------------
+
+  #locked<T>(task: () => Promise<T>): Promise<T> {
+    const what = "the token lock" + ("path" in this.store ? ` of ${String(this.store.path)}` : "");
+    const run = (): Promise<T> => this.#lock.run(task, this.lockTimeout, what);
+    return this.store.lock ? this.store.lock(run) : run();
+  }
+
+  /** The tokens in use; with none, the store is asked (another process may have logged in). */
+  async #current(): Promise<AuthState | null> {
+    return this.#state !== null ? this.#state : this.#reload();
+  }
+
+  /** Read the store (newer tokens may be there), unless it still lacks tokens we could not save. */
+  async #reload(): Promise<AuthState | null> {
+    if (this.#pending !== null && (await this.#flush()) !== null) return this.#state;
+    const state = AuthState.fromJson(await this.store.load());
+    this.#state = state;
+    if (state !== null) this.#redactor.addTokens(state.token.accessToken, state.token.refreshToken);
+    return state;
+  }
+
+  /** Use `state` at once, then save it; a failed save is returned and retried later. */
+  async #keep(state: AuthState | null): Promise<TokenStoreError | null> {
+    this.#state = state;
+    if (state !== null) {
+      this.#redactor.addTokens(state.token.accessToken, state.token.refreshToken, state.token.idToken);
+    }
+    this.#pending = { state };
+    return this.#flush();
+  }
+
+  async #flush(): Promise<TokenStoreError | null> {
+    const pending = this.#pending;
+    if (pending === null) return null;
+    try {
+      await this.store.save(pending.state === null ? null : pending.state.toJSON());
+    } catch (error) {
+      if (error instanceof TokenStoreError) return error;
+      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return new TokenStoreError(this.#redactor.text(`the token store failed: ${text}`));
+    }
+    if (this.#pending === pending) this.#pending = null;
+    return null;
+  }
+
+  #tokenFrom(response: ApiResponse): TokenInfo {
+    if (response.status !== 200) {
+      throw new ResponseFormatError(
+        `token response has status ${response.status}, not 200`,
+        response.status,
+      );
+    }
+    const body = this.jsonBody(response);
+    let token: TokenInfo;
+    try {
+      token = TokenInfo.fromJson(body);
+    } catch (error) {
+      if (error instanceof MissingFieldError) {
+        throw new ResponseFormatError(`token response unusable: ${error.message}`, response.status);
+      }
+      throw error;
+    }
+    this.#redactor.addTokens(token.accessToken, token.refreshToken, token.idToken);
+    return token;
+  }
+}
+

@@ -1,0 +1,384 @@
+// Copied verbatim from templates/js/src/transport.ts by rcsdk's generator.
+// Do not edit: change templates/js/src/transport.ts and run `make generate`.
+/**
+ * The wire: one request with a total deadline, bounded retries, and status mapping.
+ *
+ * Every request has one deadline for connecting, the headers and the whole body (a server that
+ * drips its answer cannot hold a call). Redirects are never followed (a token never leaves for a
+ * host it was not issued for): a 3xx is an error saying where it pointed. A request that may have
+ * reached the server is replayed only when it is idempotent, so a single-use refresh token or
+ * authorization code is never sent twice.
+ */
+
+import { debuglog } from "node:util";
+
+import { TOKEN_ERROR_CODES } from "./constants.js";
+import {
+  APIConnectionError,
+  APIStatusError,
+  APITimeoutError,
+  AuthenticationError,
+  InternalServerError,
+  RateLimitError,
+  RCSDKError,
+  TokenError,
+  UsageError,
+  exceptionFor,
+} from "./exceptions.js";
+import { ErrorBody } from "./models.js";
+import { type Redactor, redactForm, redactUrl } from "./redact.js";
+import { backoff, parseRetryAfter, rateLimitDelay } from "./retry.js";
+
+const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
+const RETRY_STATUSES = new Set([502, 503, 504]);
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const BODY_LOG_LIMIT = 2000;
+const nodeDebug = debuglog("rcsdk");
+
+/** Where log lines go: NODE_DEBUG=rcsdk prints debug lines; a logger option takes all. */
+export interface Logger {
+  debug?(message: string): void;
+  info?(message: string): void;
+  warn?(message: string): void;
+}
+
+/** A response, read whole within the request's deadline. */
+export class ApiResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly url: string;
+  readonly #body: Uint8Array;
+
+  constructor(status: number, headers: Headers, url: string, body: Uint8Array) {
+    this.status = status;
+    this.headers = headers;
+    this.url = url;
+    this.#body = body;
+  }
+
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  /** The raw body. */
+  bytes(): Uint8Array {
+    return this.#body;
+  }
+
+  text(): string {
+    return new TextDecoder().decode(this.#body);
+  }
+
+  /** The decoded JSON body (`await response.json()` works as with fetch). */
+  json<T = unknown>(): T {
+    return JSON.parse(this.text()) as T;
+  }
+}
+
+export interface SendOptions {
+  /** A token or revoke request: Basic client auth, never replayed once it may have arrived. */
+  client?: boolean;
+  bearer?: string | null;
+  query?: Record<string, unknown> | null;
+  form?: Record<string, string> | null;
+  json?: unknown;
+  headers?: Record<string, string> | null;
+}
+
+export interface TransportOptions {
+  server: URL;
+  timeout: number;
+  maxRetries: number;
+  maxRetryWait: number;
+  clock: () => number;
+  sleep: (seconds: number) => Promise<void>;
+  fetch: typeof fetch;
+  userAgent: string;
+  basic: string | null;
+  redactor: Redactor;
+  logger: Logger | null;
+}
+
+export class Transport {
+  readonly #o: TransportOptions;
+  readonly #origin: string;
+  readonly #base: string;
+
+  constructor(options: TransportOptions) {
+    this.#o = options;
+    this.#origin = options.server.origin;
+    this.#base = options.server.origin + options.server.pathname.replace(/\/+$/, "");
+  }
+
+  get logger(): Logger | null {
+    return this.#o.logger;
+  }
+
+  debugEnabled(): boolean {
+    return nodeDebug.enabled || typeof this.#o.logger?.debug === "function";
+  }
+
+  debug(message: string): void {
+    if (nodeDebug.enabled) nodeDebug("%s", message);
+    this.#o.logger?.debug?.(message);
+  }
+
+  info(message: string): void {
+    if (nodeDebug.enabled) nodeDebug("%s", message);
+    this.#o.logger?.info?.(message);
+  }
+
+  warn(message: string): void {
+    if (this.#o.logger?.warn) this.#o.logger.warn(message);
+    else process.emitWarning(message, { code: "RCSDK" });
+  }
+
+  /** The URL of an API path, or of a same-origin absolute URL; anything else is refused. */
+  url(path: string): URL {
+    if (typeof path !== "string") throw new UsageError("path must be a string");
+    if (CONTROL.test(path) || path.includes("\\")) {
+      throw new UsageError("path must not contain control characters or backslashes");
+    }
+    if (/^https?:\/\//i.test(path)) {
+      let url: URL;
+      try {
+        url = new URL(path);
+      } catch {
+        throw new UsageError("path is not a valid URL");
+      }
+      if (url.origin !== this.#origin || url.username || url.password) {
+        throw new UsageError(
+          `path is an absolute URL of another origin (${url.origin}); only ${this.#origin} is allowed`,
+        );
+      }
+      return url;
+    }
+    if (!path.startsWith("/") || path.startsWith("//")) {
+      throw new UsageError('path must start with "/" (or be a URL of the platform\'s own origin)');
+    }
+    const url = new URL(this.#base + path);
+    if (url.origin !== this.#origin) throw new UsageError("path leaves the platform's origin");
+    return url;
+  }
+
+  /** Send one request, with bounded retries; return a 2xx response or throw. */
+  async send(method: string, path: string, options: SendOptions = {}): Promise<ApiResponse> {
+    method = method.toUpperCase();
+    const url = this.url(path);
+    if (options.query) {
+      for (const [key, value] of Object.entries(options.query)) {
+        if (value === undefined || value === null) continue;
+        for (const item of Array.isArray(value) ? value : [value]) {
+          url.searchParams.append(key, String(item));
+        }
+      }
+    }
+    const headers: Record<string, string> = {
+      Accept: "application/json",
+      "User-Agent": this.#o.userAgent,
+    };
+    for (const [name, value] of Object.entries(options.headers ?? {})) {
+      if (!HEADER_NAME.test(name)) throw new UsageError(`header name ${JSON.stringify(name)} is invalid`);
+      if (typeof value !== "string" || CONTROL.test(value.replace(/\t/g, ""))) {
+        throw new UsageError(`header ${name} must be a string without CR, LF or control characters`);
+      }
+      headers[name] = value;
+    }
+    let body: string | undefined;
+    if (options.form) {
+      body = new URLSearchParams(options.form).toString();
+      headers["Content-Type"] = "application/x-www-form-urlencoded";
+    } else if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers["Content-Type"] = "application/json";
+    }
+    if (options.client && this.#o.basic) headers["Authorization"] = this.#o.basic;
+    if (options.bearer) headers["Authorization"] = `Bearer ${options.bearer}`;
+    // A refresh or code grant is single-use: never replay it once it may have arrived.
+    const replayable = IDEMPOTENT_METHODS.has(method) && !options.client;
+    let attempt = 0;
+    let waited = 0;
+    for (;;) {
+      let error: RCSDKError;
+      let maybeArrived = true;
+      const sentAt = this.#o.clock();
+      try {
+        const response = await this.#fetch(method, url, headers, body);
+        if (this.debugEnabled()) this.#log(method, url, options, response, sentAt);
+        if (response.status < 300) return response;
+        error = this.statusError(response);
+        maybeArrived = !(error instanceof RateLimitError) && response.status !== 503;
+      } catch (caught) {
+        if (caught instanceof RCSDKError) {
+          error = caught;
+          maybeArrived = (caught as { maybeArrived?: boolean }).maybeArrived !== false;
+        } else {
+          throw caught;
+        }
+      }
+      const delay = this.#retryDelay(error, attempt, maybeArrived, replayable);
+      if (delay === null || attempt >= this.#o.maxRetries || waited + delay > this.#o.maxRetryWait) {
+        throw error;
+      }
+      this.info(
+        `rcsdk: ${method} ${redactUrl(url, this.#o.redactor)} failed (${error.name}); ` +
+          `retry ${attempt + 1} in ${delay.toFixed(2)}s`,
+      );
+      await this.#o.sleep(delay);
+      attempt += 1;
+      waited += delay;
+    }
+  }
+
+  async #fetch(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<ApiResponse> {
+    const signal = AbortSignal.timeout(Math.max(1, Math.round(this.#o.timeout * 1000)));
+    let response: Response;
+    try {
+      const init: RequestInit = { method, headers, redirect: "manual", signal };
+      if (body !== undefined) init.body = body;
+      response = await this.#o.fetch(url, init);
+    } catch (caught) {
+      throw this.#connectionError(caught, url, false);
+    }
+    let bytes: Uint8Array;
+    try {
+      // The same deadline covers the body: a server that drips it cannot hold the call.
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } catch (caught) {
+      throw this.#connectionError(caught, url, true);
+    }
+    return new ApiResponse(response.status, response.headers, url.href, bytes);
+  }
+
+  #connectionError(caught: unknown, url: URL, answered: boolean): RCSDKError {
+    const where = redactUrl(url, this.#o.redactor);
+    const name = (caught as { name?: unknown })?.name;
+    let error: RCSDKError;
+    let arrived = true;
+    if (name === "TimeoutError" || name === "AbortError") {
+      error = new APITimeoutError(
+        `no ${answered ? "complete answer" : "answer"} from ${where} within ${this.#o.timeout}s`,
+      );
+    } else {
+      const cause = (caught as { cause?: { code?: unknown; message?: unknown } })?.cause;
+      const code = typeof cause?.code === "string" ? cause.code : "";
+      // Refused or unresolvable: nothing was sent, so even a grant may be sent again.
+      arrived = answered || !["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"].includes(code);
+      const detail = code || (caught instanceof Error ? caught.message : String(caught));
+      error = new APIConnectionError(this.#o.redactor.text(`${detail} on ${where}`));
+    }
+    Object.defineProperty(error, "maybeArrived", { value: arrived, enumerable: false });
+    return error;
+  }
+
+  #retryDelay(
+    error: RCSDKError,
+    attempt: number,
+    maybeArrived: boolean,
+    replayable: boolean,
+  ): number | null {
+    if (error instanceof RateLimitError) return error.retryAfter;
+    if (maybeArrived && !replayable) return null;
+    if (error instanceof InternalServerError && RETRY_STATUSES.has(error.statusCode)) {
+      return error.retryAfter ?? backoff(attempt);
+    }
+    if (error instanceof APIConnectionError) return backoff(attempt);
+    return null;
+  }
+
+  /** The typed error for a 3xx, 4xx or 5xx response (every text redacted). */
+  statusError(response: ApiResponse): APIStatusError {
+    const redactor = this.#o.redactor;
+    const requestId = response.headers.get("RCRequestId") ?? response.headers.get("X-Request-Id");
+    if (response.status < 400) {
+      const location = response.headers.get("Location") ?? "";
+      let host = "nowhere";
+      try {
+        host = location ? new URL(location, response.url).host : host;
+      } catch {
+        host = "an invalid location";
+      }
+      return new APIStatusError(`${response.status} unexpected redirect to ${redactor.text(host)}`, {
+        statusCode: response.status,
+        requestId: requestId === null ? null : redactor.text(requestId),
+      });
+    }
+    const body = jsonOrNull(response);
+    const fields = isRecord(body) ? ErrorBody.fromJson(body) : null;
+    const codes: string[] = [];
+    if (fields !== null) {
+      for (const code of [fields.errorCode, ...fields.errors.map((e) => e.errorCode)]) {
+        if (code && !codes.includes(code)) codes.push(code);
+      }
+    }
+    const error = fields?.error ?? null;
+    const description = fields?.errorDescription ?? null;
+    let retryAfter: number | null = null;
+    if (response.status === 429) retryAfter = rateLimitDelay(response.headers, this.#o.clock());
+    else if (RETRY_STATUSES.has(response.status)) {
+      retryAfter = parseRetryAfter(response.headers.get("Retry-After"), this.#o.clock());
+    }
+    const cls = exceptionFor(response.status, error, codes);
+    let detail = description ?? fields?.message ?? fields?.errors[0]?.message ?? null;
+    if (detail === null && body === null) detail = "no JSON body";
+    let message = `${response.status} ${error ?? cls.name}`;
+    if (codes.length) message += ` [${codes.join(", ")}]`;
+    if (detail) message += `: ${detail}`;
+    return new cls(redactor.text(message), {
+      statusCode: response.status,
+      error: error === null ? null : redactor.text(error),
+      errorDescription: description === null ? null : redactor.text(description),
+      errorCodes: codes.map((c) => redactor.text(c)),
+      requestId: requestId === null ? null : redactor.text(requestId),
+      body: isRecord(body) ? (redactor.json(body) as Record<string, unknown>) : null,
+      retryAfter,
+    });
+  }
+
+  #log(method: string, url: URL, options: SendOptions, response: ApiResponse, sentAt: number): void {
+    const redactor = this.#o.redactor;
+    const form = options.form ? redactForm(Object.entries(options.form)) : "-";
+    const elapsed = (this.#o.clock() - sentAt).toFixed(3);
+    this.debug(
+      `rcsdk: ${method} ${redactUrl(url, redactor)} form=${redactor.text(form)} -> ` +
+        `${response.status} in ${elapsed}s: ${logBody(response, redactor)}`,
+    );
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function jsonOrNull(response: ApiResponse): unknown {
+  if (response.bytes().length === 0) return null;
+  try {
+    return response.json();
+  } catch {
+    return null;
+  }
+}
+
+function logBody(response: ApiResponse, redactor: Redactor): string {
+  if (response.bytes().length === 0) return "(empty)";
+  const body = jsonOrNull(response);
+  if (body === null) return `(${response.bytes().length} bytes, not JSON)`;
+  const text = JSON.stringify(redactor.json(body));
+  return text.length <= BODY_LOG_LIMIT ? text : text.slice(0, BODY_LOG_LIMIT) + "...";
+}
+
+/** A 401 that a refresh can cure: a token error code, or a 401 that names no cause. */
+export function isTokenFailure(error: AuthenticationError): boolean {
+  return (
+    error instanceof TokenError ||
+    (error.constructor === AuthenticationError &&
+      error.errorCodes.every((c) => TOKEN_ERROR_CODES.has(c)) &&
+      error.error === null)
+  );
+}

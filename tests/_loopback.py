@@ -10,6 +10,7 @@ All bind 127.0.0.1 on a free port, serve from daemon threads, and stop in ``clos
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -51,10 +52,8 @@ class _Base:
     def close(self) -> None:
         self._stop.set()
         # Wake the accept() call, then close.
-        try:
+        with contextlib.suppress(OSError):
             socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-        except OSError:
-            pass
         self._sock.close()
         self._thread.join(5)
 
@@ -123,18 +122,20 @@ class Listener(_Base):
 
 
 class Dripper(_Base):
-    """Never finishes its answer: ``mode`` is "headers", "body" or "chunks"."""
+    """Never done answering: ``mode`` is "headers", "body" or "chunks"."""
 
-    def __init__(self, mode: str, interval: float = 0.05) -> None:
+    def __init__(self, mode: str, interval: float = 0.05, limit: int = 400) -> None:
         assert mode in ("headers", "body", "chunks")
         self.mode = mode
         self.interval = interval
+        self.limit = limit
         self.pieces = 0
         super().__init__()
 
     def _drip(self, conn: socket.socket, piece: bytes) -> None:
         # The pause between pieces is the server's behaviour under test, not a wait in a test.
-        while not self._stop.wait(self.interval):
+        # After ``limit`` pieces it hangs up, so that a client without a deadline ends too.
+        while self.pieces < self.limit and not self._stop.wait(self.interval):
             conn.sendall(piece)
             with self._lock:
                 self.pieces += 1

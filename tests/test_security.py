@@ -108,13 +108,15 @@ def test_security_case(
         def received() -> int:
             if isinstance(platform_server, Listener):
                 return len(platform_server.requests)
-            return platform_server.connections
+            connections: int = platform_server.connections
+            return connections
 
         caplog.set_level(logging.WARNING, logger="rcsdk")
         error: BaseException | None = None
         before = received()
         try:
-            platform = RCSDK(CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], server, **options).platform
+            sdk = RCSDK(CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], server, **options)
+            platform = sdk.platform
             if case["tokens"] == "valid":
                 platform.set_auth_data(valid_tokens())
             elif case["tokens"] == "login":

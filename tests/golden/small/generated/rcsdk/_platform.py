@@ -63,6 +63,7 @@ class Platform:
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
         user_agent: str | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         self._transport = Transport(
             app_key,
@@ -75,6 +76,7 @@ class Platform:
             sleep=sleep,
             session=session,
             user_agent=user_agent,
+            allow_insecure_http=allow_insecure_http,
         )
         self._emitter = Emitter()
         self._tokens = TokenSession(

@@ -17,7 +17,9 @@ The spec's operations (which form a login or a refresh sends) live in the genera
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -67,6 +69,11 @@ class TokenSession:
         self._refresh_form = refresh_form
         self._lock = threading.Lock()
         self._state: AuthState | None = None
+        _SESSIONS.add(self)
+
+    def _after_fork(self) -> None:
+        """In a forked child: a fresh refresh lock (the thread holding it is not here)."""
+        self._lock = threading.Lock()
 
     # --- logins and logout --------------------------------------------------------------------
 
@@ -185,7 +192,7 @@ class TokenSession:
         state = AuthState.from_json(self.store.load())
         self._state = state
         if state is not None:
-            self.transport.redactor.add(state.token.access_token, state.token.refresh_token)
+            self.transport.redactor.add_tokens(state.token.access_token, state.token.refresh_token)
         return state
 
     def _keep(self, state: AuthState | None) -> None:
@@ -193,7 +200,7 @@ class TokenSession:
         self.store.save(state.to_json() if state is not None else None)
         self._state = state
         if state is not None:
-            self.transport.redactor.add(state.token.access_token, state.token.refresh_token)
+            self.transport.redactor.add_tokens(state.token.access_token, state.token.refresh_token)
 
     # --- authorized calls ---------------------------------------------------------------------
 
@@ -224,3 +231,16 @@ class TokenSession:
             else:
                 fresh = self.refresh(seen=state)
             return send(method, path, bearer=fresh.token.access_token, **kwargs)
+
+
+# Token sessions of this process: a forked child gets a fresh lock in each.
+_SESSIONS: weakref.WeakSet[TokenSession] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for session in list(_SESSIONS):
+        session._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

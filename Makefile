@@ -7,9 +7,9 @@ STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
 .PHONY: all install vendor browser redis-server official-js official-python generate check lint \
-	test test-python demo record bench clean js-tools build-js test-js
+	test test-python demo record bench clean js-tools build-js test-js php build-php test-php
 
-all: generate build-js demo
+all: generate build-js build-php demo
 
 # The venv is rebuilt when pyproject.toml changes (the toolchain is pinned there).
 $(STAMP): pyproject.toml
@@ -61,13 +61,14 @@ lint: install
 
 # The suites run side by side (each language's target adds its suite to TEST_SUITES); output is
 # kept per suite (-O), so each prints its own summary.
-TEST_SUITES := test-python test-js
+TEST_SUITES := test-python test-js test-php
 test: check lint
-	@$(MAKE) --no-print-directory build-js
+	@$(MAKE) --no-print-directory build-js build-php
 	@$(MAKE) --no-print-directory -O -j $(words $(TEST_SUITES)) $(TEST_SUITES)
 
+# pytest on two workers (pytest-xdist): every test makes its own servers, ports and files.
 test-python: install browser redis-server official-js official-python
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # JavaScript: Node >= 18 and npm (Debian's, when missing); TypeScript and @types/node pinned in
 # tests/js/package-lock.json, installed there by `npm ci` (nothing global). The package is
@@ -94,6 +95,30 @@ build-js: $(JS_BUILD)
 test-js: build-js install
 	PATH="$(CURDIR)/$(BIN):$$PATH" node --test --test-reporter=dot tests/js/
 
+# PHP: Debian's php-cli with the curl, mbstring and xml extensions, composer (for the autoloader)
+# and phpunit, installed when missing (no other PHP registry is used). The Composer package is
+# copied from generated/php into build/php, where composer writes its autoloader.
+php:
+	@command -v php >/dev/null 2>&1 && php -m | grep -qx curl && php -m | grep -qx mbstring \
+	  && php -m | grep -qx dom && command -v composer >/dev/null 2>&1 \
+	  && command -v phpunit >/dev/null 2>&1 || { \
+	  echo "installing php-cli, php-curl, php-mbstring, php-xml, composer and phpunit"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    php-cli php-curl php-mbstring php-xml composer phpunit >/dev/null; }
+
+# A file target, like build/js: rebuilt only when generated/php changes.
+PHP_BUILD := build/php/vendor/autoload.php
+$(PHP_BUILD): $(shell find generated/php -type f 2>/dev/null)
+	@$(MAKE) --no-print-directory php
+	bash tests/php/build.sh generated/php build/php
+
+build-php: $(PHP_BUILD)
+
+# php -l and strict_types on every generated PHP file, then PHPUnit (tests/php/).
+test-php: build-php install
+	bash tests/php/lint.sh generated/php generated/examples/quickstart.php tests/golden/*/generated/php
+	PATH="$(CURDIR)/$(BIN):$$PATH" phpunit --configuration tests/php/phpunit.xml
+
 # RingCentral's official JavaScript SDK, pinned by its lockfile, for the flows the tests run
 # against the local platform (not a dependency of any rcsdk package).
 OFFICIAL_JS := tests/official-js/node_modules/.installed
@@ -113,18 +138,20 @@ $(OFFICIAL_PY):
 
 official-python: $(OFFICIAL_PY)
 
-# The quickstart, in Python and with the cURL snippets, against the local platform.
-demo: install build-js
+# The quickstart in Python, with the cURL snippets, in JavaScript and in PHP, against the local
+# platform.
+demo: install build-js build-php
 	$(PY) -m rcsdk.testing run -- $(PY) generated/examples/quickstart.py
 	$(PY) -m rcsdk.testing run -- bash generated/examples/quickstart.sh
 	$(PY) -m rcsdk.testing run -- node build/examples/quickstart.mjs
+	$(PY) -m rcsdk.testing run -- php generated/examples/quickstart.php
 
 # Re-record tests/cassettes (against RC_SERVER when it and credentials are set, else locally).
 record: install
 	$(PY) tests/record.py
 
 # rcsdk against raw requests and the official SDK; updates bench/results.json and README.md.
-bench: install redis-server
+bench: install redis-server build-js
 	$(PY) bench/run.py
 
 clean:

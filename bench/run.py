@@ -40,6 +40,10 @@ IMPORTS = 31
 THREADS = 32
 SIZES = (10, 100, 1000)
 KINDS = ("rcsdk", "raw", "official")
+OFFICIAL_JS_DIR = BENCH / ".node-official"
+OFFICIAL_JS = "@ringcentral/sdk@5.0.11"
+JS_KINDS = ("rcsdk", "fetch", "official")
+JS_IMPORTS = 11
 
 
 def official_python() -> Path:
@@ -65,6 +69,132 @@ def worker(kind: str, *args: str) -> dict[str, Any]:
         raise RuntimeError(f"{kind} {args[0]} failed:\n{result.stderr}")
     data: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return data
+
+
+def official_js() -> None:
+    """RingCentral's official JavaScript SDK, pinned, in the bench's own folder."""
+    if not (OFFICIAL_JS_DIR / "node_modules" / "@ringcentral" / "sdk").is_dir():
+        print(f"installing {OFFICIAL_JS} into {OFFICIAL_JS_DIR.relative_to(ROOT)}", flush=True)
+        OFFICIAL_JS_DIR.mkdir(exist_ok=True)
+        npm = ["npm", "install", "--prefix", str(OFFICIAL_JS_DIR), "--no-audit", "--no-fund"]
+        subprocess.run([*npm, "--loglevel=error", OFFICIAL_JS], check=True)
+
+
+def node_worker(*args: str) -> dict[str, Any]:
+    result = subprocess.run(
+        ["node", str(BENCH / "worker.mjs"), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"node {args[:2]} failed:\n{result.stderr}")
+    data: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return data
+
+
+def javascript() -> dict[str, Any]:
+    """The JavaScript client (build/js) against bare fetch and the official @ringcentral/sdk:
+    per call, TCP connections, login, the storm of concurrent calls on an expired token, and
+    the time a fresh Node process takes to start and import the client."""
+    official_js()
+    creds = json.dumps(LOCAL_CREDENTIALS)
+    out: dict[str, Any] = {"per_call": {}, "login": {}, "storm": {}, "startup": {}}
+    with LocalPlatform(auth_rate_limit=None) as local:
+        samples: dict[str, list[dict[str, Any]]] = {kind: [] for kind in JS_KINDS}
+        connections: dict[str, int] = {}
+        for _ in range(ROUNDS):
+            for kind in JS_KINDS:
+                before = local.connections
+                samples[kind].append(node_worker("calls", kind, local.url, creds, str(CALLS)))
+                connections[kind] = local.connections - before
+        for kind in JS_KINDS:
+            out["per_call"][kind] = {
+                "wall_us": statistics.median(s["wall_us"] for s in samples[kind]),
+                "cpu_us": statistics.median(s["cpu_us"] for s in samples[kind]),
+                "max_rss_mb": max(s["max_rss_mb"] for s in samples[kind]),
+                "connections": connections[kind],
+            }
+        base = out["per_call"]["fetch"]
+        for kind in JS_KINDS:
+            row = out["per_call"][kind]
+            row["wall_vs_fetch"] = row["wall_us"] / base["wall_us"]
+            row["cpu_vs_fetch"] = row["cpu_us"] / base["cpu_us"]
+        pairs = [node_worker("pair", "rcsdk", local.url, creds) for _ in range(ROUNDS)]
+        out["paired"] = {
+            "rcsdk_us": statistics.median(p["rcsdk_us"] for p in pairs),
+            "fetch_us": statistics.median(p["fetch_us"] for p in pairs),
+        }
+        out["paired"]["ratio"] = statistics.median(p["ratio"] for p in pairs)
+        for kind in ("rcsdk", "official"):
+            out["login"][kind] = node_worker("login", kind, local.url, creds)
+    for kind in ("rcsdk", "official"):
+        with LocalPlatform(auth_rate_limit=None) as local:
+            result = node_worker("storm", kind, local.url, creds, str(THREADS))
+            result["refreshes"] = local.grant_count("refresh_token")
+            out["storm"][kind] = result
+    for kind in JS_KINDS:
+        process_ms, import_ms = [], []
+        for _ in range(JS_IMPORTS):
+            start = time.perf_counter()
+            import_ms.append(node_worker("import", kind)["import_ms"])
+            process_ms.append((time.perf_counter() - start) * 1e3)
+        out["startup"][kind] = {
+            "process_ms": statistics.median(process_ms),
+            "import_ms": statistics.median(import_ms),
+        }
+    return out
+
+
+def node_version() -> str:
+    return subprocess.run(
+        ["node", "--version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def js_table(results: dict[str, Any]) -> list[str]:
+    js = results.get("javascript")
+    if not js:
+        return []
+    lines = [
+        "",
+        f"JavaScript (Node {js.get('node', '')}): rcsdk (build/js) against bare `fetch` and the "
+        f"official `{OFFICIAL_JS}`, {CALLS} authenticated GETs, median of {ROUNDS} rounds:",
+        "",
+        "| client | µs per call | vs fetch | client CPU µs per call | vs fetch | TCP connections "
+        "| peak RSS MB | process start + import ms | import ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for kind in JS_KINDS:
+        c, s = js["per_call"][kind], js["startup"][kind]
+        lines.append(
+            f"| {kind} | {c['wall_us']:.0f} | {c['wall_vs_fetch']:.3f} | {c['cpu_us']:.0f} "
+            f"| {c['cpu_vs_fetch']:.3f} | {c['connections']} | {c['max_rss_mb']:.1f} "
+            f"| {s['process_ms']:.0f} | {s['import_ms']:.1f} |"
+        )
+    if "paired" in js:
+        p = js["paired"]
+        lines += [
+            "",
+            f"In one process, adjacent blocks of 50 calls in alternating order, 40 rounds "
+            f"({ROUNDS} processes, medians): rcsdk {p['rcsdk_us']:.0f} µs, bare fetch "
+            f"{p['fetch_us']:.0f} µs per call; median ratio of adjacent blocks "
+            f"{p['ratio']:.3f}.",
+        ]
+    lines += [
+        "",
+        "| JavaScript | login cold ms | login warm ms | refreshes, 32 concurrent calls on an "
+        "expired token | failed calls |",
+        "|---|---|---|---|---|",
+    ]
+    for kind in ("rcsdk", "official"):
+        login, storm = js["login"][kind], js["storm"][kind]
+        lines.append(
+            f"| {kind} | {login['cold_ms']:.1f} | {login['warm_ms']:.1f} "
+            f"| {storm['refreshes']} | {storm['failures']} |"
+        )
+    return lines
 
 
 def per_call(local: LocalPlatform) -> dict[str, Any]:
@@ -260,6 +390,7 @@ def table(results: dict[str, Any]) -> str:
     lines += ["", "| generation | operations | seconds | ms per operation |", "|---|---|---|---|"]
     for name, g in results["generation"].items():
         lines.append(f"| {name} | {g['operations']} | {g['seconds']:.3f} | {g['ms_per_op']:.2f} |")
+    lines += js_table(results)
     lines += fleet_table(results)
     return "\n".join(lines)
 
@@ -275,9 +406,13 @@ def update_readme(text: str) -> None:
 
 
 def main() -> int:
-    if sys.argv[1:] == ["fleet"]:  # only the fleet rows, into the last full run's results
+    if sys.argv[1:] in (["fleet"], ["js"]):  # only those rows, into the last full run's results
         last: dict[str, Any] = json.loads((BENCH / "results.json").read_text())
-        last["fleet"] = fleet()
+        if sys.argv[1] == "fleet":
+            last["fleet"] = fleet()
+        else:
+            last["javascript"] = javascript()
+            last["javascript"]["node"] = node_version()
         (BENCH / "results.json").write_text(json.dumps(last, indent=2) + "\n")
         text = table(last)
         print(text)
@@ -300,6 +435,9 @@ def main() -> int:
     results["storm"] = storms()
     print("import time ...", flush=True)
     results["import"] = import_time()
+    print("javascript ...", flush=True)
+    results["javascript"] = javascript()
+    results["javascript"]["node"] = node_version()
     print("generation ...", flush=True)
     results["generation"] = generation()
     print("fleet ...", flush=True)

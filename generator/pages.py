@@ -33,6 +33,12 @@ LEXERS: dict[str, tuple[str, dict[str, Any]]] = {
     "php": ("php", {"startinline": True}),
 }
 ANCHOR = re.compile(r'<a id="([\w-]+)"></a>\s*')
+# The only raw HTML the docs write: Slate's notes, anchors, and links in the footers. Any other
+# tag (from spec text, say) is shown as text, so the spec cannot put a script in the page.
+ALLOWED_HTML = re.compile(
+    r"""\s*(<aside class="(notice|warning|success)">|</aside>|<a id="[\w-]+">|</a>"""
+    r"""|<a href='[^'<>"\s]+'>)\s*(</a>\s*)?"""
+)
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,10 @@ def parse(markdown: str) -> Page:
     title = str(front.get("title", "Reference"))
     tabs = [(str(k), str(v)) for item in front.get("language_tabs", []) for k, v in item.items()]
     md = _markdown()
-    footers = [md.renderInline(str(line)) for line in front.get("toc_footers", [])]
+    footers = [
+        md.renderer.render(_safe(md.parseInline(str(line))), md.options, {})
+        for line in front.get("toc_footers", [])
+    ]
     sections: list[Section] = []
     words: dict[int, list[str]] = {}
 
@@ -101,7 +110,7 @@ def parse(markdown: str) -> Page:
             sections.append(Section(1, title, names.anchor(title)))
         return sections[-1]
 
-    tokens = md.parse(body)
+    tokens = _safe(md.parse(body))
     index = 0
     while index < len(tokens):
         token = tokens[index]
@@ -124,6 +133,21 @@ def parse(markdown: str) -> Page:
         section.text = " ".join([section.title, *words.get(id(section), [])])
     css = HtmlFormatter(style=STYLE).get_style_defs(".code pre")
     return Page(title, tabs, sections, footers, bool(front.get("search")), css)
+
+
+def _safe(tokens: list[Token]) -> list[Token]:
+    """Turn raw HTML that is not on the allow-list into text (escaped when rendered)."""
+    for token in tokens:
+        if token.type in ("html_block", "html_inline") and not ALLOWED_HTML.fullmatch(
+            token.content
+        ):
+            if token.type == "html_block":
+                token.type, token.tag, token.nesting = "code_block", "pre", 0
+            else:
+                token.type = "text"
+        if token.children:
+            _safe(token.children)
+    return tokens
 
 
 def _source(block: list[Token]) -> str:

@@ -65,6 +65,11 @@ def index_problems(generated: Path) -> list[str]:
             method = row["javascript"].removeprefix("Platform.")
             if f"  async {method}(" not in platform_ts and f"  {method}(" not in platform_ts:
                 problems.append(f"{row['id']}: the JavaScript Platform has no method {method}")
+        if "php" in row:
+            platform_php = (generated / "php" / "src" / "Platform.php").read_text()
+            method = row["php"].removeprefix("Platform::")
+            if f"    public function {method}(" not in platform_php:
+                problems.append(f"{row['id']}: the PHP Platform has no method {method}")
         if not (generated / row["curl"]).is_file():
             problems.append(f"{row['id']}: {row['curl']} does not exist")
         anchor = row["docs"].split("#", 1)[1]
@@ -300,11 +305,27 @@ def _build_js(generated: Path, workdir: Path) -> Path:
     return out
 
 
+def _build_php(generated: Path, workdir: Path) -> Path:
+    out = workdir / "php-build" / "php"
+    subprocess.run(
+        ["bash", str(ROOT / "tests" / "php" / "build.sh"), str(generated / "php"), str(out)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return out
+
+
 CLIENTS: dict[str, Client] = {
     "javascript": Client(
         build=_build_js,
         command=lambda built, name: ["node", str(ROOT / "tests" / "js" / "scenario.mjs"), name],
         env=lambda built: {"RCSDK_DIST": str(built / "dist" / "index.js")},
+    ),
+    "php": Client(
+        build=_build_php,
+        command=lambda built, name: ["php", str(ROOT / "tests" / "php" / "scenario.php"), name],
+        env=lambda built: {"RCSDK_PHP_AUTOLOAD": str(built / "vendor" / "autoload.php")},
     ),
 }
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from generator import pages
 from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform
 
 from _docs import PLACEHOLDER, RUNNERS, code_blocks, fill, run_samples
@@ -111,14 +112,22 @@ def test_samples_run_in_order(
 ) -> None:
     """Every tab of one language, pasted in order into one program, outside the repository."""
     monkeypatch.setenv("REDIS_URL", redis_url)  # "Running many workers" uses Redis
-    result = run_samples(ROOT / "generated", tmp_path, language)
+    with LocalPlatform() as local:
+        result = run_samples(ROOT / "generated", tmp_path, language, local)
+        tokens = sum(n for key, n in local.counts.items() if key.startswith("grant:"))
     assert result.returncode == 0, result.stderr[-2000:]
+    # Within RingCentral's Auth limit (5 a minute per user, plus the bad JWT of "Errors"), so a
+    # reader who pastes the whole page never waits a minute for a 429.
+    assert tokens <= 6, local.counts
     if language == "python":
         # The last sample prints what the failed login said: the error code of a bad JWT.
         assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant ('OAU-140',)"
         assert (tmp_path / "_cache" / "platform.json").exists()
         assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
     if language == "javascript":
+        assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant OAU-140"
+        assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
+    if language == "php":
         assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant OAU-140"
         assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
     if language == "shell":
@@ -188,4 +197,23 @@ def test_no_install_line_names_a_package_index_copy() -> None:
     ]
     assert len(installs) >= 3
     for line in installs:
+        if "composer config repositories.rcsdk path /path/to/rcsdk/" in line:
+            continue  # a path repository is canonical: Composer takes rcsdk/rcsdk from the checkout
         assert not re.search(r"(install|require) +['\"]?rcsdk\b", line), line
+
+
+def test_the_page_shows_raw_html_from_the_markdown_as_text() -> None:
+    """Only Slate's notes, anchors and footer links pass as HTML: a script or an image that spec
+    text would bring into the Markdown is shown, escaped, never run."""
+    page = pages.parse(
+        "---\ntitle: T\ntoc_footers:\n  - <a href='../openapi.yaml'>API</a> <img src=x>\n---\n"
+        '# Head\n\n<a id="kept"></a>\n\nSays <script>alert(1)</script> inline.\n\n'
+        '<script>\nalert(2)\n</script>\n\n<aside class="notice">\n\nA `note`.\n\n</aside>\n'
+    )
+    (section,) = page.sections
+    html = "".join(section.prose) + "".join(page.footers)
+    assert "<script>" not in html and "<img" not in html
+    assert html.count("&lt;script&gt;") == 2 and "&lt;img src=x&gt;" in html
+    assert section.anchors == ["kept"]
+    assert '<aside class="notice">' in html and "<code>note</code>" in html
+    assert "<a href='../openapi.yaml'>API</a>" in html

@@ -360,3 +360,23 @@ def test_a_pkce_challenge_with_non_ascii_text(local: LocalPlatform) -> None:
     )
     status, _, body = send(local, wrong)
     assert (status, error_of(body)) == (403, ("invalid_grant", "OAU-106"))
+
+
+@pytest.mark.parametrize(
+    ("authorization", "code"),
+    [
+        (None, "CMN-405"),
+        ("Bearer tökén", "OAU-213"),
+        ("Bearer " + "t" * 60_000, "OAU-213"),
+        ("Basic " + base64.b64encode(b"a:b").decode(), "OAU-151"),
+        ("Bearer", "OAU-151"),
+    ],
+    ids=["none", "non-ascii", "oversized", "basic", "empty"],
+)
+def test_api_calls_with_odd_bearer_tokens(
+    local: LocalPlatform, authorization: str | None, code: str
+) -> None:
+    headers = {"Authorization": authorization} if authorization else {}
+    status, _, body = request(local, "GET", EXTENSION, headers=headers)
+    assert status == 401
+    assert error_of(body) == (None, code)

@@ -152,7 +152,7 @@ def test_a_holder_killed_with_the_lock_delays_others_by_at_most_the_lease(
 
 
 def test_many_platforms_on_one_key_cause_one_refresh(redis_url: str) -> None:
-    with LocalPlatform() as local:
+    with LocalPlatform(strict_refresh=True) as local:  # a second refresh would fail
         platforms = [
             Platform(
                 CREDS["RC_APP_KEY"],

@@ -134,7 +134,7 @@ print(platform.read_extension().id)
 
 def test_four_processes_sharing_a_file_store_cause_one_refresh(tmp_path: Path) -> None:
     store_path = tmp_path / "tokens.json"
-    with LocalPlatform() as local:
+    with LocalPlatform(strict_refresh=True) as local:  # a second refresh would fail
         first = Platform(
             CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url, store=FileTokenStore(store_path)
         )

@@ -76,11 +76,12 @@ class Target:
 
 def all_targets() -> tuple[Target, ...]:
     """Every target, in the order their outputs are built (docs after the languages)."""
-    from generator.targets import cases, curl, docs, js, openapi, parity, python
+    from generator.targets import cases, curl, docs, js, openapi, parity, php, python
 
     return (
         python.TARGET,
         js.TARGET,
+        php.TARGET,
         curl.TARGET,
         openapi.TARGET,
         cases.TARGET,

@@ -173,7 +173,8 @@ def form_schema(spec: Spec, op: Operation) -> dict[str, Any]:
     if op.deprecated:
         schema["deprecated"] = True
     required = (["grant_type"] if op.grant_type else []) + list(op.required_form_fields)
-    schema["required"] = required
+    if required:
+        schema["required"] = required
     properties: dict[str, Any] = {}
     if op.grant_type:
         properties["grant_type"] = {"type": "string", "const": op.grant_type}

@@ -13,8 +13,9 @@ From a shell: ``python -m rcsdk.testing serve`` (or ``run -- COMMAND``, which se
 ``RC_*`` variables for the command).
 
 Layout: ``_tables`` is generated from the spec (credentials, grants, error codes, routes);
-``_records`` (users, apps, sessions, errors), ``_oauth`` (the OAuth endpoints), ``_platform``
-(``LocalPlatform``: routes and controls) and ``_http`` (the server) are static code.
+``_records`` (users, apps, sessions, errors), ``_oauth`` (the OAuth endpoints), ``_limits``
+(rate limits), ``_platform`` (``LocalPlatform``: routes and controls), ``_control`` (the HTTP
+controls, ``serve --help`` lists them) and ``_http`` (the server) are static code.
 """
 
 from rcsdk.testing._platform import LocalPlatform

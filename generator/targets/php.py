@@ -1,0 +1,234 @@
+"""The PHP target: the Composer package ``rcsdk/rcsdk`` (generated/php) and its quickstart.
+
+Naming: camelCase for methods, arguments and properties, PascalCase for classes (the spec's
+exception and schema names are PascalCase already), SHOUT_CASE for class constants; wire names
+(form fields, JSON keys) stay as the platform spells them. Spec text reaches PHP only through the
+``php`` filter (a single-quoted PHP string literal, in which only ``\\`` and ``'`` are special)
+or the ``phpdoc`` filter (comment text that cannot close the comment). Static runtime (plain
+.php files in templates/php/) is copied as it is; every output is checked with ``php -l`` by the
+PHP suite (``make test-php``), which also requires ``declare(strict_types=1);`` in each file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from generator import names
+from generator.model import Field, Operation, Param, Spec
+from generator.targets import Contract, Target
+
+PHP_TYPES = {"string": "string", "integer": "int", "number": "float", "boolean": "bool"}
+READERS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+RESERVED = frozenset(
+    [
+        "abstract",
+        "and",
+        "array",
+        "as",
+        "break",
+        "callable",
+        "case",
+        "catch",
+        "class",
+        "clone",
+        "const",
+        "continue",
+        "declare",
+        "default",
+        "do",
+        "echo",
+        "else",
+        "elseif",
+        "empty",
+        "enddeclare",
+        "endfor",
+        "endforeach",
+        "endif",
+        "endswitch",
+        "endwhile",
+        "enum",
+        "eval",
+        "exit",
+        "extends",
+        "final",
+        "finally",
+        "fn",
+        "for",
+        "foreach",
+        "function",
+        "global",
+        "goto",
+        "if",
+        "implements",
+        "include",
+        "instanceof",
+        "insteadof",
+        "interface",
+        "isset",
+        "list",
+        "match",
+        "namespace",
+        "new",
+        "or",
+        "print",
+        "private",
+        "protected",
+        "public",
+        "readonly",
+        "require",
+        "return",
+        "static",
+        "switch",
+        "throw",
+        "trait",
+        "try",
+        "unset",
+        "use",
+        "var",
+        "while",
+        "xor",
+        "yield",
+    ]
+)
+
+
+RUNTIME_EXCEPTIONS = (
+    ("UsageError", "RCSDKError", "The call cannot be made as written; nothing was sent."),
+    ("TokenStoreError", "RCSDKError", "The token store cannot be used safely."),
+    ("RedirectError", "APIStatusError", "The platform answered with a redirect (never followed)."),
+)
+
+
+def literal(value: Any) -> str:
+    """A PHP literal: strings single-quoted (only backslash and quote escaped), numbers as is."""
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    raise TypeError(f"no PHP literal for {type(value).__name__}")
+
+
+def phpdoc(text: str) -> str:
+    """Spec prose made safe inside a ``/** ... */`` comment (one line, no ``*/``)."""
+    return " ".join(text.replace("*/", "*\\/").split())
+
+
+def camel(name: str) -> str:
+    """``login_jwt``, ``loginJwt`` or ``LOGIN_JWT`` -> ``loginJwt`` (never a reserved word)."""
+    out = names.camel_case(name)
+    return f"{out}_" if out.lower() in RESERVED else out
+
+
+@dataclass(frozen=True)
+class Projection:
+    """``php.*`` in templates: what only the PHP target needs from the model."""
+
+    def name(self, name: str) -> str:
+        return camel(name)
+
+    def klass(self, name: str) -> str:
+        return names.python_class(name)
+
+    def constant(self, name: str) -> str:
+        return names.python_constant(name)
+
+    def method(self, op: Operation) -> str:
+        return camel(op.id)
+
+    def param(self, p: Param) -> str:
+        """The argument's name: the Python alias camelCased (``assertion`` -> ``jwt``)."""
+        return camel(p.python_alias or p.name)
+
+    def prop(self, f: Field) -> str:
+        return camel(f.name)
+
+    def type(self, f: Field) -> str:
+        """The property's PHP type (always nullable: parsing is lenient)."""
+        if f.needed:
+            return PHP_TYPES[f.type]
+        if f.type == "object":
+            return "?" + names.python_class(f.ref or "array")
+        if f.type == "array":
+            return "array"
+        return "?" + PHP_TYPES[f.type]
+
+    def param_type(self, p: Param) -> str:
+        return PHP_TYPES[p.type]
+
+    def runtime_exceptions(self, spec: Spec) -> tuple[tuple[str, str, str], ...]:
+        """The exceptions the runtime throws that the spec does not describe (name, base, doc):
+        a spec may leave them out (the golden one does); the PHP package still needs them."""
+        have = {e.name for e in spec.exceptions}
+        return tuple(e for e in RUNTIME_EXCEPTIONS if e[0] not in have)
+
+    def optional(self, op: Operation, p: Param) -> bool:
+        """Whether a positional argument may be left out (no required one after it)."""
+        later = op.positional_arguments[op.positional_arguments.index(p) :]
+        return not any(q.required for q in later)
+
+    def reader(self, f: Field) -> str:
+        return READERS.get(f.type, "any")
+
+    def path_template(self, op: Operation) -> str:
+        """The path as PHP concatenation (``{accountId}`` -> ``' . enc($accountId) . '``)."""
+        out = literal(op.path)
+        for p in op.path_params:
+            out = out.replace("{" + p.name + "}", "' . self::segment($" + self.param(p) + ") . '")
+        return out.replace(" . ''", "")
+
+
+class Php(Target):
+    name = "php"
+    description = "generated/php (the Composer package rcsdk/rcsdk) and examples/quickstart.php"
+    templates = ("php", "examples/quickstart.php.j2")
+    contracts = (
+        Contract(
+            events=(
+                "login_success",
+                "login_error",
+                "refresh_success",
+                "refresh_error",
+                "logout_success",
+                "logout_error",
+                "access_violation",
+            ),
+            grants=("refresh_token",),
+            paths=("/restapi/oauth/token", "/restapi/oauth/revoke", "/restapi/oauth/authorize"),
+            schemas=("TokenInfo", "ErrorBody"),
+            environment=("RC_SERVER", "RC_APP_KEY", "RC_APP_SECRET"),
+            exceptions=(
+                "RCSDKError",
+                "AuthDataError",
+                "LoginRequiredError",
+                "APIConnectionError",
+                "APITimeoutError",
+                "ResponseFormatError",
+                "APIStatusError",
+                "AuthenticationError",
+                "InternalServerError",
+                "RateLimitError",
+                "TokenError",
+            ),
+            why="the PHP runtime (templates/php/src/)",
+        ),
+    )
+
+    def namespace(self) -> Mapping[str, Any]:
+        return {"php": Projection()}
+
+    def filters(self) -> Mapping[str, Callable[..., Any]]:
+        return {"php": literal, "phpdoc": phpdoc}
+
+    def parity(self, op: Operation) -> Mapping[str, str]:
+        return {"php": f"Platform::{camel(op.id)}"}
+
+
+TARGET = Php()

@@ -1,0 +1,53 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Rcsdk;
+
+/** What the platform answered: status, headers (lower-case names) and the raw body. */
+final class ApiResponse
+{
+    /**
+     * @param array<string, string> $headers
+     */
+    public function __construct(
+        public readonly int $status,
+        public readonly array $headers,
+        public readonly string $body,
+    ) {
+    }
+
+    public function header(string $name): ?string
+    {
+        return $this->headers[strtolower($name)] ?? null;
+    }
+
+    /** The body decoded from JSON (objects as arrays); a ResponseFormatError when it is not JSON. */
+    public function json(): mixed
+    {
+        $value = self::decode($this->body);
+        if ($value === null) {
+            throw new ResponseFormatError("{$this->status} response is not JSON", $this->status);
+        }
+        return $value;
+    }
+
+    /** The decoded body, or null when it is empty or not JSON. */
+    public static function decode(string $body): mixed
+    {
+        if ($body === '') {
+            return null;
+        }
+        try {
+            return json_decode($body, true, 64, JSON_THROW_ON_ERROR | JSON_BIGINT_AS_STRING);
+        } catch (\JsonException) {
+            return null;
+        }
+    }
+
+    /** @return array<string, mixed> */
+    public function __debugInfo(): array
+    {
+        return ['status' => $this->status, 'headers' => Redactor::headers($this->headers), 'body' => Redactor::body($this->body)];
+    }
+}

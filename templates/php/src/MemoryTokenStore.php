@@ -1,0 +1,33 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Rcsdk;
+
+/** Tokens in this process's memory, lost when it exits. The default. */
+final class MemoryTokenStore implements TokenStore
+{
+    /** @var array<string, mixed>|null */
+    private ?array $data = null;
+
+    public function load(): ?array
+    {
+        return $this->data;
+    }
+
+    public function save(?array $data): void
+    {
+        $this->data = $data;
+    }
+
+    public function synchronized(callable $fn): mixed
+    {
+        return $fn();
+    }
+
+    /** @return array<string, mixed> */
+    public function __debugInfo(): array
+    {
+        return ['tokens' => $this->data !== null];
+    }
+}

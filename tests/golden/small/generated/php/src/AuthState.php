@@ -1,0 +1,108 @@
+<?php
+// Copied verbatim from templates/php/src/AuthState.php by rcsdk's generator.
+// Do not edit: change templates/php/src/AuthState.php and run `make generate`.
+
+declare(strict_types=1);
+
+namespace Rcsdk;
+
+/**
+ * A token response and when its tokens expire (seconds since the epoch).
+ *
+ * Expiry times are computed once, when the tokens arrive, and stored as they are: restoring saved
+ * auth data never recomputes them from expires_in. toJson() is the auth data format that the
+ * Python and JavaScript clients read and write too.
+ */
+final class AuthState
+{
+    public function __construct(
+        public readonly TokenInfo $token,
+        public readonly int|float|null $expiresAt,
+        public readonly int|float|null $refreshTokenExpiresAt,
+    ) {
+    }
+
+    public static function issued(TokenInfo $token, float $now): self
+    {
+        return new self(
+            $token,
+            $token->expiresIn !== null ? $now + $token->expiresIn : null,
+            $token->refreshToken !== null && $token->refreshToken !== '' && $token->refreshTokenExpiresIn !== null
+                ? $now + $token->refreshTokenExpiresIn : null,
+        );
+    }
+
+    /** Whether the access token expires within `$margin` seconds (or has expired). */
+    public function accessDue(float $now, float $margin): bool
+    {
+        return $this->expiresAt !== null && $now >= $this->expiresAt - $margin;
+    }
+
+    public function canRefresh(float $now): bool
+    {
+        return $this->token->refreshToken !== null && $this->token->refreshToken !== ''
+            && ($this->refreshTokenExpiresAt === null || $now < $this->refreshTokenExpiresAt);
+    }
+
+    /** Whether these tokens can still authorize a call, directly or after a refresh. */
+    public function usable(float $now): bool
+    {
+        return !$this->accessDue($now, 0.0) || $this->canRefresh($now);
+    }
+
+    /** @return array<string, mixed> */
+    public function toJson(): array
+    {
+        return [
+            'version' => Constants::AUTH_DATA_VERSION,
+            'token' => $this->token->toJson(),
+            'expires_at' => $this->expiresAt,
+            'refresh_token_expires_at' => $this->refreshTokenExpiresAt,
+        ];
+    }
+
+    /** Read saved auth data; `[]` or null mean "no tokens". */
+    public static function fromJson(mixed $data): ?self
+    {
+        if ($data === null || $data === []) {
+            return null;
+        }
+        if (!Read::isMap($data)) {
+            throw new AuthDataError('auth data must be an array (a JSON object), not ' . get_debug_type($data));
+        }
+        /** @var array<string, mixed> $data */
+        $version = $data['version'] ?? null;
+        if ($version !== Constants::AUTH_DATA_VERSION) {
+            $shown = is_scalar($version) ? var_export($version, true) : get_debug_type($version);
+            throw new AuthDataError(
+                "auth data has version {$shown}; this rcsdk reads version " . Constants::AUTH_DATA_VERSION
+                . ' (saved by a different rcsdk? log in again to replace it)'
+            );
+        }
+        try {
+            $token = TokenInfo::fromJson($data['token'] ?? null);
+        } catch (\UnexpectedValueException $error) {
+            throw new AuthDataError('auth data holds no usable token: ' . $error->getMessage());
+        }
+        return new self($token, self::time($data, 'expires_at'), self::time($data, 'refresh_token_expires_at'));
+    }
+
+    /** @param array<string, mixed> $data */
+    private static function time(array $data, string $key): int|float|null
+    {
+        $value = $data[$key] ?? null;
+        if ($value === null) {
+            return null;
+        }
+        if (!is_int($value) && !(is_float($value) && is_finite($value))) {
+            throw new AuthDataError("auth data field '{$key}' must be a number or null");
+        }
+        return $value;
+    }
+
+    /** @return array<string, mixed> */
+    public function __debugInfo(): array
+    {
+        return ['token' => $this->token, 'expiresAt' => $this->expiresAt, 'refreshTokenExpiresAt' => $this->refreshTokenExpiresAt];
+    }
+}

@@ -1,0 +1,189 @@
+<?php
+
+declare(strict_types=1);
+
+// The file token store: the Python FileTokenStore's format and lock, atomic 0600 writes, no
+// links followed, files others may write refused, a size cap, lock timeouts naming the holder,
+// and tokens never dropped when the store fails a write (issues #15 and #16).
+
+namespace Rcsdk\Tests;
+
+use PHPUnit\Framework\TestCase;
+use Rcsdk\AuthDataError;
+use Rcsdk\FileTokenStore;
+use Rcsdk\TokenStore;
+use Rcsdk\TokenStoreError;
+
+/** A FileTokenStore whose writes fail while `failing` is set (a full disk, say). */
+final class FlakyStore implements TokenStore
+{
+    public bool $failing = false;
+
+    public function __construct(public readonly FileTokenStore $inner)
+    {
+    }
+
+    public function load(): ?array
+    {
+        return $this->inner->load();
+    }
+
+    public function save(?array $data): void
+    {
+        if ($this->failing) {
+            throw new TokenStoreError("cannot write token store {$this->inner->path}: No space left on device");
+        }
+        $this->inner->save($data);
+    }
+
+    public function synchronized(callable $fn): mixed
+    {
+        return $this->inner->synchronized($fn);
+    }
+}
+
+final class StoreTest extends TestCase
+{
+    private string $dir;
+
+    protected function setUp(): void
+    {
+        $this->dir = sys_get_temp_dir() . '/rcsdk-php-store-' . bin2hex(random_bytes(6));
+        mkdir($this->dir, 0700);
+    }
+
+    protected function tearDown(): void
+    {
+        exec('rm -rf ' . escapeshellarg($this->dir));
+    }
+
+    public function testWritesAre0600JsonAndReadBack(): void
+    {
+        $store = new FileTokenStore($this->dir . '/sub/tokens.json');
+        $store->save(['version' => 1, 'b' => 2.5, 'a' => ['x' => 'y']]);
+        $this->assertSame(0600, fileperms($store->path) & 0777);
+        $this->assertSame(0700, fileperms(dirname($store->path)) & 0777);
+        $this->assertSame(['a' => ['x' => 'y'], 'b' => 2.5, 'version' => 1], $store->load());
+        $this->assertSame([], glob($this->dir . '/sub/.tokens.json.*'), 'a temporary file was left');
+        $store->save(null);
+        $this->assertNull($store->load());
+    }
+
+    public function testARelativePathIsResolvedAtConstruction(): void
+    {
+        $before = getcwd();
+        chdir($this->dir);
+        try {
+            $store = new FileTokenStore('tokens.json');
+        } finally {
+            chdir((string) $before);
+        }
+        $this->assertSame($this->dir . '/tokens.json', $store->path);
+    }
+
+    public function testLinksAreNeverFollowed(): void
+    {
+        $target = $this->dir . '/elsewhere.json';
+        file_put_contents($target, '{}');
+        symlink($target, $this->dir . '/tokens.json');
+        $store = new FileTokenStore($this->dir . '/tokens.json');
+        foreach (['load' => fn () => $store->load(), 'save' => fn () => $store->save(['version' => 1])] as $what => $action) {
+            try {
+                $action();
+                $this->fail("{$what} followed a link");
+            } catch (TokenStoreError $error) {
+                $this->assertStringContainsString('symbolic link', $error->getMessage());
+            }
+        }
+        $this->assertSame('{}', file_get_contents($target));
+        $lockStore = new FileTokenStore($this->dir . '/other.json');
+        symlink($target, $lockStore->lockPath);
+        $this->expectException(TokenStoreError::class);
+        $this->expectExceptionMessage('symbolic link');
+        $lockStore->synchronized(static fn () => null);
+    }
+
+    public function testFilesOthersMayWriteAndOversizedStoresAreRefused(): void
+    {
+        $store = new FileTokenStore($this->dir . '/tokens.json', maxBytes: 64);
+        file_put_contents($store->path, '{"version": 1}');
+        chmod($store->path, 0666);
+        try {
+            $store->load();
+            $this->fail('a world-writable store was read');
+        } catch (TokenStoreError $error) {
+            $this->assertStringContainsString('may be written by other users', $error->getMessage());
+        }
+        chmod($store->path, 0600);
+        file_put_contents($store->path, str_repeat(' ', 100) . '{}');
+        $this->expectException(TokenStoreError::class);
+        $this->expectExceptionMessage('more than a token store can');
+        $store->load();
+    }
+
+    /** @return array<string, array{string, string}> */
+    public static function corrupt(): array
+    {
+        return [
+            'not JSON' => ['{"version": 1', 'is not JSON'],
+            'not UTF-8' => ["{\"a\": \"\xff\"}", 'not UTF-8'],
+            'nested too deeply' => [str_repeat('[', 200) . str_repeat(']', 200), 'nested too deeply'],
+            'a list' => ['[1, 2]', 'does not hold a JSON object'],
+        ];
+    }
+
+    /** @dataProvider corrupt */
+    public function testCorruptStoresAreTypedErrors(string $content, string $named): void
+    {
+        $store = new FileTokenStore($this->dir . '/tokens.json');
+        file_put_contents($store->path, $content);
+        chmod($store->path, 0600);
+        $this->expectException(AuthDataError::class);
+        $this->expectExceptionMessage($named);
+        $store->load();
+    }
+
+    public function testALockTimeoutNamesTheLockFileAndItsHolder(): void
+    {
+        $store = new FileTokenStore($this->dir . '/tokens.json', lockTimeout: 0.2);
+        $holder = new Child([PHP_BINARY, '-r', '
+            require getenv("RCSDK_PHP_AUTOLOAD") ?: "' . ROOT . '/build/php/vendor/autoload.php";
+            (new Rcsdk\FileTokenStore($argv[1]))->synchronized(function () { echo "held\n"; fgets(STDIN); });
+        ', $store->path]);
+        $holder->waitFor('/^held$/');
+        try {
+            $store->synchronized(static fn () => null);
+            $this->fail('the lock was taken twice');
+        } catch (TokenStoreError $error) {
+            $this->assertStringContainsString($store->lockPath, $error->getMessage());
+            $this->assertMatchesRegularExpression('/held by process \d+/', $error->getMessage());
+        } finally {
+            fwrite($holder->pipes[0], "done\n");
+            $holder->stop();
+        }
+        $this->assertSame('ok', $store->synchronized(static fn () => 'ok'));
+    }
+
+    public function testAFailedWriteNeverDropsTokens(): void
+    {
+        $store = new FlakyStore(new FileTokenStore($this->dir . '/tokens.json'));
+        $platform = platform(Local::url(), store: $store);
+        $platform->loginJwt(Local::env()['RC_JWT']);
+        $store->failing = true;
+        try {
+            $platform->refresh();
+            $this->fail('the failed write was not reported');
+        } catch (TokenStoreError $error) {
+            $this->assertStringContainsString('No space left', $error->getMessage());
+        }
+        $kept = $platform->getAuthData()['token']['refresh_token'];
+        $this->assertNotSame($kept, $store->inner->load()['token']['refresh_token'], 'the store took the write');
+        $this->assertTrue($platform->isAuthorized());
+        $this->assertSame('101', $platform->readExtension()->extensionNumber);
+        Local::control('expire-tokens');
+        $this->assertSame('101', $platform->readExtension()->extensionNumber, 'an automatic refresh failed');
+        $store->failing = false;
+        $platform->readExtension();
+        $this->assertEquals($platform->getAuthData(), $store->inner->load(), 'the kept tokens were not written later');
+    }
+}

@@ -1,0 +1,284 @@
+"""The PHP client against the Python one: parity by execution on the cassettes (with a mutation
+that must fail), auth data and FileTokenStore files across Python, JavaScript and PHP, and the
+cross-process refresh storm (8 PHP and 4 Python processes on one store). PHPUnit (tests/php/,
+``make test-php``) covers the rest of the PHP client's behaviour."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rcsdk import RCSDK, FileTokenStore
+from rcsdk.testing import LocalPlatform
+
+from _parity import CLIENTS, client_parity, index_problems, parity
+from _scenarios import SCENARIOS
+from _support import CREDS, ROOT
+
+GENERATED = ROOT / "generated"
+PHP = ROOT / "tests" / "php"
+
+
+@pytest.fixture(scope="module")
+def php_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The PHP package built from generated/ (once for this module)."""
+    return CLIENTS["php"].build(GENERATED, tmp_path_factory.mktemp("php"))
+
+
+def test_the_index_has_a_php_column() -> None:
+    rows = parity(GENERATED)
+    assert all(row["php"].startswith("Platform::") for row in rows)
+    assert index_problems(GENERATED) == []
+    assert "| php |" in (GENERATED / "PARITY.md").read_text()
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_php_sends_what_python_sends(php_build: Path, name: str) -> None:
+    result = client_parity("php", php_build, name)
+    assert result.problems == []
+    assert len(result.curl) == len(result.python) >= 1
+
+
+def test_a_field_renamed_only_in_php_breaks_parity(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates, ignore=shutil.ignore_patterns("node_modules"))
+    shutil.copytree(
+        ROOT / "templates" / "docs" / "_vendor" / "node_modules",
+        templates / "docs" / "_vendor" / "node_modules",
+        symlinks=True,
+    )
+    platform = templates / "php" / "src" / "Platform.php.j2"
+    text = platform.read_text()
+    broken = text.replace(
+        "        $form[{{ p.name | php }}] = {{ value }};",
+        '        $form[{{ p.name | replace("assertion", "jwt") | php }}] = {{ value }};',
+        1,
+    )
+    assert broken != text
+    platform.write_text(broken)
+    out = tmp_path / "generated"
+    command = [sys.executable, "-m", "generator", "-q", "--templates", str(templates)]
+    subprocess.run([*command, "--out", str(out)], cwd=ROOT, check=True)
+    assert "$form['jwt'] = $jwt;" in (out / "php" / "src" / "Platform.php").read_text()
+    built = CLIENTS["php"].build(out, tmp_path)
+    problems = client_parity("php", built, "login-jwt").problems
+    assert any("form" in problem and "jwt" in problem for problem in problems), problems
+
+
+# --- one auth data format, across the three languages -----------------------------------------
+
+
+@pytest.fixture
+def local() -> Iterator[LocalPlatform]:
+    with LocalPlatform(auth_rate_limit=None) as platform:
+        yield platform
+
+
+def _env(local: LocalPlatform, php_build: Path, **extra: object) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("RC_")},
+        **local.env(),
+        "RCSDK_PHP_AUTOLOAD": str(php_build / "vendor" / "autoload.php"),
+        **{k: str(v) for k, v in extra.items()},
+    }
+
+
+def run_php(php_build: Path, local: LocalPlatform, mode: str, **kwargs: Any) -> dict[str, Any]:
+    env = _env(local, php_build, **kwargs.pop("extra_env", {}))
+    result = subprocess.run(
+        ["php", str(PHP / "auth_data.php"), mode],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        **kwargs,
+    )
+    assert result.returncode == 0, result.stderr[-800:] + result.stdout[-800:]
+    out: dict[str, Any] = json.loads(result.stdout)
+    return out
+
+
+def test_auth_data_round_trips_python_to_php_to_javascript_and_back(
+    php_build: Path, local: LocalPlatform, tmp_path: Path
+) -> None:
+    python = RCSDK(CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url).get_platform()
+    python.login_jwt(CREDS["RC_JWT"])
+    extension_id = python.read_extension().id
+    data = python.get_auth_data()
+    answer = run_php(php_build, local, "set-call-get", input=json.dumps(data))
+    assert answer["extension"] == extension_id
+    from_php = answer["auth"]
+    assert from_php.keys() == data.keys()
+    assert from_php["token"]["refresh_token"] != data["token"]["refresh_token"]  # PHP rotated it
+    # JavaScript takes what PHP wrote, calls, rotates, and gives it back.
+    js = ROOT / "build" / "js"  # made by `make build-js` before the suites run
+    if not (js / "dist" / "index.js").exists():
+        js = CLIENTS["javascript"].build(GENERATED, tmp_path)
+    node = subprocess.run(
+        ["node", str(ROOT / "tests" / "js" / "auth_data.mjs"), "set-call-get"],
+        env={**_env(local, php_build), "RCSDK_DIST": str(js / "dist" / "index.js")},
+        input=json.dumps(from_php),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert node.returncode == 0, node.stderr[-800:]
+    from_js = json.loads(node.stdout)["auth"]
+    assert from_js["token"]["refresh_token"] != from_php["token"]["refresh_token"]
+    # PHP takes what JavaScript wrote, and Python what PHP wrote last (the old tokens are dead).
+    last = run_php(php_build, local, "set-call-get", input=json.dumps(from_js))["auth"]
+    again = RCSDK(CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url).get_platform()
+    again.set_auth_data(last)
+    assert again.read_extension().id == extension_id
+    assert again.get_auth_data() == last
+
+
+def test_a_file_token_store_is_shared_by_python_and_php(
+    php_build: Path, local: LocalPlatform, tmp_path: Path
+) -> None:
+    path = tmp_path / "tokens.json"
+    python = RCSDK(
+        CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url, store=FileTokenStore(path)
+    ).get_platform()
+    python.login_jwt(CREDS["RC_JWT"])
+    written = json.loads(path.read_text())
+    answer = run_php(php_build, local, "store-call", extra_env={"RC_STORE": path})
+    stored = json.loads(path.read_text())
+    assert stored == answer["auth"]
+    assert stored["token"]["refresh_token"] != written["token"]["refresh_token"]
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    reader = RCSDK(
+        CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url, store=FileTokenStore(path)
+    ).get_platform()
+    assert reader.read_extension().name
+    assert reader.get_auth_data() == stored
+
+
+# --- processes, not threads ---------------------------------------------------------------------
+
+PYTHON_WORKER = """
+import json, os, sys
+from rcsdk import RCSDK, Event, FileTokenStore, RCSDKError
+p = RCSDK(os.environ["RC_APP_KEY"], os.environ["RC_APP_SECRET"], os.environ["RC_SERVER"],
+          store=FileTokenStore(os.environ["RC_STORE"])).get_platform()
+refreshes = []
+p.on(Event.REFRESH_SUCCESS, refreshes.append)
+print("ready", flush=True)
+sys.stdin.readline()
+failed, errors = 0, []
+try:
+    p.read_extension()
+except RCSDKError as error:
+    failed, errors = 1, [repr(error)]
+print(json.dumps({"calls": 1, "failed": failed, "refreshes": len(refreshes), "errors": errors}))
+"""
+
+
+class Counting(LocalPlatform):
+    """The local platform, counting the refresh grants it answered."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.rotations = 0
+        self._count_lock = threading.Lock()
+
+    def token(self, headers: Any, body: bytes) -> Any:
+        result = super().token(headers, body)
+        if b"grant_type=refresh_token" in body:
+            with self._count_lock:
+                self.rotations += 1
+        return result
+
+
+def storm(
+    php_build: Path, path: Path, php: int, python: int
+) -> tuple[int, list[dict[str, Any]], float]:
+    """Log in, make the stored token due, release the workers at once; return the rotations
+    the platform granted, each worker's report and the seconds from go to the last report."""
+    local = Counting(auth_rate_limit=None, strict_refresh=True)
+    with local:
+        first = RCSDK(
+            CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url, store=FileTokenStore(path)
+        ).get_platform()
+        first.login_jwt(CREDS["RC_JWT"])
+        data = json.loads(path.read_text())
+        data["expires_at"] = time.time() - 1  # due for every process that reads the store
+        FileTokenStore(path).save(data)
+        env = _env(local, php_build, RC_STORE=path)
+        commands = [["php", str(PHP / "storm_worker.php")]] * php
+        commands += [[sys.executable, "-c", PYTHON_WORKER]] * python
+        workers = [
+            subprocess.Popen(
+                command,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for command in commands
+        ]
+        try:
+            for worker in workers:
+                assert worker.stdout is not None
+                assert worker.stdout.readline().strip() == "ready"
+            started = time.perf_counter()
+            for worker in workers:
+                assert worker.stdin is not None
+                worker.stdin.write("go\n")
+                worker.stdin.flush()
+            reports = []
+            for worker in workers:
+                out, err = worker.communicate(timeout=60)
+                assert worker.returncode == 0, err[-800:]
+                reports.append(json.loads(out.strip().splitlines()[-1]))
+            elapsed = time.perf_counter() - started
+        finally:
+            for worker in workers:
+                if worker.poll() is None:
+                    worker.kill()
+        return local.rotations, reports, elapsed
+
+
+def test_eight_php_and_four_python_processes_on_a_due_token_refresh_once(
+    php_build: Path, tmp_path: Path
+) -> None:
+    rotations, reports, _ = storm(php_build, tmp_path / "tokens.json", php=8, python=4)
+    assert [r["errors"] for r in reports if r["failed"]] == []
+    assert sum(r["calls"] for r in reports) == 12
+    assert sum(r["refreshes"] for r in reports) == 1
+    assert rotations == 1
+
+
+# --- the package, as a user installs it ----------------------------------------------------------
+
+
+def test_composer_installs_the_package_from_a_path_repository(tmp_path: Path) -> None:
+    """As the docs' install tab says (packagist.org off: no registry is reachable here)."""
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "composer.json").write_text("{}")
+    env = {**os.environ, "COMPOSER_ALLOW_SUPERUSER": "1", "COMPOSER_HOME": str(tmp_path / "h")}
+    for command in (
+        ["config", "repositories.packagist.org", "false"],
+        ["config", "repositories.rcsdk", "path", str(GENERATED / "php")],
+        ["require", "rcsdk/rcsdk", "--no-interaction"],
+    ):
+        done = subprocess.run(
+            ["composer", *command], cwd=project, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    version = json.loads((GENERATED / "php" / "composer.json").read_text())["version"]
+    smoke = "require 'vendor/autoload.php'; echo Rcsdk\\Constants::VERSION;"
+    result = subprocess.run(["php", "-r", smoke], cwd=project, capture_output=True, text=True)
+    assert result.stdout == version, result.stderr

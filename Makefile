@@ -151,7 +151,7 @@ record: install
 	$(PY) tests/record.py
 
 # rcsdk against raw requests and the official SDK; updates bench/results.json and README.md.
-bench: install redis-server build-js
+bench: install redis-server build-js build-php
 	$(PY) bench/run.py
 
 clean:

@@ -29,6 +29,7 @@ from generator import build, load, render, write  # noqa: E402
 from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform  # noqa: E402
 
 from _fleet import login_storm, rotations  # noqa: E402
+from _php import storm as php_storm  # noqa: E402
 from _redis import RedisServer  # noqa: E402
 
 BENCH = ROOT / "bench"
@@ -40,6 +41,9 @@ IMPORTS = 31
 THREADS = 32
 SIZES = (10, 100, 1000)
 KINDS = ("rcsdk", "raw", "official")
+PHP_KINDS = ("rcsdk", "raw")
+PHP_BUILD = ROOT / "build" / "php"  # `make build-php`
+PHP_PROCESSES = 8
 OFFICIAL_JS_DIR = BENCH / ".node-official"
 OFFICIAL_JS = "@ringcentral/sdk@5.0.11"
 JS_KINDS = ("rcsdk", "fetch", "official")
@@ -220,6 +224,71 @@ def per_call(local: LocalPlatform) -> dict[str, Any]:
     return out
 
 
+def php_worker(kind: str, local: LocalPlatform) -> dict[str, Any]:
+    creds = json.dumps(LOCAL_CREDENTIALS)
+    result = subprocess.run(
+        ["php", str(BENCH / "php_worker.php"), kind, "calls", local.url, creds, str(CALLS)],
+        env={**os.environ, "RCSDK_PHP_AUTOLOAD": str(PHP_BUILD / "vendor" / "autoload.php")},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"php {kind} failed:\n{result.stderr}")
+    data: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return data
+
+
+def php_per_call(local: LocalPlatform) -> dict[str, Any]:
+    """The PHP client against one bare curl handle, interleaved round by round."""
+    samples: dict[str, list[dict[str, Any]]] = {kind: [] for kind in PHP_KINDS}
+    connections: dict[str, int] = {}
+    for _ in range(ROUNDS):
+        for kind in PHP_KINDS:
+            before = local.connections
+            samples[kind].append(php_worker(kind, local))
+            connections[kind] = local.connections - before
+    out: dict[str, Any] = {}
+    for kind in PHP_KINDS:
+        out[kind] = {
+            "wall_us": statistics.median(s["wall_us"] for s in samples[kind]),
+            "cpu_us": statistics.median(s["cpu_us"] for s in samples[kind]),
+            "max_rss_mb": max(s["max_rss_mb"] for s in samples[kind]),
+            "connections": connections[kind],
+        }
+    for kind in PHP_KINDS:
+        out[kind]["wall_vs_raw"] = out[kind]["wall_us"] / out["raw"]["wall_us"]
+        out[kind]["cpu_vs_raw"] = out[kind]["cpu_us"] / out["raw"]["cpu_us"]
+    return out
+
+
+def php_process_storm() -> dict[str, Any]:
+    """8 PHP processes on one FileTokenStore whose token is due: refreshes and failed calls."""
+    with tempfile.TemporaryDirectory(prefix="rcsdk-bench-") as tmp:
+        refreshes, reports, seconds = php_storm(
+            PHP_BUILD, Path(tmp) / "tokens.json", php=PHP_PROCESSES, python=0
+        )
+    return {
+        "processes": PHP_PROCESSES,
+        "refreshes": refreshes,
+        "failures": sum(r["failed"] for r in reports),
+        "seconds": seconds,
+    }
+
+
+def php_rows() -> dict[str, Any]:
+    """The PHP client's rows: per call against bare curl, and the process storm."""
+    print("PHP per-call cost ...", flush=True)
+    version = subprocess.run(
+        ["php", "-r", "echo PHP_VERSION;"], capture_output=True, text=True, check=True
+    ).stdout
+    with LocalPlatform(auth_rate_limit=None) as local:
+        per_call_result = php_per_call(local)
+    print("PHP process storm ...", flush=True)
+    return {"php": version, "php_per_call": per_call_result, "php_storm": php_process_storm()}
+
+
 def import_time() -> dict[str, float]:
     # pip byte-compiles what it installs; the editable install of the checkout does not, and
     # PYTHONDONTWRITEBYTECODE may be set. Compile first, so both sides load bytecode.
@@ -387,6 +456,29 @@ def table(results: dict[str, Any]) -> str:
             f"| {kind} | {login['cold_ms']:.1f} | {login['warm_ms']:.1f} "
             f"| {storm['refreshes']} | {storm['failures']} |"
         )
+    if "php_per_call" in results:
+        php, php_storm_result = results["php_per_call"], results["php_storm"]
+        lines += [
+            "",
+            f"PHP {results.get('php', '')} ({CALLS} authenticated GETs, median of {ROUNDS} "
+            "interleaved rounds; raw is one bare curl handle with a Bearer header):",
+            "",
+            "| PHP client | µs per call | vs raw | client CPU µs per call | vs raw "
+            "| TCP connections | peak RSS MB |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for kind in PHP_KINDS:
+            c = php[kind]
+            lines.append(
+                f"| {kind} | {c['wall_us']:.0f} | {c['wall_vs_raw']:.3f} | {c['cpu_us']:.0f} "
+                f"| {c['cpu_vs_raw']:.3f} | {c['connections']} | {c['max_rss_mb']:.1f} |"
+            )
+        lines += [
+            "",
+            f"{php_storm_result['processes']} PHP processes on one FileTokenStore with a due "
+            f"token: {php_storm_result['refreshes']} refresh, {php_storm_result['failures']} "
+            f"failed calls, {php_storm_result['seconds']:.2f} s from go to the last answer.",
+        ]
     lines += ["", "| generation | operations | seconds | ms per operation |", "|---|---|---|---|"]
     for name, g in results["generation"].items():
         lines.append(f"| {name} | {g['operations']} | {g['seconds']:.3f} | {g['ms_per_op']:.2f} |")
@@ -406,10 +498,12 @@ def update_readme(text: str) -> None:
 
 
 def main() -> int:
-    if sys.argv[1:] in (["fleet"], ["js"]):  # only those rows, into the last full run's results
+    if sys.argv[1:] in (["fleet"], ["js"], ["php"]):  # only those rows, into the last results
         last: dict[str, Any] = json.loads((BENCH / "results.json").read_text())
         if sys.argv[1] == "fleet":
             last["fleet"] = fleet()
+        elif sys.argv[1] == "php":
+            last.update(php_rows())
         else:
             last["javascript"] = javascript()
             last["javascript"]["node"] = node_version()
@@ -431,6 +525,7 @@ def main() -> int:
         results["per_call"] = per_call(local)
         print("logins ...", flush=True)
         results["login"] = logins(local)
+    results.update(php_rows())
     print("refresh storms ...", flush=True)
     results["storm"] = storms()
     print("import time ...", flush=True)

@@ -476,7 +476,7 @@ def json_or_none(response: requests.Response) -> Any:
         return None
     try:
         return response.json()
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to decode
         return None
 
 

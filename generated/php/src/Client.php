@@ -44,8 +44,6 @@ abstract class Client
     private bool $unsaved = false;
     private ?\CurlHandle $curl = null;
     private int $curlPid = 0;
-    /** @var array<string, string> */
-    private array $responseHeaders = [];
 
     /**
      * @param string|null $appSecret null or '' for a public (PKCE) app: token requests then send client_id
@@ -567,43 +565,33 @@ abstract class Client
     {
         $pid = (int) getmypid();
         if ($this->curl === null || $this->curlPid !== $pid) {
+            // One handle (and its connections) per process: a forked child makes its own.
             $this->curl = curl_init();
             $this->curlPid = $pid;
-        } else {
-            curl_reset($this->curl);
+            curl_setopt_array($this->curl, [
+                CURLOPT_RETURNTRANSFER => true,
+                CURLOPT_HEADER => true,
+                CURLOPT_FOLLOWLOCATION => false,
+                CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
+                CURLOPT_NETRC => CURL_NETRC_IGNORED,
+                CURLOPT_TIMEOUT_MS => (int) ceil($this->timeout * 1000),
+                CURLOPT_CONNECTTIMEOUT_MS => (int) ceil($this->timeout * 1000),
+                CURLOPT_NOSIGNAL => true,
+            ]);
         }
         $curl = $this->curl;
-        $this->responseHeaders = [];
-        $options = [
-            CURLOPT_URL => $url,
-            CURLOPT_RETURNTRANSFER => true,
-            CURLOPT_FOLLOWLOCATION => false,
-            CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
-            CURLOPT_NETRC => CURL_NETRC_IGNORED,
-            CURLOPT_HTTPHEADER => $lines,
-            CURLOPT_TIMEOUT_MS => (int) ceil($this->timeout * 1000),
-            CURLOPT_CONNECTTIMEOUT_MS => (int) ceil($this->timeout * 1000),
-            CURLOPT_NOSIGNAL => true,
-            CURLOPT_ENCODING => '',
-            CURLOPT_HEADERFUNCTION => function ($handle, string $line): int {
-                $colon = strpos($line, ':');
-                if ($colon !== false) {
-                    $this->responseHeaders[strtolower(trim(substr($line, 0, $colon)))] = trim(substr($line, $colon + 1));
-                } elseif (str_starts_with($line, 'HTTP/')) {
-                    $this->responseHeaders = [];
-                }
-                return strlen($line);
-            },
-        ];
+        $options = [CURLOPT_URL => $url, CURLOPT_HTTPHEADER => $lines];
         if ($method === 'GET') {
             $options[CURLOPT_HTTPGET] = true;
+            $options[CURLOPT_CUSTOMREQUEST] = null;
+            $options[CURLOPT_NOBODY] = false;
+        } elseif ($method === 'HEAD') {
+            $options[CURLOPT_CUSTOMREQUEST] = null;
+            $options[CURLOPT_NOBODY] = true;
         } else {
+            $options[CURLOPT_NOBODY] = false;
             $options[CURLOPT_CUSTOMREQUEST] = $method;
-            if ($method === 'HEAD') {
-                $options[CURLOPT_NOBODY] = true;
-            } else {
-                $options[CURLOPT_POSTFIELDS] = $body ?? '';
-            }
+            $options[CURLOPT_POSTFIELDS] = $body ?? '';
         }
         curl_setopt_array($curl, $options);
         $content = curl_exec($curl);
@@ -617,7 +605,9 @@ abstract class Client
             $neverSent = in_array($errno, [CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY], true);
             return [null, new APIConnectionError($what), $sent && !$neverSent];
         }
-        return [new ApiResponse((int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE), $this->responseHeaders, $content), null, true];
+        $size = (int) curl_getinfo($curl, CURLINFO_HEADER_SIZE);
+        $status = (int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE);
+        return [new ApiResponse($status, substr($content, 0, $size), (string) substr($content, $size)), null, true];
     }
 
     private function retryDelay(RCSDKError $error, int $attempt, bool $maybeArrived, bool $replayable): ?float
@@ -667,7 +657,7 @@ abstract class Client
         }
         $retryAfter = null;
         if ($status === 429) {
-            $retryAfter = Retry::rateLimitDelay($response->headers, $this->now());
+            $retryAfter = Retry::rateLimitDelay($response->headers(), $this->now());
         } elseif (isset(self::RETRY_STATUSES[$status])) {
             $retryAfter = Retry::parseRetryAfter($response->header('Retry-After'), $this->now());
         }

@@ -265,7 +265,7 @@ def test_a_refused_connection_after_retries_says_how_many_attempts(
 @pytest.mark.parametrize(
     ("server", "options", "message"),
     [
-        (None, {}, "server must be a URL string"),
+        (None, {}, "server"),
         ("http://127.0.0.1:1", {"timeout": -1}, "timeout"),
         ("http://127.0.0.1:1", {"timeout": 0}, "timeout"),
         ("http://127.0.0.1:1", {"timeout": float("nan")}, "timeout"),

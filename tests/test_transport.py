@@ -69,6 +69,17 @@ def test_a_server_that_drips_forever_cannot_hold_a_call(mode: str) -> None:
     assert "drip-access-token" not in str(caught.value)
 
 
+def test_a_session_the_caller_passes_gets_the_deadline_too() -> None:
+    import requests
+
+    with Dripper("chunks", interval=0.05, limit=400) as dripper:
+        platform = client(dripper.url, timeout=0.5, session=requests.Session())
+        platform.set_auth_data(tokens())
+        with pytest.raises(APITimeoutError):
+            platform.get(API)
+        assert dripper.pieces < dripper.limit
+
+
 def test_a_refresh_against_a_dripping_server_ends_and_keeps_the_tokens(
     tmp_path: Path,
 ) -> None:

@@ -34,9 +34,10 @@ __all__ = [
     "MemoryRateLimitBudget",
     "RateLimitBudget",
     "RateLimitSignal",
-    "metered",
     "read_signal",
     "route_of",
+    "settle",
+    "take",
 ]
 
 logger = logging.getLogger("rcsdk")
@@ -227,28 +228,24 @@ def route_of(method: str, url: str) -> str:
     return f"{method.upper()} {_ID_SEGMENT.sub('/{id}', urllib.parse.urlsplit(url).path)}"
 
 
-def metered(
+def take(
     budget: RateLimitBudget,
-    method: str,
-    url: str,
-    send: Callable[[], requests.Response],
+    route: str,
     *,
     lease: float,
-    clock: Callable[[], float],
     sleep: Callable[[float], None],
     max_wait: float,
     fail_fast: bool,
-) -> requests.Response:
-    """``send()`` once the budget allows, and tell the budget what came back.
+) -> Grant:
+    """Wait until the budget lets one request on ``route`` go; its grant.
 
     A paused group is waited out, unless ``fail_fast`` or the pause is longer than
     ``max_wait``: then ``RateLimitError`` is raised and nothing is sent.
     """
-    route = route_of(method, url)
     while True:
         grant = budget.reserve(route, lease)
         if grant.granted:
-            break
+            return grant
         if grant.paused and (fail_fast or grant.wait > max_wait):
             raise RateLimitError(
                 f"429 rate limit: the {grant.group!r} group has no requests left for "
@@ -259,12 +256,19 @@ def metered(
         if grant.paused:
             logger.info("rcsdk: %s waits %.2fs for the %r group", route, grant.wait, grant.group)
         sleep(grant.wait)
-    try:
-        response = send()
-    except BaseException:
+
+
+def settle(
+    budget: RateLimitBudget,
+    route: str,
+    grant: Grant,
+    response: requests.Response | None,
+    now: float,
+) -> None:
+    """Tell the budget how the request of ``grant`` ended (``None``: without an answer)."""
+    if response is None:
         budget.settle(route, grant, None)
-        raise
+        return
     status = response.status_code
-    retry_after = rate_limit_delay(response.headers, clock()) if status == 429 else None
+    retry_after = rate_limit_delay(response.headers, now) if status == 429 else None
     budget.settle(route, grant, read_signal(response.headers, status, retry_after))
-    return response

@@ -35,8 +35,7 @@ from typing import Any
 import requests
 import requests.adapters
 
-from rcsdk import _redact
-from rcsdk import _budget
+from rcsdk import _budget, _redact
 from rcsdk._budget import MemoryRateLimitBudget, RateLimitBudget
 from rcsdk._constants import DEFAULT_POOL_SIZE, TOKEN_ERROR_CODES
 from rcsdk._deadline import DeadlineAdapter, deadline

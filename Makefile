@@ -106,8 +106,13 @@ php:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    php-cli php-curl php-mbstring php-xml composer phpunit >/dev/null; }
 
-build-php: php
+# A file target, like build/js: rebuilt only when generated/php changes.
+PHP_BUILD := build/php/vendor/autoload.php
+$(PHP_BUILD): $(shell find generated/php -type f 2>/dev/null)
+	@$(MAKE) --no-print-directory php
 	bash tests/php/build.sh generated/php build/php
+
+build-php: $(PHP_BUILD)
 
 # php -l and strict_types on every generated PHP file, then PHPUnit (tests/php/).
 test-php: build-php install
@@ -146,7 +151,7 @@ record: install
 	$(PY) tests/record.py
 
 # rcsdk against raw requests and the official SDK; updates bench/results.json and README.md.
-bench: install redis-server
+bench: install redis-server build-js build-php
 	$(PY) bench/run.py
 
 clean:

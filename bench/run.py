@@ -29,6 +29,7 @@ from generator import build, load, render, write  # noqa: E402
 from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform  # noqa: E402
 
 from _fleet import login_storm, rotations  # noqa: E402
+from _php import storm as php_storm  # noqa: E402
 from _redis import RedisServer  # noqa: E402
 
 BENCH = ROOT / "bench"
@@ -40,6 +41,13 @@ IMPORTS = 31
 THREADS = 32
 SIZES = (10, 100, 1000)
 KINDS = ("rcsdk", "raw", "official")
+PHP_KINDS = ("rcsdk", "raw")
+PHP_BUILD = ROOT / "build" / "php"  # `make build-php`
+PHP_PROCESSES = 8
+OFFICIAL_JS_DIR = BENCH / ".node-official"
+OFFICIAL_JS = "@ringcentral/sdk@5.0.11"
+JS_KINDS = ("rcsdk", "fetch", "official")
+JS_IMPORTS = 11
 
 
 def official_python() -> Path:
@@ -67,6 +75,132 @@ def worker(kind: str, *args: str) -> dict[str, Any]:
     return data
 
 
+def official_js() -> None:
+    """RingCentral's official JavaScript SDK, pinned, in the bench's own folder."""
+    if not (OFFICIAL_JS_DIR / "node_modules" / "@ringcentral" / "sdk").is_dir():
+        print(f"installing {OFFICIAL_JS} into {OFFICIAL_JS_DIR.relative_to(ROOT)}", flush=True)
+        OFFICIAL_JS_DIR.mkdir(exist_ok=True)
+        npm = ["npm", "install", "--prefix", str(OFFICIAL_JS_DIR), "--no-audit", "--no-fund"]
+        subprocess.run([*npm, "--loglevel=error", OFFICIAL_JS], check=True)
+
+
+def node_worker(*args: str) -> dict[str, Any]:
+    result = subprocess.run(
+        ["node", str(BENCH / "worker.mjs"), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"node {args[:2]} failed:\n{result.stderr}")
+    data: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return data
+
+
+def javascript() -> dict[str, Any]:
+    """The JavaScript client (build/js) against bare fetch and the official @ringcentral/sdk:
+    per call, TCP connections, login, the storm of concurrent calls on an expired token, and
+    the time a fresh Node process takes to start and import the client."""
+    official_js()
+    creds = json.dumps(LOCAL_CREDENTIALS)
+    out: dict[str, Any] = {"per_call": {}, "login": {}, "storm": {}, "startup": {}}
+    with LocalPlatform(auth_rate_limit=None) as local:
+        samples: dict[str, list[dict[str, Any]]] = {kind: [] for kind in JS_KINDS}
+        connections: dict[str, int] = {}
+        for _ in range(ROUNDS):
+            for kind in JS_KINDS:
+                before = local.connections
+                samples[kind].append(node_worker("calls", kind, local.url, creds, str(CALLS)))
+                connections[kind] = local.connections - before
+        for kind in JS_KINDS:
+            out["per_call"][kind] = {
+                "wall_us": statistics.median(s["wall_us"] for s in samples[kind]),
+                "cpu_us": statistics.median(s["cpu_us"] for s in samples[kind]),
+                "max_rss_mb": max(s["max_rss_mb"] for s in samples[kind]),
+                "connections": connections[kind],
+            }
+        base = out["per_call"]["fetch"]
+        for kind in JS_KINDS:
+            row = out["per_call"][kind]
+            row["wall_vs_fetch"] = row["wall_us"] / base["wall_us"]
+            row["cpu_vs_fetch"] = row["cpu_us"] / base["cpu_us"]
+        pairs = [node_worker("pair", "rcsdk", local.url, creds) for _ in range(ROUNDS)]
+        out["paired"] = {
+            "rcsdk_us": statistics.median(p["rcsdk_us"] for p in pairs),
+            "fetch_us": statistics.median(p["fetch_us"] for p in pairs),
+        }
+        out["paired"]["ratio"] = statistics.median(p["ratio"] for p in pairs)
+        for kind in ("rcsdk", "official"):
+            out["login"][kind] = node_worker("login", kind, local.url, creds)
+    for kind in ("rcsdk", "official"):
+        with LocalPlatform(auth_rate_limit=None) as local:
+            result = node_worker("storm", kind, local.url, creds, str(THREADS))
+            result["refreshes"] = local.grant_count("refresh_token")
+            out["storm"][kind] = result
+    for kind in JS_KINDS:
+        process_ms, import_ms = [], []
+        for _ in range(JS_IMPORTS):
+            start = time.perf_counter()
+            import_ms.append(node_worker("import", kind)["import_ms"])
+            process_ms.append((time.perf_counter() - start) * 1e3)
+        out["startup"][kind] = {
+            "process_ms": statistics.median(process_ms),
+            "import_ms": statistics.median(import_ms),
+        }
+    return out
+
+
+def node_version() -> str:
+    return subprocess.run(
+        ["node", "--version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def js_table(results: dict[str, Any]) -> list[str]:
+    js = results.get("javascript")
+    if not js:
+        return []
+    lines = [
+        "",
+        f"JavaScript (Node {js.get('node', '')}): rcsdk (build/js) against bare `fetch` and the "
+        f"official `{OFFICIAL_JS}`, {CALLS} authenticated GETs, median of {ROUNDS} rounds:",
+        "",
+        "| client | µs per call | vs fetch | client CPU µs per call | vs fetch | TCP connections "
+        "| peak RSS MB | process start + import ms | import ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for kind in JS_KINDS:
+        c, s = js["per_call"][kind], js["startup"][kind]
+        lines.append(
+            f"| {kind} | {c['wall_us']:.0f} | {c['wall_vs_fetch']:.3f} | {c['cpu_us']:.0f} "
+            f"| {c['cpu_vs_fetch']:.3f} | {c['connections']} | {c['max_rss_mb']:.1f} "
+            f"| {s['process_ms']:.0f} | {s['import_ms']:.1f} |"
+        )
+    if "paired" in js:
+        p = js["paired"]
+        lines += [
+            "",
+            f"In one process, adjacent blocks of 50 calls in alternating order, 40 rounds "
+            f"({ROUNDS} processes, medians): rcsdk {p['rcsdk_us']:.0f} µs, bare fetch "
+            f"{p['fetch_us']:.0f} µs per call; median ratio of adjacent blocks "
+            f"{p['ratio']:.3f}.",
+        ]
+    lines += [
+        "",
+        "| JavaScript | login cold ms | login warm ms | refreshes, 32 concurrent calls on an "
+        "expired token | failed calls |",
+        "|---|---|---|---|---|",
+    ]
+    for kind in ("rcsdk", "official"):
+        login, storm = js["login"][kind], js["storm"][kind]
+        lines.append(
+            f"| {kind} | {login['cold_ms']:.1f} | {login['warm_ms']:.1f} "
+            f"| {storm['refreshes']} | {storm['failures']} |"
+        )
+    return lines
+
+
 def per_call(local: LocalPlatform) -> dict[str, Any]:
     creds = json.dumps(LOCAL_CREDENTIALS)
     samples: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
@@ -88,6 +222,71 @@ def per_call(local: LocalPlatform) -> dict[str, Any]:
         out[kind]["wall_vs_raw"] = out[kind]["wall_us"] / out["raw"]["wall_us"]
         out[kind]["cpu_vs_raw"] = out[kind]["cpu_us"] / out["raw"]["cpu_us"]
     return out
+
+
+def php_worker(kind: str, local: LocalPlatform) -> dict[str, Any]:
+    creds = json.dumps(LOCAL_CREDENTIALS)
+    result = subprocess.run(
+        ["php", str(BENCH / "php_worker.php"), kind, "calls", local.url, creds, str(CALLS)],
+        env={**os.environ, "RCSDK_PHP_AUTOLOAD": str(PHP_BUILD / "vendor" / "autoload.php")},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"php {kind} failed:\n{result.stderr}")
+    data: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return data
+
+
+def php_per_call(local: LocalPlatform) -> dict[str, Any]:
+    """The PHP client against one bare curl handle, interleaved round by round."""
+    samples: dict[str, list[dict[str, Any]]] = {kind: [] for kind in PHP_KINDS}
+    connections: dict[str, int] = {}
+    for _ in range(ROUNDS):
+        for kind in PHP_KINDS:
+            before = local.connections
+            samples[kind].append(php_worker(kind, local))
+            connections[kind] = local.connections - before
+    out: dict[str, Any] = {}
+    for kind in PHP_KINDS:
+        out[kind] = {
+            "wall_us": statistics.median(s["wall_us"] for s in samples[kind]),
+            "cpu_us": statistics.median(s["cpu_us"] for s in samples[kind]),
+            "max_rss_mb": max(s["max_rss_mb"] for s in samples[kind]),
+            "connections": connections[kind],
+        }
+    for kind in PHP_KINDS:
+        out[kind]["wall_vs_raw"] = out[kind]["wall_us"] / out["raw"]["wall_us"]
+        out[kind]["cpu_vs_raw"] = out[kind]["cpu_us"] / out["raw"]["cpu_us"]
+    return out
+
+
+def php_process_storm() -> dict[str, Any]:
+    """8 PHP processes on one FileTokenStore whose token is due: refreshes and failed calls."""
+    with tempfile.TemporaryDirectory(prefix="rcsdk-bench-") as tmp:
+        refreshes, reports, seconds = php_storm(
+            PHP_BUILD, Path(tmp) / "tokens.json", php=PHP_PROCESSES, python=0
+        )
+    return {
+        "processes": PHP_PROCESSES,
+        "refreshes": refreshes,
+        "failures": sum(r["failed"] for r in reports),
+        "seconds": seconds,
+    }
+
+
+def php_rows() -> dict[str, Any]:
+    """The PHP client's rows: per call against bare curl, and the process storm."""
+    print("PHP per-call cost ...", flush=True)
+    version = subprocess.run(
+        ["php", "-r", "echo PHP_VERSION;"], capture_output=True, text=True, check=True
+    ).stdout
+    with LocalPlatform(auth_rate_limit=None) as local:
+        per_call_result = php_per_call(local)
+    print("PHP process storm ...", flush=True)
+    return {"php": version, "php_per_call": per_call_result, "php_storm": php_process_storm()}
 
 
 def import_time() -> dict[str, float]:
@@ -125,6 +324,22 @@ def storms() -> dict[str, Any]:
             result = worker(kind, "storm", local.url, creds, str(THREADS))
             result["refreshes"] = local.grant_count("refresh_token")
             out[kind] = result
+    return out
+
+
+SHORT_TTLS = (1, 61)
+
+
+def short_ttl_storms() -> dict[str, Any]:
+    """The storm again, with tokens of 1 s and 61 s lifetime (at or under the 60 s margin):
+    the margin is capped at half the token's lifetime, so one refresh, not one per thread."""
+    out = {}
+    creds = json.dumps(LOCAL_CREDENTIALS)
+    for ttl in SHORT_TTLS:
+        with LocalPlatform(auth_rate_limit=None, access_ttl=ttl, strict_refresh=True) as local:
+            result = worker("rcsdk", "storm", local.url, creds, str(THREADS))
+            result["refreshes"] = local.grant_count("refresh_token")
+            out[str(ttl)] = result
     return out
 
 
@@ -257,9 +472,41 @@ def table(results: dict[str, Any]) -> str:
             f"| {kind} | {login['cold_ms']:.1f} | {login['warm_ms']:.1f} "
             f"| {storm['refreshes']} | {storm['failures']} |"
         )
+    if "short_ttl" in results:
+        lines += [
+            "",
+            f"| rcsdk, {THREADS} threads on a due token | refreshes | failed calls |",
+            "|---|---|---|",
+        ]
+        for ttl, storm in results["short_ttl"].items():
+            lines.append(f"| {ttl} s tokens | {storm['refreshes']} | {storm['failures']} |")
+    if "php_per_call" in results:
+        php, php_storm_result = results["php_per_call"], results["php_storm"]
+        lines += [
+            "",
+            f"PHP {results.get('php', '')} ({CALLS} authenticated GETs, median of {ROUNDS} "
+            "interleaved rounds; raw is one bare curl handle with a Bearer header):",
+            "",
+            "| PHP client | µs per call | vs raw | client CPU µs per call | vs raw "
+            "| TCP connections | peak RSS MB |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for kind in PHP_KINDS:
+            c = php[kind]
+            lines.append(
+                f"| {kind} | {c['wall_us']:.0f} | {c['wall_vs_raw']:.3f} | {c['cpu_us']:.0f} "
+                f"| {c['cpu_vs_raw']:.3f} | {c['connections']} | {c['max_rss_mb']:.1f} |"
+            )
+        lines += [
+            "",
+            f"{php_storm_result['processes']} PHP processes on one FileTokenStore with a due "
+            f"token: {php_storm_result['refreshes']} refresh, {php_storm_result['failures']} "
+            f"failed calls, {php_storm_result['seconds']:.2f} s from go to the last answer.",
+        ]
     lines += ["", "| generation | operations | seconds | ms per operation |", "|---|---|---|---|"]
     for name, g in results["generation"].items():
         lines.append(f"| {name} | {g['operations']} | {g['seconds']:.3f} | {g['ms_per_op']:.2f} |")
+    lines += js_table(results)
     lines += fleet_table(results)
     return "\n".join(lines)
 
@@ -275,9 +522,17 @@ def update_readme(text: str) -> None:
 
 
 def main() -> int:
-    if sys.argv[1:] == ["fleet"]:  # only the fleet rows, into the last full run's results
+    if sys.argv[1:] in (["fleet"], ["js"], ["php"], ["ttl"]):  # only those rows, into the last
         last: dict[str, Any] = json.loads((BENCH / "results.json").read_text())
-        last["fleet"] = fleet()
+        if sys.argv[1] == "fleet":
+            last["fleet"] = fleet()
+        elif sys.argv[1] == "php":
+            last.update(php_rows())
+        elif sys.argv[1] == "ttl":
+            last["short_ttl"] = short_ttl_storms()
+        else:
+            last["javascript"] = javascript()
+            last["javascript"]["node"] = node_version()
         (BENCH / "results.json").write_text(json.dumps(last, indent=2) + "\n")
         text = table(last)
         print(text)
@@ -296,10 +551,15 @@ def main() -> int:
         results["per_call"] = per_call(local)
         print("logins ...", flush=True)
         results["login"] = logins(local)
+    results.update(php_rows())
     print("refresh storms ...", flush=True)
     results["storm"] = storms()
+    results["short_ttl"] = short_ttl_storms()
     print("import time ...", flush=True)
     results["import"] = import_time()
+    print("javascript ...", flush=True)
+    results["javascript"] = javascript()
+    results["javascript"]["node"] = node_version()
     print("generation ...", flush=True)
     results["generation"] = generation()
     print("fleet ...", flush=True)

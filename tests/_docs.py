@@ -80,9 +80,47 @@ def _install_js(workdir: Path, generated: Path) -> Mapping[str, str]:
     return {}
 
 
+def php_package(generated: Path, workdir: Path) -> Path:
+    """The PHP package built from ``generated``/php (its autoloader by Composer): build/php when
+    it was built from the same sources (``make`` does that), else a fresh build in ``workdir``."""
+    root = Path(__file__).resolve().parent.parent
+    built = root / "build" / "php"
+    sources = sorted(p for p in (generated / "php").rglob("*") if p.is_file())
+    if (built / "vendor" / "autoload.php").is_file() and all(
+        (built / p.relative_to(generated / "php")).is_file()
+        and (built / p.relative_to(generated / "php")).read_bytes() == p.read_bytes()
+        for p in sources
+    ):
+        return built
+    out = workdir / ".rcsdk-build" / "php"
+    script = root / "tests" / "php" / "build.sh"
+    subprocess.run(
+        ["bash", str(script), str(generated / "php"), str(out)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return out
+
+
+def _install_php(workdir: Path, generated: Path) -> Mapping[str, str]:
+    """``composer require rcsdk/rcsdk`` from a path repository, as the install tab says: the
+    project's vendor/autoload.php loads the package (Composer's autoloader, made by build.sh)."""
+    autoload = php_package(generated, workdir) / "vendor" / "autoload.php"
+    (workdir / "vendor").mkdir(exist_ok=True)
+    (workdir / "vendor" / "autoload.php").write_text(f"<?php\nrequire {str(autoload)!r};\n")
+    return {}
+
+
 RUNNERS: dict[str, Runner] = {
     "javascript": Runner(
         "docs_samples.mjs", lambda script: ["node", str(script)], prepare=_install_js
+    ),
+    "php": Runner(
+        "docs_samples.php",
+        lambda script: ["php", str(script)],
+        prelude="<?php\n\ndeclare(strict_types=1);\n\n",
+        prepare=_install_php,
     ),
     "python": Runner("docs_samples.py", lambda script: [sys.executable, str(script)]),
     "shell": Runner(

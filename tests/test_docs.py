@@ -127,6 +127,9 @@ def test_samples_run_in_order(
     if language == "javascript":
         assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant OAU-140"
         assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
+    if language == "php":
+        assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant OAU-140"
+        assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
     if language == "shell":
         assert (tmp_path / "_cache" / "tokens.sh").stat().st_mode & 0o077 == 0
         assert "rcsdk: RC_SERVER is not set" in result.stderr
@@ -194,6 +197,8 @@ def test_no_install_line_names_a_package_index_copy() -> None:
     ]
     assert len(installs) >= 3
     for line in installs:
+        if "composer config repositories.rcsdk path /path/to/rcsdk/" in line:
+            continue  # a path repository is canonical: Composer takes rcsdk/rcsdk from the checkout
         assert not re.search(r"(install|require) +['\"]?rcsdk\b", line), line
 
 

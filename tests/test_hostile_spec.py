@@ -59,6 +59,12 @@ def test_the_javascript_package_passes_tsc_strict(out: Path, tmp_path: Path) -> 
     assert (tmp_path / "js" / "dist" / "index.d.ts").is_file()
 
 
+def test_the_php_package_passes_php_lint_with_strict_types(out: Path) -> None:
+    result = run("bash", ROOT / "tests" / "php" / "lint.sh", out / "php")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "files ok" in result.stdout
+
+
 def test_the_snippets_are_valid_bash(out: Path) -> None:
     for snippet in sorted((out / "curl").glob("*.sh")):
         result = run("bash", "-n", snippet)
@@ -101,3 +107,22 @@ def test_it_works_against_its_own_local_platform(out: Path) -> None:
     assert seen["authorized"] is False
     # The spec's prose reaches the docstring whole: quotes, backslashes and all.
     assert " ".join(HOSTILE.split()) in " ".join(seen["doc"].split())
+
+
+def test_the_php_package_passes_php_lint_and_loads(out: Path, tmp_path: Path) -> None:
+    lint = run("bash", ROOT / "tests" / "php" / "lint.sh", out / "php")
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    build = run("bash", ROOT / "tests" / "php" / "build.sh", out / "php", tmp_path / "php")
+    assert build.returncode == 0, build.stdout + build.stderr
+    smoke = (
+        f"require {str(tmp_path / 'php' / 'vendor' / 'autoload.php')!r};"
+        "$p = (new Rcsdk\\RCSDK('key', 'secret', 'http://127.0.0.1:9'))->getPlatform();"
+        "echo json_encode(['authorized' => $p->isAuthorized(),"
+        " 'doc' => (new ReflectionMethod($p, 'loginJwt'))->getDocComment()]);"
+    )
+    result = run("php", "-r", smoke)
+    assert result.returncode == 0, result.stdout + result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["authorized"] is False
+    # The spec's prose reaches the doc comment whole (only "*/" is defused).
+    assert " ".join(HOSTILE.replace("*/", "*\\/").split()) in " ".join(seen["doc"].split())

@@ -10,8 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from rcsdk import RCSDK, FileTokenStore
 from rcsdk.testing import LocalPlatform
 
 from _parity import CLIENTS, client_parity, index_problems, parity
+from _php import storm, worker_env
 from _scenarios import SCENARIOS
 from _support import CREDS, ROOT
 
@@ -85,12 +84,7 @@ def local() -> Iterator[LocalPlatform]:
 
 
 def _env(local: LocalPlatform, php_build: Path, **extra: object) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("RC_")},
-        **local.env(),
-        "RCSDK_PHP_AUTOLOAD": str(php_build / "vendor" / "autoload.php"),
-        **{k: str(v) for k, v in extra.items()},
-    }
+    return worker_env(local, php_build, **extra)
 
 
 def run_php(php_build: Path, local: LocalPlatform, mode: str, **kwargs: Any) -> dict[str, Any]:
@@ -166,89 +160,6 @@ def test_a_file_token_store_is_shared_by_python_and_php(
 
 # --- processes, not threads ---------------------------------------------------------------------
 
-PYTHON_WORKER = """
-import json, os, sys
-from rcsdk import RCSDK, Event, FileTokenStore, RCSDKError
-p = RCSDK(os.environ["RC_APP_KEY"], os.environ["RC_APP_SECRET"], os.environ["RC_SERVER"],
-          store=FileTokenStore(os.environ["RC_STORE"])).get_platform()
-refreshes = []
-p.on(Event.REFRESH_SUCCESS, refreshes.append)
-print("ready", flush=True)
-sys.stdin.readline()
-failed, errors = 0, []
-try:
-    p.read_extension()
-except RCSDKError as error:
-    failed, errors = 1, [repr(error)]
-print(json.dumps({"calls": 1, "failed": failed, "refreshes": len(refreshes), "errors": errors}))
-"""
-
-
-class Counting(LocalPlatform):
-    """The local platform, counting the refresh grants it answered."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.rotations = 0
-        self._count_lock = threading.Lock()
-
-    def token(self, headers: Any, body: bytes) -> Any:
-        result = super().token(headers, body)
-        if b"grant_type=refresh_token" in body:
-            with self._count_lock:
-                self.rotations += 1
-        return result
-
-
-def storm(
-    php_build: Path, path: Path, php: int, python: int
-) -> tuple[int, list[dict[str, Any]], float]:
-    """Log in, make the stored token due, release the workers at once; return the rotations
-    the platform granted, each worker's report and the seconds from go to the last report."""
-    local = Counting(auth_rate_limit=None, strict_refresh=True)
-    with local:
-        first = RCSDK(
-            CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url, store=FileTokenStore(path)
-        ).get_platform()
-        first.login_jwt(CREDS["RC_JWT"])
-        data = json.loads(path.read_text())
-        data["expires_at"] = time.time() - 1  # due for every process that reads the store
-        FileTokenStore(path).save(data)
-        env = _env(local, php_build, RC_STORE=path)
-        commands = [["php", str(PHP / "storm_worker.php")]] * php
-        commands += [[sys.executable, "-c", PYTHON_WORKER]] * python
-        workers = [
-            subprocess.Popen(
-                command,
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for command in commands
-        ]
-        try:
-            for worker in workers:
-                assert worker.stdout is not None
-                assert worker.stdout.readline().strip() == "ready"
-            started = time.perf_counter()
-            for worker in workers:
-                assert worker.stdin is not None
-                worker.stdin.write("go\n")
-                worker.stdin.flush()
-            reports = []
-            for worker in workers:
-                out, err = worker.communicate(timeout=60)
-                assert worker.returncode == 0, err[-800:]
-                reports.append(json.loads(out.strip().splitlines()[-1]))
-            elapsed = time.perf_counter() - started
-        finally:
-            for worker in workers:
-                if worker.poll() is None:
-                    worker.kill()
-        return local.rotations, reports, elapsed
-
 
 def test_eight_php_and_four_python_processes_on_a_due_token_refresh_once(
     php_build: Path, tmp_path: Path
@@ -258,3 +169,27 @@ def test_eight_php_and_four_python_processes_on_a_due_token_refresh_once(
     assert sum(r["calls"] for r in reports) == 12
     assert sum(r["refreshes"] for r in reports) == 1
     assert rotations == 1
+
+
+# --- the package, as a user installs it ----------------------------------------------------------
+
+
+def test_composer_installs_the_package_from_a_path_repository(tmp_path: Path) -> None:
+    """As the docs' install tab says (packagist.org off: no registry is reachable here)."""
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "composer.json").write_text("{}")
+    env = {**os.environ, "COMPOSER_ALLOW_SUPERUSER": "1", "COMPOSER_HOME": str(tmp_path / "h")}
+    for command in (
+        ["config", "repositories.packagist.org", "false"],
+        ["config", "repositories.rcsdk", "path", str(GENERATED / "php")],
+        ["require", "rcsdk/rcsdk", "--no-interaction"],
+    ):
+        done = subprocess.run(
+            ["composer", *command], cwd=project, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    version = json.loads((GENERATED / "php" / "composer.json").read_text())["version"]
+    smoke = "require 'vendor/autoload.php'; echo Rcsdk\\Constants::VERSION;"
+    result = subprocess.run(["php", "-r", smoke], cwd=project, capture_output=True, text=True)
+    assert result.stdout == version, result.stderr

@@ -122,12 +122,12 @@ def test_threads_keep_their_connections(
 
 
 WORKER = """
-import sys, time
+import sys
 from rcsdk import RCSDK, FileTokenStore
-server, store, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
+server, store = sys.argv[1], sys.argv[2]
 platform = RCSDK("{key}", "{secret}", server, store=FileTokenStore(store)).get_platform()
-while time.time() < start:
-    time.sleep(0.001)
+print("ready", flush=True)
+sys.stdin.readline()  # the test says go once every worker is ready
 print(platform.read_extension().id)
 """
 
@@ -142,17 +142,19 @@ def test_four_processes_sharing_a_file_store_cause_one_refresh(tmp_path: Path) -
         data = first.get_auth_data()
         first.set_auth_data({**data, "expires_at": time.time() - 1})  # due for everyone
         script = WORKER.format(key=CREDS["RC_APP_KEY"], secret=CREDS["RC_APP_SECRET"])
-        start = time.time() + 1.5
         workers = [
             subprocess.Popen(
-                [sys.executable, "-c", script, local.url, str(store_path), str(start)],
+                [sys.executable, "-c", script, local.url, str(store_path)],
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
             )
             for _ in range(4)
         ]
-        outputs = [worker.communicate(timeout=60) for worker in workers]
+        for worker in workers:
+            assert worker.stdout is not None and worker.stdout.readline() == "ready\n"
+        outputs = [worker.communicate("go\n", timeout=60) for worker in workers]
         assert [w.returncode for w in workers] == [0] * 4, outputs
         assert [out.strip() for out, _ in outputs] == ["1234567890"] * 4
         assert local.grant_count(REFRESH) == 1
@@ -161,32 +163,44 @@ def test_four_processes_sharing_a_file_store_cause_one_refresh(tmp_path: Path) -
         assert (store_path.stat().st_mode & 0o777) == 0o600
 
 
-WRITER = """
-import sys
-from rcsdk import FileTokenStore
-store = FileTokenStore(sys.argv[1])
-def state(token, expires_at):
+def state(token: str, expires_at: float) -> dict[str, object]:
     return {"version": 1, "token": {"access_token": token}, "expires_at": expires_at}
-old, new = state("old-" + "a" * 4000, 1.0), state("new-" + "b" * 4000, 2.0)
-print("ready", flush=True)
-i = 0
-while True:
-    store.save(new if i % 2 else old)
-    i += 1
-"""
+
+
+OLD, NEW = state("old-" + "a" * 4000, 1.0), state("new-" + "b" * 4000, 2.0)
+
+
+def start_writer(store_path: Path) -> tuple[int, int]:
+    """A forked child that saves OLD and NEW in turn forever, writing a byte after each save."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.close(read)
+            store = FileTokenStore(store_path)
+            os.write(write, b"r")
+            i = 0
+            while True:
+                store.save(NEW if i % 2 else OLD)
+                i += 1
+                os.write(write, b"w")
+        finally:
+            os._exit(0)
+    os.close(write)
+    return pid, read
 
 
 def test_sigkill_while_writing_leaves_old_or_new_tokens(tmp_path: Path) -> None:
     store_path = tmp_path / "tokens.json"
     seen = set()
     for attempt in range(40):
-        writer = subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(store_path)], stdout=subprocess.PIPE, text=True
-        )
-        assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
-        time.sleep(0.003 * (attempt % 20))  # kill at many different points (0 to 57 ms in)
-        os.kill(writer.pid, signal.SIGKILL)
-        writer.wait()
+        pid, progress = start_writer(store_path)
+        assert os.read(progress, 1) == b"r"
+        for _ in range(attempt % 7):  # kill after 0 to 6 writes, and wherever the next one is
+            assert os.read(progress, 1) == b"w"
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(progress)
         data = FileTokenStore(store_path).load()
         if data is None:  # killed before the first rename
             continue

@@ -24,29 +24,31 @@ class RCSDK:
         app_key: str,
         app_secret: str | None,
         server: str = PRODUCTION_SERVER,
+        *,
+        settings: Settings | None = None,
         **options: Any,
     ) -> None:
-        self.settings = Settings(server=server, app_key=app_key, app_secret=app_secret)
-        self._platform = Platform(app_key, app_secret, server, **options)
+        self.settings = settings or Settings(server=server, app_key=app_key, app_secret=app_secret)
+        self._platform = Platform(app_key, app_secret, server, settings=self.settings, **options)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> RCSDK:
         """Build the SDK from ``RC_SERVER``, ``RC_APP_KEY`` and ``RC_APP_SECRET``.
 
-        ``sdk.settings`` keeps every ``RC_*`` variable (``RC_JWT``, ``RC_USERNAME``, ...) for
-        the login of your choice. ``RC_SERVER`` defaults to production.
+        ``sdk.settings`` keeps every ``RC_*`` variable, and the platform's logins use them for
+        arguments left out: ``platform.login_jwt()`` logs in with ``RC_JWT``. ``RC_SERVER``
+        defaults to production.
         """
         settings = Settings.from_env(environ)
         if not settings.app_key:
             raise ValueError("RC_APP_KEY is not set")
-        sdk = cls(
+        return cls(
             settings.app_key,
             settings.app_secret,
             settings.server or PRODUCTION_SERVER,
+            settings=settings,
             **options,
         )
-        sdk.settings = settings
-        return sdk
 
     def get_platform(self) -> Platform:
         """The platform: logins, tokens and authenticated calls."""

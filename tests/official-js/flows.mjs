@@ -23,6 +23,12 @@ async function readExtension(platform) {
   return { status: response.status, name: body.name, id: body.id };
 }
 
+async function control(name) {
+  // The local platform's HTTP controls (loopback only), as any client can use them.
+  const response = await fetch(`${env.RC_SERVER}/rcsdk-testing/${name}`, { method: 'POST' });
+  if (!response.ok) throw new Error(`control ${name}: ${response.status}`);
+}
+
 const flows = {
   async password() {
     const platform = make();
@@ -54,6 +60,37 @@ const flows = {
       rotated: Boolean(before && after && before !== after),
       afterRefresh,
       authorizedAfterLogout: await platform.auth().accessTokenValid(),
+    };
+  },
+
+  async expiredOnTheServer() {
+    // The platform expires every access token; the SDK's next call gets a 401, refreshes once
+    // and retries.
+    const platform = make();
+    await platform.login({ jwt: env.RC_JWT });
+    const before = (await platform.auth().data()).access_token;
+    await control('expire-tokens');
+    const extension = await readExtension(platform);
+    const after = (await platform.auth().data()).access_token;
+    return { extension, refreshed: Boolean(before && after && before !== after) };
+  },
+
+  async refreshTokenReusedInGrace() {
+    // RingCentral keeps a used refresh token valid for a short grace period, answering with the
+    // same new pair: a client that lost the answer of its refresh gets it again.
+    const platform = make();
+    await platform.login({ jwt: env.RC_JWT });
+    const old = await platform.auth().data();
+    await platform.refresh();
+    const first = await platform.auth().data();
+    await platform.auth().setData(old);
+    await platform.refresh();
+    const second = await platform.auth().data();
+    return {
+      rotated: first.refresh_token !== old.refresh_token,
+      samePair:
+        first.refresh_token === second.refresh_token && first.access_token === second.access_token,
+      extension: await readExtension(platform),
     };
   },
 

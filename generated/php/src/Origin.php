@@ -91,7 +91,8 @@ final class Origin
             );
         }
         if (str_starts_with($target, '/')) {
-            $url = $this->base . $target;
+            // The authority ends at the base's first '/': a path cannot change the host.
+            return $this->base . $target;
         } elseif (preg_match('#^https?://#i', $target) === 1) {
             $url = $target;
         } else {

@@ -19,7 +19,8 @@ namespace Rcsdk;
  * - a refresh that fails on the network, or that the platform refuses for any other reason than
  *   an explicit `invalid_grant` on that very refresh token, keeps the tokens; an
  *   `invalid_grant` ends the session and fires access_violation once;
- * - tokens the store could not save are kept and used, and written as soon as it accepts them.
+ * - tokens the store could not save are kept and used (Event::STORE_ERROR reports it; no call
+ *   fails for it), and written as soon as it accepts them, unless it has newer ones by then.
  */
 abstract class Client
 {
@@ -40,10 +41,10 @@ abstract class Client
     private readonly string $userAgent;
     private ?AuthState $state = null;
     private bool $unsaved = false;
+    /** The refresh token the store held when it refused our tokens. */
+    private ?string $unsavedOver = null;
     private ?\CurlHandle $curl = null;
     private int $curlPid = 0;
-    /** @var array<string, string> */
-    private array $responseHeaders = [];
 
     /**
      * @param string|null $appSecret null or '' for a public (PKCE) app: token requests then send client_id
@@ -151,9 +152,7 @@ abstract class Client
         $state = AuthState::issued($token, $this->now());
         $storeError = $this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state));
         $this->emit($success, $token);
-        if ($storeError !== null) {
-            throw $storeError;
-        }
+        $this->reportStore($storeError);
         return $token;
     }
 
@@ -162,10 +161,8 @@ abstract class Client
     /**
      * Refresh unless another process already replaced `$seen`; return the tokens in use.
      * `$seen` is the state the caller found due or rejected; null forces a refresh.
-     *
-     * @param bool $strict throw a TokenStoreError when the new tokens could not be saved
      */
-    protected function rotate(?AuthState $seen, bool $strict): AuthState
+    protected function rotate(?AuthState $seen): AuthState
     {
         /** @var list<array{string, mixed}> $events */
         $events = [];
@@ -196,7 +193,7 @@ abstract class Client
                     $token = $this->tokenFrom($response);
                 } catch (APIStatusError $error) {
                     $events[] = [Event::REFRESH_ERROR, $error];
-                    if ($error->error === 'invalid_grant') {
+                    if (self::endsSession($error)) {
                         // The platform's verdict on this very refresh token (the store still
                         // holds it: we hold its lock): the session is over.
                         $this->keep(null);
@@ -211,15 +208,15 @@ abstract class Client
                 $fresh = AuthState::issued($token, $this->now());
                 $storeError = $this->keep($fresh);
                 $events[] = [Event::REFRESH_SUCCESS, $token];
+                if ($storeError !== null && self::storeErrorEvent() !== null) {
+                    $events[] = [self::storeErrorEvent(), $storeError];
+                }
                 return $fresh;
             });
         } finally {
             foreach ($events as [$event, $payload]) {
                 $this->emit($event, $payload);
             }
-        }
-        if ($strict && $storeError !== null) {
-            throw $storeError;
         }
         return $fresh;
     }
@@ -239,14 +236,12 @@ abstract class Client
             }
         }
         $storeError = $this->store->synchronized(fn (): ?TokenStoreError => $this->keep(null));
+        $this->reportStore($storeError);
         if ($error !== null) {
             $this->emit($failure, $error);
             throw $error;
         }
         $this->emit($success, null);
-        if ($storeError !== null) {
-            throw $storeError;
-        }
     }
 
     /**
@@ -270,10 +265,7 @@ abstract class Client
     public function setAuthData(#[\SensitiveParameter] ?array $data): void
     {
         $state = AuthState::fromJson($data);
-        $storeError = $this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state));
-        if ($storeError !== null) {
-            throw $storeError;
-        }
+        $this->reportStore($this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state)));
     }
 
     /** Whether calls can be authorized without a new login (valid or refreshable tokens). No request. */
@@ -291,13 +283,17 @@ abstract class Client
     /** Read the store: another process may have written newer tokens. */
     private function reload(): ?AuthState
     {
+        $data = $this->store->load();
         if ($this->unsaved) {
-            // Tokens the store refused: try again; until it takes them, they are the truth.
-            if ($this->keep($this->state) !== null) {
+            // Tokens the store refused: write them now, unless the store has newer ones by now.
+            $stored = is_array($data) ? ($data['token']['refresh_token'] ?? null) : null;
+            if ($stored === $this->unsavedOver) {
+                $this->reportStore($this->keep($this->state));
                 return $this->state;
             }
+            $this->unsaved = false;
         }
-        $state = AuthState::fromJson($this->store->load());
+        $state = AuthState::fromJson($data);
         $this->state = $state;
         if ($state !== null) {
             $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken);
@@ -305,9 +301,13 @@ abstract class Client
         return $state;
     }
 
-    /** Use tokens, and save them; a failed save keeps them in use and is returned, not thrown. */
+    /**
+     * Use tokens, and save them (callers hold the store's lock). A failed save keeps them in
+     * use, to be written later, and is returned (for Event::STORE_ERROR), never thrown.
+     */
     private function keep(?AuthState $state): ?TokenStoreError
     {
+        $replaced = $this->unsaved ? $this->unsavedOver : $this->state?->token->refreshToken;
         $this->state = $state;
         if ($state !== null) {
             $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken, $state->token->idToken);
@@ -315,12 +315,42 @@ abstract class Client
         try {
             $this->store->save($state?->toJson());
         } catch (TokenStoreError $error) {
+            if (!$this->unsaved) {
+                $this->unsavedOver = $replaced;
+            }
             $this->unsaved = true;
             $this->log('warning', 'rcsdk: tokens kept in memory, the store did not take them: ' . $this->redactor->text($error->getMessage()));
             return $error;
         }
         $this->unsaved = false;
+        $this->unsavedOver = null;
         return null;
+    }
+
+    private function reportStore(?TokenStoreError $error): void
+    {
+        $event = self::storeErrorEvent();
+        if ($error !== null && $event !== null) {
+            $this->emit($event, $error);
+        }
+    }
+
+    /** Event::STORE_ERROR, when the spec has the event (a spec may leave it out). */
+    private static function storeErrorEvent(): ?string
+    {
+        $name = Event::class . '::STORE_ERROR';
+        return defined($name) ? (string) constant($name) : null;
+    }
+
+    /**
+     * The platform's verdict on the refresh token itself: `invalid_grant`, with no error code or
+     * one that names that token (expired, revoked, used). `invalid_client`, a rate limit or a
+     * proxy's HTML page are not.
+     */
+    private static function endsSession(APIStatusError $error): bool
+    {
+        return $error->error === 'invalid_grant'
+            && ($error->errorCodes === [] || array_intersect($error->errorCodes, Constants::REFRESH_REJECTED_CODES) !== []);
     }
 
     /** Tokens fit for a call: refreshed first when they are due. */
@@ -335,7 +365,7 @@ abstract class Client
             throw new LoginRequiredError('no tokens: log in first');
         }
         if ($this->autoRefresh && $state->accessDue($this->now(), $this->refreshMargin)) {
-            $state = $this->rotate($state, false);
+            $state = $this->rotate($state);
         }
         return $state;
     }
@@ -374,7 +404,7 @@ abstract class Client
                     throw $error;
                 }
             } else {
-                $fresh = $this->rotate($state, false);
+                $fresh = $this->rotate($state);
             }
             return $this->send($method, $url, bearer: $fresh, query: $query, form: $form, json: $json, headers: $headers);
         }
@@ -565,43 +595,33 @@ abstract class Client
     {
         $pid = (int) getmypid();
         if ($this->curl === null || $this->curlPid !== $pid) {
+            // One handle (and its connections) per process: a forked child makes its own.
             $this->curl = curl_init();
             $this->curlPid = $pid;
-        } else {
-            curl_reset($this->curl);
+            curl_setopt_array($this->curl, [
+                CURLOPT_RETURNTRANSFER => true,
+                CURLOPT_HEADER => true,
+                CURLOPT_FOLLOWLOCATION => false,
+                CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
+                CURLOPT_NETRC => CURL_NETRC_IGNORED,
+                CURLOPT_TIMEOUT_MS => (int) ceil($this->timeout * 1000),
+                CURLOPT_CONNECTTIMEOUT_MS => (int) ceil($this->timeout * 1000),
+                CURLOPT_NOSIGNAL => true,
+            ]);
         }
         $curl = $this->curl;
-        $this->responseHeaders = [];
-        $options = [
-            CURLOPT_URL => $url,
-            CURLOPT_RETURNTRANSFER => true,
-            CURLOPT_FOLLOWLOCATION => false,
-            CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
-            CURLOPT_NETRC => CURL_NETRC_IGNORED,
-            CURLOPT_HTTPHEADER => $lines,
-            CURLOPT_TIMEOUT_MS => (int) ceil($this->timeout * 1000),
-            CURLOPT_CONNECTTIMEOUT_MS => (int) ceil($this->timeout * 1000),
-            CURLOPT_NOSIGNAL => true,
-            CURLOPT_ENCODING => '',
-            CURLOPT_HEADERFUNCTION => function ($handle, string $line): int {
-                $colon = strpos($line, ':');
-                if ($colon !== false) {
-                    $this->responseHeaders[strtolower(trim(substr($line, 0, $colon)))] = trim(substr($line, $colon + 1));
-                } elseif (str_starts_with($line, 'HTTP/')) {
-                    $this->responseHeaders = [];
-                }
-                return strlen($line);
-            },
-        ];
+        $options = [CURLOPT_URL => $url, CURLOPT_HTTPHEADER => $lines];
         if ($method === 'GET') {
             $options[CURLOPT_HTTPGET] = true;
+            $options[CURLOPT_CUSTOMREQUEST] = null;
+            $options[CURLOPT_NOBODY] = false;
+        } elseif ($method === 'HEAD') {
+            $options[CURLOPT_CUSTOMREQUEST] = null;
+            $options[CURLOPT_NOBODY] = true;
         } else {
+            $options[CURLOPT_NOBODY] = false;
             $options[CURLOPT_CUSTOMREQUEST] = $method;
-            if ($method === 'HEAD') {
-                $options[CURLOPT_NOBODY] = true;
-            } else {
-                $options[CURLOPT_POSTFIELDS] = $body ?? '';
-            }
+            $options[CURLOPT_POSTFIELDS] = $body ?? '';
         }
         curl_setopt_array($curl, $options);
         $content = curl_exec($curl);
@@ -615,7 +635,9 @@ abstract class Client
             $neverSent = in_array($errno, [CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY], true);
             return [null, new APIConnectionError($what), $sent && !$neverSent];
         }
-        return [new ApiResponse((int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE), $this->responseHeaders, $content), null, true];
+        $size = (int) curl_getinfo($curl, CURLINFO_HEADER_SIZE);
+        $status = (int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE);
+        return [new ApiResponse($status, substr($content, 0, $size), (string) substr($content, $size)), null, true];
     }
 
     private function retryDelay(RCSDKError $error, int $attempt, bool $maybeArrived, bool $replayable): ?float
@@ -665,7 +687,7 @@ abstract class Client
         }
         $retryAfter = null;
         if ($status === 429) {
-            $retryAfter = Retry::rateLimitDelay($response->headers, $this->now());
+            $retryAfter = Retry::rateLimitDelay($response->headers(), $this->now());
         } elseif (isset(self::RETRY_STATUSES[$status])) {
             $retryAfter = Retry::parseRetryAfter($response->header('Retry-After'), $this->now());
         }

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +14,13 @@ from rcsdk._models import TokenInfo
 from rcsdk._record import Record
 
 __all__ = ["AuthState", "AuthorizationRequest"]
+
+MAX_LIFETIME = 10 * 365 * 24 * 3600
+"""Lifetimes (``expires_in``) above this, or not above 0, are treated as unknown."""
+
+
+def _lifetime(seconds: int | None) -> int | None:
+    return seconds if seconds is not None and 0 < seconds <= MAX_LIFETIME else None
 
 
 class AuthorizationRequest(Record):
@@ -67,19 +75,33 @@ class AuthState(Record):
 
     @classmethod
     def issued(cls, token: TokenInfo, now: float) -> AuthState:
+        """The tokens of a response that arrived at ``now``. A lifetime that is not a positive
+        number of seconds (``expires_in: 0``, ``-5``, ``10**400``) is treated as unknown: the
+        token is used until the platform rejects it, then refreshed once."""
+        lifetime = _lifetime(token.expires_in)
+        refresh_lifetime = _lifetime(token.refresh_token_expires_in)
         return cls(
             token=token,
-            expires_at=now + token.expires_in if token.expires_in is not None else None,
+            expires_at=now + lifetime if lifetime is not None else None,
             refresh_token_expires_at=(
-                now + token.refresh_token_expires_in
-                if token.refresh_token and token.refresh_token_expires_in is not None
+                now + refresh_lifetime
+                if token.refresh_token and refresh_lifetime is not None
                 else None
             ),
         )
 
     def access_due(self, now: float, margin: float) -> bool:
-        """Whether the access token expires within ``margin`` seconds (or has expired)."""
-        return self.expires_at is not None and now >= self.expires_at - margin
+        """Whether the access token expires within ``margin`` seconds (or has expired).
+
+        The margin is capped at half the token's lifetime: a token that was just issued is never
+        due, however short-lived it is.
+        """
+        if self.expires_at is None:
+            return False
+        lifetime = _lifetime(self.token.expires_in)
+        if lifetime is not None:
+            margin = min(margin, lifetime / 2)
+        return now >= self.expires_at - margin
 
     def can_refresh(self, now: float) -> bool:
         return bool(self.token.refresh_token) and (
@@ -126,6 +148,11 @@ def _time(data: Mapping[str, Any], key: str) -> float | None:
     value = data.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise AuthDataError(f"auth data field {key!r} must be a number or null")
-    return float(value) if isinstance(value, float) else value
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (isinstance(value, int) and abs(value) > 2**53)
+        or (isinstance(value, float) and not math.isfinite(value))
+    ):
+        raise AuthDataError(f"auth data field {key!r} must be a number (seconds) or null")
+    return value

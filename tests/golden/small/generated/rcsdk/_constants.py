@@ -57,3 +57,12 @@ SECRET_FIELDS = frozenset(
     }
 )
 """Form and JSON fields whose values are never logged or shown."""
+
+REFRESH_REJECTED_CODES = frozenset(
+    {
+        "OAU-210",
+        "OAU-211",
+    }
+)
+"""Error codes with which an ``invalid_grant`` answer to a refresh is a verdict on that refresh
+token (expired, revoked, already used): the only answer that ends a session."""

@@ -28,9 +28,12 @@ from rcsdk._constants import (
 )
 from rcsdk._emitter import Emitter, Handler
 from rcsdk._events import Event
+from rcsdk._exceptions import UsageError
 from rcsdk._models import ExtensionInfo, PhoneNumber, TokenInfo
+from rcsdk._options import check_count, check_seconds, check_text
 from rcsdk._pkce import make_code_verifier, s256_challenge
 from rcsdk._session import TokenSession
+from rcsdk._settings import Settings
 from rcsdk._store import MemoryTokenStore, TokenStore
 from rcsdk._transport import Transport, json_body
 
@@ -63,29 +66,33 @@ class Platform:
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
         user_agent: str | None = None,
+        settings: Settings | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         self._transport = Transport(
-            app_key,
+            check_text("app_key", app_key),
             app_secret,
-            server,
-            timeout=timeout,
-            max_retries=max_retries,
-            max_retry_wait=max_retry_wait,
+            check_text("server", server),
+            timeout=check_seconds("timeout", timeout, zero=False),
+            max_retries=check_count("max_retries", max_retries),
+            max_retry_wait=check_seconds("max_retry_wait", max_retry_wait),
             clock=clock,
             sleep=sleep,
             session=session,
             user_agent=user_agent,
+            allow_insecure_http=allow_insecure_http,
         )
         self._emitter = Emitter()
         self._tokens = TokenSession(
             self._transport,
             store if store is not None else MemoryTokenStore(),
-            refresh_margin=refresh_margin,
+            refresh_margin=check_seconds("refresh_margin", refresh_margin),
             auto_refresh=auto_refresh,
             emitter=self._emitter,
             refresh_form=self._refresh_form,
         )
         self._redactor = self._transport.redactor
+        self._settings = settings
 
     @property
     def app_key(self) -> str:
@@ -114,9 +121,9 @@ class Platform:
 
     def authorize(
         self,
-        username: str,
-        extension: str | None,
-        password: str,
+        username: str | None = None,
+        extension: str | None = None,
+        password: str | None = None,
         *,
         scope: str | None = None,
         endpoint_id: str | None = None,
@@ -143,8 +150,20 @@ class Platform:
             refresh_token_ttl: Refresh token lifetime in seconds, at most 2592000 (default
                 604800).
 
+        Arguments left out come from ``RCSDK.from_env()``'s variables (RC_USERNAME,
+        RC_EXTENSION, RC_PASSWORD).
         Fires ``Event.LOGIN_SUCCESS`` or ``Event.LOGIN_ERROR``.
         """
+        if username is None and self._settings is not None:
+            username = self._settings.username
+        if extension is None and self._settings is not None:
+            extension = self._settings.extension
+        if password is None and self._settings is not None:
+            password = self._settings.password
+        if username is None:
+            raise UsageError("authorize() needs username (or RC_USERNAME, with RCSDK.from_env())")
+        if password is None:
+            raise UsageError("authorize() needs password (or RC_PASSWORD, with RCSDK.from_env())")
         warnings.warn(
             "authorize() uses RingCentral's retired password grant; prefer login_jwt()",
             DeprecationWarning,
@@ -168,7 +187,7 @@ class Platform:
 
     def login_jwt(
         self,
-        jwt: str,
+        jwt: str | None = None,
         *,
         scope: str | None = None,
         endpoint_id: str | None = None,
@@ -188,8 +207,13 @@ class Platform:
             refresh_token_ttl: Refresh token lifetime in seconds, at most 2592000 (default
                 604800).
 
+        Arguments left out come from ``RCSDK.from_env()``'s variables (RC_JWT).
         Fires ``Event.LOGIN_SUCCESS`` or ``Event.LOGIN_ERROR``.
         """
+        if jwt is None and self._settings is not None:
+            jwt = self._settings.jwt
+        if jwt is None:
+            raise UsageError("login_jwt() needs jwt (or RC_JWT, with RCSDK.from_env())")
         self._redactor.add(jwt)
         form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer"}
         form["assertion"] = jwt
@@ -205,7 +229,7 @@ class Platform:
 
     def login_auth_code(
         self,
-        code: str,
+        code: str | None = None,
         *,
         redirect_uri: str | None = None,
         code_verifier: str | None = None,
@@ -229,8 +253,15 @@ class Platform:
             refresh_token_ttl: Refresh token lifetime in seconds, at most 2592000 (default
                 604800).
 
+        Arguments left out come from ``RCSDK.from_env()``'s variables (RC_AUTH_CODE).
         Fires ``Event.LOGIN_SUCCESS`` or ``Event.LOGIN_ERROR``.
         """
+        if code is None and self._settings is not None:
+            code = self._settings.auth_code
+        if code is None:
+            raise UsageError(
+                "login_auth_code() needs code (or RC_AUTH_CODE, with RCSDK.from_env())"
+            )
         self._redactor.add(code, code_verifier)
         form = {"grant_type": "authorization_code"}
         form["code"] = code
@@ -281,8 +312,7 @@ class Platform:
         query["client_id"] = self.app_key
         if redirect_uri:
             query["redirect_uri"] = redirect_uri
-        if state:
-            query["state"] = state
+        query["state"] = state
         query["code_challenge"] = s256_challenge(verifier)
         query["code_challenge_method"] = "S256"
         if prompt:

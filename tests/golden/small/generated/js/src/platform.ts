@@ -27,6 +27,16 @@ function encodePathSegment(value: string | number): string {
 }
 void encodePathSegment;
 
+const warned = new Set<string>();
+
+/** A DeprecationWarning, once per process and message (as Python's warnings do). */
+function warnDeprecated(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(message, { type: "DeprecationWarning", code: "RCSDK_DEPRECATED" });
+}
+void warnDeprecated;
+
 /** What `authorizeUrl` takes. */
 export interface AuthorizeUrlOptions {
   /** A registered redirect URI (required when the app has more than one). */
@@ -143,6 +153,7 @@ export class Platform extends PlatformCore {
     this.checkArgument("endpointId", endpointId, false);
     this.checkArgument("accessTokenTtl", accessTokenTtl, false);
     this.checkArgument("refreshTokenTtl", refreshTokenTtl, false);
+    warnDeprecated("authorize() uses a grant RingCentral retired; prefer loginJwt()");
     this.redact(password);
     const form: Record<string, string> = { grant_type: "password" };
     form["username"] = String(username);

@@ -1,0 +1,64 @@
+<?php
+
+declare(strict_types=1);
+
+// One PHP benchmark measurement in a fresh process (bench/run.py):
+//   php php_worker.php KIND calls SERVER CREDS_JSON COUNT
+// KIND is rcsdk (the PHP client) or raw (one bare curl handle with a hand-made Bearer header:
+// the floor). Prints one JSON object.
+
+require getenv('RCSDK_PHP_AUTOLOAD') ?: __DIR__ . '/../build/php/vendor/autoload.php';
+
+const PATH = '/restapi/v1.0/account/~/extension/~';
+
+[, $kind, $mode, $server, $credsJson, $count] = $argv;
+$creds = json_decode($credsJson, true);
+
+if ($kind === 'rcsdk') {
+    $platform = (new Rcsdk\RCSDK($creds['RC_APP_KEY'], $creds['RC_APP_SECRET'], $server))->getPlatform();
+    $platform->loginJwt($creds['RC_JWT']);
+    $call = static fn () => $platform->get(PATH);
+} else {
+    $curl = curl_init($server . '/restapi/oauth/token');
+    curl_setopt_array($curl, [
+        CURLOPT_RETURNTRANSFER => true,
+        CURLOPT_POSTFIELDS => http_build_query(['grant_type' => 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'assertion' => $creds['RC_JWT']]),
+        CURLOPT_USERPWD => $creds['RC_APP_KEY'] . ':' . $creds['RC_APP_SECRET'],
+    ]);
+    $token = json_decode((string) curl_exec($curl), true)['access_token'];
+    curl_reset($curl);
+    curl_setopt_array($curl, [
+        CURLOPT_URL => $server . PATH,
+        CURLOPT_RETURNTRANSFER => true,
+        CURLOPT_HTTPGET => true,
+        CURLOPT_TIMEOUT_MS => 30000,
+        CURLOPT_HTTPHEADER => ["Authorization: Bearer {$token}", 'Accept: application/json'],
+    ]);
+    $call = static function () use ($curl): string {
+        $body = curl_exec($curl);
+        if (!is_string($body) || curl_getinfo($curl, CURLINFO_RESPONSE_CODE) >= 400) {
+            throw new RuntimeException('call failed');
+        }
+        return $body;
+    };
+}
+
+for ($i = 0; $i < 50; $i++) { // warm up: connection, caches
+    $call();
+}
+$cpu = static function (): float {
+    $usage = getrusage();
+    return $usage['ru_utime.tv_sec'] + $usage['ru_utime.tv_usec'] / 1e6 + $usage['ru_stime.tv_sec'] + $usage['ru_stime.tv_usec'] / 1e6;
+};
+$wall = hrtime(true);
+$cpuStart = $cpu();
+for ($i = 0; $i < (int) $count; $i++) {
+    $call();
+}
+$wall = (hrtime(true) - $wall) / 1e9;
+$cpuUsed = $cpu() - $cpuStart;
+echo json_encode([
+    'wall_us' => $wall / (int) $count * 1e6,
+    'cpu_us' => $cpuUsed / (int) $count * 1e6,
+    'max_rss_mb' => getrusage()['ru_maxrss'] / 1024,
+]), "\n";

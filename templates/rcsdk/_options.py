@@ -1,0 +1,34 @@
+"""Checks of the options a platform is made with: a wrong one is a ``UsageError`` at once,
+naming the option, never an ``AttributeError`` or a urllib3 ``ValueError`` at the first call."""
+
+from __future__ import annotations
+
+import math
+
+from rcsdk._exceptions import UsageError
+
+__all__ = ["check_count", "check_seconds", "check_text"]
+
+
+def check_text(name: str, value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"{name} must be a non-empty str, not {type(value).__name__}")
+    return value
+
+
+def check_seconds(name: str, value: object, *, zero: bool = True) -> float:
+    """A finite number of seconds, not negative (and above 0 unless ``zero``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UsageError(f"{name} must be a number of seconds, not {type(value).__name__}")
+    if isinstance(value, int) and abs(value) > 2**53:
+        raise UsageError(f"{name} is out of range: {value!r}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        bound = ">= 0" if zero else "> 0"
+        raise UsageError(f"{name} must be a finite number of seconds {bound}, not {value!r}")
+    return float(value)
+
+
+def check_count(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise UsageError(f"{name} must be an int >= 0, not {value!r}")
+    return value

@@ -1,0 +1,268 @@
+"""The chaos run of issue #16: processes and threads on one FileTokenStore against the local
+platform (with RingCentral's refresh grace period), short-lived tokens and forced expiry, kill -9
+of random workers and of the refresher between the platform's rotation and the save, then a store
+that fails writes for a while. No session is lost, every failed call is typed, refresh requests
+stay within rotations + kills, and a new process afterwards works with what the store holds.
+
+Workers are forked (cheap) and paced by conditions: each action waits until the workers have
+made more calls, polling with a deadline. The figures are printed (``-s``) for the README."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from rcsdk import FileTokenStore, Platform, RCSDKError
+from rcsdk.testing import LocalPlatform
+
+from _support import CREDS
+
+PROCESSES = 4
+THREADS = 4
+ACCESS_TTL = 3
+SEED = 16
+
+
+class CountingPlatform(LocalPlatform):
+    """The local platform, counting refreshes that rotated and those answered from the grace
+    period (the same new pair again)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.rotations = 0
+        self.reuses = 0
+        self._count_lock = threading.Lock()
+
+    def _rotate(self, app: Any, refresh_token: str, form: dict[str, str]) -> dict[str, Any]:
+        fresh = refresh_token in self._refresh
+        issued: dict[str, Any] = super()._rotate(app, refresh_token, form)
+        with self._count_lock:
+            if fresh:
+                self.rotations += 1
+            else:
+                self.reuses += 1
+        return issued
+
+
+class ChaosStore(FileTokenStore):
+    """A file store the test steers through files in ``control``: ``fail-writes`` makes writes
+    fail; ``die-at-save`` kills (SIGKILL) the first process about to save refreshed tokens."""
+
+    def __init__(self, path: Path, control: Path) -> None:
+        super().__init__(path)
+        self.control = control
+
+    def save(self, data: dict[str, Any] | None) -> None:
+        if (self.control / "fail-writes").exists():
+            raise OSError(errno.EROFS, "Read-only file system", str(self.path))
+        try:
+            os.unlink(self.control / "die-at-save")
+        except FileNotFoundError:
+            pass
+        else:  # the platform has rotated the tokens; they die with this process
+            os.kill(os.getpid(), signal.SIGKILL)
+        super().save(data)
+
+
+def work(server: str, path: Path, control: Path, results: Path) -> None:
+    """A worker process: THREADS threads calling the API until ``control/stop`` exists."""
+    store = ChaosStore(path, control)
+    platform = Platform(CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], server, store=store)
+    out = os.open(results, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    stop = control / "stop"
+
+    def loop() -> None:
+        while not stop.exists():
+            try:
+                platform.read_extension()
+                line = "ok"
+            except Exception as exc:  # recorded: the test asserts every failure is typed
+                line = f"error {type(exc).__name__} {int(isinstance(exc, RCSDKError))}"
+            os.write(out, (line + "\n").encode())
+
+    threads = [threading.Thread(target=loop) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+class Fleet:
+    def __init__(self, local: CountingPlatform, tmp: Path) -> None:
+        self.local = local
+        self.path = tmp / "tokens.json"
+        self.control = tmp / "control"
+        self.control.mkdir()
+        self.results = tmp / "results"
+        self.results.mkdir()
+        self.pids: list[int] = []
+        self.kills = 0
+        self.spawned = 0
+
+    def spawn(self) -> None:
+        results = self.results / f"{self.spawned}.txt"
+        self.spawned += 1
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            code = 0
+            try:
+                work(self.local.url, self.path, self.control, results)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        self.pids.append(pid)
+
+    def lines(self) -> list[str]:
+        return [
+            line
+            for file in self.results.iterdir()
+            for line in file.read_text().splitlines()
+            if line in ("ok",) or line.startswith("error ")
+        ]
+
+    def calls(self) -> int:
+        return sum(file.stat().st_size for file in self.results.iterdir()) // 3
+
+    def progress(self, more: int = 40, within: float = 20.0) -> None:
+        """Wait until the workers have made about ``more`` calls more (polling, deadline)."""
+        target, deadline = self.calls() + more, time.monotonic() + within
+        while self.calls() < target:
+            self.reap()
+            assert time.monotonic() < deadline, "the workers stopped making calls"
+            time.sleep(0.02)
+
+    def reap(self) -> None:
+        """Replace workers that died (killed at save); count them as kills."""
+        for pid in list(self.pids):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                self.pids.remove(pid)
+                assert os.WIFSIGNALED(status), f"worker {pid} exited with {status}"
+                self.kills += 1
+                self.spawn()
+
+    def kill(self, pid: int) -> None:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        self.pids.remove(pid)
+        self.kills += 1
+        self.spawn()
+
+    def die_at_save(self, within: float = 20.0) -> None:
+        flag = self.control / "die-at-save"
+        flag.touch()
+        deadline = time.monotonic() + within
+        kills = self.kills
+        while flag.exists() or self.kills == kills:
+            self.reap()
+            assert time.monotonic() < deadline, "no refresher reached the save"
+            time.sleep(0.02)
+
+    def stop(self, within: float = 20.0) -> None:
+        (self.control / "stop").touch()
+        deadline = time.monotonic() + within
+        while self.pids:
+            for pid in list(self.pids):
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    self.pids.remove(pid)
+                    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+            assert time.monotonic() < deadline, "workers did not stop"
+            time.sleep(0.02)
+
+
+AFTER = """
+import sys
+from rcsdk import FileTokenStore, Platform
+platform = Platform(sys.argv[1], sys.argv[2], sys.argv[3], store=FileTokenStore(sys.argv[4]))
+print(platform.read_extension().id)
+"""
+
+
+def test_chaos_loses_no_session(tmp_path: Path) -> None:
+    rng = random.Random(SEED)
+    started = time.monotonic()
+    local = CountingPlatform(access_ttl=ACCESS_TTL, auth_rate_limit=None)
+    with local:
+        first = Platform(
+            CREDS["RC_APP_KEY"],
+            CREDS["RC_APP_SECRET"],
+            local.url,
+            store=FileTokenStore(tmp_path / "tokens.json"),
+        )
+        first.login_jwt(CREDS["RC_JWT"])
+        fleet = Fleet(local, tmp_path)
+        try:
+            for _ in range(PROCESSES):
+                fleet.spawn()
+            fleet.progress()
+            # Phase 1: kills and forced expiry.
+            for action in ["kill", "die", "expire", "kill", "die", "expire", "kill", "die"]:
+                if action == "kill":
+                    fleet.kill(rng.choice(fleet.pids))
+                elif action == "die":
+                    fleet.die_at_save()
+                else:
+                    local.expire_access_tokens()
+                fleet.progress()
+            phase1 = (local.grant_count("refresh_token"), local.rotations, fleet.kills)
+            # Phase 2: the store fails writes for a while (tokens keep rotating meanwhile).
+            (fleet.control / "fail-writes").touch()
+            for _ in range(2):
+                local.expire_access_tokens()
+                fleet.progress()
+            (fleet.control / "fail-writes").unlink()
+            fleet.progress()
+            local.expire_access_tokens()
+            fleet.progress()
+        finally:
+            fleet.stop()
+        results = fleet.lines()
+        failures = [line for line in results if line != "ok"]
+        after = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                AFTER,
+                CREDS["RC_APP_KEY"],
+                CREDS["RC_APP_SECRET"],
+                local.url,
+                str(tmp_path / "tokens.json"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        figures = {
+            "processes": PROCESSES,
+            "threads": THREADS,
+            "calls": len(results),
+            "failed calls": len(failures),
+            "kills": fleet.kills,
+            "refresh requests": local.grant_count("refresh_token"),
+            "rotations": local.rotations,
+            "grace reuses": local.reuses,
+            "phase 1 (requests, rotations, kills)": phase1,
+            "seconds": round(time.monotonic() - started, 1),
+        }
+        print("chaos:", json.dumps(figures))
+        # Every failed call is typed, and none of them is a lost session.
+        assert all(line.endswith(" 1") for line in failures), failures
+        assert not [f for f in failures if "LoginRequired" in f or "InvalidGrant" in f], failures
+        # Kills cost at most one extra refresh each (a grace reuse), never a session.
+        requests, rotations, kills = phase1
+        assert requests <= rotations + kills, figures
+        assert fleet.kills >= 6
+        # A new process works with what the store holds, without a login.
+        assert after.returncode == 0 and after.stdout.strip() == "1234567890", after.stderr

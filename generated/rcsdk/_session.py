@@ -24,8 +24,10 @@ The spec's operations (which form a login or a refresh sends) live in the genera
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import urllib.parse
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -126,6 +128,11 @@ class TokenSession:
         self._unsaved: Unsaved | None = None
         self._stored: str | object | None = None
         """The refresh token last read from or written to the store (``ANY``: unknown)."""
+        _SESSIONS.add(self)
+
+    def _after_fork(self) -> None:
+        """In a forked child: a fresh refresh lock (the thread holding it is not here)."""
+        self._lock = threading.Lock()
 
     # --- logins and logout --------------------------------------------------------------------
 
@@ -145,7 +152,7 @@ class TokenSession:
         # The platform issued these tokens: whatever the store does, they are kept (in memory
         # at least) before anything else can fail.
         self._state = state
-        transport.redactor.add(token.access_token, token.refresh_token)
+        transport.redactor.add_tokens(token.access_token, token.refresh_token)
         try:
             with self._lock, self.store.lock():
                 self._peek()
@@ -268,7 +275,7 @@ class TokenSession:
         events: list[tuple[Event, object]] = []
         self._state = state
         if state is not None:
-            self.transport.redactor.add(state.token.access_token, state.token.refresh_token)
+            self.transport.redactor.add_tokens(state.token.access_token, state.token.refresh_token)
         try:
             with self._lock, self.store.lock():
                 self._peek()
@@ -292,7 +299,7 @@ class TokenSession:
         self._state = state
         self._stored = _refresh_token(state)
         if state is not None:
-            self.transport.redactor.add(state.token.access_token, state.token.refresh_token)
+            self.transport.redactor.add_tokens(state.token.access_token, state.token.refresh_token)
 
     def _peek(self) -> None:
         """Under the lock, before replacing the tokens: note what the store holds."""
@@ -337,7 +344,7 @@ class TokenSession:
         the tokens in memory, to write later, and reports ``Event.STORE_ERROR``."""
         self._state = state
         if state is not None:
-            self.transport.redactor.add(state.token.access_token, state.token.refresh_token)
+            self.transport.redactor.add_tokens(state.token.access_token, state.token.refresh_token)
         try:
             self.store.save(state.to_json() if state is not None else None)
         except (TokenStoreError, OSError) as exc:
@@ -413,3 +420,16 @@ class TokenSession:
             else:
                 fresh = self.refresh(seen=state)
             return send(method, path, bearer=fresh.token.access_token, **kwargs)
+
+
+# Token sessions of this process: a forked child gets a fresh lock in each.
+_SESSIONS: weakref.WeakSet[TokenSession] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for session in list(_SESSIONS):
+        session._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

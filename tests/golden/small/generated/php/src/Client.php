@@ -143,7 +143,7 @@ abstract class Client
     // --- logins -----------------------------------------------------------------------------
 
     /** @param array<string, string> $form */
-    protected function login(array $form, string $success, string $failure): TokenInfo
+    protected function login(#[\SensitiveParameter] array $form, string $success, string $failure): TokenInfo
     {
         try {
             $token = $this->tokenFrom($this->send('POST', Constants::TOKEN_PATH, client: true, form: $this->clientForm($form)));
@@ -227,7 +227,7 @@ abstract class Client
     abstract protected function refreshForm(AuthState $state): array;
 
     /** @param array<string, string> $form */
-    protected function revoke(string $path, array $form, string $success, string $failure): void
+    protected function revoke(string $path, #[\SensitiveParameter] array $form, string $success, string $failure): void
     {
         $error = null;
         if ($form !== []) {
@@ -385,10 +385,10 @@ abstract class Client
     public function request(
         string $method,
         string $path,
-        ?array $query = null,
-        mixed $json = null,
-        ?array $form = null,
-        array $headers = [],
+        #[\SensitiveParameter] ?array $query = null,
+        #[\SensitiveParameter] mixed $json = null,
+        #[\SensitiveParameter] ?array $form = null,
+        #[\SensitiveParameter] array $headers = [],
     ): ApiResponse {
         $method = strtoupper($method);
         $url = $this->origin->url($path);
@@ -463,7 +463,7 @@ abstract class Client
      * @param array<string, string> $form
      * @return array<string, string>
      */
-    protected function clientForm(array $form): array
+    protected function clientForm(#[\SensitiveParameter] array $form): array
     {
         foreach ($form as $name => $value) {
             Origin::checkField($name, $value);
@@ -479,7 +479,7 @@ abstract class Client
      *
      * @param array<string, scalar|null> $fields
      */
-    public static function encode(array $fields): string
+    public static function encode(#[\SensitiveParameter] array $fields): string
     {
         $pairs = [];
         foreach ($fields as $key => $value) {
@@ -526,10 +526,10 @@ abstract class Client
         string $path,
         bool $client = false,
         ?AuthState $bearer = null,
-        ?array $query = null,
-        ?array $form = null,
-        mixed $json = null,
-        array $headers = [],
+        #[\SensitiveParameter] ?array $query = null,
+        #[\SensitiveParameter] ?array $form = null,
+        #[\SensitiveParameter] mixed $json = null,
+        #[\SensitiveParameter] array $headers = [],
     ): ApiResponse {
         $url = str_starts_with($path, '/') ? $this->origin->base . $path : $path;
         if ($query !== null && $query !== []) {
@@ -593,7 +593,7 @@ abstract class Client
      * @param list<string> $lines
      * @return array{?ApiResponse, ?RCSDKError, bool}
      */
-    private function transfer(string $method, string $url, array $lines, ?string $body): array
+    private function transfer(string $method, string $url, #[\SensitiveParameter] array $lines, #[\SensitiveParameter] ?string $body): array
     {
         $pid = (int) getmypid();
         if ($this->curl === null || $this->curlPid !== $pid) {
@@ -659,7 +659,7 @@ abstract class Client
         return null;
     }
 
-    private function statusError(ApiResponse $response): APIStatusError
+    private function statusError(#[\SensitiveParameter] ApiResponse $response): APIStatusError
     {
         $status = $response->status;
         $requestId = $response->header('RCRequestId') ?? $response->header('X-Request-Id');
@@ -720,7 +720,7 @@ abstract class Client
         );
     }
 
-    protected function tokenFrom(ApiResponse $response): TokenInfo
+    protected function tokenFrom(#[\SensitiveParameter] ApiResponse $response): TokenInfo
     {
         if ($response->status !== 200) {
             throw new ResponseFormatError("token response has status {$response->status}, not 200", $response->status);
@@ -739,7 +739,7 @@ abstract class Client
     }
 
     /** @param array<string, scalar|null>|null $form */
-    private function debug(string $method, string $url, ?array $form, ApiResponse $response, float $sentAt): void
+    private function debug(string $method, string $url, #[\SensitiveParameter] ?array $form, #[\SensitiveParameter] ApiResponse $response, float $sentAt): void
     {
         if ($this->logger === null) {
             return;

@@ -10,8 +10,10 @@ A case: ``operation`` (``login``: a JWT login; ``refresh``; ``api``: a call with
 ``path`` with the ``auth_data`` below), ``responses`` (served in order, whatever the path),
 ``options`` for the platform, and what must come of it: ``requests`` (method and path, in order),
 ``sleeps`` (each an exact number of seconds or ``[low, high]`` for jittered backoff), ``outcome``
-(``ok`` or the error class name), ``is`` (every class the error must be an instance of) and the
-optional ``error``, ``error_codes``, ``retry_after`` and ``authorized_after``.
+(``ok`` or the error class name), ``is`` (the error's class and its bases, which it must be an
+instance of), ``also`` (the classes of its status beyond those: a 400 ``invalid_grant`` is a
+``BadRequestError`` too; Python and JavaScript check them) and the optional ``error``,
+``error_codes``, ``retry_after`` and ``authorized_after``.
 """
 
 from __future__ import annotations
@@ -37,13 +39,14 @@ def _ancestors(spec: Spec, name: str) -> list[str]:
     return out
 
 
-def _classes(spec: Spec, name: str, status: int | None) -> list[str]:
-    """Every class an error must be an instance of: its own with their bases, and the class the
-    spec names for its status with theirs (a 400 ``invalid_grant`` is a BadRequestError too)."""
-    out = _ancestors(spec, name)
+def _by_status(spec: Spec, name: str, status: int | None) -> list[str]:
+    """The classes an error is an instance of by its status, beyond its own and their bases (a
+    400 ``invalid_grant`` is a BadRequestError too): ``also`` in a case."""
+    own = _ancestors(spec, name)
+    out: list[str] = []
     for exc in spec.exceptions:
         if status in exc.statuses:
-            out += [c for c in _ancestors(spec, exc.name) if c not in out]
+            out += [c for c in _ancestors(spec, exc.name) if c not in own and c not in out]
     return out
 
 
@@ -95,7 +98,8 @@ class Cases(Target):
                 "requests": [["POST", "/restapi/oauth/token"]],
                 "sleeps": [],
                 "outcome": cls,
-                "is": _classes(spec, cls, status),
+                "is": _ancestors(spec, cls),
+                "also": _by_status(spec, cls, status),
             }
             case.update(extra)
             cases.append(case)
@@ -156,7 +160,10 @@ class Cases(Target):
                 "requests": requests,
                 "sleeps": expect.pop("sleeps", []),
                 "outcome": outcome,
-                "is": [] if outcome == "ok" else _classes(spec, outcome, responses[-1]["status"]),
+                "is": [] if outcome == "ok" else _ancestors(spec, outcome),
+                "also": []
+                if outcome == "ok"
+                else _by_status(spec, outcome, responses[-1]["status"]),
             }
             case.update(expect)
             cases.append(case)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import logging
 import os
 import re
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from generator import pages
+from rcsdk import RCSDK, RateLimitError
 from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform
 
 from _docs import PLACEHOLDER, RUNNERS, code_blocks, fill, run_samples
@@ -217,3 +219,26 @@ def test_the_page_shows_raw_html_from_the_markdown_as_text() -> None:
     assert section.anchors == ["kept"]
     assert '<aside class="notice">' in html and "<code>note</code>" in html
     assert "<a href='../openapi.yaml'>API</a>" in html
+
+
+def test_a_long_rate_limit_wait_is_announced_as_the_docs_say(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """ "Rate limits and retries": a wait of more than 5 s for a 429 is a WARNING naming the
+    group, the request and how to fail fast."""
+    slept: list[float] = []
+    credentials = LOCAL_CREDENTIALS
+    with LocalPlatform(auth_rate_limit=(1, 60.0)) as local:
+        platform = RCSDK(
+            credentials["RC_APP_KEY"],
+            credentials["RC_APP_SECRET"],
+            local.url,
+            sleep=slept.append,
+            max_retries=1,
+        ).get_platform()
+        platform.login_jwt(credentials["RC_JWT"])
+        with caplog.at_level(logging.INFO, logger="rcsdk"), pytest.raises(RateLimitError):
+            platform.login_jwt(credentials["RC_JWT"])  # the clock does not move: 429 twice
+    assert slept == [60.0]
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "auth" in warning and "60 s" in warning and "max_retries=0" in warning

@@ -93,6 +93,9 @@ class Platform:
         )
         self._redactor = self._transport.redactor
         self._settings = settings
+        shared_budget = getattr(self._tokens.store, "budget", None)
+        if callable(shared_budget):  # workers sharing a store share its rate-limit budget too
+            self._transport.budget = shared_budget()
 
     @property
     def app_key(self) -> str:

@@ -37,6 +37,16 @@ def _ancestors(spec: Spec, name: str) -> list[str]:
     return out
 
 
+def _classes(spec: Spec, name: str, status: int | None) -> list[str]:
+    """Every class an error must be an instance of: its own with their bases, and the class the
+    spec names for its status with theirs (a 400 ``invalid_grant`` is a BadRequestError too)."""
+    out = _ancestors(spec, name)
+    for exc in spec.exceptions:
+        if status in exc.statuses:
+            out += [c for c in _ancestors(spec, exc.name) if c not in out]
+    return out
+
+
 def _reply(status: int, body: Any = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
     text = "" if body is None else body if isinstance(body, str) else json.dumps(body)
     head = dict(headers or {})
@@ -85,7 +95,7 @@ class Cases(Target):
                 "requests": [["POST", "/restapi/oauth/token"]],
                 "sleeps": [],
                 "outcome": cls,
-                "is": _ancestors(spec, cls),
+                "is": _classes(spec, cls, status),
             }
             case.update(extra)
             cases.append(case)
@@ -146,7 +156,7 @@ class Cases(Target):
                 "requests": requests,
                 "sleeps": expect.pop("sleeps", []),
                 "outcome": outcome,
-                "is": [] if outcome == "ok" else _ancestors(spec, outcome),
+                "is": [] if outcome == "ok" else _classes(spec, outcome, responses[-1]["status"]),
             }
             case.update(expect)
             cases.append(case)
@@ -329,6 +339,24 @@ class Cases(Target):
             authorized_after=True,
             issue=16,
         )
+        if any(e.name == "RedirectError" for e in spec.exceptions):
+            for status in (301, 302, 303, 307, 308):
+                moved = _reply(status, login, {"Location": "http://127.0.0.1:9/elsewhere"})
+                retry(
+                    f"login answered {status} is a redirect, never followed",
+                    "login",
+                    [moved],
+                    count=1,
+                    outcome="RedirectError",
+                )
+                retry(
+                    f"a call answered {status} is a redirect, never followed",
+                    "api",
+                    [moved],
+                    count=1,
+                    outcome="RedirectError",
+                    issue=15,
+                )
         retry(
             "a token response without access_token is unusable",
             "login",

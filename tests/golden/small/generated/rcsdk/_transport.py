@@ -37,7 +37,8 @@ from typing import Any
 import requests
 import requests.adapters
 
-from rcsdk import _redact
+from rcsdk import _budget, _redact
+from rcsdk._budget import MemoryRateLimitBudget, RateLimitBudget
 from rcsdk._constants import DEFAULT_POOL_SIZE, TOKEN_ERROR_CODES
 from rcsdk._deadline import DeadlineAdapter, deadline
 from rcsdk._exceptions import (
@@ -126,6 +127,8 @@ class Transport:
         )
         self.session.headers["Accept"] = "application/json"
         self.redactor = _redact.Redactor()
+        self.budget: RateLimitBudget = MemoryRateLimitBudget(clock)
+        """Asked before every request, told after (X-Rate-Limit-*); the store may share one."""
         self._basic: str | None = None
         if app_secret:
             basic = base64.b64encode(f"{app_key}:{app_secret}".encode()).decode()
@@ -187,10 +190,19 @@ class Transport:
         # A refresh or code grant is single-use: never replay it once it may have arrived.
         replayable = method.upper() in IDEMPOTENT_METHODS and not client
         shown = _redact.url(url)
+        route = _budget.route_of(method, url)
         attempt, waited = 0, 0.0
         while True:
             error: RCSDKError
             group: str | None = None
+            grant = _budget.take(
+                self.budget,
+                route,
+                lease=self.timeout,
+                sleep=self.sleep,
+                max_wait=self.max_retry_wait,
+                fail_fast=self.max_retries == 0,
+            )
             sent_at = self.clock()
             response: requests.Response | None = None
             with deadline(self.timeout) as limit:
@@ -215,6 +227,7 @@ class Transport:
                         error, maybe_arrived = self.timed_out(shown), True
                     else:
                         response = answer
+            _budget.settle(self.budget, route, grant, response, self.clock())
             if response is not None:
                 self.log(method, url, params, data, response, sent_at)
                 if response.status_code in REDIRECT_STATUSES:

@@ -18,9 +18,7 @@ from _support import ROOT, FakeClock
 TABLE: dict[str, Any] = json.loads((ROOT / "generated" / "cases.json").read_text())
 # Cases of an open issue that the Python client does not pass yet (issue number: reason);
 # strict, so that they fail (and must be unmarked) the moment it does.
-PYTHON_PENDING: dict[int, str] = {
-    15: "issue #15 point 4: an API call answered with a redirect returns it instead of raising"
-}
+PYTHON_PENDING: dict[int, str] = {}
 
 
 def params() -> list[Any]:

@@ -69,7 +69,7 @@ def test_case(case: dict[str, Any]) -> None:
         assert not isinstance(outcome, Exception), outcome
     else:
         assert type(outcome).__name__ == case["outcome"], repr(outcome)
-        for name in case["is"]:
+        for name in case["is"] + case["also"]:
             assert isinstance(outcome, getattr(rcsdk, name)), name
     assert seen == case["requests"]
     assert len(sleeps) == len(case["sleeps"])

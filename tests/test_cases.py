@@ -18,7 +18,7 @@ from _support import ROOT, FakeClock
 TABLE: dict[str, Any] = json.loads((ROOT / "generated" / "cases.json").read_text())
 # Cases of an open issue that the Python client does not pass yet; strict, so that they fail
 # (and must be unmarked) the moment it does.
-PYTHON_PENDING = {16: "issue #16 point 2: only invalid_grant on that refresh token ends a session"}
+PYTHON_PENDING: dict[int, str] = {}
 
 
 def params() -> list[Any]:

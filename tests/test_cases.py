@@ -16,8 +16,8 @@ from rcsdk import RCSDK, RCSDKError
 from _support import ROOT, FakeClock
 
 TABLE: dict[str, Any] = json.loads((ROOT / "generated" / "cases.json").read_text())
-# Cases of an open issue that the Python client does not pass yet; strict, so that they fail
-# (and must be unmarked) the moment it does.
+# Cases of an open issue that the Python client does not pass yet (issue number: reason);
+# strict, so that they fail (and must be unmarked) the moment it does.
 PYTHON_PENDING: dict[int, str] = {}
 
 
@@ -69,7 +69,7 @@ def test_case(case: dict[str, Any]) -> None:
         assert not isinstance(outcome, Exception), outcome
     else:
         assert type(outcome).__name__ == case["outcome"], repr(outcome)
-        for name in case["is"]:
+        for name in case["is"] + case["also"]:
             assert isinstance(outcome, getattr(rcsdk, name)), name
     assert seen == case["requests"]
     assert len(sleeps) == len(case["sleeps"])

@@ -10,8 +10,10 @@ A case: ``operation`` (``login``: a JWT login; ``refresh``; ``api``: a call with
 ``path`` with the ``auth_data`` below), ``responses`` (served in order, whatever the path),
 ``options`` for the platform, and what must come of it: ``requests`` (method and path, in order),
 ``sleeps`` (each an exact number of seconds or ``[low, high]`` for jittered backoff), ``outcome``
-(``ok`` or the error class name), ``is`` (every class the error must be an instance of) and the
-optional ``error``, ``error_codes``, ``retry_after`` and ``authorized_after``.
+(``ok`` or the error class name), ``is`` (the error's class and its bases, which it must be an
+instance of), ``also`` (the classes of its status beyond those: a 400 ``invalid_grant`` is a
+``BadRequestError`` too; Python and JavaScript check them) and the optional ``error``,
+``error_codes``, ``retry_after`` and ``authorized_after``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,17 @@ def _ancestors(spec: Spec, name: str) -> list[str]:
     while current is not None:
         out.append(current)
         current = next(e.base for e in spec.exceptions if e.name == current)
+    return out
+
+
+def _by_status(spec: Spec, name: str, status: int | None) -> list[str]:
+    """The classes an error is an instance of by its status, beyond its own and their bases (a
+    400 ``invalid_grant`` is a BadRequestError too): ``also`` in a case."""
+    own = _ancestors(spec, name)
+    out: list[str] = []
+    for exc in spec.exceptions:
+        if status in exc.statuses:
+            out += [c for c in _ancestors(spec, exc.name) if c not in own and c not in out]
     return out
 
 
@@ -86,6 +99,7 @@ class Cases(Target):
                 "sleeps": [],
                 "outcome": cls,
                 "is": _ancestors(spec, cls),
+                "also": _by_status(spec, cls, status),
             }
             case.update(extra)
             cases.append(case)
@@ -147,6 +161,9 @@ class Cases(Target):
                 "sleeps": expect.pop("sleeps", []),
                 "outcome": outcome,
                 "is": [] if outcome == "ok" else _ancestors(spec, outcome),
+                "also": []
+                if outcome == "ok"
+                else _by_status(spec, outcome, responses[-1]["status"]),
             }
             case.update(expect)
             cases.append(case)
@@ -329,6 +346,24 @@ class Cases(Target):
             authorized_after=True,
             issue=16,
         )
+        if any(e.name == "RedirectError" for e in spec.exceptions):
+            for status in (301, 302, 303, 307, 308):
+                moved = _reply(status, login, {"Location": "http://127.0.0.1:9/elsewhere"})
+                retry(
+                    f"login answered {status} is a redirect, never followed",
+                    "login",
+                    [moved],
+                    count=1,
+                    outcome="RedirectError",
+                )
+                retry(
+                    f"a call answered {status} is a redirect, never followed",
+                    "api",
+                    [moved],
+                    count=1,
+                    outcome="RedirectError",
+                    issue=15,
+                )
         retry(
             "a token response without access_token is unusable",
             "login",

@@ -48,7 +48,7 @@ for (const c of TABLE.cases) {
     if (c.outcome === "ok") assert.ok(!(outcome instanceof Error), String(outcome));
     else {
       assert.equal(outcome.constructor.name, c.outcome, String(outcome));
-      for (const name of c.is) assert.ok(outcome instanceof rcsdk[name], name);
+      for (const name of [...c.is, ...c.also]) assert.ok(outcome instanceof rcsdk[name], name);
     }
     assert.deepEqual(seen, c.requests);
     assert.equal(sleeps.length, c.sleeps.length, `sleeps ${sleeps}`);

@@ -160,4 +160,51 @@ final class SecurityTest extends TestCase
         $this->assertCount($on === 'token' ? 1 : 2, Scripted::seen(), 'the redirect was followed');
         $this->assertSame($on === 'token' ? false : $on === 'api', $platform->isAuthorized());
     }
+
+    public function testExceptionsCrossAProcessBoundaryRedactedAndTracesHoldNoSecret(): void
+    {
+        $before = ini_set('zend.exception_ignore_args', '0');
+        try {
+            $url = Scripted::start([[
+                'status' => 400,
+                'headers' => ['Content-Type' => 'application/json'],
+                'body' => (string) json_encode(['error' => 'invalid_grant', 'error_description' => 'bad jwt secret-jwt-value', 'errors' => [['errorCode' => 'OAU-140', 'message' => 'x']]]),
+            ]]);
+            $platform = platform($url);
+            try {
+                $platform->loginJwt('secret-jwt-value');
+                $this->fail('accepted');
+            } catch (\Rcsdk\InvalidGrantError $error) {
+                $this->assertStringNotContainsString('secret-jwt-value', var_export($error->getTrace(), true));
+                $this->assertStringNotContainsString('secret-jwt-value', $error->getTraceAsString());
+                $text = serialize($error);
+                $this->assertStringNotContainsString('secret-jwt-value', $text);
+                $copy = unserialize($text);
+                $this->assertInstanceOf(\Rcsdk\InvalidGrantError::class, $copy);
+                $this->assertSame($error->getMessage(), $copy->getMessage());
+                $this->assertSame($error->errorCodes, $copy->errorCodes);
+                $this->assertSame($error->errorDescription, $copy->errorDescription);
+                $this->assertSame($error->body, $copy->body);
+                $this->assertStringContainsString('[REDACTED]', (string) $copy->errorDescription);
+            }
+        } finally {
+            ini_set('zend.exception_ignore_args', (string) $before);
+        }
+    }
+
+    public function testASlowServerEndsInATimeoutAndAGrantIsNotReplayed(): void
+    {
+        $url = Scripted::start([['status' => 200, 'headers' => [], 'body' => '{}', 'delay' => 1.5]]);
+        $platform = platform($url, timeout: 0.3);
+        try {
+            // The answer comes after 1.5 s: a timeout (not a login) shows the deadline held.
+            $platform->loginJwt('JWT');
+            $this->fail('no timeout');
+        } catch (\Rcsdk\APITimeoutError $error) {
+            $this->assertStringContainsString('timed out after 0.3 s', $error->getMessage());
+        }
+        $this->assertCount(1, Scripted::seen(), 'the grant was sent again');
+        $this->expectException(UsageError::class);
+        platform($url, timeout: -1.0);
+    }
 }

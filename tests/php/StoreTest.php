@@ -168,22 +168,45 @@ final class StoreTest extends TestCase
     {
         $store = new FlakyStore(new FileTokenStore($this->dir . '/tokens.json'));
         $platform = platform(Local::url(), store: $store);
+        $reported = [];
+        $platform->on(\Rcsdk\Event::STORE_ERROR, function (TokenStoreError $error) use (&$reported): void {
+            $reported[] = $error->getMessage();
+        });
         $platform->loginJwt(Local::env()['RC_JWT']);
         $store->failing = true;
-        try {
-            $platform->refresh();
-            $this->fail('the failed write was not reported');
-        } catch (TokenStoreError $error) {
-            $this->assertStringContainsString('No space left', $error->getMessage());
-        }
+        $platform->refresh(); // no call fails for it
+        $this->assertCount(1, $reported);
+        $this->assertStringContainsString('No space left', $reported[0]);
         $kept = $platform->getAuthData()['token']['refresh_token'];
         $this->assertNotSame($kept, $store->inner->load()['token']['refresh_token'], 'the store took the write');
         $this->assertTrue($platform->isAuthorized());
         $this->assertSame('101', $platform->readExtension()->extensionNumber);
         Local::control('expire-tokens');
         $this->assertSame('101', $platform->readExtension()->extensionNumber, 'an automatic refresh failed');
+        $this->assertGreaterThanOrEqual(2, count($reported));
         $store->failing = false;
         $platform->readExtension();
         $this->assertEquals($platform->getAuthData(), $store->inner->load(), 'the kept tokens were not written later');
+        // A new process-alike takes the session from the store.
+        $other = platform(Local::url(), store: new FileTokenStore($store->inner->path));
+        $this->assertSame('101', $other->readExtension()->extensionNumber);
+    }
+
+    public function testKeptTokensDoNotOverwriteNewerOnesInTheStore(): void
+    {
+        $path = $this->dir . '/tokens.json';
+        $store = new FlakyStore(new FileTokenStore($path));
+        $platform = platform(Local::url(), store: $store);
+        $platform->loginJwt(Local::env()['RC_JWT']);
+        $store->failing = true;
+        $platform->refresh();
+        // Meanwhile another process logs in afresh and writes its tokens.
+        $other = platform(Local::url(), store: new FileTokenStore($path));
+        $other->loginJwt(Local::env()['RC_JWT']);
+        $newer = (new FileTokenStore($path))->load();
+        $store->failing = false;
+        $platform->readExtension();
+        $this->assertEquals($newer, (new FileTokenStore($path))->load(), 'newer tokens were overwritten');
+        $this->assertEquals($newer, $platform->getAuthData());
     }
 }

@@ -13,6 +13,13 @@ import { TokenInfo } from "./models.js";
 import { MissingFieldError, isObject } from "./read.js";
 import type { AuthData } from "./store.js";
 
+/** Lifetimes (`expires_in`) above this, or not above 0, are treated as unknown (as in Python). */
+export const MAX_LIFETIME = 10 * 365 * 24 * 3600;
+
+function lifetime(seconds: number | null): number | null {
+  return seconds !== null && seconds > 0 && seconds <= MAX_LIFETIME ? seconds : null;
+}
+
 export class AuthState {
   constructor(
     readonly token: TokenInfo,
@@ -20,9 +27,14 @@ export class AuthState {
     readonly refreshTokenExpiresAt: number | null,
   ) {}
 
+  /**
+   * The tokens of a response that arrived at `now`. A lifetime that is not a positive number of
+   * seconds (`expires_in: 0`, `-5`, `1e400`) is treated as unknown: the token is used until the
+   * platform rejects it, then refreshed once.
+   */
   static issued(token: TokenInfo, now: number): AuthState {
-    const expiresIn = token.expiresIn;
-    const refreshIn = token.refreshTokenExpiresIn;
+    const expiresIn = lifetime(token.expiresIn);
+    const refreshIn = lifetime(token.refreshTokenExpiresIn);
     return new AuthState(
       token,
       expiresIn !== null ? now + expiresIn : null,
@@ -30,9 +42,15 @@ export class AuthState {
     );
   }
 
-  /** Whether the access token expires within `margin` seconds (or has expired). */
+  /**
+   * Whether the access token expires within `margin` seconds (or has expired). The margin is
+   * capped at half the token's lifetime: a token just issued is never due, however short-lived.
+   */
   accessDue(now: number, margin: number): boolean {
-    return this.expiresAt !== null && now >= this.expiresAt - margin;
+    if (this.expiresAt === null) return false;
+    const known = lifetime(this.token.expiresIn);
+    if (known !== null) margin = Math.min(margin, known / 2);
+    return now >= this.expiresAt - margin;
   }
 
   canRefresh(now: number): boolean {

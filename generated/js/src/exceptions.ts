@@ -126,6 +126,21 @@ export class APIStatusError extends RCSDKError {
   get errorCode(): string | null {
     return this.errorCodes[0] ?? null;
   }
+
+  /**
+   * `instanceof` by class AND by status: a 400 `invalid_grant` is an InvalidGrantError and also a
+   * BadRequestError (every 400 is), as in Python. A class named in the spec for statuses matches
+   * every error of those statuses; any other class, its own instances.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const statuses = CLASS_STATUSES.get(this);
+    return (
+      statuses !== undefined &&
+      Function.prototype[Symbol.hasInstance].call(APIStatusError, value) &&
+      statuses.includes((value as APIStatusError).statusCode)
+    );
+  }
 }
 
 /**
@@ -278,6 +293,16 @@ export const STATUSES: ReadonlyMap<number, APIStatusErrorClass> = new Map<number
   [502, InternalServerError],
   [503, InternalServerError],
   [504, InternalServerError],
+]);
+
+/** The statuses each class stands for (every error of them is an instance of it). */
+const CLASS_STATUSES: ReadonlyMap<unknown, readonly number[]> = new Map<unknown, readonly number[]>([
+  [BadRequestError, [400, 415]],
+  [AuthenticationError, [401]],
+  [PermissionDeniedError, [403]],
+  [NotFoundError, [404]],
+  [RateLimitError, [429]],
+  [InternalServerError, [500, 502, 503, 504]],
 ]);
 
 /** The most specific exception class for an error response. */

@@ -22,20 +22,42 @@ final class AuthState
     ) {
     }
 
+    /**
+     * The tokens of a response that arrived at `$now`. A lifetime that is not a positive number
+     * of seconds (`expires_in: 0`, `-5`, absurdly large) is unknown: the token is used until
+     * the platform rejects it, then refreshed once.
+     */
     public static function issued(TokenInfo $token, float $now): self
     {
+        $lifetime = self::lifetime($token->expiresIn);
+        $refreshLifetime = self::lifetime($token->refreshTokenExpiresIn);
         return new self(
             $token,
-            $token->expiresIn !== null ? $now + $token->expiresIn : null,
-            $token->refreshToken !== null && $token->refreshToken !== '' && $token->refreshTokenExpiresIn !== null
-                ? $now + $token->refreshTokenExpiresIn : null,
+            $lifetime !== null ? $now + $lifetime : null,
+            $token->refreshToken !== null && $token->refreshToken !== '' && $refreshLifetime !== null
+                ? $now + $refreshLifetime : null,
         );
     }
 
-    /** Whether the access token expires within `$margin` seconds (or has expired). */
+    private static function lifetime(?int $seconds): ?int
+    {
+        return $seconds !== null && $seconds > 0 && $seconds <= Constants::MAX_LIFETIME ? $seconds : null;
+    }
+
+    /**
+     * Whether the access token expires within `$margin` seconds (or has expired). The margin is
+     * capped at half the token's lifetime: a token just issued is never due, however short-lived.
+     */
     public function accessDue(float $now, float $margin): bool
     {
-        return $this->expiresAt !== null && $now >= $this->expiresAt - $margin;
+        if ($this->expiresAt === null) {
+            return false;
+        }
+        $lifetime = self::lifetime($this->token->expiresIn);
+        if ($lifetime !== null) {
+            $margin = min($margin, $lifetime / 2);
+        }
+        return $now >= $this->expiresAt - $margin;
     }
 
     public function canRefresh(float $now): bool
@@ -94,8 +116,8 @@ final class AuthState
         if ($value === null) {
             return null;
         }
-        if (!is_int($value) && !(is_float($value) && is_finite($value))) {
-            throw new AuthDataError("auth data field '{$key}' must be a number or null");
+        if (!(is_int($value) && abs($value) <= 2 ** 53) && !(is_float($value) && is_finite($value))) {
+            throw new AuthDataError("auth data field '{$key}' must be a number (seconds) or null");
         }
         return $value;
     }

@@ -49,6 +49,38 @@ class RCSDKError extends \RuntimeException
     {
         return [];
     }
+
+    /**
+     * What crosses a process boundary (serialize(), a queue): the message, where it was thrown
+     * and the error's fields, all redacted; never the stack trace and its arguments.
+     *
+     * @return array<string, mixed>
+     */
+    public function __serialize(): array
+    {
+        return ['message' => $this->message, 'code' => $this->code, 'file' => $this->file, 'line' => $this->line, 'fields' => $this->fields()];
+    }
+
+    /** @param array<string, mixed> $data */
+    public function __unserialize(array $data): void
+    {
+        $this->message = (string) ($data['message'] ?? '');
+        $this->code = (int) ($data['code'] ?? 0);
+        $this->file = (string) ($data['file'] ?? '');
+        $this->line = (int) ($data['line'] ?? 0);
+        $this->restore((array) ($data['fields'] ?? []));
+    }
+
+    /** @return array<string, mixed> */
+    protected function fields(): array
+    {
+        return [];
+    }
+
+    /** @param array<string, mixed> $fields */
+    protected function restore(array $fields): void
+    {
+    }
 }
 
 /**
@@ -108,6 +140,18 @@ class ResponseFormatError extends RCSDKError
     {
         return ['statusCode' => $this->statusCode];
     }
+
+    /** @return array<string, mixed> */
+    protected function fields(): array
+    {
+        return $this->details();
+    }
+
+    /** @param array<string, mixed> $fields */
+    protected function restore(array $fields): void
+    {
+        $this->statusCode = (int) $fields['statusCode'];
+    }
 }
 
 /**
@@ -136,6 +180,24 @@ class APIStatusError extends RCSDKError
     public function errorCode(): ?string
     {
         return $this->errorCodes[0] ?? null;
+    }
+
+    /** @return array<string, mixed> */
+    protected function fields(): array
+    {
+        return $this->details() + ['body' => $this->body];
+    }
+
+    /** @param array<string, mixed> $fields */
+    protected function restore(array $fields): void
+    {
+        $this->statusCode = (int) $fields['statusCode'];
+        $this->error = $fields['error'];
+        $this->errorDescription = $fields['errorDescription'];
+        $this->errorCodes = $fields['errorCodes'];
+        $this->requestId = $fields['requestId'];
+        $this->body = $fields['body'];
+        $this->retryAfter = $fields['retryAfter'];
     }
 
     /** @return array<string, mixed> */

@@ -19,6 +19,7 @@ import {
   InternalServerError,
   RateLimitError,
   RCSDKError,
+  RedirectError,
   TokenError,
   UsageError,
   exceptionFor,
@@ -302,7 +303,7 @@ export class Transport {
       } catch {
         host = "an invalid location";
       }
-      return new APIStatusError(`${response.status} unexpected redirect to ${redactor.text(host)}`, {
+      return new RedirectError(`${response.status} unexpected redirect to ${redactor.text(host)}`, {
         statusCode: response.status,
         requestId: requestId === null ? null : redactor.text(requestId),
       });

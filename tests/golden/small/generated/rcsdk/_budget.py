@@ -15,13 +15,32 @@ shares it between processes and machines through Redis.
 
 from __future__ import annotations
 
+import logging
+import re
 import secrets
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-__all__ = ["Grant", "MemoryRateLimitBudget", "RateLimitBudget", "RateLimitSignal", "read_signal"]
+import requests
+
+from rcsdk._exceptions import RateLimitError
+from rcsdk._retry import rate_limit_delay
+
+__all__ = [
+    "Grant",
+    "MemoryRateLimitBudget",
+    "RateLimitBudget",
+    "RateLimitSignal",
+    "read_signal",
+    "route_of",
+    "settle",
+    "take",
+]
+
+logger = logging.getLogger("rcsdk")
 
 POLL = 0.02
 """How long to wait for a request in flight to report before asking again (seconds)."""
@@ -199,3 +218,57 @@ class MemoryRateLimitBudget:
                 state.remaining = state.limit  # what the group has again after its window
             elif signal.remaining is not None:
                 state.remaining = signal.remaining
+
+
+_ID_SEGMENT = re.compile(r"/[0-9]+(?=/|$)")
+
+
+def route_of(method: str, url: str) -> str:
+    """``"GET /restapi/v1.0/account/{id}/extension/{id}"``: what a budget keys requests by."""
+    return f"{method.upper()} {_ID_SEGMENT.sub('/{id}', urllib.parse.urlsplit(url).path)}"
+
+
+def take(
+    budget: RateLimitBudget,
+    route: str,
+    *,
+    lease: float,
+    sleep: Callable[[float], None],
+    max_wait: float,
+    fail_fast: bool,
+) -> Grant:
+    """Wait until the budget lets one request on ``route`` go; its grant.
+
+    A paused group is waited out, unless ``fail_fast`` or the pause is longer than
+    ``max_wait``: then ``RateLimitError`` is raised and nothing is sent.
+    """
+    while True:
+        grant = budget.reserve(route, lease)
+        if grant.granted:
+            return grant
+        if grant.paused and (fail_fast or grant.wait > max_wait):
+            raise RateLimitError(
+                f"429 rate limit: the {grant.group!r} group has no requests left for "
+                f"{grant.wait:.0f} s (not sent)",
+                status_code=429,
+                retry_after=grant.wait,
+            )
+        if grant.paused:
+            logger.info("rcsdk: %s waits %.2fs for the %r group", route, grant.wait, grant.group)
+        sleep(grant.wait)
+
+
+def settle(
+    budget: RateLimitBudget,
+    route: str,
+    grant: Grant,
+    response: requests.Response | None,
+    now: float,
+) -> None:
+    """Tell the budget how the request of ``grant`` ended (``None``: without an answer)."""
+    if response is None:
+        budget.settle(route, grant, None)
+        return
+    status = response.status_code
+    retry_after = rate_limit_delay(response.headers, now) if status == 429 else None
+    budget.settle(route, grant, read_signal(response.headers, status, retry_after))

@@ -67,6 +67,7 @@ class Platform:
         session: requests.Session | None = None,
         user_agent: str | None = None,
         settings: Settings | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         self._transport = Transport(
             check_text("app_key", app_key),
@@ -79,6 +80,7 @@ class Platform:
             sleep=sleep,
             session=session,
             user_agent=user_agent,
+            allow_insecure_http=allow_insecure_http,
         )
         self._emitter = Emitter()
         self._tokens = TokenSession(
@@ -91,6 +93,9 @@ class Platform:
         )
         self._redactor = self._transport.redactor
         self._settings = settings
+        shared_budget = getattr(self._tokens.store, "budget", None)
+        if callable(shared_budget):  # workers sharing a store share its rate-limit budget too
+            self._transport.budget = shared_budget()
 
     @property
     def app_key(self) -> str:

@@ -24,8 +24,10 @@ The spec's operations (which form a login or a refresh sends) live in the genera
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import urllib.parse
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -135,6 +137,11 @@ class TokenSession:
         self._unsaved: Unsaved | None = None
         self._stored: str | object | None = None
         """The refresh token last read from or written to the store (``ANY``: unknown)."""
+        _SESSIONS.add(self)
+
+    def _after_fork(self) -> None:
+        """In a forked child: a fresh refresh lock (the thread holding it is not here)."""
+        self._lock = threading.Lock()
 
     # --- logins and logout --------------------------------------------------------------------
 
@@ -154,7 +161,7 @@ class TokenSession:
         # The platform issued these tokens: whatever the store does, they are kept (in memory
         # at least) before anything else can fail.
         self._state = state
-        transport.redactor.add(token.access_token, token.refresh_token)
+        transport.redactor.add_tokens(token.access_token, token.refresh_token)
         try:
             with self._lock, self.store.lock():
                 self._peek()
@@ -277,7 +284,7 @@ class TokenSession:
         events: list[tuple[Event, object]] = []
         self._state = state
         if state is not None:
-            self.transport.redactor.add(state.token.access_token, state.token.refresh_token)
+            self.transport.redactor.add_tokens(state.token.access_token, state.token.refresh_token)
         try:
             with self._lock, self.store.lock():
                 self._peek()
@@ -301,7 +308,7 @@ class TokenSession:
         self._state = state
         self._stored = _refresh_token(state)
         if state is not None:
-            self.transport.redactor.add(state.token.access_token, state.token.refresh_token)
+            self.transport.redactor.add_tokens(state.token.access_token, state.token.refresh_token)
 
     def _peek(self) -> None:
         """Under the lock, before replacing the tokens: note what the store holds."""
@@ -347,7 +354,7 @@ class TokenSession:
         the tokens in memory, to write later, and reports ``Event.STORE_ERROR``."""
         self._state = state
         if state is not None:
-            self.transport.redactor.add(state.token.access_token, state.token.refresh_token)
+            self.transport.redactor.add_tokens(state.token.access_token, state.token.refresh_token)
         try:
             self.store.save(state.to_json() if state is not None else None)
         except (TokenStoreError, OSError) as exc:
@@ -404,7 +411,11 @@ class TokenSession:
         self._emit(events)
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """Call the API with the access token; a 401 token error gets one refresh and retry."""
+        """Call the API with the access token; a 401 token error gets one refresh and retry.
+
+        If the retry gets a 401 token error too because another worker rotated the tokens
+        again in between, the call is sent once more with the tokens that worker stored.
+        """
         state = self.access()
         send = self.transport.send
         try:
@@ -414,12 +425,38 @@ class TokenSession:
                 raise
             if not self.auto_refresh:
                 # A central refresher may have rotated the tokens: use them if so.
-                events: list[tuple[Event, object]] = []
-                with self._lock, self.store.lock():
-                    fresh = self._sync(adopt=True, events=events)
-                self._emit(events)
-                if fresh is None or fresh.token.access_token == state.token.access_token:
+                fresh = self._rotated_since(state)
+                if fresh is None:
                     raise
             else:
                 fresh = self.refresh(seen=state)
+        try:
             return send(method, path, bearer=fresh.token.access_token, **kwargs)
+        except AuthenticationError as exc:
+            newer = self._rotated_since(fresh) if is_token_failure(exc) else None
+            if newer is None:
+                raise
+            return send(method, path, bearer=newer.token.access_token, **kwargs)
+
+    def _rotated_since(self, state: AuthState) -> AuthState | None:
+        """The stored tokens, if another thread or process has replaced ``state`` by now."""
+        events: list[tuple[Event, object]] = []
+        with self._lock, self.store.lock():
+            fresh = self._sync(adopt=True, events=events)
+        self._emit(events)
+        if fresh is None or fresh.token.access_token == state.token.access_token:
+            return None
+        return fresh
+
+
+# Token sessions of this process: a forked child gets a fresh lock in each.
+_SESSIONS: weakref.WeakSet[TokenSession] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for session in list(_SESSIONS):
+        session._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

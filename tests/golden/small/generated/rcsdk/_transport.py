@@ -5,21 +5,42 @@
 ``Transport`` knows the server, the app's client credentials, the timeouts and the retry
 policy; it knows nothing of the token lifecycle (``_session``) or of the spec's operations
 (the generated ``Platform``).
+
+What it guarantees, before and while a request is sent:
+
+* tokens and credentials go to the platform's origin only (``_urls``): a path starts with
+  ``/`` or is an absolute URL on the server's own scheme, host and port; anything else, and
+  control characters in paths, headers or login fields, is a ``UsageError`` and nothing is sent;
+* plain ``http://`` only to loopback, unless ``allow_insecure_http`` (logged as a WARNING);
+* redirects are never followed: a 3xx is a ``RedirectError`` naming where it pointed;
+* every attempt ends within ``timeout`` seconds in total (``_deadline``), however slowly the
+  server drips its answer;
+* ``~/.netrc`` and URL credentials never replace the SDK's ``Authorization`` (proxies and CA
+  settings from the environment still apply);
+* a forked child starts with fresh connections;
+* messages, error fields, bodies and DEBUG logs are redacted (``_redact``).
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+import math
+import os
+import socket
 import sys
+import urllib.parse
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
 import requests.adapters
 
-from rcsdk import _redact
+from rcsdk import _budget, _redact
+from rcsdk._budget import MemoryRateLimitBudget, RateLimitBudget
 from rcsdk._constants import DEFAULT_POOL_SIZE, TOKEN_ERROR_CODES
+from rcsdk._deadline import DeadlineAdapter, deadline
 from rcsdk._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -28,12 +49,15 @@ from rcsdk._exceptions import (
     InternalServerError,
     RateLimitError,
     RCSDKError,
+    RedirectError,
     ResponseFormatError,
     TokenError,
+    UsageError,
     exception_for,
 )
 from rcsdk._models import ErrorBody, TokenInfo
 from rcsdk._retry import backoff, parse_retry_after, rate_limit_delay
+from rcsdk._urls import check_field, check_headers, is_loopback, origin_of
 from rcsdk._version import __version__
 
 __all__ = ["Transport", "is_token_failure", "json_body", "new_session"]
@@ -46,6 +70,9 @@ USER_AGENT = (
 )
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+LONG_WAIT = 5.0
+"""A retry wait longer than this (seconds) is announced with a WARNING log record."""
 
 
 class Transport:
@@ -68,29 +95,61 @@ class Transport:
         sleep: Callable[[float], None],
         session: requests.Session | None = None,
         user_agent: str | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         if not app_key:
             raise ValueError("app_key is required")
-        if not server.startswith(("https://", "http://")):
-            raise ValueError(f"server must be an http(s) URL, not {server!r}")
+        self.origin = origin_of(server, allow_insecure_http=allow_insecure_http)
+        if self.origin.scheme == "http" and not is_loopback(self.origin.host):
+            logger.warning(
+                "rcsdk: plain HTTP to %s (allow_insecure_http=True): the app secret and tokens "
+                "cross the network unencrypted",
+                self.origin.netloc,
+            )
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise UsageError(f"timeout must be a number of seconds, not {timeout!r}")
+        if not 0 < timeout < math.inf:
+            raise UsageError(f"timeout must be a positive, finite number of seconds, not {timeout}")
+        check_field("app_key", app_key)
+        check_field("app_secret", app_secret)
+        check_field("user_agent", user_agent)
         self.app_key = app_key
-        self.server = server.rstrip("/")
+        self.server = self.origin.base
         self.timeout = timeout
         self.max_retries = max_retries
         self.max_retry_wait = max_retry_wait
         self.clock = clock
         self.sleep = sleep
         self.session = session or new_session()
+        _watch_session(self.session, self.server)
         self.session.headers["User-Agent"] = (
             f"{user_agent} {USER_AGENT}" if user_agent else USER_AGENT
         )
         self.session.headers["Accept"] = "application/json"
         self.redactor = _redact.Redactor()
+        self.budget: RateLimitBudget = MemoryRateLimitBudget(clock)
+        """Asked before every request, told after (X-Rate-Limit-*); the store may share one."""
         self._basic: str | None = None
         if app_secret:
             basic = base64.b64encode(f"{app_key}:{app_secret}".encode()).decode()
             self._basic = f"Basic {basic}"
             self.redactor.add(app_secret, basic)
+        _TRANSPORTS.add(self)
+
+    def after_fork(self) -> None:
+        """In a forked child: fresh connection pools, never the parent's sockets.
+
+        The old pools are dropped, not closed: closing would not affect the parent, but there
+        is nothing to say on a socket the parent is using.
+        """
+        for adapter in self.session.adapters.values():
+            if isinstance(adapter, requests.adapters.HTTPAdapter):
+                adapter.init_poolmanager(
+                    getattr(adapter, "_pool_connections", 10),
+                    getattr(adapter, "_pool_maxsize", DEFAULT_POOL_SIZE),
+                    block=getattr(adapter, "_pool_block", False),
+                )
+                adapter.proxy_manager = {}
 
     def client_form(self, form: dict[str, str]) -> dict[str, str]:
         """Public apps identify themselves in the body; confidential ones use Basic auth."""
@@ -110,61 +169,140 @@ class Transport:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
-        """Send one request, with bounded retries; return a 2xx/3xx response or raise.
+        """Send one request, with bounded retries; return a 2xx response (or a 304) or raise.
 
         ``client`` authenticates the app (token and revoke requests); ``bearer`` is an access
-        token to authorize an API call with.
+        token to authorize an API call with. Nothing is sent when ``path`` could reach another
+        host than the platform, or a header or form field of a client request carries a control
+        character (``UsageError``). Each attempt ends within ``timeout`` seconds in total.
         """
-        url = path if path.startswith(("https://", "http://")) else self.server + path
+        url = self.origin.url(path)
+        check_headers(headers)
+        if client:
+            for key, value in (data or {}).items():
+                check_field(key, value)
         sent_headers = dict(headers or {})
         if client and self._basic:
             sent_headers["Authorization"] = self._basic
         if bearer is not None:
+            check_field("access token", bearer)
             sent_headers["Authorization"] = f"Bearer {bearer}"
         # A refresh or code grant is single-use: never replay it once it may have arrived.
         replayable = method.upper() in IDEMPOTENT_METHODS and not client
+        shown = _redact.url(url)
+        route = _budget.route_of(method, url)
         attempt, waited = 0, 0.0
         while True:
             error: RCSDKError
+            group: str | None = None
+            grant = _budget.take(
+                self.budget,
+                route,
+                lease=self.timeout,
+                sleep=self.sleep,
+                max_wait=self.max_retry_wait,
+                fail_fast=self.max_retries == 0,
+            )
             sent_at = self.clock()
-            try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    data=data,
-                    json=json,
-                    headers=sent_headers,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                )
-            except requests.ConnectTimeout as exc:
-                error, maybe_arrived = APITimeoutError(self.describe(exc, url)), False
-            except requests.Timeout as exc:
-                error, maybe_arrived = APITimeoutError(self.describe(exc, url)), True
-            except requests.ConnectionError as exc:
-                error, maybe_arrived = APIConnectionError(self.describe(exc, url)), True
-            except requests.RequestException as exc:
-                error, maybe_arrived = APIConnectionError(self.describe(exc, url)), True
-            else:
+            response: requests.Response | None = None
+            with deadline(self.timeout) as limit:
+                try:
+                    answer = self.session.request(
+                        method,
+                        url,
+                        params=params,
+                        data=data,
+                        json=json,
+                        headers=sent_headers,
+                        timeout=self.timeout,
+                        allow_redirects=False,
+                        auth=_keep_headers,
+                    )
+                except requests.RequestException as exc:
+                    error, maybe_arrived = self.connection_error(exc, shown, limit.expired)
+                else:
+                    if limit.expired:
+                        # The deadline cut the answer short: what arrived is not the answer.
+                        answer.close()
+                        error, maybe_arrived = self.timed_out(shown), True
+                    else:
+                        response = answer
+            _budget.settle(self.budget, route, grant, response, self.clock())
+            if response is not None:
                 self.log(method, url, params, data, response, sent_at)
+                if response.status_code in REDIRECT_STATUSES:
+                    raise self.redirect_error(response)
                 if response.status_code < 400:
                     return response
                 error = self.status_error(response)
+                group = response.headers.get("X-Rate-Limit-Group")
                 maybe_arrived = not isinstance(error, RateLimitError) and (error.status_code != 503)
             delay = self.retry_delay(error, attempt, maybe_arrived, replayable)
             if delay is None or attempt >= self.max_retries or waited + delay > self.max_retry_wait:
+                if attempt and type(error) in (APIConnectionError, APITimeoutError):
+                    error = type(error)(f"{error} ({attempt + 1} attempts)")
                 raise error
-            logger.info(
-                "rcsdk: %s %s failed (%s); retry %d in %.2fs",
-                method,
-                url,
-                type(error).__name__,
-                attempt + 1,
-                delay,
-            )
+            if isinstance(error, RateLimitError) and delay > LONG_WAIT:
+                logger.warning(
+                    "rcsdk: rate limited (%s group) on %s %s; waiting %.0f s before retrying "
+                    "(pass max_retries=0 to fail fast with RateLimitError instead)",
+                    group or "unnamed",
+                    method,
+                    shown,
+                    delay,
+                )
+            else:
+                logger.info(
+                    "rcsdk: %s %s failed (%s); retry %d in %.2fs",
+                    method,
+                    shown,
+                    type(error).__name__,
+                    attempt + 1,
+                    delay,
+                )
             self.sleep(delay)
             attempt, waited = attempt + 1, waited + delay
+
+    def timed_out(self, shown: str) -> APITimeoutError:
+        return APITimeoutError(
+            self.redactor.text(f"no complete answer within {self.timeout:g} s from {shown}")
+        )
+
+    def connection_error(
+        self, exc: requests.RequestException, shown: str, expired: bool
+    ) -> tuple[APIConnectionError, bool]:
+        """The error for a failed attempt, and whether the request may have arrived."""
+        if expired or isinstance(exc, requests.ReadTimeout):
+            return self.timed_out(shown), True
+        if isinstance(exc, requests.ConnectTimeout):
+            message = f"cannot connect to {self.origin.netloc}: no answer within {self.timeout:g} s"
+            return APITimeoutError(self.redactor.text(message)), False
+        reason = _refusal(exc)
+        if reason is not None:
+            message = f"cannot connect to {self.origin.netloc}: {reason}"
+            return APIConnectionError(self.redactor.text(message)), False
+        return APIConnectionError(self.describe(exc, shown)), True
+
+    def redirect_error(self, response: requests.Response) -> RedirectError:
+        """A 3xx: never followed, so no token or credential travels to where it points."""
+        location = response.headers.get("Location") or ""
+        try:
+            target = urllib.parse.urlsplit(urllib.parse.urljoin(response.url or "", location))
+            where = target.netloc.rpartition("@")[2] or self.origin.netloc
+        except ValueError:
+            where = "an unparsable location"
+        if not location:
+            where = "nowhere (no Location header)"
+        message = self.redactor.text(
+            f"unexpected redirect to {where} ({response.status_code}): rcsdk follows no "
+            "redirect, so no token or credential is sent elsewhere; check the server URL"
+        )
+        request_id = _request_id(response)
+        return RedirectError(
+            message,
+            status_code=response.status_code,
+            request_id=self.redactor.text(request_id) if request_id else None,
+        )
 
     def retry_delay(
         self, error: RCSDKError, attempt: int, maybe_arrived: bool, replayable: bool
@@ -213,14 +351,15 @@ class Transport:
             message += f" [{', '.join(codes)}]"
         if detail:
             message += f": {detail}"
+        request_id = _request_id(response)
         return cls(
             self.redactor.text(message),
             status_code=response.status_code,
-            error=error,
+            error=self.redactor.text(error) if error else None,
             error_description=self.redactor.text(description) if description else None,
-            error_codes=codes,
-            request_id=response.headers.get("RCRequestId") or response.headers.get("X-Request-Id"),
-            body=body if isinstance(body, Mapping) else None,
+            error_codes=tuple(self.redactor.text(code) for code in codes),
+            request_id=self.redactor.text(request_id) if request_id else None,
+            body=self.redactor.value(body) if isinstance(body, Mapping) else None,
             retry_after=retry_after,
         )
 
@@ -233,11 +372,11 @@ class Transport:
             raise ResponseFormatError(
                 f"token response unusable: {exc}", status_code=response.status_code
             ) from None
-        self.redactor.add(token.access_token, token.refresh_token, token.id_token)
+        self.redactor.add_tokens(token.access_token, token.refresh_token, token.id_token)
         return token
 
-    def describe(self, exc: Exception, url: str) -> str:
-        return self.redactor.text(f"{type(exc).__name__} on {url}: {exc}")
+    def describe(self, exc: Exception, shown: str) -> str:
+        return self.redactor.text(f"{type(exc).__name__} on {shown}: {_reason(exc)}")
 
     def log(
         self,
@@ -252,9 +391,9 @@ class Transport:
             logger.debug(
                 "rcsdk: %s %s params=%s form=%s -> %s in %.3fs: %s",
                 method,
-                url,
-                _redact.form(params),
-                _redact.form(data),
+                self.redactor.text(_redact.url(url)),
+                self.redactor.value(_redact.form(params)),
+                self.redactor.value(_redact.form(data)),
                 response.status_code,
                 self.clock() - sent_at,
                 self.redactor.text(_redact.body(response.content)),
@@ -262,12 +401,80 @@ class Transport:
 
 
 def new_session() -> requests.Session:
-    """A session whose pool keeps a connection per thread (up to DEFAULT_POOL_SIZE) open."""
+    """A session whose pool keeps a connection per thread (up to DEFAULT_POOL_SIZE) open.
+
+    Proxies and CA bundles from the environment apply (``trust_env``); ``~/.netrc`` does not:
+    every request passes ``_keep_headers`` as its auth, so the SDK's Authorization stands.
+    """
     session = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(pool_maxsize=DEFAULT_POOL_SIZE)
+    adapter = DeadlineAdapter(pool_maxsize=DEFAULT_POOL_SIZE)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def _watch_session(session: requests.Session, server: str) -> None:
+    """Give a caller's session total deadlines too, unless it brings its own adapter."""
+    if type(session.get_adapter(server + "/")) is requests.adapters.HTTPAdapter:
+        session.mount(server + "/", DeadlineAdapter(pool_maxsize=DEFAULT_POOL_SIZE))
+
+
+def _keep_headers(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """An auth that changes nothing: requests then consults neither ~/.netrc nor URL userinfo."""
+    return request
+
+
+def _request_id(response: requests.Response) -> str | None:
+    return response.headers.get("RCRequestId") or response.headers.get("X-Request-Id")
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what caused it, through requests' and urllib3's wrappers."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 10:
+        seen.append(current)
+        following = current.__cause__ or current.__context__
+        if following is None and current.args and isinstance(current.args[0], BaseException):
+            following = current.args[0]
+        if following is None:
+            reason = getattr(current, "reason", None)
+            following = reason if isinstance(reason, BaseException) else None
+        current = following
+    return seen
+
+
+def _refusal(exc: BaseException) -> str | None:
+    """Why the connection was never made (refused, unknown host), or None."""
+    for cause in _causes(exc):
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused (is the platform running, and is the port right?)"
+        if isinstance(cause, socket.gaierror):
+            return f"the host name does not resolve ({cause.strerror or cause})"
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost useful words of a requests error, without urllib3's "Max retries" text."""
+    causes = _causes(exc)
+    for cause in reversed(causes):
+        text = str(cause)
+        if text and "Max retries exceeded" not in text:
+            return text
+    return type(causes[-1]).__name__
+
+
+# Transports of this process: a forked child gets fresh connections in each.
+_TRANSPORTS: weakref.WeakSet[Transport] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for transport in list(_TRANSPORTS):
+        transport.after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def is_token_failure(error: AuthenticationError) -> bool:

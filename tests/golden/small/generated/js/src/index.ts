@@ -33,6 +33,7 @@ export {
   RateLimitError,
   InternalServerError,
   UsageError,
+  RedirectError,
   TokenStoreError,
   type APIStatusErrorClass,
   type APIStatusErrorInit,

@@ -21,6 +21,7 @@ import {
   InternalServerError,
   RateLimitError,
   RCSDKError,
+  RedirectError,
   TokenError,
   UsageError,
   exceptionFor,
@@ -304,7 +305,7 @@ export class Transport {
       } catch {
         host = "an invalid location";
       }
-      return new APIStatusError(`${response.status} unexpected redirect to ${redactor.text(host)}`, {
+      return new RedirectError(`${response.status} unexpected redirect to ${redactor.text(host)}`, {
         statusCode: response.status,
         requestId: requestId === null ? null : redactor.text(requestId),
       });

@@ -21,7 +21,8 @@ namespace Rcsdk;
  * - a refresh that fails on the network, or that the platform refuses for any other reason than
  *   an explicit `invalid_grant` on that very refresh token, keeps the tokens; an
  *   `invalid_grant` ends the session and fires access_violation once;
- * - tokens the store could not save are kept and used, and written as soon as it accepts them.
+ * - tokens the store could not save are kept and used (Event::STORE_ERROR reports it; no call
+ *   fails for it), and written as soon as it accepts them, unless it has newer ones by then.
  */
 abstract class Client
 {
@@ -42,6 +43,8 @@ abstract class Client
     private readonly string $userAgent;
     private ?AuthState $state = null;
     private bool $unsaved = false;
+    /** The refresh token the store held when it refused our tokens. */
+    private ?string $unsavedOver = null;
     private ?\CurlHandle $curl = null;
     private int $curlPid = 0;
 
@@ -140,7 +143,7 @@ abstract class Client
     // --- logins -----------------------------------------------------------------------------
 
     /** @param array<string, string> $form */
-    protected function login(array $form, string $success, string $failure): TokenInfo
+    protected function login(#[\SensitiveParameter] array $form, string $success, string $failure): TokenInfo
     {
         try {
             $token = $this->tokenFrom($this->send('POST', Constants::TOKEN_PATH, client: true, form: $this->clientForm($form)));
@@ -151,9 +154,7 @@ abstract class Client
         $state = AuthState::issued($token, $this->now());
         $storeError = $this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state));
         $this->emit($success, $token);
-        if ($storeError !== null) {
-            throw $storeError;
-        }
+        $this->reportStore($storeError);
         return $token;
     }
 
@@ -162,10 +163,8 @@ abstract class Client
     /**
      * Refresh unless another process already replaced `$seen`; return the tokens in use.
      * `$seen` is the state the caller found due or rejected; null forces a refresh.
-     *
-     * @param bool $strict throw a TokenStoreError when the new tokens could not be saved
      */
-    protected function rotate(?AuthState $seen, bool $strict): AuthState
+    protected function rotate(?AuthState $seen): AuthState
     {
         /** @var list<array{string, mixed}> $events */
         $events = [];
@@ -196,7 +195,7 @@ abstract class Client
                     $token = $this->tokenFrom($response);
                 } catch (APIStatusError $error) {
                     $events[] = [Event::REFRESH_ERROR, $error];
-                    if ($error->error === 'invalid_grant') {
+                    if (self::endsSession($error)) {
                         // The platform's verdict on this very refresh token (the store still
                         // holds it: we hold its lock): the session is over.
                         $this->keep(null);
@@ -211,15 +210,15 @@ abstract class Client
                 $fresh = AuthState::issued($token, $this->now());
                 $storeError = $this->keep($fresh);
                 $events[] = [Event::REFRESH_SUCCESS, $token];
+                if ($storeError !== null && self::storeErrorEvent() !== null) {
+                    $events[] = [self::storeErrorEvent(), $storeError];
+                }
                 return $fresh;
             });
         } finally {
             foreach ($events as [$event, $payload]) {
                 $this->emit($event, $payload);
             }
-        }
-        if ($strict && $storeError !== null) {
-            throw $storeError;
         }
         return $fresh;
     }
@@ -228,7 +227,7 @@ abstract class Client
     abstract protected function refreshForm(AuthState $state): array;
 
     /** @param array<string, string> $form */
-    protected function revoke(string $path, array $form, string $success, string $failure): void
+    protected function revoke(string $path, #[\SensitiveParameter] array $form, string $success, string $failure): void
     {
         $error = null;
         if ($form !== []) {
@@ -239,14 +238,12 @@ abstract class Client
             }
         }
         $storeError = $this->store->synchronized(fn (): ?TokenStoreError => $this->keep(null));
+        $this->reportStore($storeError);
         if ($error !== null) {
             $this->emit($failure, $error);
             throw $error;
         }
         $this->emit($success, null);
-        if ($storeError !== null) {
-            throw $storeError;
-        }
     }
 
     /**
@@ -270,10 +267,7 @@ abstract class Client
     public function setAuthData(#[\SensitiveParameter] ?array $data): void
     {
         $state = AuthState::fromJson($data);
-        $storeError = $this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state));
-        if ($storeError !== null) {
-            throw $storeError;
-        }
+        $this->reportStore($this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state)));
     }
 
     /** Whether calls can be authorized without a new login (valid or refreshable tokens). No request. */
@@ -291,13 +285,17 @@ abstract class Client
     /** Read the store: another process may have written newer tokens. */
     private function reload(): ?AuthState
     {
+        $data = $this->store->load();
         if ($this->unsaved) {
-            // Tokens the store refused: try again; until it takes them, they are the truth.
-            if ($this->keep($this->state) !== null) {
+            // Tokens the store refused: write them now, unless the store has newer ones by now.
+            $stored = is_array($data) ? ($data['token']['refresh_token'] ?? null) : null;
+            if ($stored === $this->unsavedOver) {
+                $this->reportStore($this->keep($this->state));
                 return $this->state;
             }
+            $this->unsaved = false;
         }
-        $state = AuthState::fromJson($this->store->load());
+        $state = AuthState::fromJson($data);
         $this->state = $state;
         if ($state !== null) {
             $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken);
@@ -305,9 +303,13 @@ abstract class Client
         return $state;
     }
 
-    /** Use tokens, and save them; a failed save keeps them in use and is returned, not thrown. */
+    /**
+     * Use tokens, and save them (callers hold the store's lock). A failed save keeps them in
+     * use, to be written later, and is returned (for Event::STORE_ERROR), never thrown.
+     */
     private function keep(?AuthState $state): ?TokenStoreError
     {
+        $replaced = $this->unsaved ? $this->unsavedOver : $this->state?->token->refreshToken;
         $this->state = $state;
         if ($state !== null) {
             $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken, $state->token->idToken);
@@ -315,12 +317,42 @@ abstract class Client
         try {
             $this->store->save($state?->toJson());
         } catch (TokenStoreError $error) {
+            if (!$this->unsaved) {
+                $this->unsavedOver = $replaced;
+            }
             $this->unsaved = true;
             $this->log('warning', 'rcsdk: tokens kept in memory, the store did not take them: ' . $this->redactor->text($error->getMessage()));
             return $error;
         }
         $this->unsaved = false;
+        $this->unsavedOver = null;
         return null;
+    }
+
+    private function reportStore(?TokenStoreError $error): void
+    {
+        $event = self::storeErrorEvent();
+        if ($error !== null && $event !== null) {
+            $this->emit($event, $error);
+        }
+    }
+
+    /** Event::STORE_ERROR, when the spec has the event (a spec may leave it out). */
+    private static function storeErrorEvent(): ?string
+    {
+        $name = Event::class . '::STORE_ERROR';
+        return defined($name) ? (string) constant($name) : null;
+    }
+
+    /**
+     * The platform's verdict on the refresh token itself: `invalid_grant`, with no error code or
+     * one that names that token (expired, revoked, used). `invalid_client`, a rate limit or a
+     * proxy's HTML page are not.
+     */
+    private static function endsSession(APIStatusError $error): bool
+    {
+        return $error->error === 'invalid_grant'
+            && ($error->errorCodes === [] || array_intersect($error->errorCodes, Constants::REFRESH_REJECTED_CODES) !== []);
     }
 
     /** Tokens fit for a call: refreshed first when they are due. */
@@ -335,7 +367,7 @@ abstract class Client
             throw new LoginRequiredError('no tokens: log in first');
         }
         if ($this->autoRefresh && $state->accessDue($this->now(), $this->refreshMargin)) {
-            $state = $this->rotate($state, false);
+            $state = $this->rotate($state);
         }
         return $state;
     }
@@ -353,10 +385,10 @@ abstract class Client
     public function request(
         string $method,
         string $path,
-        ?array $query = null,
-        mixed $json = null,
-        ?array $form = null,
-        array $headers = [],
+        #[\SensitiveParameter] ?array $query = null,
+        #[\SensitiveParameter] mixed $json = null,
+        #[\SensitiveParameter] ?array $form = null,
+        #[\SensitiveParameter] array $headers = [],
     ): ApiResponse {
         $method = strtoupper($method);
         $url = $this->origin->url($path);
@@ -374,7 +406,7 @@ abstract class Client
                     throw $error;
                 }
             } else {
-                $fresh = $this->rotate($state, false);
+                $fresh = $this->rotate($state);
             }
             return $this->send($method, $url, bearer: $fresh, query: $query, form: $form, json: $json, headers: $headers);
         }
@@ -431,7 +463,7 @@ abstract class Client
      * @param array<string, string> $form
      * @return array<string, string>
      */
-    protected function clientForm(array $form): array
+    protected function clientForm(#[\SensitiveParameter] array $form): array
     {
         foreach ($form as $name => $value) {
             Origin::checkField($name, $value);
@@ -447,7 +479,7 @@ abstract class Client
      *
      * @param array<string, scalar|null> $fields
      */
-    public static function encode(array $fields): string
+    public static function encode(#[\SensitiveParameter] array $fields): string
     {
         $pairs = [];
         foreach ($fields as $key => $value) {
@@ -494,10 +526,10 @@ abstract class Client
         string $path,
         bool $client = false,
         ?AuthState $bearer = null,
-        ?array $query = null,
-        ?array $form = null,
-        mixed $json = null,
-        array $headers = [],
+        #[\SensitiveParameter] ?array $query = null,
+        #[\SensitiveParameter] ?array $form = null,
+        #[\SensitiveParameter] mixed $json = null,
+        #[\SensitiveParameter] array $headers = [],
     ): ApiResponse {
         $url = str_starts_with($path, '/') ? $this->origin->base . $path : $path;
         if ($query !== null && $query !== []) {
@@ -561,7 +593,7 @@ abstract class Client
      * @param list<string> $lines
      * @return array{?ApiResponse, ?RCSDKError, bool}
      */
-    private function transfer(string $method, string $url, array $lines, ?string $body): array
+    private function transfer(string $method, string $url, #[\SensitiveParameter] array $lines, #[\SensitiveParameter] ?string $body): array
     {
         $pid = (int) getmypid();
         if ($this->curl === null || $this->curlPid !== $pid) {
@@ -627,7 +659,7 @@ abstract class Client
         return null;
     }
 
-    private function statusError(ApiResponse $response): APIStatusError
+    private function statusError(#[\SensitiveParameter] ApiResponse $response): APIStatusError
     {
         $status = $response->status;
         $requestId = $response->header('RCRequestId') ?? $response->header('X-Request-Id');
@@ -688,7 +720,7 @@ abstract class Client
         );
     }
 
-    protected function tokenFrom(ApiResponse $response): TokenInfo
+    protected function tokenFrom(#[\SensitiveParameter] ApiResponse $response): TokenInfo
     {
         if ($response->status !== 200) {
             throw new ResponseFormatError("token response has status {$response->status}, not 200", $response->status);
@@ -707,7 +739,7 @@ abstract class Client
     }
 
     /** @param array<string, scalar|null>|null $form */
-    private function debug(string $method, string $url, ?array $form, ApiResponse $response, float $sentAt): void
+    private function debug(string $method, string $url, #[\SensitiveParameter] ?array $form, #[\SensitiveParameter] ApiResponse $response, float $sentAt): void
     {
         if ($this->logger === null) {
             return;

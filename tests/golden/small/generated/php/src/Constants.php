@@ -48,6 +48,18 @@ final class Constants
         'CMN-405',
     ];
 
+    /**
+     * Error codes with which an `invalid_grant` answer to a refresh is a verdict on that refresh
+     * token (expired, revoked, already used): the only answer that ends a session.
+     */
+    public const REFRESH_REJECTED_CODES = [
+        'OAU-210',
+        'OAU-211',
+    ];
+
+    /** Lifetimes (`expires_in`) above this, or not above 0, are treated as unknown. */
+    public const MAX_LIFETIME = 10 * 365 * 24 * 3600;
+
     /** Form and JSON fields whose values are never logged or shown. */
     public const SECRET_FIELDS = [
         'access_token',

@@ -212,7 +212,7 @@ final class Platform extends Client
      */
     public function refresh(): TokenInfo
     {
-        return $this->rotate(null, true)->token;
+        return $this->rotate(null)->token;
     }
 
     protected function refreshForm(AuthState $state): array

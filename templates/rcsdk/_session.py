@@ -94,6 +94,15 @@ def _issued(transport: Transport, response: requests.Response) -> TokenInfo:
     )
 
 
+def _older(stored: AuthState, ours: AuthState | None) -> bool:
+    """Whether ``stored`` was issued before ``ours`` (another process's stale unsaved tokens,
+    written when the store came back): then ours, the later rotation, are written over them."""
+    if ours is None:
+        return False
+    issued = stored.issued_at()
+    return issued is not None and (ours.issued_at() or 0.0) > issued
+
+
 def _refresh_token(state: AuthState | None) -> str | None:
     return state.token.refresh_token if state is not None else None
 
@@ -327,6 +336,7 @@ class TokenSession:
             stored is not None
             and unsaved.replaces is not ANY
             and _refresh_token(stored) != unsaved.replaces
+            and not _older(stored, unsaved.state)
         ):
             # Someone wrote newer tokens meanwhile (a login, or the same rotation): theirs win.
             self._unsaved = None

@@ -240,6 +240,13 @@ def php_worker(kind: str, local: LocalPlatform) -> dict[str, Any]:
     return data
 
 
+def php_blocks(local: LocalPlatform) -> dict[str, float]:
+    """Both PHP clients in one process, adjacent blocks in alternating order (5 processes)."""
+    runs = [php_worker("blocks", local) for _ in range(ROUNDS)]
+    keys = ("rcsdk_us", "raw_us", "ratio", "noise_ratio")
+    return {key: statistics.median(r[key] for r in runs) for key in keys}
+
+
 def php_per_call(local: LocalPlatform) -> dict[str, Any]:
     """The PHP client against one bare curl handle, interleaved round by round."""
     samples: dict[str, list[dict[str, Any]]] = {kind: [] for kind in PHP_KINDS}
@@ -285,6 +292,7 @@ def php_rows() -> dict[str, Any]:
     ).stdout
     with LocalPlatform(auth_rate_limit=None) as local:
         per_call_result = php_per_call(local)
+        per_call_result["blocks"] = php_blocks(local)
     print("PHP process storm ...", flush=True)
     return {"php": version, "php_per_call": per_call_result, "php_storm": php_process_storm()}
 
@@ -497,6 +505,16 @@ def table(results: dict[str, Any]) -> str:
                 f"| {kind} | {c['wall_us']:.0f} | {c['wall_vs_raw']:.3f} | {c['cpu_us']:.0f} "
                 f"| {c['cpu_vs_raw']:.3f} | {c['connections']} | {c['max_rss_mb']:.1f} |"
             )
+        blocks = php.get("blocks")
+        if blocks:
+            lines += [
+                "",
+                f"In one process, adjacent blocks of 50 calls in alternating order, 40 rounds "
+                f"({ROUNDS} processes, medians): rcsdk {blocks['rcsdk_us']:.0f} µs, bare curl "
+                f"{blocks['raw_us']:.0f} µs per call; median ratio of adjacent blocks "
+                f"{blocks['ratio']:.3f} (two bare curl handles measured the same way: "
+                f"{blocks.get('noise_ratio', float('nan')):.3f}, the method's noise floor here).",
+            ]
         lines += [
             "",
             f"{php_storm_result['processes']} PHP processes on one FileTokenStore with a due "

@@ -157,6 +157,7 @@ def render(spec: Spec, templates: Path, targets: Sequence[Target] | None = None)
     """Every target's outputs; return ``{relative output path: text}``."""
     targets = tuple(targets if targets is not None else all_targets())
     env = environment(templates, targets)
+    env.globals["spec"] = spec  # macros (imported without context) read the model too
     claimed: dict[Target, list[Path]] = {t: [] for t in targets}
     for rel in sources_of(templates):
         claimed[owner(rel, targets)].append(rel)

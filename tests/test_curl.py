@@ -158,3 +158,67 @@ def test_login_prints_tokens_only_when_asked(show: str) -> None:
     assert response["token_type"] == "bearer" and len(token) > 10
     assert (token in result.stdout.removesuffix(token + "\n")) == (show == "1")
     assert (response["access_token"] == token) == (show == "1")
+
+
+@pytest.mark.parametrize(
+    ("server", "message"),
+    [
+        ("http://platform.example", "plain http:// only to loopback"),
+        ("http://127.0.0.1.evil.example", "plain http:// only to loopback"),
+        ("https://user:pw@platform.example", "no credentials, path, query or fragment"),
+        ("https://platform.example/?x=1", "no credentials, path, query or fragment"),
+        ("https://platform.example#frag", "no credentials, path, query or fragment"),
+        ("https://platform.example/restapi", "no credentials, path, query or fragment"),
+    ],
+)
+@pytest.mark.parametrize("snippet", ["login-jwt", "read-extension", "logout"])
+def test_a_server_that_could_leak_credentials_is_refused(
+    snippet: str, server: str, message: str
+) -> None:
+    """Issue #15 for the snippets: nothing is sent (curl never runs) and the error names why."""
+    with LocalPlatform() as local:
+        result = source(
+            local,
+            f". {snippet}.sh",
+            RC_SERVER=server,
+            RC_ACCESS_TOKEN="token",
+            RC_REFRESH_TOKEN="token",
+        )
+        assert local.connections == 0
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "curl:" not in result.stderr
+
+
+def test_plain_http_to_another_host_needs_the_opt_in() -> None:
+    with LocalPlatform() as local:
+        # 127.0.0.1 spelled as a non-loopback name is refused, then allowed with the opt-in.
+        server = local.url.replace("127.0.0.1", "localhost.localdomain")
+        refused = source(local, ". login-jwt.sh", RC_SERVER=server)
+        allowed = source(local, ". login-jwt.sh", RC_SERVER=server, RC_ALLOW_INSECURE_HTTP="1")
+    assert refused.returncode == 2
+    assert "plain http:// only to loopback" in refused.stderr
+    assert "plain http://" not in allowed.stderr
+
+
+def test_a_token_with_a_line_break_never_reaches_a_header() -> None:
+    with LocalPlatform() as local:
+        result = source(local, ". read-extension.sh", RC_ACCESS_TOKEN="abc\r\nX-Injected: 1")
+        assert local.connections == 0
+    assert result.returncode == 2
+    assert "RC_ACCESS_TOKEN has a control character" in result.stderr
+
+
+def test_curlrc_and_a_trailing_slash_change_nothing(tmp_path: Path) -> None:
+    """~/.curlrc is not read (a proxy there would break every call) and a server URL with a
+    trailing slash works."""
+    (tmp_path / ".curlrc").write_text('proxy = "http://127.0.0.1:1"\n')
+    with LocalPlatform() as local:
+        result = source(
+            local,
+            ". login-jwt.sh > /dev/null\n. read-extension.sh",
+            HOME=str(tmp_path),
+            RC_SERVER=local.url + "/",
+        )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["extensionNumber"]

@@ -5,14 +5,17 @@ with at most one 429 per window. Short runs here; `make bench` runs the full-siz
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from rcsdk import Platform
 from rcsdk.redis import RedisTokenStore
+from rcsdk.testing import Fault
 
 from _fleet import CountingPlatform, rotations
 from _support import CREDS
@@ -102,3 +105,43 @@ def test_tokens_a_killed_worker_never_saved_are_refreshed_again_within_the_grace
     assert run["id"] == 1234567890 and run["authorized"]
     assert run["refresh_requests"] == 2  # the spent refresh token, again, within its grace
     assert isinstance(run["waited"], float) and run["waited"] <= 1.0 + 0.5
+
+
+def test_a_call_whose_retry_meets_another_rotation_uses_the_newest_tokens(
+    redis_url: str,
+) -> None:
+    """Worker B's call gets a 401; B refreshes and retries; while the retry is in flight,
+    worker A rotates again (its old access token dies): B's retry gets a 401 too, and B sends
+    once more with the tokens A stored instead of failing the call."""
+    token_error = json.dumps({"errors": [{"errorCode": "OAU-213", "message": "Token not found"}]})
+    extension = "GET /restapi/v1.0/account/~/extension/~"
+    with CountingPlatform(auth_rate_limit=None, strict_refresh=True) as local:
+        a, b = (
+            Platform(
+                CREDS["RC_APP_KEY"],
+                CREDS["RC_APP_SECRET"],
+                local.url,
+                store=RedisTokenStore("rcsdk:test:retry", url=redis_url),
+            )
+            for _ in range(2)
+        )
+        a.login_jwt(CREDS["RC_JWT"])
+        b.read_extension()
+        local.inject(Fault("/restapi/v1.0/", status=401, body=token_error))
+        local.inject(Fault("/restapi/v1.0/", status=401, body=token_error, delay=0.5))
+        before = local.counts[extension]
+
+        def rotate_while_the_retry_waits() -> None:
+            deadline = time.monotonic() + 10
+            while local.faults:  # both taken: the retry is waiting out its delay
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            a.refresh()
+
+        rotator = threading.Thread(target=rotate_while_the_retry_waits)
+        rotator.start()
+        assert b.read_extension().id == 1234567890
+        rotator.join()
+        assert local.grant_count(REFRESH) == local.rotations == 2  # B's, then A's
+        assert local.counts[extension] == before + 1  # the two 401s were the faults
+        assert b.get_auth_data() == a.get_auth_data()

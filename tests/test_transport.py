@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,6 +79,24 @@ def test_a_session_the_caller_passes_gets_the_deadline_too() -> None:
         with pytest.raises(APITimeoutError):
             platform.get(API)
         assert dripper.pieces < dripper.limit
+
+
+def test_a_deadline_that_passes_after_its_request_ended_harms_no_later_request(
+    make_platform: PlatformFactory, local: LocalPlatform
+) -> None:
+    import time
+
+    platform = make_platform(timeout=0.3)
+    platform.login_jwt(CREDS["RC_JWT"])
+    platform.read_extension()
+    ended = time.monotonic()
+    connections = local.connections
+    # Let the deadlines of those requests pass (the condition is the clock itself).
+    while time.monotonic() < ended + 0.4:
+        threading.Event().wait(ended + 0.4 - time.monotonic())
+    for _ in range(3):  # the pooled connection was not shut down by a stale deadline
+        assert platform.read_extension().extension_number == "101"
+    assert local.connections == connections
 
 
 def test_a_refresh_against_a_dripping_server_ends_and_keeps_the_tokens(

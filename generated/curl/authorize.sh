@@ -12,6 +12,11 @@
 for rc_name in RC_SERVER RC_APP_KEY RC_USERNAME RC_PASSWORD; do
   [ -n "${!rc_name:-}" ] || { echo "rcsdk: $rc_name is not set (export it first)" >&2; return 2 2>/dev/null || exit 2; }
 done
+RC_SERVER=${RC_SERVER%/}
+rc_re='^https?://[][A-Za-z0-9.:-]+$'
+[[ "$RC_SERVER" =~ $rc_re ]] || { echo "rcsdk: RC_SERVER must be scheme://host[:port], with no credentials, path, query or fragment: $RC_SERVER" >&2; return 2 2>/dev/null || exit 2; }
+rc_re='^http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?$'
+[[ "$RC_SERVER" == https://* || "$RC_SERVER" =~ $rc_re || "${RC_ALLOW_INSECURE_HTTP:-}" == 1 ]] || { echo "rcsdk: plain http:// only to loopback (RC_ALLOW_INSECURE_HTTP=1 sends credentials in the clear): $RC_SERVER" >&2; return 2 2>/dev/null || exit 2; }
 
 # Confidential apps authenticate with Basic app_key:app_secret; public apps send client_id.
 if [ -n "${RC_APP_SECRET:-}" ]; then
@@ -19,7 +24,7 @@ if [ -n "${RC_APP_SECRET:-}" ]; then
 else
   RC_CLIENT=(--data-urlencode "client_id=$RC_APP_KEY")
 fi
-RC_RESPONSE=$(curl --silent --show-error --fail-with-body \
+RC_RESPONSE=$(curl --disable --silent --show-error --fail-with-body --max-time "${RC_TIMEOUT:-30}" \
   --request POST "$RC_SERVER/restapi/oauth/token" \
   --header "Accept: application/json" \
   "${RC_CLIENT[@]}" \

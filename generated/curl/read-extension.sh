@@ -8,9 +8,15 @@
 for rc_name in RC_SERVER; do
   [ -n "${!rc_name:-}" ] || { echo "rcsdk: $rc_name is not set (export it first)" >&2; return 2 2>/dev/null || exit 2; }
 done
+RC_SERVER=${RC_SERVER%/}
+rc_re='^https?://[][A-Za-z0-9.:-]+$'
+[[ "$RC_SERVER" =~ $rc_re ]] || { echo "rcsdk: RC_SERVER must be scheme://host[:port], with no credentials, path, query or fragment: $RC_SERVER" >&2; return 2 2>/dev/null || exit 2; }
+rc_re='^http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?$'
+[[ "$RC_SERVER" == https://* || "$RC_SERVER" =~ $rc_re || "${RC_ALLOW_INSECURE_HTTP:-}" == 1 ]] || { echo "rcsdk: plain http:// only to loopback (RC_ALLOW_INSECURE_HTTP=1 sends credentials in the clear): $RC_SERVER" >&2; return 2 2>/dev/null || exit 2; }
 [ -n "${RC_ACCESS_TOKEN:-}" ] || { echo "rcsdk: no RC_ACCESS_TOKEN: log in first (login-jwt.sh)" >&2; return 2 2>/dev/null || exit 2; }
+case "$RC_ACCESS_TOKEN" in *[[:cntrl:]]*) echo "rcsdk: RC_ACCESS_TOKEN has a control character" >&2; return 2 2>/dev/null || exit 2;; esac
 
-RC_RESPONSE=$(curl --silent --show-error --fail-with-body \
+RC_RESPONSE=$(curl --disable --silent --show-error --fail-with-body --max-time "${RC_TIMEOUT:-30}" \
   --request GET "$RC_SERVER/restapi/v1.0/account/~/extension/~" \
   --header "Accept: application/json" \
   --header "Authorization: Bearer $RC_ACCESS_TOKEN") || { rc_status=$?; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }

@@ -82,7 +82,10 @@ class _Watchdog:
                     target=self._run, name="rcsdk-deadline", daemon=True
                 )
                 self._thread.start()
-            self._cond.notify()
+            elif self._heap[0][2] is entry:
+                # Wake the watchdog only when it must wake earlier than it planned to: with one
+                # timeout for all requests, a new deadline is rarely the first one.
+                self._cond.notify()
 
     def release(self, conn: Any) -> None:
         """``conn`` is back in its pool: its request is over."""

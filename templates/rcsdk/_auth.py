@@ -88,6 +88,13 @@ class AuthState(Record):
             ),
         )
 
+    def issued_at(self) -> float | None:
+        """When the tokens were issued (from the access token's expiry and lifetime)."""
+        lifetime = _lifetime(self.token.expires_in)
+        if self.expires_at is None or lifetime is None:
+            return None
+        return self.expires_at - lifetime
+
     def access_due(self, now: float, margin: float) -> bool:
         """Whether the access token expires within ``margin`` seconds (or has expired).
 

@@ -44,6 +44,8 @@ POLL = 0.02
 """How long to wait for a request in flight to report before asking again (seconds)."""
 FALLBACK_WINDOW = 60.0
 """The pause when a 429 says neither Retry-After nor X-Rate-Limit-Window (seconds)."""
+WINDOW_MARGIN = 0.5
+"""Added to a window waited out after ``Remaining: 0`` (clock granularity, time in flight)."""
 
 
 class RateLimitSignal:
@@ -69,9 +71,15 @@ class RateLimitSignal:
         self.limited = limited
 
     def pause(self) -> float | None:
-        """How long the group must rest after this response (``None``: it need not)."""
-        if self.limited or (self.remaining is not None and self.remaining <= 0):
+        """How long the group must rest after this response (``None``: it need not).
+
+        A 429 says how long (``Retry-After``); a budget used up without one rests its window and
+        ``WINDOW_MARGIN`` more, as the platform started counting before the answer arrived.
+        """
+        if self.limited:
             return self.retry_after or self.window or FALLBACK_WINDOW
+        if self.remaining is not None and self.remaining <= 0:
+            return (self.window or FALLBACK_WINDOW) + WINDOW_MARGIN
         return None
 
     def __repr__(self) -> str:

@@ -45,6 +45,8 @@ abstract class Client
     private ?string $unsavedOver = null;
     private ?\CurlHandle $curl = null;
     private int $curlPid = 0;
+    /** What the curl handle is set up to send (method, URL and headers of a body-less request). */
+    private ?string $lastRequest = null;
 
     /**
      * @param string|null $appSecret null or '' for a public (PKCE) app: token requests then send client_id
@@ -598,6 +600,7 @@ abstract class Client
             // One handle (and its connections) per process: a forked child makes its own.
             $this->curl = curl_init();
             $this->curlPid = $pid;
+            $this->lastRequest = null;
             curl_setopt_array($this->curl, [
                 CURLOPT_RETURNTRANSFER => true,
                 CURLOPT_HEADER => true,
@@ -610,6 +613,12 @@ abstract class Client
             ]);
         }
         $curl = $this->curl;
+        $key = $body === null ? $method . ' ' . $url . "\n" . implode("\n", $lines) : null;
+        if ($key !== null && $key === $this->lastRequest) {
+            // The same request again (a polling loop, say): the handle is set up for it already.
+            return $this->exchange($curl, $url);
+        }
+        $this->lastRequest = $key;
         $options = [CURLOPT_URL => $url, CURLOPT_HTTPHEADER => $lines];
         if ($method === 'GET') {
             $options[CURLOPT_HTTPGET] = true;
@@ -624,6 +633,12 @@ abstract class Client
             $options[CURLOPT_POSTFIELDS] = $body ?? '';
         }
         curl_setopt_array($curl, $options);
+        return $this->exchange($curl, $url);
+    }
+
+    /** @return array{?ApiResponse, ?RCSDKError, bool} */
+    private function exchange(\CurlHandle $curl, string $url): array
+    {
         $content = curl_exec($curl);
         $errno = curl_errno($curl);
         if ($errno !== 0 || !is_string($content)) {

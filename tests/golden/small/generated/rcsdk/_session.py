@@ -96,6 +96,15 @@ def _issued(transport: Transport, response: requests.Response) -> TokenInfo:
     )
 
 
+def _older(stored: AuthState, ours: AuthState | None) -> bool:
+    """Whether ``stored`` was issued before ``ours`` (another process's stale unsaved tokens,
+    written when the store came back): then ours, the later rotation, are written over them."""
+    if ours is None:
+        return False
+    issued = stored.issued_at()
+    return issued is not None and (ours.issued_at() or 0.0) > issued
+
+
 def _refresh_token(state: AuthState | None) -> str | None:
     return state.token.refresh_token if state is not None else None
 
@@ -329,6 +338,7 @@ class TokenSession:
             stored is not None
             and unsaved.replaces is not ANY
             and _refresh_token(stored) != unsaved.replaces
+            and not _older(stored, unsaved.state)
         ):
             # Someone wrote newer tokens meanwhile (a login, or the same rotation): theirs win.
             self._unsaved = None
@@ -401,7 +411,11 @@ class TokenSession:
         self._emit(events)
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """Call the API with the access token; a 401 token error gets one refresh and retry."""
+        """Call the API with the access token; a 401 token error gets one refresh and retry.
+
+        If the retry gets a 401 token error too because another worker rotated the tokens
+        again in between, the call is sent once more with the tokens that worker stored.
+        """
         state = self.access()
         send = self.transport.send
         try:
@@ -411,15 +425,28 @@ class TokenSession:
                 raise
             if not self.auto_refresh:
                 # A central refresher may have rotated the tokens: use them if so.
-                events: list[tuple[Event, object]] = []
-                with self._lock, self.store.lock():
-                    fresh = self._sync(adopt=True, events=events)
-                self._emit(events)
-                if fresh is None or fresh.token.access_token == state.token.access_token:
+                fresh = self._rotated_since(state)
+                if fresh is None:
                     raise
             else:
                 fresh = self.refresh(seen=state)
+        try:
             return send(method, path, bearer=fresh.token.access_token, **kwargs)
+        except AuthenticationError as exc:
+            newer = self._rotated_since(fresh) if is_token_failure(exc) else None
+            if newer is None:
+                raise
+            return send(method, path, bearer=newer.token.access_token, **kwargs)
+
+    def _rotated_since(self, state: AuthState) -> AuthState | None:
+        """The stored tokens, if another thread or process has replaced ``state`` by now."""
+        events: list[tuple[Event, object]] = []
+        with self._lock, self.store.lock():
+            fresh = self._sync(adopt=True, events=events)
+        self._emit(events)
+        if fresh is None or fresh.token.access_token == state.token.access_token:
+            return None
+        return fresh
 
 
 # Token sessions of this process: a forked child gets a fresh lock in each.

@@ -47,6 +47,8 @@ POLL = 0.02
 FALLBACK_WINDOW = 60.0
 """The pause when a 429 says neither Retry-After nor X-Rate-Limit-Window (seconds)."""
 WINDOW_MARGIN = 0.5
+# A wait longer than this is announced at WARNING (shorter ones at INFO).
+LONG_WAIT = 5.0
 """Added to a window waited out after ``Remaining: 0`` (clock granularity, time in flight)."""
 
 
@@ -254,14 +256,24 @@ def take(
         grant = budget.reserve(route, lease)
         if grant.granted:
             return grant
-        if grant.paused and (fail_fast or grant.wait > max_wait):
+        # The margin is the budget's own caution, not the platform's word: it never tips a
+        # pause that the caller's max_retry_wait allows into a refusal.
+        if grant.paused and (fail_fast or grant.wait > max_wait + WINDOW_MARGIN):
             raise RateLimitError(
                 f"429 rate limit: the {grant.group!r} group has no requests left for "
                 f"{grant.wait:.0f} s (not sent)",
                 status_code=429,
                 retry_after=grant.wait,
             )
-        if grant.paused:
+        if grant.paused and grant.wait > LONG_WAIT:
+            logger.warning(
+                "rcsdk: the %s group has no requests left; %s waits %.0f s before sending "
+                "(pass max_retries=0 to fail fast with RateLimitError instead)",
+                grant.group,
+                route,
+                grant.wait,
+            )
+        elif grant.paused:
             logger.info("rcsdk: %s waits %.2fs for the %r group", route, grant.wait, grant.group)
         sleep(grant.wait)
 

@@ -46,8 +46,8 @@ POLL = 0.02
 """How long to wait for a request in flight to report before asking again (seconds)."""
 FALLBACK_WINDOW = 60.0
 """The pause when a 429 says neither Retry-After nor X-Rate-Limit-Window (seconds)."""
-WINDOW_MARGIN = 0.5
-"""Added to a window waited out after ``Remaining: 0`` (clock granularity, time in flight)."""
+LONG_WAIT = 5.0
+"""Waits longer than this (seconds) are logged as warnings, as the transport's are."""
 
 
 class RateLimitSignal:
@@ -73,15 +73,9 @@ class RateLimitSignal:
         self.limited = limited
 
     def pause(self) -> float | None:
-        """How long the group must rest after this response (``None``: it need not).
-
-        A 429 says how long (``Retry-After``); a budget used up without one rests its window and
-        ``WINDOW_MARGIN`` more, as the platform started counting before the answer arrived.
-        """
-        if self.limited:
+        """How long the group must rest after this response (``None``: it need not)."""
+        if self.limited or (self.remaining is not None and self.remaining <= 0):
             return self.retry_after or self.window or FALLBACK_WINDOW
-        if self.remaining is not None and self.remaining <= 0:
-            return (self.window or FALLBACK_WINDOW) + WINDOW_MARGIN
         return None
 
     def __repr__(self) -> str:
@@ -262,7 +256,14 @@ def take(
                 retry_after=grant.wait,
             )
         if grant.paused:
-            logger.info("rcsdk: %s waits %.2fs for the %r group", route, grant.wait, grant.group)
+            logger.log(
+                logging.WARNING if grant.wait > LONG_WAIT else logging.INFO,
+                "rcsdk: rate limited (%s group, used up); %s waits %.0f s before sending "
+                "(pass max_retries=0 to fail fast with RateLimitError instead)",
+                grant.group,
+                route,
+                grant.wait,
+            )
         sleep(grant.wait)
 
 

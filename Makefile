@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
 .PHONY: all install vendor browser redis-server official-js official-python generate check lint \
-	test test-python demo record bench clean js-tools build-js test-js php build-php test-php
+	test test-python demo record bench clean js-tools build-js typecheck-js test-js php build-php test-php
 
 all: generate build-js build-php demo
 
@@ -54,10 +54,11 @@ check: install $(VENDOR)
 	$(PY) -m generator --check
 	@for spec in $(GOLDEN); do $(PY) -m generator --check --spec $$spec --out $${spec%spec.yaml}generated || exit 1; done
 
-lint: install
+lint: install php
 	$(BIN)/ruff check generator generated/rcsdk templates tests bench
 	$(BIN)/ruff format --check generator generated/rcsdk templates tests bench
 	$(BIN)/mypy --strict generator generated/rcsdk tests bench
+	@bash tests/php/lint.sh generated/php generated/examples/quickstart.php tests/golden/*/generated/php tests/php bench/php_worker.php
 
 # The suites run side by side (each language's target adds its suite to TEST_SUITES); output is
 # kept per suite (-O), so each prints its own summary.
@@ -114,9 +115,8 @@ $(PHP_BUILD): $(shell find generated/php -type f 2>/dev/null)
 
 build-php: $(PHP_BUILD)
 
-# php -l and strict_types on every generated PHP file, then PHPUnit (tests/php/).
+# PHPUnit (tests/php/); `make lint` runs php -l and checks strict_types on every PHP file.
 test-php: build-php install
-	bash tests/php/lint.sh generated/php generated/examples/quickstart.php tests/golden/*/generated/php
 	PATH="$(CURDIR)/$(BIN):$$PATH" phpunit --configuration tests/php/phpunit.xml
 
 # RingCentral's official JavaScript SDK, pinned by its lockfile, for the flows the tests run

@@ -6,7 +6,7 @@ declare(strict_types=1);
 //   php php_worker.php KIND calls SERVER CREDS_JSON COUNT
 // KIND is rcsdk (the PHP client) or raw (one bare curl handle with a hand-made Bearer header:
 // the floor); KIND "blocks" runs both in this process, in adjacent blocks of 50 calls in
-// alternating order (40 rounds), so that drift on the machine hits both alike. Prints one JSON
+// alternating order (40 rounds each), so that drift on the machine hits both alike. Prints one JSON
 // object.
 
 require getenv('RCSDK_PHP_AUTOLOAD') ?: __DIR__ . '/../build/php/vendor/autoload.php';
@@ -20,26 +20,29 @@ if ($kind === 'blocks') {
     $platform = (new Rcsdk\RCSDK($creds['RC_APP_KEY'], $creds['RC_APP_SECRET'], $server))->getPlatform();
     $platform->loginJwt($creds['RC_JWT']);
     $token = $platform->getAuthData()['token']['access_token'];
-    $curl = curl_init();
-    curl_setopt_array($curl, [
-        CURLOPT_URL => $server . PATH,
-        CURLOPT_RETURNTRANSFER => true,
-        CURLOPT_HTTPGET => true,
-        CURLOPT_TIMEOUT_MS => 30000,
-        CURLOPT_HTTPHEADER => ["Authorization: Bearer {$token}", 'Accept: application/json'],
-    ]);
-    $calls = [
-        'rcsdk' => static fn () => $platform->get(PATH),
-        'raw' => static function () use ($curl): void {
+    $bare = static function () use ($server, $token): Closure {
+        $curl = curl_init();
+        curl_setopt_array($curl, [
+            CURLOPT_URL => $server . PATH,
+            CURLOPT_RETURNTRANSFER => true,
+            CURLOPT_HTTPGET => true,
+            CURLOPT_TIMEOUT_MS => 30000,
+            CURLOPT_HTTPHEADER => ["Authorization: Bearer {$token}", 'Accept: application/json'],
+        ]);
+        return static function () use ($curl): void {
             if (!is_string(curl_exec($curl)) || curl_getinfo($curl, CURLINFO_RESPONSE_CODE) >= 400) {
                 throw new RuntimeException('call failed');
             }
-        },
-    ];
-    $times = ['rcsdk' => [], 'raw' => []];
-    $ratios = [];
-    for ($round = 0; $round < 40; $round++) {
-        $order = $round % 2 === 0 ? ['rcsdk', 'raw'] : ['raw', 'rcsdk'];
+        };
+    };
+    // rcsdk against bare curl, and (the noise floor of the method) bare curl against a second
+    // bare curl handle measured the same way.
+    $calls = ['rcsdk' => static fn () => $platform->get(PATH), 'raw' => $bare(), 'raw2' => $bare()];
+    $times = ['rcsdk' => [], 'raw' => [], 'raw2' => []];
+    $ratios = ['rcsdk' => [], 'raw2' => []];
+    for ($round = 0; $round < 80; $round++) {
+        $other = $round % 4 < 2 ? 'rcsdk' : 'raw2';
+        $order = $round % 2 === 0 ? [$other, 'raw'] : ['raw', $other];
         $block = [];
         foreach ($order as $name) {
             $start = hrtime(true);
@@ -49,14 +52,19 @@ if ($kind === 'blocks') {
             $block[$name] = (hrtime(true) - $start) / 50 / 1000;
             $times[$name][] = $block[$name];
         }
-        $ratios[] = $block['rcsdk'] / $block['raw'];
+        $ratios[$other][] = $block[$other] / $block['raw'];
     }
     $median = static function (array $values): float {
         sort($values);
         $n = count($values);
         return $n % 2 ? $values[intdiv($n, 2)] : ($values[$n / 2 - 1] + $values[$n / 2]) / 2;
     };
-    echo json_encode(['rcsdk_us' => $median($times['rcsdk']), 'raw_us' => $median($times['raw']), 'ratio' => $median($ratios)]), "\n";
+    echo json_encode([
+        'rcsdk_us' => $median($times['rcsdk']),
+        'raw_us' => $median($times['raw']),
+        'ratio' => $median($ratios['rcsdk']),
+        'noise_ratio' => $median($ratios['raw2']),
+    ]), "\n";
     exit(0);
 }
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 
+from rcsdk import RCSDK
 from rcsdk.testing import LocalPlatform
 
 from _platform_http import basic, jwt_login, read_with
@@ -219,3 +220,33 @@ def test_serve_help_documents_the_controls_and_options() -> None:
         check=False,
     )
     assert bad.returncode == 2 and "expected N/SECONDS or off" in bad.stderr
+
+
+def test_serve_reports_the_api_rate_limits_on_every_api_response() -> None:
+    """RingCentral sends X-Rate-Limit-* on responses generally; so does `serve` by default."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rcsdk.testing", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        exports = {}
+        for line in process.stdout:
+            if line.startswith("export "):
+                key, _, value = line.removeprefix("export ").strip().partition("=")
+                exports[key] = value.strip("'")
+            if "RC_SERVER" in exports and "RC_JWT" in exports:
+                break
+        platform = RCSDK(
+            exports["RC_APP_KEY"], exports["RC_APP_SECRET"], exports["RC_SERVER"]
+        ).get_platform()
+        platform.login_jwt(exports["RC_JWT"])
+        response = platform.get("/restapi/v1.0/account/~/extension/~")
+        assert response.headers["X-Rate-Limit-Group"] == "Light"
+        assert int(response.headers["X-Rate-Limit-Limit"]) == 50
+        assert int(response.headers["X-Rate-Limit-Remaining"]) == 49
+        assert response.headers["X-Rate-Limit-Window"] == "60"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -58,7 +58,7 @@ def test_a_used_up_group_is_not_spent_by_other_workers(redis_url: str) -> None:
         other = new_platform(local.url, store=RedisTokenStore(key, url=redis_url), max_retries=0)
         with pytest.raises(RateLimitError, match="not sent") as caught:
             other.read_extension()
-        assert caught.value.retry_after is not None and 55 <= caught.value.retry_after <= 60
+        assert caught.value.retry_after is not None and 55 <= caught.value.retry_after <= 60.5
         patient = new_platform(
             local.url, store=RedisTokenStore(key, url=redis_url), max_retry_wait=1.0
         )

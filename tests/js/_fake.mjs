@@ -12,6 +12,7 @@ export async function fakePlatform({ tokenDelayMs = 0, expiresIn = 3600 } = {}) 
     access: new Set(),
     refresh: new Set(),
     counts: { jwt: 0, refresh: 0, revoke: 0, api: 0 },
+    rejectedRefreshes: 0,
     /** Called with (form) before a refresh grant is answered; may return a reply to send. */
     onRefresh: null,
     /** Replies to send instead of the API's answer, in order. */
@@ -43,6 +44,7 @@ export async function fakePlatform({ tokenDelayMs = 0, expiresIn = 3600 } = {}) 
           if (answer) return reply(res, answer);
         }
         if (!fake.refresh.delete(form.refresh_token)) {
+          fake.rejectedRefreshes += 1;
           return reply(res, { status: 400, body: { error: "invalid_grant", errors: [{ errorCode: "OAU-211" }] } });
         }
         fake.access.clear();

@@ -47,8 +47,10 @@ def _options(parser: argparse.ArgumentParser, port: int) -> None:
     )
     parser.add_argument(
         "--api-rate-limits",
-        action="store_true",
-        help="enforce (and report) the Light/Medium/Heavy limits on API calls",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="enforce and report (X-Rate-Limit-* on every API response) RingCentral's "
+        "Light/Medium/Heavy limits on API calls, as the platform does (default: on)",
     )
     parser.add_argument(
         "--strict-refresh", action="store_true", help="no grace period for a used refresh token"

@@ -46,8 +46,10 @@ POLL = 0.02
 """How long to wait for a request in flight to report before asking again (seconds)."""
 FALLBACK_WINDOW = 60.0
 """The pause when a 429 says neither Retry-After nor X-Rate-Limit-Window (seconds)."""
+WINDOW_MARGIN = 0.5
+"""Added to a window waited out after ``Remaining: 0`` (clock granularity, time in flight)."""
 LONG_WAIT = 5.0
-"""Waits longer than this (seconds) are logged as warnings, as the transport's are."""
+"""A wait longer than this (seconds) is announced at WARNING (shorter ones at INFO)."""
 
 
 class RateLimitSignal:
@@ -73,9 +75,15 @@ class RateLimitSignal:
         self.limited = limited
 
     def pause(self) -> float | None:
-        """How long the group must rest after this response (``None``: it need not)."""
-        if self.limited or (self.remaining is not None and self.remaining <= 0):
+        """How long the group must rest after this response (``None``: it need not).
+
+        A 429 says how long (``Retry-After``); a budget used up without one rests its window and
+        ``WINDOW_MARGIN`` more, as the platform started counting before the answer arrived.
+        """
+        if self.limited:
             return self.retry_after or self.window or FALLBACK_WINDOW
+        if self.remaining is not None and self.remaining <= 0:
+            return (self.window or FALLBACK_WINDOW) + WINDOW_MARGIN
         return None
 
     def __repr__(self) -> str:
@@ -248,22 +256,25 @@ def take(
         grant = budget.reserve(route, lease)
         if grant.granted:
             return grant
-        if grant.paused and (fail_fast or grant.wait > max_wait):
+        # The margin is the budget's own caution, not the platform's word: it never tips a
+        # pause that the caller's max_retry_wait allows into a refusal.
+        if grant.paused and (fail_fast or grant.wait > max_wait + WINDOW_MARGIN):
             raise RateLimitError(
                 f"429 rate limit: the {grant.group!r} group has no requests left for "
                 f"{grant.wait:.0f} s (not sent)",
                 status_code=429,
                 retry_after=grant.wait,
             )
-        if grant.paused:
-            logger.log(
-                logging.WARNING if grant.wait > LONG_WAIT else logging.INFO,
-                "rcsdk: rate limited (%s group, used up); %s waits %.0f s before sending "
+        if grant.paused and grant.wait > LONG_WAIT:
+            logger.warning(
+                "rcsdk: the %s group has no requests left; %s waits %.0f s before sending "
                 "(pass max_retries=0 to fail fast with RateLimitError instead)",
                 grant.group,
                 route,
                 grant.wait,
             )
+        elif grant.paused:
+            logger.info("rcsdk: %s waits %.2fs for the %r group", route, grant.wait, grant.group)
         sleep(grant.wait)
 
 

@@ -15,6 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from rcsdk._parse import as_int as _int
+from rcsdk._parse import as_items as _items
+from rcsdk._parse import as_mapping as _mapping
+from rcsdk._parse import as_str as _str
 from rcsdk._record import Record
 
 __all__ = [
@@ -26,50 +30,6 @@ __all__ = [
     "PhoneNumber",
     "TokenInfo",
 ]
-
-
-def _str(value: object) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def _float(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    return None
-
-
-def _bool(value: object) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _items(value: object) -> list[Mapping[str, Any]]:
-    """The objects of a JSON list (anything else in it is skipped)."""
-    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
 
 
 class TokenInfo(Record):

@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
 .PHONY: all install vendor browser redis-server official-js official-python generate check lint \
-	test test-python demo record bench clean js-tools build-js test-js php build-php test-php
+	test test-python demo record bench clean js-tools build-js typecheck-js test-js php build-php test-php
 
 all: generate build-js build-php demo
 

@@ -3,6 +3,7 @@ compared byte for byte, so a template change shows its effect on more than one s
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +44,23 @@ def test_a_changed_byte_fails(tmp_path: Path) -> None:
     result = check(spec, copy)
     assert result.returncode == 1
     assert "generated/rcsdk/_constants.py (fresh)" in result.stdout
+
+
+@pytest.mark.parametrize("spec", GOLDEN, ids=lambda p: p.parent.name)
+def test_the_golden_python_package_works(spec: Path) -> None:
+    """The checked-in output is a working package, not only the bytes of one: it logs in to its
+    own local platform and makes its API calls."""
+    script = (
+        "from rcsdk import RCSDK\n"
+        "from rcsdk.testing import LOCAL_CREDENTIALS as C, LocalPlatform\n"
+        "with LocalPlatform() as local:\n"
+        "    platform = RCSDK(C['RC_APP_KEY'], C['RC_APP_SECRET'], local.url).get_platform()\n"
+        "    platform.login_jwt(C['RC_JWT'])\n"
+        "    print(platform.read_extension().name)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(spec.parent / "generated")}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=spec.parent, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()

@@ -205,10 +205,11 @@ def _expiry(data: dict[str, Any]) -> float | None:
 # The budget lives in one hash (so that a cluster keeps it in one slot): ``route:<route>`` is
 # the group a route counts against ("" for none), ``probe:<route>`` when the first request of a
 # route is in flight, and ``group:<name>`` the group's state as JSON. Time is Redis's own, so
-# that machines whose clocks differ agree on when a pause ends.
+# that machines whose clocks differ agree on when a pause ends, rounded up to the millisecond so
+# that a pause never ends before the platform's window does.
 _BUDGET_NOW = """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000 + math.ceil(tonumber(t[2]) / 1000)
 """
 _RESERVE = (
     _BUDGET_NOW

@@ -45,9 +45,9 @@ POLL = 0.02
 FALLBACK_WINDOW = 60.0
 """The pause when a 429 says neither Retry-After nor X-Rate-Limit-Window (seconds)."""
 WINDOW_MARGIN = 0.5
-# A wait longer than this is announced at WARNING (shorter ones at INFO).
-LONG_WAIT = 5.0
 """Added to a window waited out after ``Remaining: 0`` (clock granularity, time in flight)."""
+LONG_WAIT = 5.0
+"""A wait longer than this (seconds) is announced at WARNING (shorter ones at INFO)."""
 
 
 class RateLimitSignal:

@@ -116,12 +116,23 @@ export function checkServer(server: unknown, allowInsecureHttp: boolean): URL {
 
 class Lock {
   #tail: Promise<void> = Promise.resolve();
+  #holders = 0;
 
   async run<T>(task: () => Promise<T>, timeoutSeconds: number, what: string): Promise<T> {
     let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
+    const mine = new Promise<void>((resolve) => (release = () => ((this.#holders -= 1), resolve())));
     const previous = this.#tail;
     this.#tail = previous.then(() => mine);
+    this.#holders += 1;
+    if (this.#holders === 1) {
+      // Nobody holds or waits: no timer needed.
+      try {
+        await previous;
+        return await task();
+      } finally {
+        release();
+      }
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const acquired = await Promise.race([
       previous.then(() => true),

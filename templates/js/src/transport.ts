@@ -34,6 +34,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BODY_LOG_LIMIT = 2000;
 const nodeDebug = debuglog("rcsdk");
+const UTF8 = new TextDecoder();
 
 /** Where log lines go: NODE_DEBUG=rcsdk prints debug lines; a logger option takes all. */
 export interface Logger {
@@ -66,7 +67,7 @@ export class ApiResponse {
   }
 
   text(): string {
-    return new TextDecoder().decode(this.#body);
+    return UTF8.decode(this.#body);
   }
 
   /** The decoded JSON body (`await response.json()` works as with fetch). */
@@ -236,23 +237,33 @@ export class Transport {
     headers: Record<string, string>,
     body: string | undefined,
   ): Promise<ApiResponse> {
-    const signal = AbortSignal.timeout(Math.max(1, Math.round(this.#o.timeout * 1000)));
-    let response: Response;
+    // One deadline for the whole exchange, cleared as soon as the body is in (no timer lingers
+    // per request, as AbortSignal.timeout's would until it fires).
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new DOMException("the request's deadline passed", "TimeoutError")),
+      Math.max(1, Math.round(this.#o.timeout * 1000)),
+    );
     try {
-      const init: RequestInit = { method, headers, redirect: "manual", signal };
-      if (body !== undefined) init.body = body;
-      response = await this.#o.fetch(url, init);
-    } catch (caught) {
-      throw this.#connectionError(caught, url, false);
+      let response: Response;
+      try {
+        const init: RequestInit = { method, headers, redirect: "manual", signal: controller.signal };
+        if (body !== undefined) init.body = body;
+        response = await this.#o.fetch(url, init);
+      } catch (caught) {
+        throw this.#connectionError(caught, url, false);
+      }
+      let bytes: Uint8Array;
+      try {
+        // The same deadline covers the body: a server that drips it cannot hold the call.
+        bytes = new Uint8Array(await response.arrayBuffer());
+      } catch (caught) {
+        throw this.#connectionError(caught, url, true);
+      }
+      return new ApiResponse(response.status, response.headers, url.href, bytes);
+    } finally {
+      clearTimeout(timer);
     }
-    let bytes: Uint8Array;
-    try {
-      // The same deadline covers the body: a server that drips it cannot hold the call.
-      bytes = new Uint8Array(await response.arrayBuffer());
-    } catch (caught) {
-      throw this.#connectionError(caught, url, true);
-    }
-    return new ApiResponse(response.status, response.headers, url.href, bytes);
   }
 
   #connectionError(caught: unknown, url: URL, answered: boolean): RCSDKError {

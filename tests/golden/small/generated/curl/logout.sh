@@ -6,7 +6,7 @@
 # Reads: RC_SERVER RC_APP_KEY RC_APP_SECRET RC_ACCESS_TOKEN
 # Source it to keep the variables it sets in your shell: . generated/curl/logout.sh
 
-for rc_name in RC_SERVER RC_APP_KEY RC_ACCESS_TOKEN; do
+for rc_name in RC_SERVER RC_APP_KEY; do
   [ -n "${!rc_name:-}" ] || { echo "rcsdk: $rc_name is not set (export it first)" >&2; return 2 2>/dev/null || exit 2; }
 done
 RC_SERVER=${RC_SERVER%/}

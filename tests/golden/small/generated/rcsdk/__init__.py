@@ -33,8 +33,11 @@ from rcsdk._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     RCSDKError,
+    RedirectError,
     ResponseFormatError,
     TokenError,
+    TokenStoreError,
+    UsageError,
 )
 from rcsdk._models import (
     AccountRef,
@@ -83,10 +86,13 @@ __all__ = [
     "Platform",
     "RCSDKError",
     "RateLimitError",
+    "RedirectError",
     "ResponseFormatError",
     "Settings",
     "TokenError",
     "TokenInfo",
     "TokenStore",
+    "TokenStoreError",
+    "UsageError",
     "__version__",
 ]

@@ -25,8 +25,13 @@ class Event(str, enum.Enum):
     LOGOUT_ERROR = "logout_error"
     """Revoking failed; the tokens were forgotten anyway. The handler gets the `RCSDKError`."""
     ACCESS_VIOLATION = "access_violation"
-    """The session cannot be recovered (the refresh token expired, was revoked or rejected): the
-    user has to log in again. The handler gets the `RCSDKError`."""
+    """The session cannot be recovered (the refresh token expired, or the platform answered
+    `invalid_grant` for the refresh token the store still holds): the user has to log in again.
+    The handler gets the `RCSDKError`."""
+    STORE_ERROR = "store_error"
+    """The tokens could not be written to the token store. They stay in use in memory and are
+    written as soon as the store accepts writes again; no call fails for it. The handler gets
+    the `TokenStoreError`."""
 
     @classmethod
     def parse(cls, name: Event | str) -> Event:
@@ -41,6 +46,7 @@ class Event(str, enum.Enum):
             "logoutSuccess": cls.LOGOUT_SUCCESS,
             "logoutError": cls.LOGOUT_ERROR,
             "accessViolation": cls.ACCESS_VIOLATION,
+            "storeError": cls.STORE_ERROR,
         }
         if name in aliases:
             return aliases[name]

@@ -4,11 +4,14 @@
 
     RCSDKError
     ├── AuthDataError
+    ├── UsageError
+    ├── TokenStoreError
     ├── LoginRequiredError
     ├── APIConnectionError
     │   └── APITimeoutError
     ├── ResponseFormatError
     └── APIStatusError
+        ├── RedirectError
         ├── BadRequestError
         ├── AuthenticationError
         │   ├── InvalidGrantError
@@ -42,8 +45,11 @@ __all__ = [
     "PermissionDeniedError",
     "RCSDKError",
     "RateLimitError",
+    "RedirectError",
     "ResponseFormatError",
     "TokenError",
+    "TokenStoreError",
+    "UsageError",
     "exception_for",
 ]
 
@@ -54,6 +60,21 @@ class RCSDKError(ErrorBase):
 
 class AuthDataError(RCSDKError):
     """Stored auth data that rcsdk cannot use (unknown version or wrong shape)."""
+
+
+class UsageError(RCSDKError, ValueError):
+    """The call cannot be made as written: a path that does not start with `/`, a URL on another
+    host than the platform's, a server URL with credentials, a query or plain HTTP to a remote
+    host, a line break in a header or credential. Nothing was sent. The message names the
+    argument.
+    """
+
+
+class TokenStoreError(RCSDKError):
+    """The token store cannot be used safely: it cannot be read or written, is not a regular
+    file, is a symbolic link, is writable by other users or too large, or its lock was not
+    acquired in time (the message names the lock file).
+    """
 
 
 class LoginRequiredError(RCSDKError):
@@ -82,17 +103,27 @@ class APIStatusError(StatusErrorBase, RCSDKError):
     `error_description`, the RingCentral `error_codes` and the `request_id`."""
 
 
+class RedirectError(APIStatusError):
+    """The platform answered with a redirect (301, 302, 303, 307, 308). rcsdk never follows one:
+    a token or credential must not travel to another URL. The message names the target host.
+    """
+
+
 class BadRequestError(APIStatusError):
-    """The request was malformed or missing a field (400, 415).
+    """The request was malformed or missing a field (every 400 and 415, whatever its error: a
+    400 `invalid_grant` is also an `InvalidGrantError`).
 
     Error codes:
 
     - ``OAU-111`` (400): Request parameter duplication detected
+    - ``CMN-101`` (400): Parameter [...] value is invalid
     """
 
 
 class AuthenticationError(APIStatusError):
-    """Credentials or tokens were rejected (401)."""
+    """Credentials or tokens were rejected: every 401, and the grant, client and token errors
+    below whatever their status.
+    """
 
 
 class InvalidGrantError(AuthenticationError):
@@ -154,7 +185,12 @@ class PermissionDeniedError(APIStatusError):
 
 
 class NotFoundError(APIStatusError):
-    """The resource does not exist (404)."""
+    """The resource does not exist (404).
+
+    Error codes:
+
+    - ``CMN-102`` (404): Resource for parameter [...] is not found
+    """
 
 
 class RateLimitError(APIStatusError):
@@ -202,6 +238,8 @@ ERROR_CODES: dict[str, type[APIStatusError]] = {
     "OAU-211": InvalidGrantError,
     "OAU-213": TokenError,
     "OAU-347": InvalidGrantError,
+    "CMN-101": BadRequestError,
+    "CMN-102": NotFoundError,
     "CMN-201": InternalServerError,
     "CMN-301": RateLimitError,
     "CMN-405": TokenError,

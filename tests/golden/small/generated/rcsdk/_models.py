@@ -231,7 +231,8 @@ class ErrorItem(Record):
 
 class ErrorBody(Record):
     """An error response. OAuth endpoints send `error` and `error_description`; RingCentral adds
-    `errors[]`, and API calls often carry a top-level `errorCode` and `message`."""
+    `errors[]`, and API calls often carry a top-level `errorCode` and `message`. This is what
+    the platform sends; clients read error bodies leniently (any of it may be missing)."""
 
     __slots__ = ("error", "error_code", "error_description", "errors", "message", "raw")
     _fields = (
@@ -251,7 +252,7 @@ class ErrorBody(Record):
     message: str | None
     """Top-level message."""
     errors: tuple[ErrorItem, ...]
-    """RingCentral's detailed errors."""
+    """RingCentral's detailed errors (at least one)."""
     raw: Mapping[str, Any]
     """The body exactly as received, unknown fields included."""
 

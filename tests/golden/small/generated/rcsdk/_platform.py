@@ -291,6 +291,9 @@ class Platform:
         ui_locales: str | None = None,
         login_hint: str | None = None,
         brand_id: str | None = None,
+        scope: str | None = None,
+        display: str | None = None,
+        nonce: str | None = None,
     ) -> AuthorizationRequest:
         """Build the authorization URL to send the user's browser to.
 
@@ -306,6 +309,10 @@ class Platform:
             ui_locales: Preferred UI language, such as `en-US`.
             login_hint: Login name to prefill.
             brand_id: Brand of the login page.
+            scope: Space-separated scopes; RingCentral grants the app's registered scopes
+                whatever it says.
+            display: How the login page is shown; `page` by default.
+            nonce: OpenID Connect nonce, echoed in the ID token.
         """
         verifier = make_code_verifier()
         self._redactor.add(verifier)
@@ -326,6 +333,12 @@ class Platform:
             query["login_hint"] = login_hint
         if brand_id:
             query["brand_id"] = brand_id
+        if scope:
+            query["scope"] = scope
+        if display:
+            query["display"] = display
+        if nonce:
+            query["nonce"] = nonce
         url = f"{self.server}{AUTHORIZE_PATH}?{urllib.parse.urlencode(query)}"
         return AuthorizationRequest(
             url=url, state=state, code_verifier=verifier, redirect_uri=redirect_uri

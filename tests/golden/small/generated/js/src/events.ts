@@ -15,8 +15,10 @@ export const Events = {
   logoutSuccess: "logoutSuccess",
   /** Revoking failed; the tokens were forgotten anyway. The handler gets the `RCSDKError`. */
   logoutError: "logoutError",
-  /** The session cannot be recovered (the refresh token expired, was revoked or rejected): the user has to log in again. The handler gets the `RCSDKError`. */
+  /** The session cannot be recovered (the refresh token expired, or the platform answered `invalid_grant` for the refresh token the store still holds): the user has to log in again. The handler gets the `RCSDKError`. */
   accessViolation: "accessViolation",
+  /** The tokens could not be written to the token store. They stay in use in memory and are written as soon as the store accepts writes again; no call fails for it. The handler gets the `TokenStoreError`. */
+  storeError: "storeError",
 } as const;
 
 /** An event name, as the original SDK spells it (`accessViolation`). */
@@ -38,4 +40,6 @@ export const EVENT_ALIASES: ReadonlyMap<string, EventName> = new Map<string, Eve
   ["logoutError", "logoutError"],
   ["access_violation", "accessViolation"],
   ["accessViolation", "accessViolation"],
+  ["store_error", "storeError"],
+  ["storeError", "storeError"],
 ]);

@@ -6,11 +6,14 @@
  *
  *     RCSDKError
  *     ├── AuthDataError
+ *     ├── UsageError
+ *     ├── TokenStoreError
  *     ├── LoginRequiredError
  *     ├── APIConnectionError
  *     │ └── APITimeoutError
  *     ├── ResponseFormatError
  *     └── APIStatusError
+ *     ├── RedirectError
  *     ├── BadRequestError
  *     ├── AuthenticationError
  *     │ ├── InvalidGrantError
@@ -43,6 +46,16 @@ export class RCSDKError extends Error {
  * Stored auth data that rcsdk cannot use (unknown version or wrong shape).
  */
 export class AuthDataError extends RCSDKError {}
+
+/**
+ * The call cannot be made as written: a path that does not start with `/`, a URL on another host than the platform's, a server URL with credentials, a query or plain HTTP to a remote host, a line break in a header or credential. Nothing was sent. The message names the argument.
+ */
+export class UsageError extends RCSDKError {}
+
+/**
+ * The token store cannot be used safely: it cannot be read or written, is not a regular file, is a symbolic link, is writable by other users or too large, or its lock was not acquired in time (the message names the lock file).
+ */
+export class TokenStoreError extends RCSDKError {}
 
 /**
  * The call needs tokens and there are none (log in first).
@@ -131,15 +144,21 @@ export class APIStatusError extends RCSDKError {
 }
 
 /**
- * The request was malformed or missing a field (400, 415).
+ * The platform answered with a redirect (301, 302, 303, 307, 308). rcsdk never follows one: a token or credential must not travel to another URL. The message names the target host.
+ */
+export class RedirectError extends APIStatusError {}
+
+/**
+ * The request was malformed or missing a field (every 400 and 415, whatever its error: a 400 `invalid_grant` is also an `InvalidGrantError`).
  *
  * Error codes:
  * - `OAU-111` (400): Request parameter duplication detected
+ * - `CMN-101` (400): Parameter [...] value is invalid
  */
 export class BadRequestError extends APIStatusError {}
 
 /**
- * Credentials or tokens were rejected (401).
+ * Credentials or tokens were rejected: every 401, and the grant, client and token errors below whatever their status.
  */
 export class AuthenticationError extends APIStatusError {}
 
@@ -197,6 +216,9 @@ export class PermissionDeniedError extends APIStatusError {}
 
 /**
  * The resource does not exist (404).
+ *
+ * Error codes:
+ * - `CMN-102` (404): Resource for parameter [...] is not found
  */
 export class NotFoundError extends APIStatusError {}
 
@@ -215,22 +237,6 @@ export class RateLimitError extends APIStatusError {}
  * - `CMN-201` (503): Service Temporary Unavailable
  */
 export class InternalServerError extends APIStatusError {}
-
-/**
- * A call the SDK refuses before sending anything: a bad argument or option (a path that does not
- * start with `/`, a URL of another origin, a header value with CR/LF, plain HTTP to a remote
- * host). The message names the argument. (Python raises ValueError for these.)
- */
-export class UsageError extends RCSDKError {}
-
-/** The platform answered with a redirect; rcsdk never follows one. The message names the host. */
-export class RedirectError extends APIStatusError {}
-
-/**
- * The token store failed (a write to a full disk, say). The tokens it could not save are kept in
- * memory and used, and written as soon as the store accepts writes again: no session is lost.
- */
-export class TokenStoreError extends RCSDKError {}
 
 /** A class of APIStatusError (the class itself, for `exceptionFor`). */
 export type APIStatusErrorClass = new (message: string, init: APIStatusErrorInit) => APIStatusError;
@@ -262,6 +268,8 @@ export const ERROR_CODES: ReadonlyMap<string, APIStatusErrorClass> = new Map<str
   ["OAU-211", InvalidGrantError],
   ["OAU-213", TokenError],
   ["OAU-347", InvalidGrantError],
+  ["CMN-101", BadRequestError],
+  ["CMN-102", NotFoundError],
   ["CMN-201", InternalServerError],
   ["CMN-301", RateLimitError],
   ["CMN-405", TokenError],

@@ -155,7 +155,7 @@ export class ErrorItem {
   }
 }
 
-/** An error response. OAuth endpoints send `error` and `error_description`; RingCentral adds `errors[]`, and API calls often carry a top-level `errorCode` and `message`. */
+/** An error response. OAuth endpoints send `error` and `error_description`; RingCentral adds `errors[]`, and API calls often carry a top-level `errorCode` and `message`. This is what the platform sends; clients read error bodies leniently (any of it may be missing). */
 export class ErrorBody {
   /** OAuth error such as `invalid_grant` or `invalid_client`. (`error`) */
   readonly error: string | null;
@@ -165,7 +165,7 @@ export class ErrorBody {
   readonly errorCode: string | null;
   /** Top-level message. (`message`) */
   readonly message: string | null;
-  /** RingCentral's detailed errors. (`errors`) */
+  /** RingCentral's detailed errors (at least one). (`errors`) */
   readonly errors: readonly ErrorItem[];
   /** The body exactly as received, unknown fields included. */
   readonly raw: JsonObject;

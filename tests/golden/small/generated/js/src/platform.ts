@@ -51,6 +51,12 @@ export interface AuthorizeUrlOptions {
   loginHint?: string | null;
   /** Brand of the login page. */
   brandId?: string | null;
+  /** Space-separated scopes; RingCentral grants the app's registered scopes whatever it says. */
+  scope?: string | null;
+  /** How the login page is shown; `page` by default. */
+  display?: string | null;
+  /** OpenID Connect nonce, echoed in the ID token. */
+  nonce?: string | null;
 }
 
 /** An authorization URL and what the code exchange will need from it. */
@@ -244,6 +250,12 @@ export class Platform extends PlatformCore {
     this.checkArgument("loginHint", loginHint, false);
     const brandId = options.brandId ?? null;
     this.checkArgument("brandId", brandId, false);
+    const scope = options.scope ?? null;
+    this.checkArgument("scope", scope, false);
+    const display = options.display ?? null;
+    this.checkArgument("display", display, false);
+    const nonce = options.nonce ?? null;
+    this.checkArgument("nonce", nonce, false);
     const chosenState = state ? String(state) : makeState();
     const query = new URLSearchParams();
     query.set("response_type", "code");
@@ -256,6 +268,9 @@ export class Platform extends PlatformCore {
     if (uiLocales) query.set("ui_locales", String(uiLocales));
     if (loginHint) query.set("login_hint", String(loginHint));
     if (brandId) query.set("brand_id", String(brandId));
+    if (scope) query.set("scope", String(scope));
+    if (display) query.set("display", String(display));
+    if (nonce) query.set("nonce", String(nonce));
     return Object.freeze({
       url: `${this.server}${AUTHORIZE_PATH}?${query.toString()}`,
       state: chosenState,

@@ -21,8 +21,10 @@ final class Event
     public const LOGOUT_SUCCESS = 'logout_success';
     /** Revoking failed; the tokens were forgotten anyway. The handler gets the `RCSDKError`. */
     public const LOGOUT_ERROR = 'logout_error';
-    /** The session cannot be recovered (the refresh token expired, was revoked or rejected): the user has to log in again. The handler gets the `RCSDKError`. */
+    /** The session cannot be recovered (the refresh token expired, or the platform answered `invalid_grant` for the refresh token the store still holds): the user has to log in again. The handler gets the `RCSDKError`. */
     public const ACCESS_VIOLATION = 'access_violation';
+    /** The tokens could not be written to the token store. They stay in use in memory and are written as soon as the store accepts writes again; no call fails for it. The handler gets the `TokenStoreError`. */
+    public const STORE_ERROR = 'store_error';
 
     /** Every event, by its name and by the original SDK's name. */
     private const NAMES = [
@@ -40,6 +42,8 @@ final class Event
         'logoutError' => self::LOGOUT_ERROR,
         'access_violation' => self::ACCESS_VIOLATION,
         'accessViolation' => self::ACCESS_VIOLATION,
+        'store_error' => self::STORE_ERROR,
+        'storeError' => self::STORE_ERROR,
     ];
 
     /** `Event::ACCESS_VIOLATION`, `'access_violation'` or `'accessViolation'`. */

@@ -160,6 +160,9 @@ final class Platform extends Client
      * @param string|null $uiLocales Preferred UI language, such as `en-US`.
      * @param string|null $loginHint Login name to prefill.
      * @param string|null $brandId Brand of the login page.
+     * @param string|null $scope Space-separated scopes; RingCentral grants the app's registered scopes whatever it says.
+     * @param string|null $display How the login page is shown; `page` by default.
+     * @param string|null $nonce OpenID Connect nonce, echoed in the ID token.
      */
     public function authorizeUrl(
         ?string $redirectUri = null,
@@ -168,6 +171,9 @@ final class Platform extends Client
         ?string $uiLocales = null,
         ?string $loginHint = null,
         ?string $brandId = null,
+        ?string $scope = null,
+        ?string $display = null,
+        ?string $nonce = null,
     ): AuthorizationRequest {
         $verifier = Pkce::verifier();
         $this->redactor->add($verifier);
@@ -194,6 +200,15 @@ final class Platform extends Client
         }
         if ($brandId !== null && $brandId !== '') {
             $query['brand_id'] = $brandId;
+        }
+        if ($scope !== null && $scope !== '') {
+            $query['scope'] = $scope;
+        }
+        if ($display !== null && $display !== '') {
+            $query['display'] = $display;
+        }
+        if ($nonce !== null && $nonce !== '') {
+            $query['nonce'] = $nonce;
         }
         $url = $this->server . Constants::AUTHORIZE_PATH . '?' . self::encode($query);
         return new AuthorizationRequest($url, $state, $verifier, $redirectUri);

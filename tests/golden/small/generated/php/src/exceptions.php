@@ -9,11 +9,14 @@ declare(strict_types=1);
  *
  *     RCSDKError
  *     ├── AuthDataError
+ *     ├── UsageError
+ *     ├── TokenStoreError
  *     ├── LoginRequiredError
  *     ├── APIConnectionError
  *     │ └── APITimeoutError
  *     ├── ResponseFormatError
  *     └── APIStatusError
+ *     ├── RedirectError
  *     ├── BadRequestError
  *     ├── AuthenticationError
  *     │ ├── InvalidGrantError
@@ -84,6 +87,20 @@ class RCSDKError extends \RuntimeException
  * Stored auth data that rcsdk cannot use (unknown version or wrong shape).
  */
 class AuthDataError extends RCSDKError
+{
+}
+
+/**
+ * The call cannot be made as written: a path that does not start with `/`, a URL on another host than the platform's, a server URL with credentials, a query or plain HTTP to a remote host, a line break in a header or credential. Nothing was sent. The message names the argument.
+ */
+class UsageError extends RCSDKError
+{
+}
+
+/**
+ * The token store cannot be used safely: it cannot be read or written, is not a regular file, is a symbolic link, is writable by other users or too large, or its lock was not acquired in time (the message names the lock file).
+ */
+class TokenStoreError extends RCSDKError
 {
 }
 
@@ -198,15 +215,23 @@ class APIStatusError extends RCSDKError
 }
 
 /**
- * The request was malformed or missing a field (400, 415).
+ * The platform answered with a redirect (301, 302, 303, 307, 308). rcsdk never follows one: a token or credential must not travel to another URL. The message names the target host.
+ */
+class RedirectError extends APIStatusError
+{
+}
+
+/**
+ * The request was malformed or missing a field (every 400 and 415, whatever its error: a 400 `invalid_grant` is also an `InvalidGrantError`).
  * - OAU-111 (400): Request parameter duplication detected
+ * - CMN-101 (400): Parameter [...] value is invalid
  */
 class BadRequestError extends APIStatusError
 {
 }
 
 /**
- * Credentials or tokens were rejected (401).
+ * Credentials or tokens were rejected: every 401, and the grant, client and token errors below whatever their status.
  */
 class AuthenticationError extends APIStatusError
 {
@@ -266,6 +291,7 @@ class PermissionDeniedError extends APIStatusError
 
 /**
  * The resource does not exist (404).
+ * - CMN-102 (404): Resource for parameter [...] is not found
  */
 class NotFoundError extends APIStatusError
 {
@@ -284,21 +310,6 @@ class RateLimitError extends APIStatusError
  * - CMN-201 (503): Service Temporary Unavailable
  */
 class InternalServerError extends APIStatusError
-{
-}
-
-/** The call cannot be made as written; nothing was sent. (Not in the spec; the PHP runtime throws it.) */
-class UsageError extends RCSDKError
-{
-}
-
-/** The token store cannot be used safely. (Not in the spec; the PHP runtime throws it.) */
-class TokenStoreError extends RCSDKError
-{
-}
-
-/** The platform answered with a redirect (never followed). (Not in the spec; the PHP runtime throws it.) */
-class RedirectError extends APIStatusError
 {
 }
 
@@ -331,6 +342,8 @@ final class Errors
         'OAU-211' => InvalidGrantError::class,
         'OAU-213' => TokenError::class,
         'OAU-347' => InvalidGrantError::class,
+        'CMN-101' => BadRequestError::class,
+        'CMN-102' => NotFoundError::class,
         'CMN-201' => InternalServerError::class,
         'CMN-301' => RateLimitError::class,
         'CMN-405' => TokenError::class,

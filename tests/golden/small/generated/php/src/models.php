@@ -155,7 +155,7 @@ final class ErrorItem
     }
 }
 
-/** An error response. OAuth endpoints send `error` and `error_description`; RingCentral adds `errors[]`, and API calls often carry a top-level `errorCode` and `message`. */
+/** An error response. OAuth endpoints send `error` and `error_description`; RingCentral adds `errors[]`, and API calls often carry a top-level `errorCode` and `message`. This is what the platform sends; clients read error bodies leniently (any of it may be missing). */
 final class ErrorBody
 {
     /**
@@ -163,7 +163,7 @@ final class ErrorBody
      * @param ?string $errorDescription OAuth error text.
      * @param ?string $errorCode Top-level RingCentral error code.
      * @param ?string $message Top-level message.
-     * @param list<ErrorItem> $errors RingCentral's detailed errors.
+     * @param list<ErrorItem> $errors RingCentral's detailed errors (at least one).
      * @param array<string, mixed> $raw the body as received
      */
     public function __construct(

@@ -57,6 +57,8 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         400,
         "Algorithm used to sign the assertion is not supported for the JWT Bearer grant",
     ),
+    "CMN-101": (400, "Parameter [...] value is invalid"),
+    "CMN-102": (404, "Resource for parameter [...] is not found"),
     "CMN-201": (503, "Service Temporary Unavailable"),
     "CMN-301": (429, "Request rate exceeded"),
     "CMN-405": (401, "Login to extension required"),
@@ -80,5 +82,5 @@ API_ROUTES: tuple[tuple[str, str, str], ...] = (
 DEFAULT_PORT = 8099
 """The port of the spec's ``local`` server, where ``serve`` listens by default."""
 
-CLIENT_ASSERTION_TYPE = ""
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 """The ``client_assertion_type`` of client authentication by signed JWT ("" when none)."""

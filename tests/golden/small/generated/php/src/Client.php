@@ -682,6 +682,9 @@ abstract class Client
         if ($status < 400) {
             $location = $response->header('Location') ?? '';
             $host = parse_url($location, PHP_URL_HOST);
+            $port = parse_url($location, PHP_URL_PORT);
+            // host:port, as the other clients name it (another port is another origin).
+            $host = is_string($host) && $host !== '' && is_int($port) ? "{$host}:{$port}" : $host;
             $target = is_string($host) && $host !== '' ? $host : ($location === '' ? 'nowhere (no Location)' : 'the same host');
             return new RedirectError(
                 $this->redactor->text("{$status} unexpected redirect to {$target}: rcsdk never follows redirects"),

@@ -92,6 +92,8 @@ function positive(name: string, value: number, allowZero: boolean): number {
 /** The server URL, checked: http(s), no credentials, query or fragment; https unless loopback. */
 export function checkServer(server: unknown, allowInsecureHttp: boolean): URL {
   if (typeof server !== "string" || !server) throw new UsageError("server must be a URL string");
+  // The URL parser silently drops CR, LF and tab: refuse them before it sees them.
+  if (/[\u0000-\u001f\u007f]/.test(server)) throw new UsageError("server must not contain control characters");
   let url: URL;
   try {
     url = new URL(server);
@@ -280,6 +282,10 @@ export abstract class PlatformCore {
     }
     if (typeof value !== "string" && typeof value !== "number") {
       throw new UsageError(`${name} must be a string`);
+    }
+    // Form encoding would carry CR/LF safely, but such a credential is a mistake or an attack.
+    if (typeof value === "string" && /[\u0000-\u001f\u007f]/.test(value)) {
+      throw new UsageError(`${name} must not contain control characters`);
     }
   }
 

@@ -101,8 +101,10 @@ def _older(stored: AuthState, ours: AuthState | None) -> bool:
     written when the store came back): then ours, the later rotation, are written over them."""
     if ours is None:
         return False
-    issued = stored.issued_at()
-    return issued is not None and (ours.issued_at() or 0.0) > issued
+    theirs, mine = stored.issued_at(), ours.issued_at()
+    if theirs is None:  # no known lifetime (a grace answer for an expired token): ours, if known
+        return mine is not None
+    return mine is not None and mine > theirs
 
 
 def _refresh_token(state: AuthState | None) -> str | None:

@@ -540,9 +540,15 @@ def update_readme(text: str) -> None:
 
 
 def main() -> int:
-    if sys.argv[1:] in (["fleet"], ["js"], ["php"], ["ttl"]):  # only those rows, into the last
+    if sys.argv[1:] in (["fleet"], ["js"], ["php"], ["ttl"], ["python"]):  # only those rows
         last: dict[str, Any] = json.loads((BENCH / "results.json").read_text())
-        if sys.argv[1] == "fleet":
+        if sys.argv[1] == "python":  # the Python client's per-call cost and import time
+            official_python()
+            with LocalPlatform(auth_rate_limit=None) as local:
+                last["per_call"] = per_call(local)
+            last["import"] = import_time()
+            last["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        elif sys.argv[1] == "fleet":
             last["fleet"] = fleet()
         elif sys.argv[1] == "php":
             last.update(php_rows())

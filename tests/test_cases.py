@@ -8,11 +8,11 @@ import json
 from typing import Any
 
 import pytest
-from _scripted import scripted
 
 import rcsdk
 from rcsdk import RCSDK, RCSDKError
 
+from _scripted import scripted
 from _support import ROOT, FakeClock
 
 TABLE: dict[str, Any] = json.loads((ROOT / "generated" / "cases.json").read_text())

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from _hostile import HOSTILE, write_hostile_spec
 
+from _hostile import HOSTILE, write_hostile_spec
 from _support import ROOT
 
 BIN = Path(sys.executable).parent

@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from rcsdk import RCSDK, FileTokenStore
+from rcsdk import RCSDK
 from rcsdk.testing import LocalPlatform
 
+from _cross import check_file_store_shared_with_python
 from _parity import CLIENTS, client_parity, index_problems, parity
 from _php import storm, worker_env
 from _scenarios import SCENARIOS
@@ -140,22 +141,9 @@ def test_auth_data_round_trips_python_to_php_to_javascript_and_back(
 def test_a_file_token_store_is_shared_by_python_and_php(
     php_build: Path, local: LocalPlatform, tmp_path: Path
 ) -> None:
-    path = tmp_path / "tokens.json"
-    python = RCSDK(
-        CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url, store=FileTokenStore(path)
-    ).get_platform()
-    python.login_jwt(CREDS["RC_JWT"])
-    written = json.loads(path.read_text())
-    answer = run_php(php_build, local, "store-call", extra_env={"RC_STORE": path})
-    stored = json.loads(path.read_text())
-    assert stored == answer["auth"]
-    assert stored["token"]["refresh_token"] != written["token"]["refresh_token"]
-    assert oct(path.stat().st_mode & 0o777) == "0o600"
-    reader = RCSDK(
-        CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url, store=FileTokenStore(path)
-    ).get_platform()
-    assert reader.read_extension().name
-    assert reader.get_auth_data() == stored
+    check_file_store_shared_with_python(
+        lambda step, env: run_php(php_build, local, step, extra_env=dict(env)), local, tmp_path
+    )
 
 
 # --- processes, not threads ---------------------------------------------------------------------

@@ -57,10 +57,13 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+CHECKED_LIMIT = 1024
+
+
 class Origin:
     """The server a platform talks to: its origin (scheme, host, port) and base URL."""
 
-    __slots__ = ("base", "host", "netloc", "port", "scheme")
+    __slots__ = ("_checked", "base", "host", "netloc", "port", "scheme")
 
     def __init__(self, scheme: str, host: str, port: int, base: str) -> None:
         self.scheme = scheme
@@ -70,6 +73,9 @@ class Origin:
         default = DEFAULT_PORTS[scheme]
         bracketed = f"[{host}]" if ":" in host else host
         self.netloc = bracketed if port == default else f"{bracketed}:{port}"
+        # Targets already found safe, and their URLs: an app calls the same few paths again and
+        # again, and the check (two URL parsers) would otherwise cost more than the rest of a call.
+        self._checked: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"Origin({self.scheme}://{self.netloc})"
@@ -79,6 +85,8 @@ class Origin:
 
         Raises ``UsageError`` (naming ``argument``) for anything that could reach another host.
         """
+        if isinstance(target, str) and target in self._checked:
+            return self._checked[target]
         if not isinstance(target, str):
             raise UsageError(f"{argument} must be a string, not {type(target).__name__}")
         if not target:
@@ -107,6 +115,9 @@ class Origin:
             )
         # Check again with the parser the HTTP library uses: both must agree on the host.
         self._same_origin(url, argument)
+        if len(self._checked) >= CHECKED_LIMIT:
+            self._checked.clear()
+        self._checked[target] = url
         return url
 
     def _same_origin(self, url: str, argument: str) -> None:

@@ -5,12 +5,9 @@ declare(strict_types=1);
 namespace Rcsdk;
 
 /**
- * The machinery under Platform: the wire (curl), retries, and the token lifecycle.
- *
- * One curl handle per platform (connections are reused; a forked child makes its own), a total
- * deadline on every request (CURLOPT_TIMEOUT_MS: connect, send and receive together), no
- * redirect ever followed, and a token lifecycle built for RingCentral's single-use refresh
- * tokens:
+ * The machinery under Platform: the token lifecycle and authenticated calls, over the wire
+ * that Transport is (curl, retries, error statuses). The lifecycle is built for RingCentral's
+ * single-use refresh tokens:
  *
  * - the access token is refreshed `refreshMargin` seconds before it expires, and once more (with
  *   one retry of the call) when a call gets a 401 token error;
@@ -24,9 +21,7 @@ namespace Rcsdk;
  */
 abstract class Client
 {
-    private const IDEMPOTENT = ['GET' => true, 'HEAD' => true, 'OPTIONS' => true, 'PUT' => true, 'DELETE' => true];
-    private const RETRY_STATUSES = [502 => true, 503 => true, 504 => true];
-    private const REDIRECTS = [301 => true, 302 => true, 303 => true, 307 => true, 308 => true];
+    use Calls;
 
     public readonly string $appKey;
     public readonly string $server;
@@ -34,19 +29,13 @@ abstract class Client
     protected readonly Origin $origin;
     protected readonly Redactor $redactor;
     private readonly Emitter $emitter;
-    private readonly ?string $basic;
+    private readonly Transport $transport;
     private readonly \Closure $clock;
-    private readonly \Closure $sleep;
     private readonly ?\Closure $logger;
-    private readonly string $userAgent;
     private ?AuthState $state = null;
     private bool $unsaved = false;
     /** The refresh token the store held when it refused our tokens. */
     private ?string $unsavedOver = null;
-    private ?\CurlHandle $curl = null;
-    private int $curlPid = 0;
-    /** What the curl handle is set up to send (method, URL and headers of a body-less request). */
-    private ?string $lastRequest = null;
 
     /**
      * @param string|null $appSecret null or '' for a public (PKCE) app: token requests then send client_id
@@ -91,26 +80,26 @@ abstract class Client
         $this->server = $this->origin->base;
         $this->store = $store ?? new MemoryTokenStore();
         $this->clock = $clock === null ? static fn (): float => microtime(true) : \Closure::fromCallable($clock);
-        $this->sleep = $sleep === null
+        $sleep = $sleep === null
             ? static function (float $seconds): void {
                 usleep((int) round($seconds * 1e6));
             }
             : \Closure::fromCallable($sleep);
         $this->redactor = new Redactor();
         $this->emitter = new Emitter($this->logger);
-        $agent = 'rcsdk-php/' . Constants::VERSION . ' php/' . PHP_VERSION . ' curl/' . (curl_version()['version'] ?? '?');
-        if ($userAgent !== null) {
-            Origin::checkField('userAgent', $userAgent);
-        }
-        $this->userAgent = $userAgent !== null ? "{$userAgent} {$agent}" : $agent;
-        $secret = $appSecret === '' ? null : $appSecret;
-        if ($secret !== null) {
-            $encoded = base64_encode("{$appKey}:{$secret}");
-            $this->basic = "Basic {$encoded}";
-            $this->redactor->add($secret, $encoded);
-        } else {
-            $this->basic = null;
-        }
+        $this->transport = new Transport(
+            $appKey,
+            $appSecret,
+            $this->origin,
+            $this->redactor,
+            $timeout,
+            $maxRetries,
+            $maxRetryWait,
+            $this->clock,
+            $sleep,
+            $this->logger,
+            $userAgent,
+        );
     }
 
     /** @return array<string, mixed> */
@@ -146,7 +135,7 @@ abstract class Client
     protected function login(#[\SensitiveParameter] array $form, string $success, string $failure): TokenInfo
     {
         try {
-            $token = $this->tokenFrom($this->send('POST', Constants::TOKEN_PATH, client: true, form: $this->clientForm($form)));
+            $token = $this->transport->tokenFrom($this->transport->send('POST', Constants::TOKEN_PATH, client: true, form: $this->clientForm($form)));
         } catch (RCSDKError $error) {
             $this->emit($failure, $error);
             throw $error;
@@ -191,8 +180,8 @@ abstract class Client
                     throw $error;
                 }
                 try {
-                    $response = $this->send('POST', Constants::TOKEN_PATH, client: true, form: $this->refreshForm($current));
-                    $token = $this->tokenFrom($response);
+                    $response = $this->transport->send('POST', Constants::TOKEN_PATH, client: true, form: $this->refreshForm($current));
+                    $token = $this->transport->tokenFrom($response);
                 } catch (APIStatusError $error) {
                     $events[] = [Event::REFRESH_ERROR, $error];
                     if (self::endsSession($error)) {
@@ -232,7 +221,7 @@ abstract class Client
         $error = null;
         if ($form !== []) {
             try {
-                $this->send('POST', $path, client: true, form: $this->clientForm($form));
+                $this->transport->send('POST', $path, client: true, form: $this->clientForm($form));
             } catch (RCSDKError $caught) {
                 $error = $caught;
             }
@@ -372,90 +361,7 @@ abstract class Client
         return $state;
     }
 
-    // --- authenticated calls ----------------------------------------------------------------
-
-    /**
-     * Call the API with the access token; throws an APIStatusError on an error status.
-     * A 401 token error triggers one refresh and one retry of the call, never more.
-     *
-     * @param array<string, scalar|null>|null $query
-     * @param array<string, scalar|null>|null $form
-     * @param array<string, string> $headers
-     */
-    public function request(
-        string $method,
-        string $path,
-        #[\SensitiveParameter] ?array $query = null,
-        #[\SensitiveParameter] mixed $json = null,
-        #[\SensitiveParameter] ?array $form = null,
-        #[\SensitiveParameter] array $headers = [],
-    ): ApiResponse {
-        $method = strtoupper($method);
-        $url = $this->origin->url($path);
-        Origin::checkHeaders($headers);
-        $state = $this->access();
-        try {
-            return $this->send($method, $url, bearer: $state, query: $query, form: $form, json: $json, headers: $headers);
-        } catch (AuthenticationError $error) {
-            if (!self::isTokenFailure($error)) {
-                throw $error;
-            }
-            if (!$this->autoRefresh) {
-                $fresh = $this->store->synchronized(fn (): ?AuthState => $this->reload());
-                if ($fresh === null || $fresh->token->accessToken === $state->token->accessToken) {
-                    throw $error;
-                }
-            } else {
-                $fresh = $this->rotate($state);
-            }
-            return $this->send($method, $url, bearer: $fresh, query: $query, form: $form, json: $json, headers: $headers);
-        }
-    }
-
-    /**
-     * GET an API path (`/restapi/v1.0/...`, or a URL on the platform's own origin).
-     *
-     * @param array<string, scalar|null>|null $query
-     */
-    public function get(string $path, ?array $query = null): ApiResponse
-    {
-        return $this->request('GET', $path, query: $query);
-    }
-
-    /** @param array<string, scalar|null>|null $query */
-    public function post(string $path, mixed $json = null, ?array $query = null): ApiResponse
-    {
-        return $this->request('POST', $path, query: $query, json: $json);
-    }
-
-    /** @param array<string, scalar|null>|null $query */
-    public function put(string $path, mixed $json = null, ?array $query = null): ApiResponse
-    {
-        return $this->request('PUT', $path, query: $query, json: $json);
-    }
-
-    /** @param array<string, scalar|null>|null $query */
-    public function patch(string $path, mixed $json = null, ?array $query = null): ApiResponse
-    {
-        return $this->request('PATCH', $path, query: $query, json: $json);
-    }
-
-    /** @param array<string, scalar|null>|null $query */
-    public function delete(string $path, ?array $query = null): ApiResponse
-    {
-        return $this->request('DELETE', $path, query: $query);
-    }
-
-    private static function isTokenFailure(AuthenticationError $error): bool
-    {
-        return $error instanceof TokenError || (
-            get_class($error) === AuthenticationError::class
-            && $error->error === null
-            && array_diff($error->errorCodes, Constants::TOKEN_ERROR_CODES) === []
-        );
-    }
-
-    // --- the wire ---------------------------------------------------------------------------
+    // --- helpers --------------------------------------------------------------------------------
 
     /**
      * Public apps identify themselves in the body; confidential ones use Basic auth.
@@ -468,7 +374,7 @@ abstract class Client
         foreach ($form as $name => $value) {
             Origin::checkField($name, $value);
         }
-        if ($this->basic === null) {
+        if (!$this->transport->confidential) {
             $form['client_id'] = $this->appKey;
         }
         return $form;
@@ -481,20 +387,7 @@ abstract class Client
      */
     public static function encode(#[\SensitiveParameter] array $fields): string
     {
-        $pairs = [];
-        foreach ($fields as $key => $value) {
-            if ($value === null) {
-                continue;
-            }
-            $text = is_bool($value) ? ($value ? 'true' : 'false') : (string) $value;
-            $pairs[] = self::plus((string) $key) . '=' . self::plus($text);
-        }
-        return implode('&', $pairs);
-    }
-
-    private static function plus(string $text): string
-    {
-        return str_replace('%20', '+', rawurlencode($text));
+        return Transport::encode($fields);
     }
 
     protected static function segment(string $value): string
@@ -512,259 +405,5 @@ abstract class Client
         if ($this->logger !== null) {
             ($this->logger)($level, $message);
         }
-    }
-
-    /**
-     * Send one request, with bounded retries; return a 2xx response or throw.
-     *
-     * @param array<string, scalar|null>|null $query
-     * @param array<string, scalar|null>|null $form
-     * @param array<string, string> $headers
-     */
-    protected function send(
-        string $method,
-        string $path,
-        bool $client = false,
-        ?AuthState $bearer = null,
-        #[\SensitiveParameter] ?array $query = null,
-        #[\SensitiveParameter] ?array $form = null,
-        #[\SensitiveParameter] mixed $json = null,
-        #[\SensitiveParameter] array $headers = [],
-    ): ApiResponse {
-        $url = str_starts_with($path, '/') ? $this->origin->base . $path : $path;
-        if ($query !== null && $query !== []) {
-            $url .= (str_contains($url, '?') ? '&' : '?') . self::encode($query);
-        }
-        $lines = ['Accept: application/json', 'User-Agent: ' . $this->userAgent, 'Expect:'];
-        $body = null;
-        if ($form !== null) {
-            $body = self::encode($form);
-            $lines[] = 'Content-Type: application/x-www-form-urlencoded';
-        } elseif ($json !== null) {
-            $body = json_encode($json, JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR);
-            $lines[] = 'Content-Type: application/json';
-        }
-        if ($client && $this->basic !== null) {
-            $headers['Authorization'] = $this->basic;
-        }
-        if ($bearer !== null) {
-            $headers['Authorization'] = 'Bearer ' . $bearer->token->accessToken;
-        }
-        foreach ($headers as $key => $value) {
-            $lines[] = "{$key}: {$value}";
-        }
-        // A refresh or code grant is single-use: never replay it once it may have arrived.
-        $replayable = isset(self::IDEMPOTENT[$method]) && !$client;
-        $attempt = 0;
-        $waited = 0.0;
-        while (true) {
-            $sentAt = $this->now();
-            [$response, $error, $maybeArrived] = $this->transfer($method, $url, $lines, $body);
-            if ($response !== null) {
-                $this->debug($method, $url, $form, $response, $sentAt);
-                if ($response->status < 300) {
-                    return $response;
-                }
-                $error = $this->statusError($response);
-                $maybeArrived = !($error instanceof RateLimitError) && $response->status !== 503;
-            }
-            \assert($error instanceof RCSDKError);
-            $delay = $this->retryDelay($error, $attempt, $maybeArrived, $replayable);
-            if ($delay === null || $attempt >= $this->maxRetries || $waited + $delay > $this->maxRetryWait) {
-                throw $error;
-            }
-            $this->log('info', sprintf(
-                'rcsdk: %s %s failed (%s); retry %d in %.2fs',
-                $method,
-                $this->redactor->text($url),
-                (new \ReflectionClass($error))->getShortName(),
-                $attempt + 1,
-                $delay,
-            ));
-            ($this->sleep)($delay);
-            $attempt++;
-            $waited += $delay;
-        }
-    }
-
-    /**
-     * One HTTP exchange.
-     *
-     * @param list<string> $lines
-     * @return array{?ApiResponse, ?RCSDKError, bool}
-     */
-    private function transfer(string $method, string $url, #[\SensitiveParameter] array $lines, #[\SensitiveParameter] ?string $body): array
-    {
-        $pid = (int) getmypid();
-        if ($this->curl === null || $this->curlPid !== $pid) {
-            // One handle (and its connections) per process: a forked child makes its own.
-            $this->curl = curl_init();
-            $this->curlPid = $pid;
-            $this->lastRequest = null;
-            curl_setopt_array($this->curl, [
-                CURLOPT_RETURNTRANSFER => true,
-                CURLOPT_HEADER => true,
-                CURLOPT_FOLLOWLOCATION => false,
-                CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
-                CURLOPT_NETRC => CURL_NETRC_IGNORED,
-                CURLOPT_TIMEOUT_MS => (int) ceil($this->timeout * 1000),
-                CURLOPT_CONNECTTIMEOUT_MS => (int) ceil($this->timeout * 1000),
-                CURLOPT_NOSIGNAL => true,
-            ]);
-        }
-        $curl = $this->curl;
-        $key = $body === null ? $method . ' ' . $url . "\n" . implode("\n", $lines) : null;
-        if ($key !== null && $key === $this->lastRequest) {
-            // The same request again (a polling loop, say): the handle is set up for it already.
-            return $this->exchange($curl, $url);
-        }
-        $this->lastRequest = $key;
-        $options = [CURLOPT_URL => $url, CURLOPT_HTTPHEADER => $lines];
-        if ($method === 'GET') {
-            $options[CURLOPT_HTTPGET] = true;
-            $options[CURLOPT_CUSTOMREQUEST] = null;
-            $options[CURLOPT_NOBODY] = false;
-        } elseif ($method === 'HEAD') {
-            $options[CURLOPT_CUSTOMREQUEST] = null;
-            $options[CURLOPT_NOBODY] = true;
-        } else {
-            $options[CURLOPT_NOBODY] = false;
-            $options[CURLOPT_CUSTOMREQUEST] = $method;
-            $options[CURLOPT_POSTFIELDS] = $body ?? '';
-        }
-        curl_setopt_array($curl, $options);
-        return $this->exchange($curl, $url);
-    }
-
-    /** @return array{?ApiResponse, ?RCSDKError, bool} */
-    private function exchange(\CurlHandle $curl, string $url): array
-    {
-        $content = curl_exec($curl);
-        $errno = curl_errno($curl);
-        if ($errno !== 0 || !is_string($content)) {
-            $what = $this->redactor->text(sprintf('%s on %s: %s', curl_strerror($errno) ?? 'error', $url, curl_error($curl)));
-            $sent = (float) curl_getinfo($curl, CURLINFO_PRETRANSFER_TIME) > 0;
-            if ($errno === CURLE_OPERATION_TIMEDOUT) {
-                return [null, new APITimeoutError("timed out after {$this->timeout} s: {$what}"), $sent];
-            }
-            $neverSent = in_array($errno, [CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY], true);
-            return [null, new APIConnectionError($what), $sent && !$neverSent];
-        }
-        $size = (int) curl_getinfo($curl, CURLINFO_HEADER_SIZE);
-        $status = (int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE);
-        return [new ApiResponse($status, substr($content, 0, $size), (string) substr($content, $size)), null, true];
-    }
-
-    private function retryDelay(RCSDKError $error, int $attempt, bool $maybeArrived, bool $replayable): ?float
-    {
-        if ($error instanceof RateLimitError) {
-            return $error->retryAfter;
-        }
-        if ($maybeArrived && !$replayable) {
-            return null;
-        }
-        if ($error instanceof InternalServerError && isset(self::RETRY_STATUSES[$error->statusCode])) {
-            return $error->retryAfter ?? Retry::backoff($attempt);
-        }
-        if ($error instanceof APIConnectionError) {
-            return Retry::backoff($attempt);
-        }
-        return null;
-    }
-
-    private function statusError(#[\SensitiveParameter] ApiResponse $response): APIStatusError
-    {
-        $status = $response->status;
-        $requestId = $response->header('RCRequestId') ?? $response->header('X-Request-Id');
-        $requestId = $requestId === null ? null : $this->redactor->text($requestId);
-        if ($status < 400) {
-            $location = $response->header('Location') ?? '';
-            $host = parse_url($location, PHP_URL_HOST);
-            $target = is_string($host) && $host !== '' ? $host : ($location === '' ? 'nowhere (no Location)' : 'the same host');
-            return new RedirectError(
-                $this->redactor->text("{$status} unexpected redirect to {$target}: rcsdk never follows redirects"),
-                $status,
-                requestId: $requestId,
-            );
-        }
-        $body = ApiResponse::decode($response->body);
-        $fields = Read::isMap($body) ? ErrorBody::fromJson($body) : null;
-        $codes = [];
-        $error = $description = null;
-        if ($fields !== null) {
-            foreach ([$fields->errorCode, ...array_map(static fn (ErrorItem $e): ?string => $e->errorCode, $fields->errors)] as $code) {
-                if ($code !== null && $code !== '' && !in_array($code, $codes, true)) {
-                    $codes[] = $code;
-                }
-            }
-            $error = $fields->error;
-            $description = $fields->errorDescription;
-        }
-        $retryAfter = null;
-        if ($status === 429) {
-            $retryAfter = Retry::rateLimitDelay($response->headers(), $this->now());
-        } elseif (isset(self::RETRY_STATUSES[$status])) {
-            $retryAfter = Retry::parseRetryAfter($response->header('Retry-After'), $this->now());
-        }
-        $class = Errors::classFor($status, $error, $codes);
-        $detail = $description ?? $fields?->message;
-        if ($detail === null && $fields !== null && $fields->errors !== []) {
-            $detail = $fields->errors[0]->message;
-        }
-        if ($detail === null && $fields === null) {
-            $detail = $body === null ? 'no JSON body' : null;
-        }
-        $message = $status . ' ' . ($error ?? (new \ReflectionClass($class))->getShortName());
-        if ($codes !== []) {
-            $message .= ' [' . implode(', ', $codes) . ']';
-        }
-        if ($detail !== null && $detail !== '') {
-            $message .= ": {$detail}";
-        }
-        return new $class(
-            $this->redactor->text($message),
-            $status,
-            $error === null ? null : $this->redactor->text($error),
-            $description === null ? null : $this->redactor->text($description),
-            $codes,
-            $requestId,
-            Read::isMap($body) ? $this->redactor->value($body) : null,
-            $retryAfter,
-        );
-    }
-
-    protected function tokenFrom(#[\SensitiveParameter] ApiResponse $response): TokenInfo
-    {
-        if ($response->status !== 200) {
-            throw new ResponseFormatError("token response has status {$response->status}, not 200", $response->status);
-        }
-        $body = ApiResponse::decode($response->body);
-        if ($body === null) {
-            throw new ResponseFormatError("{$response->status} response is not JSON", $response->status);
-        }
-        try {
-            $token = TokenInfo::fromJson($body);
-        } catch (\UnexpectedValueException $error) {
-            throw new ResponseFormatError('token response unusable: ' . $error->getMessage(), $response->status);
-        }
-        $this->redactor->addTokens($token->accessToken, $token->refreshToken, $token->idToken);
-        return $token;
-    }
-
-    /** @param array<string, scalar|null>|null $form */
-    private function debug(string $method, string $url, #[\SensitiveParameter] ?array $form, #[\SensitiveParameter] ApiResponse $response, float $sentAt): void
-    {
-        if ($this->logger === null) {
-            return;
-        }
-        $this->log('debug', $this->redactor->text(sprintf(
-            'rcsdk: %s %s form=%s -> %d in %.3fs: %s',
-            $method,
-            $url,
-            json_encode(Redactor::form($form), JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE),
-            $response->status,
-            $this->now() - $sentAt,
-            Redactor::body($response->body),
-        )));
     }
 }

@@ -15,9 +15,9 @@ shares it between processes and machines through Redis.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
-import secrets
 import threading
 import time
 import urllib.parse
@@ -175,6 +175,14 @@ class _Group:
         self.inflight: dict[str, float] = {}
 
 
+_TICKETS = itertools.count(1)
+
+
+def _ticket() -> str:
+    """A ticket unique in this process (the in-process budget needs no more; no system call)."""
+    return f"t{next(_TICKETS)}"
+
+
 class MemoryRateLimitBudget:
     """The budget shared by the threads of this process (the default)."""
 
@@ -193,16 +201,16 @@ class MemoryRateLimitBudget:
                 if self._probes.get(route, 0.0) > now:
                     return Grant(None, wait=POLL)
                 self._probes[route] = now + lease
-                return Grant(secrets.token_hex(8), probe=True)
+                return Grant(_ticket(), probe=True)
             if not group:  # the route reports no rate-limit group
-                return Grant(secrets.token_hex(8))
+                return Grant(_ticket())
             state = self._groups.setdefault(group, _Group())
             if state.paused_until > now:
                 return Grant(None, wait=state.paused_until - now, paused=True, group=group)
             state.inflight = {t: end for t, end in state.inflight.items() if end > now}
             if state.remaining is not None and state.remaining - len(state.inflight) <= 0:
                 return Grant(None, wait=POLL, group=group)
-            ticket = secrets.token_hex(8)
+            ticket = _ticket()
             state.inflight[ticket] = now + lease
             return Grant(ticket, group=group)
 

@@ -128,6 +128,7 @@ class Transport:
         self.session.headers["Accept"] = "application/json"
         self.redactor = _redact.Redactor()
         self.budget: RateLimitBudget = MemoryRateLimitBudget(clock)
+        self._checked_bearer: str | None = None
         """Asked before every request, told after (X-Rate-Limit-*); the store may share one."""
         self._basic: str | None = None
         if app_secret:
@@ -185,11 +186,12 @@ class Transport:
         if client and self._basic:
             sent_headers["Authorization"] = self._basic
         if bearer is not None:
-            check_field("access token", bearer)
+            if bearer is not self._checked_bearer:  # checked once per token, not per call
+                check_field("access token", bearer)
+                self._checked_bearer = bearer
             sent_headers["Authorization"] = f"Bearer {bearer}"
         # A refresh or code grant is single-use: never replay it once it may have arrived.
         replayable = method.upper() in IDEMPOTENT_METHODS and not client
-        shown = _redact.url(url)
         route = _budget.route_of(method, url)
         attempt, waited = 0, 0.0
         while True:
@@ -219,12 +221,14 @@ class Transport:
                         auth=_keep_headers,
                     )
                 except requests.RequestException as exc:
-                    error, maybe_arrived = self.connection_error(exc, shown, limit.expired)
+                    error, maybe_arrived = self.connection_error(
+                        exc, _redact.url(url), limit.expired
+                    )
                 else:
                     if limit.expired:
                         # The deadline cut the answer short: what arrived is not the answer.
                         answer.close()
-                        error, maybe_arrived = self.timed_out(shown), True
+                        error, maybe_arrived = self.timed_out(_redact.url(url)), True
                     else:
                         response = answer
             _budget.settle(self.budget, route, grant, response, self.clock())
@@ -248,14 +252,14 @@ class Transport:
                     "(pass max_retries=0 to fail fast with RateLimitError instead)",
                     group or "unnamed",
                     method,
-                    shown,
+                    _redact.url(url),
                     delay,
                 )
             else:
                 logger.info(
                     "rcsdk: %s %s failed (%s); retry %d in %.2fs",
                     method,
-                    shown,
+                    _redact.url(url),
                     type(error).__name__,
                     attempt + 1,
                     delay,

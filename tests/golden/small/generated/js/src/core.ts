@@ -1,7 +1,8 @@
 // Copied verbatim from templates/js/src/core.ts by rcsdk's generator.
 // Do not edit: change templates/js/src/core.ts and run `make generate`.
 /**
- * The platform's core: options, the token lifecycle and authenticated calls. The generated
+ * The platform's core: the token lifecycle and authenticated calls (its options are checked in
+ * options.ts, its token lock is lock.ts). The generated
  * `Platform` (platform.ts) adds one method per operation of the spec.
  *
  * Tokens are built for RingCentral's single-use refresh tokens:
@@ -34,127 +35,16 @@ import {
   TokenStoreError,
   UsageError,
 } from "./exceptions.js";
+import { Lock } from "./lock.js";
 import { TokenInfo } from "./models.js";
+import { LOOPBACK, type PlatformOptions, type RequestOptions, checkServer, positive } from "./options.js";
 import { MissingFieldError } from "./read.js";
 import { Redactor } from "./redact.js";
 import { type AuthData, MemoryTokenStore, type TokenStore } from "./store.js";
-import { type ApiResponse, type Logger, Transport, isTokenFailure, jsonOrNull } from "./transport.js";
+import { type ApiResponse, Transport, isTokenFailure, jsonOrNull } from "./transport.js";
 import { VERSION } from "./version.js";
 
-export interface PlatformOptions {
-  /** The app's client id. */
-  appKey: string;
-  /** The client secret; null or empty for a public (PKCE) app. */
-  appSecret?: string | null | undefined;
-  /** The platform's base URL. Plain http:// only for loopback unless allowInsecureHttp. */
-  server: string;
-  /** Where tokens live (default: memory). */
-  store?: TokenStore;
-  /** Seconds one request may take in total: connecting, headers and body. */
-  timeout?: number;
-  /** Refresh this many seconds before the access token expires. */
-  refreshMargin?: number;
-  /** Refresh on its own when the token is due (false: a central refresher does it). */
-  autoRefresh?: boolean;
-  maxRetries?: number;
-  /** The most seconds one request may spend waiting between retries, in total. */
-  maxRetryWait?: number;
-  /** Seconds a refresh may wait for the token lock before failing. */
-  lockTimeout?: number;
-  /** Seconds since the epoch (injectable for tests). */
-  clock?: () => number;
-  /** Waits between retries (injectable for tests). */
-  sleep?: (seconds: number) => Promise<void>;
-  /** The fetch implementation (default: Node's global fetch). */
-  fetch?: typeof fetch;
-  /** Prepended to rcsdk's own User-Agent. */
-  userAgent?: string;
-  /** Allow plain http:// to a host other than loopback (credentials cross in the clear). */
-  allowInsecureHttp?: boolean;
-  /** Receives log lines (debug lines have every secret blanked); NODE_DEBUG=rcsdk prints them. */
-  logger?: Logger;
-}
-
-/** What a call may add: query parameters, a JSON body, headers. */
-export interface RequestOptions {
-  query?: Record<string, unknown> | null;
-  json?: unknown;
-  headers?: Record<string, string> | null;
-}
-
-const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/i;
-
-function positive(name: string, value: number, allowZero: boolean): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new UsageError(`${name} must be a ${allowZero ? "non-negative" : "positive"} number`);
-  }
-  return value;
-}
-
-/** The server URL, checked: http(s), no credentials, query or fragment; https unless loopback. */
-export function checkServer(server: unknown, allowInsecureHttp: boolean): URL {
-  if (typeof server !== "string" || !server) throw new UsageError("server must be a URL string");
-  let url: URL;
-  try {
-    url = new URL(server);
-  } catch {
-    throw new UsageError("server is not a valid URL");
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new UsageError("server must be an http(s) URL");
-  }
-  if (url.username || url.password) throw new UsageError("server must not contain credentials");
-  if (server.includes("?") || server.includes("#")) {
-    throw new UsageError("server must not contain a query or a fragment");
-  }
-  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname) && !allowInsecureHttp) {
-    throw new UsageError(
-      `server ${url.origin} is plain http: credentials and tokens would cross the network in ` +
-        "the clear (use https, or pass allowInsecureHttp: true)",
-    );
-  }
-  return url;
-}
-
-class Lock {
-  #tail: Promise<void> = Promise.resolve();
-  #holders = 0;
-
-  async run<T>(task: () => Promise<T>, timeoutSeconds: number, what: string): Promise<T> {
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = () => ((this.#holders -= 1), resolve())));
-    const previous = this.#tail;
-    this.#tail = previous.then(() => mine);
-    this.#holders += 1;
-    if (this.#holders === 1) {
-      // Nobody holds or waits: no timer needed.
-      try {
-        await previous;
-        return await task();
-      } finally {
-        release();
-      }
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const acquired = await Promise.race([
-      previous.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutSeconds * 1000);
-        timer.unref?.();
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!acquired) {
-      void previous.then(release);
-      throw new TokenStoreError(`timed out after ${timeoutSeconds}s waiting for ${what}`);
-    }
-    try {
-      return await task();
-    } finally {
-      release();
-    }
-  }
-}
+export { checkServer, type PlatformOptions, type RequestOptions } from "./options.js";
 
 type Pending = { state: AuthState | null };
 
@@ -282,6 +172,10 @@ export abstract class PlatformCore {
     }
     if (typeof value !== "string" && typeof value !== "number") {
       throw new UsageError(`${name} must be a string`);
+    }
+    // Form encoding would carry CR/LF safely, but such a credential is a mistake or an attack.
+    if (typeof value === "string" && /[\u0000-\u001f\u007f]/.test(value)) {
+      throw new UsageError(`${name} must not contain control characters`);
     }
   }
 

@@ -149,14 +149,18 @@ export class Transport {
       } catch {
         throw new UsageError("path is not a valid URL");
       }
-      if (url.origin !== this.#origin || url.username || url.password) {
+      if (url.username || url.password) throw new UsageError("path must not contain credentials");
+      if (url.origin !== this.#origin) {
         throw new UsageError(
           `path is an absolute URL of another origin (${url.origin}); only ${this.#origin} is allowed`,
         );
       }
       return url;
     }
-    if (!path.startsWith("/") || path.startsWith("//")) {
+    if (path.startsWith("//")) {
+      throw new UsageError('path must not start with "//" (a URL of another host)');
+    }
+    if (!path.startsWith("/")) {
       throw new UsageError('path must start with "/" (or be a URL of the platform\'s own origin)');
     }
     const url = new URL(this.#base + path);

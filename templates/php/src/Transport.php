@@ -1,0 +1,361 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Rcsdk;
+
+/**
+ * The wire under Client: one request out over curl, bounded retries, and the typed error for
+ * an error status.
+ *
+ * One curl handle per platform (connections are reused; a forked child makes its own), a total
+ * deadline on every request (CURLOPT_TIMEOUT_MS: connect, send and receive together), and no
+ * redirect ever followed. A refresh or code grant (`$client` requests) is never replayed once
+ * it may have arrived.
+ */
+final class Transport
+{
+    private const IDEMPOTENT = ['GET' => true, 'HEAD' => true, 'OPTIONS' => true, 'PUT' => true, 'DELETE' => true];
+    private const RETRY_STATUSES = [502 => true, 503 => true, 504 => true];
+
+    /** Whether the app has a secret (token requests then use Basic auth). */
+    public readonly bool $confidential;
+    private readonly ?string $basic;
+    private readonly string $userAgent;
+    private ?\CurlHandle $curl = null;
+    private int $curlPid = 0;
+    /** What the curl handle is set up to send (method, URL and headers of a body-less request). */
+    private ?string $lastRequest = null;
+
+    /**
+     * @param \Closure(): float $clock
+     * @param \Closure(float): void $sleep
+     * @param null|\Closure(string, string): void $logger
+     */
+    public function __construct(
+        string $appKey,
+        #[\SensitiveParameter] ?string $appSecret,
+        private readonly Origin $origin,
+        private readonly Redactor $redactor,
+        private readonly float $timeout,
+        private readonly int $maxRetries,
+        private readonly float $maxRetryWait,
+        private readonly \Closure $clock,
+        private readonly \Closure $sleep,
+        private readonly ?\Closure $logger,
+        ?string $userAgent,
+    ) {
+        $agent = 'rcsdk-php/' . Constants::VERSION . ' php/' . PHP_VERSION . ' curl/' . (curl_version()['version'] ?? '?');
+        if ($userAgent !== null) {
+            Origin::checkField('userAgent', $userAgent);
+        }
+        $this->userAgent = $userAgent !== null ? "{$userAgent} {$agent}" : $agent;
+        $secret = $appSecret === '' ? null : $appSecret;
+        if ($secret !== null) {
+            $encoded = base64_encode("{$appKey}:{$secret}");
+            $this->basic = "Basic {$encoded}";
+            $this->redactor->add($secret, $encoded);
+        } else {
+            $this->basic = null;
+        }
+        $this->confidential = $this->basic !== null;
+    }
+
+    /** @return array<string, mixed> */
+    public function __debugInfo(): array
+    {
+        return ['server' => $this->origin->base, 'confidential' => $this->confidential];
+    }
+
+    /**
+     * `application/x-www-form-urlencoded`, as Python's urlencode writes it.
+     *
+     * @param array<string, scalar|null> $fields
+     */
+    public static function encode(#[\SensitiveParameter] array $fields): string
+    {
+        $pairs = [];
+        foreach ($fields as $key => $value) {
+            if ($value === null) {
+                continue;
+            }
+            $text = is_bool($value) ? ($value ? 'true' : 'false') : (string) $value;
+            $pairs[] = self::plus((string) $key) . '=' . self::plus($text);
+        }
+        return implode('&', $pairs);
+    }
+
+    private static function plus(string $text): string
+    {
+        return str_replace('%20', '+', rawurlencode($text));
+    }
+
+    /**
+     * Send one request, with bounded retries; return a 2xx response or throw.
+     *
+     * @param array<string, scalar|null>|null $query
+     * @param array<string, scalar|null>|null $form
+     * @param array<string, string> $headers
+     */
+    public function send(
+        string $method,
+        string $path,
+        bool $client = false,
+        ?AuthState $bearer = null,
+        #[\SensitiveParameter] ?array $query = null,
+        #[\SensitiveParameter] ?array $form = null,
+        #[\SensitiveParameter] mixed $json = null,
+        #[\SensitiveParameter] array $headers = [],
+    ): ApiResponse {
+        $url = str_starts_with($path, '/') ? $this->origin->base . $path : $path;
+        if ($query !== null && $query !== []) {
+            $url .= (str_contains($url, '?') ? '&' : '?') . self::encode($query);
+        }
+        $lines = ['Accept: application/json', 'User-Agent: ' . $this->userAgent, 'Expect:'];
+        $body = null;
+        if ($form !== null) {
+            $body = self::encode($form);
+            $lines[] = 'Content-Type: application/x-www-form-urlencoded';
+        } elseif ($json !== null) {
+            $body = json_encode($json, JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR);
+            $lines[] = 'Content-Type: application/json';
+        }
+        if ($client && $this->basic !== null) {
+            $headers['Authorization'] = $this->basic;
+        }
+        if ($bearer !== null) {
+            $headers['Authorization'] = 'Bearer ' . $bearer->token->accessToken;
+        }
+        foreach ($headers as $key => $value) {
+            $lines[] = "{$key}: {$value}";
+        }
+        // A refresh or code grant is single-use: never replay it once it may have arrived.
+        $replayable = isset(self::IDEMPOTENT[$method]) && !$client;
+        $attempt = 0;
+        $waited = 0.0;
+        while (true) {
+            $sentAt = $this->now();
+            [$response, $error, $maybeArrived] = $this->transfer($method, $url, $lines, $body);
+            if ($response !== null) {
+                $this->debug($method, $url, $form, $response, $sentAt);
+                if ($response->status < 300) {
+                    return $response;
+                }
+                $error = $this->statusError($response);
+                $maybeArrived = !($error instanceof RateLimitError) && $response->status !== 503;
+            }
+            \assert($error instanceof RCSDKError);
+            $delay = $this->retryDelay($error, $attempt, $maybeArrived, $replayable);
+            if ($delay === null || $attempt >= $this->maxRetries || $waited + $delay > $this->maxRetryWait) {
+                throw $error;
+            }
+            $this->log('info', sprintf(
+                'rcsdk: %s %s failed (%s); retry %d in %.2fs',
+                $method,
+                $this->redactor->text($url),
+                (new \ReflectionClass($error))->getShortName(),
+                $attempt + 1,
+                $delay,
+            ));
+            ($this->sleep)($delay);
+            $attempt++;
+            $waited += $delay;
+        }
+    }
+
+    /**
+     * One HTTP exchange.
+     *
+     * @param list<string> $lines
+     * @return array{?ApiResponse, ?RCSDKError, bool}
+     */
+    private function transfer(string $method, string $url, #[\SensitiveParameter] array $lines, #[\SensitiveParameter] ?string $body): array
+    {
+        $pid = (int) getmypid();
+        if ($this->curl === null || $this->curlPid !== $pid) {
+            // One handle (and its connections) per process: a forked child makes its own.
+            $this->curl = curl_init();
+            $this->curlPid = $pid;
+            $this->lastRequest = null;
+            curl_setopt_array($this->curl, [
+                CURLOPT_RETURNTRANSFER => true,
+                CURLOPT_HEADER => true,
+                CURLOPT_FOLLOWLOCATION => false,
+                CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
+                CURLOPT_NETRC => CURL_NETRC_IGNORED,
+                CURLOPT_TIMEOUT_MS => (int) ceil($this->timeout * 1000),
+                CURLOPT_CONNECTTIMEOUT_MS => (int) ceil($this->timeout * 1000),
+                CURLOPT_NOSIGNAL => true,
+            ]);
+        }
+        $curl = $this->curl;
+        $key = $body === null ? $method . ' ' . $url . "\n" . implode("\n", $lines) : null;
+        if ($key !== null && $key === $this->lastRequest) {
+            // The same request again (a polling loop, say): the handle is set up for it already.
+            return $this->exchange($curl, $url);
+        }
+        $this->lastRequest = $key;
+        $options = [CURLOPT_URL => $url, CURLOPT_HTTPHEADER => $lines];
+        if ($method === 'GET') {
+            $options[CURLOPT_HTTPGET] = true;
+            $options[CURLOPT_CUSTOMREQUEST] = null;
+            $options[CURLOPT_NOBODY] = false;
+        } elseif ($method === 'HEAD') {
+            $options[CURLOPT_CUSTOMREQUEST] = null;
+            $options[CURLOPT_NOBODY] = true;
+        } else {
+            $options[CURLOPT_NOBODY] = false;
+            $options[CURLOPT_CUSTOMREQUEST] = $method;
+            $options[CURLOPT_POSTFIELDS] = $body ?? '';
+        }
+        curl_setopt_array($curl, $options);
+        return $this->exchange($curl, $url);
+    }
+
+    /** @return array{?ApiResponse, ?RCSDKError, bool} */
+    private function exchange(\CurlHandle $curl, string $url): array
+    {
+        $content = curl_exec($curl);
+        $errno = curl_errno($curl);
+        if ($errno !== 0 || !is_string($content)) {
+            $what = $this->redactor->text(sprintf('%s on %s: %s', curl_strerror($errno) ?? 'error', $url, curl_error($curl)));
+            $sent = (float) curl_getinfo($curl, CURLINFO_PRETRANSFER_TIME) > 0;
+            if ($errno === CURLE_OPERATION_TIMEDOUT) {
+                return [null, new APITimeoutError("timed out after {$this->timeout} s: {$what}"), $sent];
+            }
+            $neverSent = in_array($errno, [CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY], true);
+            return [null, new APIConnectionError($what), $sent && !$neverSent];
+        }
+        $size = (int) curl_getinfo($curl, CURLINFO_HEADER_SIZE);
+        $status = (int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE);
+        return [new ApiResponse($status, substr($content, 0, $size), (string) substr($content, $size)), null, true];
+    }
+
+    private function retryDelay(RCSDKError $error, int $attempt, bool $maybeArrived, bool $replayable): ?float
+    {
+        if ($error instanceof RateLimitError) {
+            return $error->retryAfter;
+        }
+        if ($maybeArrived && !$replayable) {
+            return null;
+        }
+        if ($error instanceof InternalServerError && isset(self::RETRY_STATUSES[$error->statusCode])) {
+            return $error->retryAfter ?? Retry::backoff($attempt);
+        }
+        if ($error instanceof APIConnectionError) {
+            return Retry::backoff($attempt);
+        }
+        return null;
+    }
+
+    private function statusError(#[\SensitiveParameter] ApiResponse $response): APIStatusError
+    {
+        $status = $response->status;
+        $requestId = $response->header('RCRequestId') ?? $response->header('X-Request-Id');
+        $requestId = $requestId === null ? null : $this->redactor->text($requestId);
+        if ($status < 400) {
+            $location = $response->header('Location') ?? '';
+            $host = parse_url($location, PHP_URL_HOST);
+            $port = parse_url($location, PHP_URL_PORT);
+            // host:port, as the other clients name it (another port is another origin).
+            $host = is_string($host) && $host !== '' && is_int($port) ? "{$host}:{$port}" : $host;
+            $target = is_string($host) && $host !== '' ? $host : ($location === '' ? 'nowhere (no Location)' : 'the same host');
+            return new RedirectError(
+                $this->redactor->text("{$status} unexpected redirect to {$target}: rcsdk never follows redirects"),
+                $status,
+                requestId: $requestId,
+            );
+        }
+        $body = ApiResponse::decode($response->body);
+        $fields = Read::isMap($body) ? ErrorBody::fromJson($body) : null;
+        $codes = [];
+        $error = $description = null;
+        if ($fields !== null) {
+            foreach ([$fields->errorCode, ...array_map(static fn (ErrorItem $e): ?string => $e->errorCode, $fields->errors)] as $code) {
+                if ($code !== null && $code !== '' && !in_array($code, $codes, true)) {
+                    $codes[] = $code;
+                }
+            }
+            $error = $fields->error;
+            $description = $fields->errorDescription;
+        }
+        $retryAfter = null;
+        if ($status === 429) {
+            $retryAfter = Retry::rateLimitDelay($response->headers(), $this->now());
+        } elseif (isset(self::RETRY_STATUSES[$status])) {
+            $retryAfter = Retry::parseRetryAfter($response->header('Retry-After'), $this->now());
+        }
+        $class = Errors::classFor($status, $error, $codes);
+        $detail = $description ?? $fields?->message;
+        if ($detail === null && $fields !== null && $fields->errors !== []) {
+            $detail = $fields->errors[0]->message;
+        }
+        if ($detail === null && $fields === null) {
+            $detail = $body === null ? 'no JSON body' : null;
+        }
+        $message = $status . ' ' . ($error ?? (new \ReflectionClass($class))->getShortName());
+        if ($codes !== []) {
+            $message .= ' [' . implode(', ', $codes) . ']';
+        }
+        if ($detail !== null && $detail !== '') {
+            $message .= ": {$detail}";
+        }
+        return new $class(
+            $this->redactor->text($message),
+            $status,
+            $error === null ? null : $this->redactor->text($error),
+            $description === null ? null : $this->redactor->text($description),
+            $codes,
+            $requestId,
+            Read::isMap($body) ? $this->redactor->value($body) : null,
+            $retryAfter,
+        );
+    }
+
+    public function tokenFrom(#[\SensitiveParameter] ApiResponse $response): TokenInfo
+    {
+        if ($response->status !== 200) {
+            throw new ResponseFormatError("token response has status {$response->status}, not 200", $response->status);
+        }
+        $body = ApiResponse::decode($response->body);
+        if ($body === null) {
+            throw new ResponseFormatError("{$response->status} response is not JSON", $response->status);
+        }
+        try {
+            $token = TokenInfo::fromJson($body);
+        } catch (\UnexpectedValueException $error) {
+            throw new ResponseFormatError('token response unusable: ' . $error->getMessage(), $response->status);
+        }
+        $this->redactor->addTokens($token->accessToken, $token->refreshToken, $token->idToken);
+        return $token;
+    }
+
+    /** @param array<string, scalar|null>|null $form */
+    private function debug(string $method, string $url, #[\SensitiveParameter] ?array $form, #[\SensitiveParameter] ApiResponse $response, float $sentAt): void
+    {
+        if ($this->logger === null) {
+            return;
+        }
+        $this->log('debug', $this->redactor->text(sprintf(
+            'rcsdk: %s %s form=%s -> %d in %.3fs: %s',
+            $method,
+            $url,
+            json_encode(Redactor::form($form), JSON_UNESCAPED_SLASHES | JSON_INVALID_UTF8_SUBSTITUTE),
+            $response->status,
+            $this->now() - $sentAt,
+            Redactor::body($response->body),
+        )));
+    }
+
+    private function now(): float
+    {
+        return (float) ($this->clock)();
+    }
+
+    private function log(string $level, string $message): void
+    {
+        if ($this->logger !== null) {
+            ($this->logger)($level, $message);
+        }
+    }
+}

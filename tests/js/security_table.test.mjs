@@ -1,0 +1,170 @@
+// Issue #15's language-neutral table (tests/cases/security.json), every case, against the
+// JavaScript client. `platform: local` is the Node fake platform (_fake.mjs); a foreign loopback
+// listener counts connections + requests and must see 0 in every case. The table names options,
+// actions and a few message words the Python way; the maps below translate them, explicitly.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+
+import { CREDS, fakePlatform } from "./_fake.mjs";
+import { reply, serve } from "./_server.mjs";
+import { ROOT, rcsdk } from "./_support.mjs";
+
+const TABLE = JSON.parse(readFileSync(path.join(ROOT, "tests/cases/security.json"), "utf8"));
+
+/** Python option names -> the JavaScript client's. */
+const OPTIONS = { allow_insecure_http: "allowInsecureHttp" };
+
+/**
+ * Expected message substrings whose wording is language-specific -> what the JS client says.
+ * Only these are translated; every other substring must appear as written.
+ */
+const MESSAGES = {
+  // JS quotes the slash with double quotes: 'path must start with "/"'.
+  "must start with '/'": 'must start with "/"',
+  // JS writes the scheme in lower case, as in the URL ("is plain http").
+  "plain HTTP": "plain http",
+  // The option the message tells the user to pass, by its JS name.
+  allow_insecure_http: "allowInsecureHttp",
+};
+
+/** Python action names -> calls on the JS Platform. */
+const ACTIONS = {
+  login_jwt: (p, a) => p.loginJwt(a.jwt),
+  login_password: (p, a) => p.authorize({ username: a.username, extension: a.extension, password: a.password }),
+  refresh: (p) => p.refresh(),
+  revoke: (p) => p.logout(),
+  request: (p, a) => p.request(a.method, a.path, a.headers ? { headers: a.headers } : {}),
+};
+
+function fill(value, names) {
+  if (typeof value === "string") {
+    for (const [name, replacement] of Object.entries(names)) value = value.split(name).join(replacement);
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v) => fill(v, names));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [fill(k, names), fill(v, names)]));
+  }
+  return value;
+}
+
+/** Tokens set directly (no request): the access token is far from due. */
+function validTokens() {
+  const far = 4_000_000_000;
+  return {
+    version: 1,
+    token: {
+      access_token: "case-access-token-0001",
+      token_type: "bearer",
+      expires_in: 3600,
+      refresh_token: "case-refresh-token-0001",
+      refresh_token_expires_in: 604800,
+      scope: "ReadAccounts",
+      owner_id: "1",
+      endpoint_id: "e",
+    },
+    expires_at: far,
+    refresh_token_expires_at: far,
+  };
+}
+
+let foreign;
+before(async () => {
+  foreign = await serve((req, res) => reply(res, { body: { stolen: true } }));
+});
+after(() => foreign.close());
+
+/** Run one case; throws an AssertionError when the client does not do what the case expects. */
+async function runCase(raw) {
+  let server;
+  if (raw.platform === "redirect") {
+    const body = { access_token: "redirected-token", token_type: "bearer", expires_in: 3600 };
+    const state = { location: "" };
+    server = await serve((req, res) => reply(res, { status: raw.redirect.status, headers: { Location: state.location }, body }));
+    server.state = state;
+  } else {
+    server = await fakePlatform();
+  }
+  const foreignBefore = foreign.connections + foreign.requests.length;
+  try {
+    const host = new URL(server.url).host;
+    const names = {
+      "{platform}": host,
+      "{foreign}": `127.0.0.1:${foreign.port}`,
+      "{remote}": `0.0.0.0:${new URL(server.url).port}`,
+      "{jwt}": CREDS.jwt,
+    };
+    const c = fill(raw, names);
+    const expect = c.expect;
+    if (c.platform === "redirect") server.state.location = c.redirect.location;
+    const options = {};
+    for (const [name, value] of Object.entries(c.options ?? {})) {
+      assert.ok(name in OPTIONS, `${c.id}: no JS name for option ${name}`);
+      options[OPTIONS[name]] = value;
+    }
+    const warnings = [];
+    const counts = () => ({ requests: server.requests.length, connections: server.server?.connections ?? server.connections });
+    let error = null;
+    let start = counts();
+    try {
+      const sdk = new rcsdk.RCSDK({
+        appKey: CREDS.appKey,
+        appSecret: CREDS.appSecret,
+        server: c.server ?? `http://${host}`,
+        logger: { warn: (m) => warnings.push(m) },
+        ...options,
+      });
+      const platform = sdk.getPlatform();
+      if (c.tokens === "valid") await platform.setAuthData(validTokens());
+      else if (c.tokens === "login") await platform.loginJwt(CREDS.jwt);
+      start = counts();
+      if (c.action !== "construct") {
+        assert.ok(c.action in ACTIONS, `${c.id}: no JS call for action ${c.action}`);
+        await ACTIONS[c.action](platform, c.args ?? {});
+      }
+    } catch (e) {
+      if (!(e instanceof rcsdk.RCSDKError)) throw e;
+      error = e;
+    }
+    const end = counts();
+    assert.equal(foreign.connections + foreign.requests.length - foreignBefore, expect.foreign_requests, `${c.id}: the foreign host was reached`);
+    if ("platform_requests" in expect) {
+      assert.equal(end.requests - start.requests, expect.platform_requests, `${c.id}: platform requests`);
+      if (expect.platform_requests === 0) assert.equal(end.connections, start.connections, `${c.id}: platform connections`);
+    }
+    if (expect.error === null) {
+      assert.equal(error, null, `${c.id}: unexpected ${error?.name}: ${error?.message}`);
+    } else {
+      assert.ok(error, `${c.id}: expected ${expect.error}, nothing was raised`);
+      assert.ok(error instanceof rcsdk[expect.error], `${c.id}: ${error.name}: ${error.message}`);
+      assert.equal(error.constructor.name, expect.error, `${c.id}: ${error.name}: ${error.message}`);
+      for (const part of expect.message) {
+        const wanted = MESSAGES[part] ?? part;
+        assert.ok(error.message.includes(wanted), `${c.id}: ${JSON.stringify(wanted)} not in ${JSON.stringify(error.message)}`);
+      }
+      if ("status" in expect) assert.equal(error.statusCode, expect.status, `${c.id}: status`);
+    }
+    for (const part of expect.warning ?? []) {
+      const wanted = MESSAGES[part] ?? part;
+      assert.ok(warnings.some((w) => w.includes(wanted)), `${c.id}: no warning with ${JSON.stringify(wanted)} in ${JSON.stringify(warnings)}`);
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+for (const c of TABLE.cases) {
+  test(`security table: ${c.id}`, () => runCase(c));
+}
+
+test("the table runner can fail: a wrong message, or a check switched off by an option", async () => {
+  const wrongMessage = structuredClone(TABLE.cases.find((c) => c.id === "foreign-absolute-url"));
+  wrongMessage.expect.message = ["a substring no client says"];
+  await assert.rejects(runCase(wrongMessage), assert.AssertionError);
+  // allowInsecureHttp switches the plain-http check off, so the case's UsageError never comes.
+  const optedIn = structuredClone(TABLE.cases.find((c) => c.id === "plain-http-remote"));
+  optedIn.options = { allow_insecure_http: true };
+  await assert.rejects(runCase(optedIn), /expected UsageError, nothing was raised/);
+});

@@ -16,6 +16,7 @@ Two layers:
 from __future__ import annotations
 
 import collections
+import functools
 import json
 import re
 import threading
@@ -51,11 +52,16 @@ SHORT = 6
 # digit, a symbol of base64/token alphabets or mixed case, unlike "Basic authentication".
 _AUTH_VALUE = re.compile(r"\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=-]+)", re.IGNORECASE)
 _CREDENTIAL_LIKE = re.compile(r"[0-9._~+/=-]|[a-z][A-Z]|^[A-Z]{2,}$")
-_NAMES = "|".join(sorted((re.escape(n) for n in SECRET_NAMES), key=len, reverse=True))
-# name=value in a URL query or form, "name": "value" in JSON text.
-_NAMED_VALUE = re.compile(
-    rf"(?i)(\b(?:{_NAMES})=)[^&\s#\"']*|(\"(?:{_NAMES})\"\s*:\s*\")(?:[^\"\\]|\\.)*(\")"
-)
+
+
+@functools.cache
+def _named_value() -> re.Pattern[str]:
+    """name=value in a URL query or form, "name": "value" in JSON text (compiled on first use:
+    the alternation of every secret name costs more to compile than the rest of the import)."""
+    names = "|".join(sorted((re.escape(n) for n in SECRET_NAMES), key=len, reverse=True))
+    return re.compile(
+        rf"(?i)(\b(?:{names})=)[^&\s#\"']*|(\"(?:{names})\"\s*:\s*\")(?:[^\"\\]|\\.)*(\")"
+    )
 
 
 def is_secret_name(name: object) -> bool:
@@ -162,7 +168,7 @@ def named(text: str) -> str:
             return f"{match.group(1)}{REDACTED}"
         return f"{match.group(2)}{REDACTED}{match.group(3)}"
 
-    return _NAMED_VALUE.sub(blank, text)
+    return _named_value().sub(blank, text)
 
 
 def form(fields: Mapping[str, Any] | None) -> dict[str, Any]:

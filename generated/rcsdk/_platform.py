@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 
+from rcsdk._answers import json_body
 from rcsdk._auth import AuthorizationRequest, AuthState
 from rcsdk._constants import (
     AUTHORIZE_PATH,
@@ -35,7 +36,7 @@ from rcsdk._pkce import make_code_verifier, s256_challenge
 from rcsdk._session import TokenSession
 from rcsdk._settings import Settings
 from rcsdk._store import MemoryTokenStore, TokenStore
-from rcsdk._transport import Transport, json_body
+from rcsdk._transport import Transport
 
 __all__ = ["AuthorizationRequest", "Platform"]
 

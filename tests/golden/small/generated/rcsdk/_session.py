@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 
 import requests
 
+from rcsdk._answers import is_token_failure
 from rcsdk._auth import AuthState
 from rcsdk._constants import REFRESH_REJECTED_CODES, TOKEN_PATH
 from rcsdk._emitter import Emitter
@@ -49,7 +50,7 @@ from rcsdk._exceptions import (
 )
 from rcsdk._models import TokenInfo
 from rcsdk._store import TokenStore
-from rcsdk._transport import Transport, is_token_failure
+from rcsdk._transport import Transport
 
 __all__ = ["TokenSession"]
 

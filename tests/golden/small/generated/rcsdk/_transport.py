@@ -27,7 +27,6 @@ import base64
 import logging
 import math
 import os
-import socket
 import sys
 import urllib.parse
 import weakref
@@ -37,21 +36,19 @@ from typing import Any
 import requests
 import requests.adapters
 
-from rcsdk import _budget, _redact
+from rcsdk import _answers, _budget, _redact
 from rcsdk._budget import MemoryRateLimitBudget, RateLimitBudget
-from rcsdk._constants import DEFAULT_POOL_SIZE, TOKEN_ERROR_CODES
+from rcsdk._constants import DEFAULT_POOL_SIZE
 from rcsdk._deadline import DeadlineAdapter, deadline
 from rcsdk._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
-    AuthenticationError,
     InternalServerError,
     RateLimitError,
     RCSDKError,
     RedirectError,
     ResponseFormatError,
-    TokenError,
     UsageError,
     exception_for,
 )
@@ -60,7 +57,7 @@ from rcsdk._retry import backoff, parse_retry_after, rate_limit_delay
 from rcsdk._urls import check_field, check_headers, is_loopback, origin_of
 from rcsdk._version import __version__
 
-__all__ = ["Transport", "is_token_failure", "json_body", "new_session"]
+__all__ = ["Transport", "new_session"]
 
 logger = logging.getLogger("rcsdk")
 
@@ -281,7 +278,7 @@ class Transport:
         if isinstance(exc, requests.ConnectTimeout):
             message = f"cannot connect to {self.origin.netloc}: no answer within {self.timeout:g} s"
             return APITimeoutError(self.redactor.text(message)), False
-        reason = _refusal(exc)
+        reason = _answers.refusal(exc)
         if reason is not None:
             message = f"cannot connect to {self.origin.netloc}: {reason}"
             return APIConnectionError(self.redactor.text(message)), False
@@ -301,7 +298,7 @@ class Transport:
             f"unexpected redirect to {where} ({response.status_code}): rcsdk follows no "
             "redirect, so no token or credential is sent elsewhere; check the server URL"
         )
-        request_id = _request_id(response)
+        request_id = _answers.request_id(response)
         return RedirectError(
             message,
             status_code=response.status_code,
@@ -326,7 +323,7 @@ class Transport:
 
     def status_error(self, response: requests.Response) -> APIStatusError:
         """The typed exception for an error response, its message redacted."""
-        body = json_or_none(response)
+        body = _answers.json_or_none(response)
         fields = ErrorBody.from_json(body) if isinstance(body, Mapping) else None
         codes: tuple[str, ...] = ()
         error = description = None
@@ -355,7 +352,7 @@ class Transport:
             message += f" [{', '.join(codes)}]"
         if detail:
             message += f": {detail}"
-        request_id = _request_id(response)
+        request_id = _answers.request_id(response)
         return cls(
             self.redactor.text(message),
             status_code=response.status_code,
@@ -369,7 +366,7 @@ class Transport:
 
     def token_from(self, response: requests.Response) -> TokenInfo:
         """The token response's tokens (added to the redactor), or ``ResponseFormatError``."""
-        body = json_body(response)
+        body = _answers.json_body(response)
         try:
             token = TokenInfo.from_json(body)
         except ValueError as exc:
@@ -380,7 +377,7 @@ class Transport:
         return token
 
     def describe(self, exc: Exception, shown: str) -> str:
-        return self.redactor.text(f"{type(exc).__name__} on {shown}: {_reason(exc)}")
+        return self.redactor.text(f"{type(exc).__name__} on {shown}: {_answers.reason(exc)}")
 
     def log(
         self,
@@ -428,46 +425,6 @@ def _keep_headers(request: requests.PreparedRequest) -> requests.PreparedRequest
     return request
 
 
-def _request_id(response: requests.Response) -> str | None:
-    return response.headers.get("RCRequestId") or response.headers.get("X-Request-Id")
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    """``exc`` and what caused it, through requests' and urllib3's wrappers."""
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen and len(seen) < 10:
-        seen.append(current)
-        following = current.__cause__ or current.__context__
-        if following is None and current.args and isinstance(current.args[0], BaseException):
-            following = current.args[0]
-        if following is None:
-            reason = getattr(current, "reason", None)
-            following = reason if isinstance(reason, BaseException) else None
-        current = following
-    return seen
-
-
-def _refusal(exc: BaseException) -> str | None:
-    """Why the connection was never made (refused, unknown host), or None."""
-    for cause in _causes(exc):
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused (is the platform running, and is the port right?)"
-        if isinstance(cause, socket.gaierror):
-            return f"the host name does not resolve ({cause.strerror or cause})"
-    return None
-
-
-def _reason(exc: BaseException) -> str:
-    """The innermost useful words of a requests error, without urllib3's "Max retries" text."""
-    causes = _causes(exc)
-    for cause in reversed(causes):
-        text = str(cause)
-        if text and "Max retries exceeded" not in text:
-            return text
-    return type(causes[-1]).__name__
-
-
 # Transports of this process: a forked child gets fresh connections in each.
 _TRANSPORTS: weakref.WeakSet[Transport] = weakref.WeakSet()
 
@@ -479,31 +436,3 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def is_token_failure(error: AuthenticationError) -> bool:
-    """A 401 that a refresh can cure: a token error code, or a 401 that names no cause."""
-    return isinstance(error, TokenError) or (
-        type(error) is AuthenticationError
-        and not (set(error.error_codes) - TOKEN_ERROR_CODES)
-        and error.error is None
-    )
-
-
-def json_or_none(response: requests.Response) -> Any:
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except (ValueError, RecursionError):  # not JSON, or nested too deeply to decode
-        return None
-
-
-def json_body(response: requests.Response) -> Any:
-    """The response's JSON, or ``ResponseFormatError`` when it has none."""
-    body = json_or_none(response)
-    if body is None:
-        raise ResponseFormatError(
-            f"{response.status_code} response is not JSON", status_code=response.status_code
-        )
-    return body

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import names
-from generator.model import Field, Operation, Param, Spec
+from generator.model import Field, Operation, Param
 from generator.targets import Contract, Target
 
 PHP_TYPES = {"string": "string", "integer": "int", "number": "float", "boolean": "bool"}
@@ -94,13 +94,6 @@ RESERVED = frozenset(
 )
 
 
-RUNTIME_EXCEPTIONS = (
-    ("UsageError", "RCSDKError", "The call cannot be made as written; nothing was sent."),
-    ("TokenStoreError", "RCSDKError", "The token store cannot be used safely."),
-    ("RedirectError", "APIStatusError", "The platform answered with a redirect (never followed)."),
-)
-
-
 def literal(value: Any) -> str:
     """A PHP literal: strings single-quoted (only backslash and quote escaped), numbers as is."""
     if isinstance(value, str):
@@ -163,12 +156,6 @@ class Projection:
     def param_type(self, p: Param) -> str:
         return PHP_TYPES[p.type]
 
-    def runtime_exceptions(self, spec: Spec) -> tuple[tuple[str, str, str], ...]:
-        """The exceptions the runtime throws that the spec does not describe (name, base, doc):
-        a spec may leave them out (the golden one does); the PHP package still needs them."""
-        have = {e.name for e in spec.exceptions}
-        return tuple(e for e in RUNTIME_EXCEPTIONS if e[0] not in have)
-
     def optional(self, op: Operation, p: Param) -> bool:
         """Whether a positional argument may be left out (no required one after it)."""
         later = op.positional_arguments[op.positional_arguments.index(p) :]
@@ -215,7 +202,10 @@ class Php(Target):
                 "AuthenticationError",
                 "InternalServerError",
                 "RateLimitError",
+                "RedirectError",
                 "TokenError",
+                "TokenStoreError",
+                "UsageError",
             ),
             why="the PHP runtime (templates/php/src/)",
         ),

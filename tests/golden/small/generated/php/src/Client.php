@@ -33,6 +33,8 @@ abstract class Client
     private readonly Emitter $emitter;
     private readonly Transport $transport;
     private readonly \Closure $clock;
+    /** No clock was injected: microtime() is called directly (once per call). */
+    private readonly bool $systemClock;
     private readonly ?\Closure $logger;
     private ?AuthState $state = null;
     private bool $unsaved = false;
@@ -81,6 +83,7 @@ abstract class Client
         $this->appKey = $appKey;
         $this->server = $this->origin->base;
         $this->store = $store ?? new MemoryTokenStore();
+        $this->systemClock = $clock === null;
         $this->clock = $clock === null ? static fn (): float => microtime(true) : \Closure::fromCallable($clock);
         $sleep = $sleep === null
             ? static function (float $seconds): void {
@@ -346,16 +349,19 @@ abstract class Client
             && ($error->errorCodes === [] || array_intersect($error->errorCodes, Constants::REFRESH_REJECTED_CODES) !== []);
     }
 
-    /** Tokens fit for a call: refreshed first when they are due. */
+    /** Tokens fit for a call: refreshed first when they are due (request() checks first). */
     private function access(): AuthState
     {
-        if ($this->unsaved) {
-            // Tokens the store refused earlier: write them now if it takes them.
-            $this->store->synchronized(fn (): ?AuthState => $this->reload());
-        }
-        $state = $this->current();
-        if ($state === null) {
-            throw new LoginRequiredError('no tokens: log in first');
+        $state = $this->state;
+        if ($state === null || $this->unsaved) {
+            if ($this->unsaved) {
+                // Tokens the store refused earlier: write them now if it takes them.
+                $this->store->synchronized(fn (): ?AuthState => $this->reload());
+            }
+            $state = $this->current();
+            if ($state === null) {
+                throw new LoginRequiredError('no tokens: log in first');
+            }
         }
         if ($this->autoRefresh && $state->accessDue($this->now(), $this->refreshMargin)) {
             $state = $this->rotate($state);

@@ -125,12 +125,12 @@ class Fleet:
         self.pids.append(pid)
         self.files[pid] = results
 
-    def lines(self, since: dict[Path, int] | None = None) -> list[str]:
+    def lines(self, since: dict[Path, int] | None = None, only: Path | None = None) -> list[str]:
         """Every recorded outcome (a killed worker's cut last line left out); with ``since``,
-        only those after the given line counts."""
+        only those after the given line counts; with ``only``, one worker's."""
         return [
             line
-            for file in self.results.iterdir()
+            for file in ([only] if only else self.results.iterdir())
             for line in file.read_text().splitlines()[(since or {}).get(file, 0) :]
             if line == "ok" or line.startswith("error ")
         ]
@@ -147,6 +147,17 @@ class Fleet:
         while self.calls() < target:
             self.reap()
             assert time.monotonic() < deadline, "the workers stopped making calls"
+            time.sleep(0.02)
+
+    def working(self, within: float = 20.0) -> None:
+        """Wait until every live worker has made a few successful calls from now on."""
+        since, deadline = self.counts(), time.monotonic() + within
+        while True:
+            self.reap()
+            live = [self.files[pid] for pid in self.pids]
+            if all(self.lines({f: since.get(f, 0)}, f).count("ok") >= 5 for f in live):
+                return
+            assert time.monotonic() < deadline, "a worker made no successful call"
             time.sleep(0.02)
 
     def reap(self) -> None:
@@ -224,6 +235,12 @@ def test_chaos_loses_no_session(tmp_path: Path) -> None:
                     local.expire_access_tokens()
                 fleet.progress()
             phase1 = (local.grant_count("refresh_token"), local.rotations, fleet.kills)
+
+            def tally(before: tuple[int, int, int]) -> tuple[int, int, int]:
+                """Refresh requests, rotations and kills since the counts ``before``."""
+                now = (local.grant_count("refresh_token"), local.rotations, fleet.kills)
+                return (now[0] - before[0], now[1] - before[1], now[2] - before[2])
+
             phase1_failures = [line for line in fleet.lines() if line != "ok"]
             # Phase 2: the store fails writes for a while (tokens keep rotating meanwhile).
             (fleet.control / "fail-writes").touch()
@@ -231,9 +248,12 @@ def test_chaos_loses_no_session(tmp_path: Path) -> None:
                 local.expire_access_tokens()
                 fleet.progress()
             (fleet.control / "fail-writes").unlink()
-            fleet.progress()
+            fleet.working()
+            phase2 = tally(phase1)
+            # Phase 3: the store takes writes again; the fleet shares one rotation again.
             local.expire_access_tokens()
-            fleet.progress()
+            fleet.working()
+            phase3 = tally((phase1[0] + phase2[0], phase1[1] + phase2[1], phase1[2] + phase2[2]))
             # Settled: from here every worker's every call works again.
             settled = fleet.counts()
             live = [fleet.files[pid] for pid in fleet.pids]
@@ -276,6 +296,8 @@ def test_chaos_loses_no_session(tmp_path: Path) -> None:
             "grace reuses": local.reuses,
             "phase 1 (requests, rotations, kills)": phase1,
             "phase 1 failed calls": len(phase1_failures),
+            "store refusing writes (requests, rotations, kills)": phase2,
+            "store back (requests, rotations, kills)": phase3,
             "seconds": round(time.monotonic() - started, 1),
         }
         print("chaos:", json.dumps(figures))
@@ -287,6 +309,14 @@ def test_chaos_loses_no_session(tmp_path: Path) -> None:
         requests, rotations, kills = phase1
         assert requests <= rotations + kills, figures
         assert fleet.kills >= 6
+        # While the store refuses writes it cannot carry a rotation from one process to the
+        # others: each process gets the new pair from the platform itself, as a grace-period
+        # reuse of the refresh token it last read, so at most one request per process and
+        # rotation. Once the store takes writes again, rotations are shared again.
+        requests, rotations, kills = phase2
+        assert requests <= rotations * PROCESSES + kills, figures
+        requests, rotations, kills = phase3
+        assert rotations >= 1 and requests <= rotations + kills, figures
         # Once the store takes writes again, every worker works: no session was lost.
         assert after_settling and set(after_settling) == {"ok"}, after_settling
         # A new process works with what the store holds, without a login.

@@ -275,16 +275,29 @@ abstract class Client
     private function reload(): ?AuthState
     {
         $data = $this->store->load();
+        try {
+            $state = AuthState::fromJson($data);
+            $unusable = false;
+        } catch (AuthDataError $error) {
+            if (!$this->unsaved) {
+                throw $error;
+            }
+            [$state, $unusable] = [null, true]; // content nobody can use: ours replace it
+        }
         if ($this->unsaved) {
-            // Tokens the store refused: write them now, unless the store has newer ones by now.
-            $stored = is_array($data) ? ($data['token']['refresh_token'] ?? null) : null;
-            if ($stored === $this->unsavedOver) {
+            // Tokens the store refused: write them now, unless the store has newer ones by now
+            // (a login, or the same rotation). Older ones another process wrote when the store
+            // came back (it got them as a grace-period reuse) give way to ours.
+            if (
+                $unusable
+                || $state?->token->refreshToken === $this->unsavedOver
+                || ($state !== null && $this->state?->issuedAfter($state) === true)
+            ) {
                 $this->reportStore($this->keep($this->state));
                 return $this->state;
             }
             $this->unsaved = false;
         }
-        $state = AuthState::fromJson($data);
         $this->state = $state;
         if ($state !== null) {
             $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken);

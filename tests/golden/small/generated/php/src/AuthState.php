@@ -72,6 +72,24 @@ final class AuthState
         return !$this->accessDue($now, 0.0) || $this->canRefresh($now);
     }
 
+    /** When the tokens were issued (from the access token's expiry and lifetime), if known. */
+    public function issuedAt(): int|float|null
+    {
+        $lifetime = self::lifetime($this->token->expiresIn);
+        return $this->expiresAt !== null && $lifetime !== null ? $this->expiresAt - $lifetime : null;
+    }
+
+    /**
+     * Whether these tokens were issued after `$other` (a later rotation). Unknown issue times:
+     * known beats unknown (a grace answer for an expired token has no lifetime).
+     */
+    public function issuedAfter(self $other): bool
+    {
+        $mine = $this->issuedAt();
+        $theirs = $other->issuedAt();
+        return $theirs === null ? $mine !== null : $mine !== null && $mine > $theirs;
+    }
+
     /** @return array<string, mixed> */
     public function toJson(): array
     {

@@ -15,7 +15,6 @@ store, and emit the events it collects once the locks are released.
 from __future__ import annotations
 
 import logging
-from typing import NamedTuple
 
 from rcsdk._auth import AuthState
 from rcsdk._events import Event
@@ -30,13 +29,17 @@ Events = list[tuple[Event, object]]
 logger = logging.getLogger("rcsdk")
 
 
-class Unsaved(NamedTuple):
-    """Tokens in use that the store has not taken yet."""
+class Unsaved:
+    """Tokens in use that the store has not taken yet (a plain class: a ``NamedTuple`` costs
+    more to create at import than the rest of this module)."""
 
-    state: AuthState | None
-    replaces: str | object | None
-    """The refresh token the store held when the write failed (``None``: it held nothing;
-    ``ANY``: it could not be read, so the unsaved tokens replace whatever it holds)."""
+    __slots__ = ("replaces", "state")
+
+    def __init__(self, state: AuthState | None, replaces: str | object | None) -> None:
+        self.state = state
+        self.replaces = replaces
+        """The refresh token the store held when the write failed (``None``: it held nothing;
+        ``ANY``: it could not be read, so the unsaved tokens replace whatever it holds)."""
 
 
 ANY = object()

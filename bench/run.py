@@ -244,7 +244,8 @@ def php_blocks(local: LocalPlatform) -> dict[str, float]:
     """Both PHP clients in one process, adjacent blocks in alternating order (5 processes)."""
     runs = [php_worker("blocks", local) for _ in range(ROUNDS)]
     keys = ("rcsdk_us", "raw_us", "ratio", "noise_ratio")
-    return {key: statistics.median(r[key] for r in runs) for key in keys}
+    keys_cpu = ("rcsdk_cpu_us", "raw_cpu_us", "cpu_ratio", "cpu_noise_ratio")
+    return {key: statistics.median(r[key] for r in runs) for key in keys + keys_cpu}
 
 
 def php_per_call(local: LocalPlatform) -> dict[str, Any]:
@@ -563,6 +564,12 @@ def table(results: dict[str, Any]) -> str:
                 f"{blocks['ratio']:.3f} (two bare curl handles measured the same way: "
                 f"{blocks.get('noise_ratio', float('nan')):.3f}, the method's noise floor here).",
             ]
+            if "cpu_ratio" in blocks:
+                lines[-1] += (
+                    f" CPU time of the same blocks: rcsdk {blocks['rcsdk_cpu_us']:.0f} µs, bare "
+                    f"curl {blocks['raw_cpu_us']:.0f} µs per call; median ratio "
+                    f"{blocks['cpu_ratio']:.3f} (noise floor {blocks['cpu_noise_ratio']:.3f})."
+                )
         lines += [
             "",
             f"{php_storm_result['processes']} PHP processes on one FileTokenStore with a due "

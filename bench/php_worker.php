@@ -6,8 +6,8 @@ declare(strict_types=1);
 //   php php_worker.php KIND calls SERVER CREDS_JSON COUNT
 // KIND is rcsdk (the PHP client) or raw (one bare curl handle with a hand-made Bearer header:
 // the floor); KIND "blocks" runs both in this process, in adjacent blocks of 50 calls in
-// alternating order (40 rounds each), so that drift on the machine hits both alike. Prints one JSON
-// object.
+// alternating order (40 rounds each), so that drift on the machine hits both alike, and times each
+// block in wall and in this process's CPU time. Prints one JSON object.
 
 require getenv('RCSDK_PHP_AUTOLOAD') ?: __DIR__ . '/../build/php/vendor/autoload.php';
 
@@ -15,6 +15,10 @@ const PATH = '/restapi/v1.0/account/~/extension/~';
 
 [, $kind, $mode, $server, $credsJson, $count] = $argv;
 $creds = json_decode($credsJson, true);
+$cpu = static function (): float {
+    $usage = getrusage();
+    return $usage['ru_utime.tv_sec'] + $usage['ru_utime.tv_usec'] / 1e6 + $usage['ru_stime.tv_sec'] + $usage['ru_stime.tv_usec'] / 1e6;
+};
 
 if ($kind === 'blocks') {
     $platform = (new Rcsdk\RCSDK($creds['RC_APP_KEY'], $creds['RC_APP_SECRET'], $server))->getPlatform();
@@ -38,21 +42,30 @@ if ($kind === 'blocks') {
     // rcsdk against bare curl, and (the noise floor of the method) bare curl against a second
     // bare curl handle measured the same way.
     $calls = ['rcsdk' => static fn () => $platform->get(PATH), 'raw' => $bare(), 'raw2' => $bare()];
-    $times = ['rcsdk' => [], 'raw' => [], 'raw2' => []];
-    $ratios = ['rcsdk' => [], 'raw2' => []];
+    $times = $cpuTimes = ['rcsdk' => [], 'raw' => [], 'raw2' => []];
+    $ratios = $cpuRatios = ['rcsdk' => [], 'raw2' => []];
+    foreach ($calls as $call) {
+        for ($i = 0; $i < 50; $i++) { // warm up: connections, caches
+            $call();
+        }
+    }
     for ($round = 0; $round < 80; $round++) {
         $other = $round % 4 < 2 ? 'rcsdk' : 'raw2';
         $order = $round % 2 === 0 ? [$other, 'raw'] : ['raw', $other];
-        $block = [];
+        $block = $cpuBlock = [];
         foreach ($order as $name) {
+            $cpuStart = $cpu();
             $start = hrtime(true);
             for ($i = 0; $i < 50; $i++) {
                 $calls[$name]();
             }
             $block[$name] = (hrtime(true) - $start) / 50 / 1000;
+            $cpuBlock[$name] = ($cpu() - $cpuStart) / 50 * 1e6;
             $times[$name][] = $block[$name];
+            $cpuTimes[$name][] = $cpuBlock[$name];
         }
         $ratios[$other][] = $block[$other] / $block['raw'];
+        $cpuRatios[$other][] = $cpuBlock[$other] / $cpuBlock['raw'];
     }
     $median = static function (array $values): float {
         sort($values);
@@ -64,6 +77,10 @@ if ($kind === 'blocks') {
         'raw_us' => $median($times['raw']),
         'ratio' => $median($ratios['rcsdk']),
         'noise_ratio' => $median($ratios['raw2']),
+        'rcsdk_cpu_us' => $median($cpuTimes['rcsdk']),
+        'raw_cpu_us' => $median($cpuTimes['raw']),
+        'cpu_ratio' => $median($cpuRatios['rcsdk']),
+        'cpu_noise_ratio' => $median($cpuRatios['raw2']),
     ]), "\n";
     exit(0);
 }
@@ -100,10 +117,6 @@ if ($kind === 'rcsdk') {
 for ($i = 0; $i < 50; $i++) { // warm up: connection, caches
     $call();
 }
-$cpu = static function (): float {
-    $usage = getrusage();
-    return $usage['ru_utime.tv_sec'] + $usage['ru_utime.tv_usec'] / 1e6 + $usage['ru_stime.tv_sec'] + $usage['ru_stime.tv_usec'] / 1e6;
-};
 $wall = hrtime(true);
 $cpuStart = $cpu();
 for ($i = 0; $i < (int) $count; $i++) {

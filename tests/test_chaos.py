@@ -14,6 +14,7 @@ import errno
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,15 +23,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from rcsdk import FileTokenStore, Platform, RCSDKError
 from rcsdk.testing import LocalPlatform
 
-from _support import CREDS
+from _parity import CLIENTS
+from _support import CREDS, ROOT
 
 PROCESSES = 4
 THREADS = 4
 ACCESS_TTL = 3
 SEED = 16
+RUN: dict[str, Any] = {"capture_output": True, "text": True, "timeout": 60, "check": False}
 
 
 class CountingPlatform(LocalPlatform):
@@ -98,39 +103,61 @@ def work(server: str, path: Path, control: Path, results: Path) -> None:
 
 
 class Fleet:
-    def __init__(self, local: CountingPlatform, tmp: Path) -> None:
+    """The workers: Python processes forked from the test (THREADS threads each) and, with a
+    PHP build, PHP processes (tests/php/chaos_worker.php), all on one store."""
+
+    def __init__(self, local: CountingPlatform, tmp: Path, php_build: Path | None = None) -> None:
         self.local = local
+        self.php_build = php_build
         self.path = tmp / "tokens.json"
         self.control = tmp / "control"
         self.control.mkdir()
         self.results = tmp / "results"
         self.results.mkdir()
         self.pids: list[int] = []
+        self.kinds: dict[int, str] = {}
         self.files: dict[int, Path] = {}
         self.kills = 0
         self.spawned = 0
 
-    def spawn(self) -> None:
+    def spawn(self, kind: str = "python") -> None:
         results = self.results / f"{self.spawned}.txt"
+        results.touch()
         self.spawned += 1
+        php = [shutil.which("php") or "php", str(ROOT / "tests" / "php" / "chaos_worker.php")]
+        env = (
+            {
+                **os.environ,
+                **self.local.env(),
+                "RCSDK_PHP_AUTOLOAD": str(self.php_build / "vendor" / "autoload.php"),
+                "RC_STORE": str(self.path),
+                "RC_CONTROL": str(self.control),
+                "RC_RESULTS": str(results),
+            }
+            if self.php_build
+            else {}
+        )
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child
             code = 0
             try:
+                if kind == "php":
+                    os.execve(php[0], php, env)
                 work(self.local.url, self.path, self.control, results)
             except BaseException:
                 code = 1
             finally:
                 os._exit(code)
         self.pids.append(pid)
+        self.kinds[pid] = kind
         self.files[pid] = results
 
-    def lines(self, since: dict[Path, int] | None = None) -> list[str]:
+    def lines(self, since: dict[Path, int] | None = None, only: Path | None = None) -> list[str]:
         """Every recorded outcome (a killed worker's cut last line left out); with ``since``,
-        only those after the given line counts."""
+        only those after the given line counts; with ``only``, one worker's."""
         return [
             line
-            for file in self.results.iterdir()
+            for file in ([only] if only else self.results.iterdir())
             for line in file.read_text().splitlines()[(since or {}).get(file, 0) :]
             if line == "ok" or line.startswith("error ")
         ]
@@ -149,6 +176,17 @@ class Fleet:
             assert time.monotonic() < deadline, "the workers stopped making calls"
             time.sleep(0.02)
 
+    def working(self, within: float = 20.0) -> None:
+        """Wait until every live worker has made a few successful calls from now on."""
+        since, deadline = self.counts(), time.monotonic() + within
+        while True:
+            self.reap()
+            live = [self.files[pid] for pid in self.pids]
+            if all(self.lines({f: since.get(f, 0)}, f).count("ok") >= 5 for f in live):
+                return
+            assert time.monotonic() < deadline, "a worker made no successful call"
+            time.sleep(0.02)
+
     def reap(self) -> None:
         """Replace workers that died (killed at save); count them as kills."""
         for pid in list(self.pids):
@@ -157,14 +195,14 @@ class Fleet:
                 self.pids.remove(pid)
                 assert os.WIFSIGNALED(status), f"worker {pid} exited with {status}"
                 self.kills += 1
-                self.spawn()
+                self.spawn(self.kinds[pid])
 
     def kill(self, pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         self.pids.remove(pid)
         self.kills += 1
-        self.spawn()
+        self.spawn(self.kinds[pid])
 
     def die_at_save(self, within: float = 20.0) -> None:
         flag = self.control / "die-at-save"
@@ -196,8 +234,29 @@ platform = Platform(sys.argv[1], sys.argv[2], sys.argv[3], store=FileTokenStore(
 print(platform.read_extension().id)
 """
 
+AFTER_PHP = """
+require getenv('RCSDK_PHP_AUTOLOAD');
+$store = new Rcsdk\\FileTokenStore($argv[4]);
+echo (new Rcsdk\\RCSDK($argv[1], $argv[2], $argv[3], store: $store))
+    ->getPlatform()->readExtension()->id, PHP_EOL;
+"""
 
-def test_chaos_loses_no_session(tmp_path: Path) -> None:
+# The workers of each run: Python alone, then Python and PHP on one store.
+FLEETS = {
+    "python": ["python"] * PROCESSES,
+    "python+php": ["python"] * 2 + ["php"] * PROCESSES,
+}
+
+
+@pytest.fixture(scope="module")
+def php_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The PHP package built from generated/."""
+    return CLIENTS["php"].build(ROOT / "generated", tmp_path_factory.mktemp("php"))
+
+
+@pytest.mark.parametrize("kinds", sorted(FLEETS))
+def test_chaos_loses_no_session(kinds: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    php_build: Path | None = request.getfixturevalue("php_build") if "php" in kinds else None
     rng = random.Random(SEED)
     started = time.monotonic()
     local = CountingPlatform(access_ttl=ACCESS_TTL, auth_rate_limit=None)
@@ -209,10 +268,10 @@ def test_chaos_loses_no_session(tmp_path: Path) -> None:
             store=FileTokenStore(tmp_path / "tokens.json"),
         )
         first.login_jwt(CREDS["RC_JWT"])
-        fleet = Fleet(local, tmp_path)
+        fleet = Fleet(local, tmp_path, php_build)
         try:
-            for _ in range(PROCESSES):
-                fleet.spawn()
+            for kind in FLEETS[kinds]:
+                fleet.spawn(kind)
             fleet.progress()
             # Phase 1: kills and forced expiry.
             for action in ["kill", "die", "expire", "kill", "die", "expire", "kill", "die"]:
@@ -224,6 +283,12 @@ def test_chaos_loses_no_session(tmp_path: Path) -> None:
                     local.expire_access_tokens()
                 fleet.progress()
             phase1 = (local.grant_count("refresh_token"), local.rotations, fleet.kills)
+
+            def tally(before: tuple[int, int, int]) -> tuple[int, int, int]:
+                """Refresh requests, rotations and kills since the counts ``before``."""
+                now = (local.grant_count("refresh_token"), local.rotations, fleet.kills)
+                return (now[0] - before[0], now[1] - before[1], now[2] - before[2])
+
             phase1_failures = [line for line in fleet.lines() if line != "ok"]
             # Phase 2: the store fails writes for a while (tokens keep rotating meanwhile).
             (fleet.control / "fail-writes").touch()
@@ -231,9 +296,12 @@ def test_chaos_loses_no_session(tmp_path: Path) -> None:
                 local.expire_access_tokens()
                 fleet.progress()
             (fleet.control / "fail-writes").unlink()
-            fleet.progress()
+            fleet.working()
+            phase2 = tally(phase1)
+            # Phase 3: the store takes writes again; the fleet shares one rotation again.
             local.expire_access_tokens()
-            fleet.progress()
+            fleet.working()
+            phase3 = tally((phase1[0] + phase2[0], phase1[1] + phase2[1], phase1[2] + phase2[2]))
             # Settled: from here every worker's every call works again.
             settled = fleet.counts()
             live = [fleet.files[pid] for pid in fleet.pids]
@@ -249,24 +317,19 @@ def test_chaos_loses_no_session(tmp_path: Path) -> None:
             fleet.stop()
         results = fleet.lines()
         failures = [line for line in results if line != "ok"]
-        after = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                AFTER,
-                CREDS["RC_APP_KEY"],
-                CREDS["RC_APP_SECRET"],
-                local.url,
-                str(tmp_path / "tokens.json"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        store = str(tmp_path / "tokens.json")
+        creds = [CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url, store]
+        afterwards = [subprocess.run([sys.executable, "-c", AFTER, *creds], **RUN)]
+        if php_build:
+            env = {**os.environ, "RCSDK_PHP_AUTOLOAD": str(php_build / "vendor" / "autoload.php")}
+            afterwards.append(
+                subprocess.run(["php", "-r", AFTER_PHP, "--", *creds], env=env, **RUN)
+            )
         figures = {
-            "processes": PROCESSES,
-            "threads": THREADS,
+            "workers": " + ".join(
+                f"{n} {kind}" for kind, n in collections.Counter(FLEETS[kinds]).items()
+            ),
+            "python threads": THREADS,
             "calls": len(results),
             "failed calls": len(failures),
             "failures by type": dict(collections.Counter(f.split()[1] for f in failures)),
@@ -276,6 +339,8 @@ def test_chaos_loses_no_session(tmp_path: Path) -> None:
             "grace reuses": local.reuses,
             "phase 1 (requests, rotations, kills)": phase1,
             "phase 1 failed calls": len(phase1_failures),
+            "store refusing writes (requests, rotations, kills)": phase2,
+            "store back (requests, rotations, kills)": phase3,
             "seconds": round(time.monotonic() - started, 1),
         }
         print("chaos:", json.dumps(figures))
@@ -287,7 +352,16 @@ def test_chaos_loses_no_session(tmp_path: Path) -> None:
         requests, rotations, kills = phase1
         assert requests <= rotations + kills, figures
         assert fleet.kills >= 6
+        # While the store refuses writes it cannot carry a rotation from one process to the
+        # others: each process gets the new pair from the platform itself, as a grace-period
+        # reuse of the refresh token it last read, so at most one request per process and
+        # rotation. Once the store takes writes again, rotations are shared again.
+        requests, rotations, kills = phase2
+        assert requests <= rotations * len(FLEETS[kinds]) + kills, figures
+        requests, rotations, kills = phase3
+        assert rotations >= 1 and requests <= rotations + kills, figures
         # Once the store takes writes again, every worker works: no session was lost.
         assert after_settling and set(after_settling) == {"ok"}, after_settling
-        # A new process works with what the store holds, without a login.
-        assert after.returncode == 0 and after.stdout.strip() == "1234567890", after.stderr
+        # A new process (of each language) works with what the store holds, without a login.
+        for after in afterwards:
+            assert after.returncode == 0 and after.stdout.strip() == "1234567890", after.stderr

@@ -144,6 +144,30 @@ def test_unsaved_tokens_give_way_to_newer_ones_in_the_store(
     assert platform.get_auth_data() == newer.get_auth_data()
 
 
+def test_older_tokens_written_meanwhile_give_way_to_a_later_rotation(
+    make_platform: PlatformFactory, local: LocalPlatform, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The store comes back and another process, first to write, wrote tokens of an earlier
+    rotation (it got them as a grace-period reuse): ours, issued later, replace them."""
+    path = tmp_path / "tokens.json"
+    store = FailingStore(path)
+    platform = make_platform(store=store)
+    platform.login_jwt(CREDS["RC_JWT"])
+    store.failing = True
+    clock.advance(3600)
+    platform.read_extension()  # rotation 1, unsaved
+    earlier = platform.get_auth_data()
+    clock.advance(3600)
+    platform.read_extension()  # rotation 2, unsaved
+    FileTokenStore(path).save(earlier)  # the other process writes first
+    store.failing = False
+    platform.read_extension()
+    ours = platform.get_auth_data()
+    assert ours["token"]["refresh_token"] != earlier["token"]["refresh_token"]
+    assert stored_refresh_token(path) == ours["token"]["refresh_token"]
+    assert local.grant_count(REFRESH) == 2
+
+
 # --- #16.2: only a verdict on that refresh token ends the session ------------------------------
 
 NOT_A_VERDICT = [

@@ -15,6 +15,7 @@ shares it between processes and machines through Redis.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import re
@@ -26,8 +27,8 @@ from typing import Protocol
 
 import requests
 
+from rcsdk._answers import rate_limit_delay
 from rcsdk._exceptions import RateLimitError
-from rcsdk._retry import rate_limit_delay
 
 __all__ = [
     "Grant",
@@ -238,12 +239,15 @@ class MemoryRateLimitBudget:
                 state.remaining = signal.remaining
 
 
-_ID_SEGMENT = re.compile(r"/[0-9]+(?=/|$)")
+@functools.cache
+def _id_segment() -> re.Pattern[str]:
+    """A path segment of digits (compiled on first use, not at import)."""
+    return re.compile(r"/[0-9]+(?=/|$)")
 
 
 def route_of(method: str, url: str) -> str:
     """``"GET /restapi/v1.0/account/{id}/extension/{id}"``: what a budget keys requests by."""
-    return f"{method.upper()} {_ID_SEGMENT.sub('/{id}', urllib.parse.urlsplit(url).path)}"
+    return f"{method.upper()} {_id_segment().sub('/{id}', urllib.parse.urlsplit(url).path)}"
 
 
 def take(

@@ -30,11 +30,6 @@ from typing import Any, Protocol
 
 from rcsdk._exceptions import AuthDataError, TokenStoreError
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows has no flock; the file store locks per process
-    fcntl = None  # type: ignore[assignment]
-
 __all__ = ["FileTokenStore", "MemoryTokenStore", "TokenStore"]
 
 DEFAULT_LOCK_TIMEOUT = 120.0
@@ -44,6 +39,9 @@ MAX_STORE_BYTES = 1 << 20
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_FLOCK = os.name == "posix"
+"""Whether there is ``fcntl.flock`` (imported when a file lock is first taken): Windows has none,
+and the file store then locks per process."""
 
 
 class TokenStore(Protocol):
@@ -234,7 +232,7 @@ class FileTokenStore:
         if not thread_lock.acquire(timeout=self.lock_timeout):
             raise self._timeout(None)
         try:
-            if self._held_fd is not None or fcntl is None:
+            if self._held_fd is not None or not _FLOCK:
                 # Re-entered by the thread that holds it (or no flock on this system).
                 yield
                 return
@@ -272,6 +270,8 @@ class FileTokenStore:
         return fd
 
     def _flock(self, fd: int, deadline: float) -> None:
+        import fcntl
+
         pause = 0.001
         while True:
             try:

@@ -209,4 +209,26 @@ final class StoreTest extends TestCase
         $this->assertEquals($newer, (new FileTokenStore($path))->load(), 'newer tokens were overwritten');
         $this->assertEquals($newer, $platform->getAuthData());
     }
+
+    public function testOlderTokensWrittenMeanwhileGiveWayToALaterRotation(): void
+    {
+        // The store comes back and another process, first to write, wrote tokens of an earlier
+        // rotation (it got them as a grace-period reuse): ours, issued later, replace them.
+        $path = $this->dir . '/tokens.json';
+        $store = new FlakyStore(new FileTokenStore($path));
+        $platform = platform(Local::url(), store: $store);
+        $platform->loginJwt(Local::env()['RC_JWT']);
+        $store->failing = true;
+        $platform->refresh();
+        $earlier = $platform->getAuthData();
+        usleep(2000); // the two rotations are issued at different times, as they are for real
+        $platform->refresh();
+        $ours = $platform->getAuthData();
+        $this->assertNotSame($earlier['token']['refresh_token'], $ours['token']['refresh_token']);
+        (new FileTokenStore($path))->save($earlier);
+        $store->failing = false;
+        $this->assertSame('101', $platform->readExtension()->extensionNumber);
+        $this->assertEquals($ours, $platform->getAuthData(), 'the later rotation was dropped');
+        $this->assertEquals($ours, (new FileTokenStore($path))->load(), 'the older tokens stayed in the store');
+    }
 }

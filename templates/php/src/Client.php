@@ -5,9 +5,10 @@ declare(strict_types=1);
 namespace Rcsdk;
 
 /**
- * The machinery under Platform: the token lifecycle and authenticated calls, over the wire
- * that Transport is (curl, retries, error statuses). The lifecycle is built for RingCentral's
- * single-use refresh tokens:
+ * The machinery under Platform: logins and the token lifecycle (when to refresh, under the
+ * store's lock) here, the bookkeeping of tokens in use vs the store in Ledger, authenticated
+ * calls in Calls, over the wire that Transport is (curl, retries, error statuses). The lifecycle
+ * is built for RingCentral's single-use refresh tokens:
  *
  * - the access token is refreshed `refreshMargin` seconds before it expires, and once more (with
  *   one retry of the call) when a call gets a 401 token error;
@@ -21,6 +22,7 @@ namespace Rcsdk;
  */
 abstract class Client
 {
+    use Ledger;
     use Calls;
 
     public readonly string $appKey;
@@ -31,11 +33,9 @@ abstract class Client
     private readonly Emitter $emitter;
     private readonly Transport $transport;
     private readonly \Closure $clock;
+    /** No clock was injected: microtime() is called directly (once per call). */
+    private readonly bool $systemClock;
     private readonly ?\Closure $logger;
-    private ?AuthState $state = null;
-    private bool $unsaved = false;
-    /** The refresh token the store held when it refused our tokens. */
-    private ?string $unsavedOver = null;
 
     /**
      * @param string|null $appSecret null or '' for a public (PKCE) app: token requests then send client_id
@@ -79,6 +79,7 @@ abstract class Client
         $this->appKey = $appKey;
         $this->server = $this->origin->base;
         $this->store = $store ?? new MemoryTokenStore();
+        $this->systemClock = $clock === null;
         $this->clock = $clock === null ? static fn (): float => microtime(true) : \Closure::fromCallable($clock);
         $sleep = $sleep === null
             ? static function (float $seconds): void {
@@ -236,104 +237,6 @@ abstract class Client
     }
 
     /**
-     * The tokens and their expiry times, in the format the Python and JavaScript clients use
-     * too (`[]` when logged out); setAuthData() takes it back exactly.
-     *
-     * @return array<string, mixed>
-     */
-    public function getAuthData(): array
-    {
-        $state = $this->current();
-        return $state !== null ? $state->toJson() : [];
-    }
-
-    /**
-     * Restore what getAuthData() returned (`[]` or null log out locally).
-     * Throws AuthDataError for data of an unknown version or shape.
-     *
-     * @param array<string, mixed>|null $data
-     */
-    public function setAuthData(#[\SensitiveParameter] ?array $data): void
-    {
-        $state = AuthState::fromJson($data);
-        $this->reportStore($this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state)));
-    }
-
-    /** Whether calls can be authorized without a new login (valid or refreshable tokens). No request. */
-    public function isAuthorized(): bool
-    {
-        $state = $this->current();
-        return $state !== null && $state->usable($this->now());
-    }
-
-    protected function current(): ?AuthState
-    {
-        return $this->state ?? $this->reload();
-    }
-
-    /** Read the store: another process may have written newer tokens. */
-    private function reload(): ?AuthState
-    {
-        $data = $this->store->load();
-        if ($this->unsaved) {
-            // Tokens the store refused: write them now, unless the store has newer ones by now.
-            $stored = is_array($data) ? ($data['token']['refresh_token'] ?? null) : null;
-            if ($stored === $this->unsavedOver) {
-                $this->reportStore($this->keep($this->state));
-                return $this->state;
-            }
-            $this->unsaved = false;
-        }
-        $state = AuthState::fromJson($data);
-        $this->state = $state;
-        if ($state !== null) {
-            $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken);
-        }
-        return $state;
-    }
-
-    /**
-     * Use tokens, and save them (callers hold the store's lock). A failed save keeps them in
-     * use, to be written later, and is returned (for Event::STORE_ERROR), never thrown.
-     */
-    private function keep(?AuthState $state): ?TokenStoreError
-    {
-        $replaced = $this->unsaved ? $this->unsavedOver : $this->state?->token->refreshToken;
-        $this->state = $state;
-        if ($state !== null) {
-            $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken, $state->token->idToken);
-        }
-        try {
-            $this->store->save($state?->toJson());
-        } catch (TokenStoreError $error) {
-            if (!$this->unsaved) {
-                $this->unsavedOver = $replaced;
-            }
-            $this->unsaved = true;
-            $this->log('warning', 'rcsdk: tokens kept in memory, the store did not take them: ' . $this->redactor->text($error->getMessage()));
-            return $error;
-        }
-        $this->unsaved = false;
-        $this->unsavedOver = null;
-        return null;
-    }
-
-    private function reportStore(?TokenStoreError $error): void
-    {
-        $event = self::storeErrorEvent();
-        if ($error !== null && $event !== null) {
-            $this->emit($event, $error);
-        }
-    }
-
-    /** Event::STORE_ERROR, when the spec has the event (a spec may leave it out). */
-    private static function storeErrorEvent(): ?string
-    {
-        $name = Event::class . '::STORE_ERROR';
-        return defined($name) ? (string) constant($name) : null;
-    }
-
-    /**
      * The platform's verdict on the refresh token itself: `invalid_grant`, with no error code or
      * one that names that token (expired, revoked, used). `invalid_client`, a rate limit or a
      * proxy's HTML page are not.
@@ -344,16 +247,19 @@ abstract class Client
             && ($error->errorCodes === [] || array_intersect($error->errorCodes, Constants::REFRESH_REJECTED_CODES) !== []);
     }
 
-    /** Tokens fit for a call: refreshed first when they are due. */
+    /** Tokens fit for a call: refreshed first when they are due (request() checks first). */
     private function access(): AuthState
     {
-        if ($this->unsaved) {
-            // Tokens the store refused earlier: write them now if it takes them.
-            $this->store->synchronized(fn (): ?AuthState => $this->reload());
-        }
-        $state = $this->current();
-        if ($state === null) {
-            throw new LoginRequiredError('no tokens: log in first');
+        $state = $this->state;
+        if ($state === null || $this->unsaved) {
+            if ($this->unsaved) {
+                // Tokens the store refused earlier: write them now if it takes them.
+                $this->store->synchronized(fn (): ?AuthState => $this->reload());
+            }
+            $state = $this->current();
+            if ($state === null) {
+                throw new LoginRequiredError('no tokens: log in first');
+            }
         }
         if ($this->autoRefresh && $state->accessDue($this->now(), $this->refreshMargin)) {
             $state = $this->rotate($state);

@@ -21,11 +21,19 @@ final class Transport
     /** Whether the app has a secret (token requests then use Basic auth). */
     public readonly bool $confidential;
     private readonly ?string $basic;
-    private readonly string $userAgent;
+    /** @var list<string> the header lines every request starts with */
+    private readonly array $baseLines;
+    /** The access token of the last authenticated call, and its header lines (made once per token). */
+    private ?string $bearerToken = null;
+    /** @var list<string> */
+    private array $bearerLines = [];
     private ?\CurlHandle $curl = null;
-    private int $curlPid = 0;
-    /** What the curl handle is set up to send (method, URL and headers of a body-less request). */
-    private ?string $lastRequest = null;
+    private int|false $curlPid = false;
+    /** What the curl handle is set up to send (a body-less request): method, URL, header lines. */
+    private string $lastMethod = '';
+    private string $lastUrl = '';
+    /** @var list<string>|null */
+    private ?array $lastLines = null;
 
     /**
      * @param \Closure(): float $clock
@@ -49,7 +57,8 @@ final class Transport
         if ($userAgent !== null) {
             Origin::checkField('userAgent', $userAgent);
         }
-        $this->userAgent = $userAgent !== null ? "{$userAgent} {$agent}" : $agent;
+        $agent = $userAgent !== null ? "{$userAgent} {$agent}" : $agent;
+        $this->baseLines = ['Accept: application/json', "User-Agent: {$agent}", 'Expect:'];
         $secret = $appSecret === '' ? null : $appSecret;
         if ($secret !== null) {
             $encoded = base64_encode("{$appKey}:{$secret}");
@@ -111,40 +120,52 @@ final class Transport
         if ($query !== null && $query !== []) {
             $url .= (str_contains($url, '?') ? '&' : '?') . self::encode($query);
         }
-        $lines = ['Accept: application/json', 'User-Agent: ' . $this->userAgent, 'Expect:'];
         $body = null;
-        if ($form !== null) {
-            $body = self::encode($form);
-            $lines[] = 'Content-Type: application/x-www-form-urlencoded';
-        } elseif ($json !== null) {
-            $body = json_encode($json, JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR);
-            $lines[] = 'Content-Type: application/json';
-        }
-        if ($client && $this->basic !== null) {
-            $headers['Authorization'] = $this->basic;
-        }
-        if ($bearer !== null) {
-            $headers['Authorization'] = 'Bearer ' . $bearer->token->accessToken;
-        }
-        foreach ($headers as $key => $value) {
-            $lines[] = "{$key}: {$value}";
+        if ($bearer !== null && $form === null && $json === null && $headers === []) {
+            // Most calls: no body, no headers of the caller's. Their lines change with the token only.
+            if ($bearer->token->accessToken !== $this->bearerToken) {
+                $this->bearerToken = $bearer->token->accessToken;
+                $this->bearerLines = [...$this->baseLines, 'Authorization: Bearer ' . $this->bearerToken];
+            }
+            $lines = $this->bearerLines;
+        } else {
+            $lines = $this->baseLines;
+            if ($form !== null) {
+                $body = self::encode($form);
+                $lines[] = 'Content-Type: application/x-www-form-urlencoded';
+            } elseif ($json !== null) {
+                $body = json_encode($json, JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR);
+                $lines[] = 'Content-Type: application/json';
+            }
+            if ($client && $this->basic !== null) {
+                $headers['Authorization'] = $this->basic;
+            }
+            if ($bearer !== null) {
+                $headers['Authorization'] = 'Bearer ' . $bearer->token->accessToken;
+            }
+            foreach ($headers as $key => $value) {
+                $lines[] = "{$key}: {$value}";
+            }
         }
         // A refresh or code grant is single-use: never replay it once it may have arrived.
         $replayable = isset(self::IDEMPOTENT[$method]) && !$client;
         $attempt = 0;
         $waited = 0.0;
         while (true) {
-            $sentAt = $this->now();
-            [$response, $error, $maybeArrived] = $this->transfer($method, $url, $lines, $body);
-            if ($response !== null) {
-                $this->debug($method, $url, $form, $response, $sentAt);
+            $sentAt = $this->logger !== null ? $this->now() : 0.0;
+            $response = $this->transfer($method, $url, $lines, $body);
+            if ($response instanceof ApiResponse) {
+                if ($this->logger !== null) {
+                    $this->debug($method, $url, $form, $response, $sentAt);
+                }
                 if ($response->status < 300) {
                     return $response;
                 }
                 $error = $this->statusError($response);
                 $maybeArrived = !($error instanceof RateLimitError) && $response->status !== 503;
+            } else {
+                [$error, $maybeArrived] = $response;
             }
-            \assert($error instanceof RCSDKError);
             $delay = $this->retryDelay($error, $attempt, $maybeArrived, $replayable);
             if ($delay === null || $attempt >= $this->maxRetries || $waited + $delay > $this->maxRetryWait) {
                 throw $error;
@@ -164,37 +185,54 @@ final class Transport
     }
 
     /**
-     * One HTTP exchange.
+     * One HTTP exchange: the response, or the error and whether the request may have arrived.
      *
      * @param list<string> $lines
-     * @return array{?ApiResponse, ?RCSDKError, bool}
+     * @return ApiResponse|array{RCSDKError, bool}
      */
-    private function transfer(string $method, string $url, #[\SensitiveParameter] array $lines, #[\SensitiveParameter] ?string $body): array
+    private function transfer(string $method, string $url, #[\SensitiveParameter] array $lines, #[\SensitiveParameter] ?string $body): ApiResponse|array
     {
-        $pid = (int) getmypid();
-        if ($this->curl === null || $this->curlPid !== $pid) {
-            // One handle (and its connections) per process: a forked child makes its own.
-            $this->curl = curl_init();
-            $this->curlPid = $pid;
-            $this->lastRequest = null;
-            curl_setopt_array($this->curl, [
-                CURLOPT_RETURNTRANSFER => true,
-                CURLOPT_HEADER => true,
-                CURLOPT_FOLLOWLOCATION => false,
-                CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
-                CURLOPT_NETRC => CURL_NETRC_IGNORED,
-                CURLOPT_TIMEOUT_MS => (int) ceil($this->timeout * 1000),
-                CURLOPT_CONNECTTIMEOUT_MS => (int) ceil($this->timeout * 1000),
-                CURLOPT_NOSIGNAL => true,
-            ]);
-        }
         $curl = $this->curl;
-        $key = $body === null ? $method . ' ' . $url . "\n" . implode("\n", $lines) : null;
-        if ($key !== null && $key === $this->lastRequest) {
-            // The same request again (a polling loop, say): the handle is set up for it already.
-            return $this->exchange($curl, $url);
+        if ($curl === null || $this->curlPid !== getmypid()) {
+            $curl = $this->handle();
         }
-        $this->lastRequest = $key;
+        if ($body !== null || $lines !== $this->lastLines || $url !== $this->lastUrl || $method !== $this->lastMethod) {
+            // Not the last request again (as a polling loop makes): set the handle up for it.
+            $this->prepare($curl, $method, $url, $lines, $body);
+        }
+        $content = curl_exec($curl);
+        if (is_string($content)) {
+            // curl_exec() returns a string only when the transfer succeeded (errno 0).
+            $size = (int) curl_getinfo($curl, CURLINFO_HEADER_SIZE);
+            return new ApiResponse((int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE), substr($content, 0, $size), substr($content, $size));
+        }
+        return $this->failure($curl, $url);
+    }
+
+    /** One handle (and its connections) per process: a forked child makes its own. */
+    private function handle(): \CurlHandle
+    {
+        $curl = curl_init();
+        $this->curl = $curl;
+        $this->curlPid = getmypid();
+        $this->lastLines = null;
+        curl_setopt_array($curl, [
+            CURLOPT_RETURNTRANSFER => true,
+            CURLOPT_HEADER => true,
+            CURLOPT_FOLLOWLOCATION => false,
+            CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
+            CURLOPT_NETRC => CURL_NETRC_IGNORED,
+            CURLOPT_TIMEOUT_MS => (int) ceil($this->timeout * 1000),
+            CURLOPT_CONNECTTIMEOUT_MS => (int) ceil($this->timeout * 1000),
+            CURLOPT_NOSIGNAL => true,
+        ]);
+        return $curl;
+    }
+
+    /** @param list<string> $lines */
+    private function prepare(\CurlHandle $curl, string $method, string $url, #[\SensitiveParameter] array $lines, #[\SensitiveParameter] ?string $body): void
+    {
+        [$this->lastMethod, $this->lastUrl, $this->lastLines] = $body === null ? [$method, $url, $lines] : ['', '', null];
         $options = [CURLOPT_URL => $url, CURLOPT_HTTPHEADER => $lines];
         if ($method === 'GET') {
             $options[CURLOPT_HTTPGET] = true;
@@ -209,26 +247,23 @@ final class Transport
             $options[CURLOPT_POSTFIELDS] = $body ?? '';
         }
         curl_setopt_array($curl, $options);
-        return $this->exchange($curl, $url);
     }
 
-    /** @return array{?ApiResponse, ?RCSDKError, bool} */
-    private function exchange(\CurlHandle $curl, string $url): array
+    /**
+     * A transfer that failed: the typed error, and whether the request may have arrived.
+     *
+     * @return array{RCSDKError, bool}
+     */
+    private function failure(\CurlHandle $curl, string $url): array
     {
-        $content = curl_exec($curl);
         $errno = curl_errno($curl);
-        if ($errno !== 0 || !is_string($content)) {
-            $what = $this->redactor->text(sprintf('%s on %s: %s', curl_strerror($errno) ?? 'error', $url, curl_error($curl)));
-            $sent = (float) curl_getinfo($curl, CURLINFO_PRETRANSFER_TIME) > 0;
-            if ($errno === CURLE_OPERATION_TIMEDOUT) {
-                return [null, new APITimeoutError("timed out after {$this->timeout} s: {$what}"), $sent];
-            }
-            $neverSent = in_array($errno, [CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY], true);
-            return [null, new APIConnectionError($what), $sent && !$neverSent];
+        $what = $this->redactor->text(sprintf('%s on %s: %s', curl_strerror($errno) ?? 'error', $url, curl_error($curl)));
+        $sent = (float) curl_getinfo($curl, CURLINFO_PRETRANSFER_TIME) > 0;
+        if ($errno === CURLE_OPERATION_TIMEDOUT) {
+            return [new APITimeoutError("timed out after {$this->timeout} s: {$what}"), $sent];
         }
-        $size = (int) curl_getinfo($curl, CURLINFO_HEADER_SIZE);
-        $status = (int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE);
-        return [new ApiResponse($status, substr($content, 0, $size), (string) substr($content, $size)), null, true];
+        $neverSent = in_array($errno, [CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY], true);
+        return [new APIConnectionError($what), $sent && !$neverSent];
     }
 
     private function retryDelay(RCSDKError $error, int $attempt, bool $maybeArrived, bool $replayable): ?float

@@ -8,7 +8,6 @@ runtime); this class only says what each operation of the spec sends.
 
 from __future__ import annotations
 
-import secrets
 import time
 import urllib.parse
 import warnings
@@ -32,7 +31,6 @@ from rcsdk._events import Event
 from rcsdk._exceptions import UsageError
 from rcsdk._models import ExtensionInfo, PhoneNumber, TokenInfo
 from rcsdk._options import check_count, check_seconds, check_text
-from rcsdk._pkce import make_code_verifier, s256_challenge
 from rcsdk._session import TokenSession
 from rcsdk._settings import Settings
 from rcsdk._store import MemoryTokenStore, TokenStore
@@ -315,16 +313,18 @@ class Platform:
             display: How the login page is shown; `page` by default.
             nonce: OpenID Connect nonce, echoed in the ID token.
         """
-        verifier = make_code_verifier()
+        from rcsdk import _pkce  # here: only authorization URLs need it (and ``secrets``)
+
+        verifier = _pkce.make_code_verifier()
         self._redactor.add(verifier)
-        state = state or secrets.token_urlsafe(16)
+        state = state or _pkce.make_state()
         query: dict[str, str] = {}
         query["response_type"] = "code"
         query["client_id"] = self.app_key
         if redirect_uri:
             query["redirect_uri"] = redirect_uri
         query["state"] = state
-        query["code_challenge"] = s256_challenge(verifier)
+        query["code_challenge"] = _pkce.s256_challenge(verifier)
         query["code_challenge_method"] = "S256"
         if prompt:
             query["prompt"] = prompt

@@ -48,16 +48,22 @@ TOKEN_GENERATIONS = 4
 SHORT = 6
 """Secrets shorter than this are blanked only where they stand alone, not inside words."""
 
+
 # "Bearer abc1", "Basic YWI6Yw==": the scheme stays, the credential goes. A credential has a
 # digit, a symbol of base64/token alphabets or mixed case, unlike "Basic authentication".
-_AUTH_VALUE = re.compile(r"\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=-]+)", re.IGNORECASE)
-_CREDENTIAL_LIKE = re.compile(r"[0-9._~+/=-]|[a-z][A-Z]|^[A-Z]{2,}$")
+# Patterns are compiled on first use, not at import (compiling is most of an import's cost).
+@functools.cache
+def _auth_value() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """``Bearer``/``Basic`` and what follows; what makes that look like a credential."""
+    return (
+        re.compile(r"\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=-]+)", re.IGNORECASE),
+        re.compile(r"[0-9._~+/=-]|[a-z][A-Z]|^[A-Z]{2,}$"),
+    )
 
 
 @functools.cache
 def _named_value() -> re.Pattern[str]:
-    """name=value in a URL query or form, "name": "value" in JSON text (compiled on first use:
-    the alternation of every secret name costs more to compile than the rest of the import)."""
+    """name=value in a URL query or form, "name": "value" in JSON text."""
     names = "|".join(sorted((re.escape(n) for n in SECRET_NAMES), key=len, reverse=True))
     return re.compile(
         rf"(?i)(\b(?:{names})=)[^&\s#\"']*|(\"(?:{names})\"\s*:\s*\")(?:[^\"\\]|\\.)*(\")"
@@ -156,12 +162,14 @@ def _encodings(secret: str) -> set[str]:
 def named(text: str) -> str:
     """``text`` with the values of secret-named parameters and Authorization credentials blanked."""
 
+    auth_value, credential_like = _auth_value()
+
     def credential(match: re.Match[str]) -> str:
-        if _CREDENTIAL_LIKE.search(match.group(3)) is None:
+        if credential_like.search(match.group(3)) is None:
             return match.group(0)
         return f"{match.group(1)}{match.group(2)}{REDACTED}"
 
-    text = _AUTH_VALUE.sub(credential, text)
+    text = auth_value.sub(credential, text)
 
     def blank(match: re.Match[str]) -> str:
         if match.group(1) is not None:

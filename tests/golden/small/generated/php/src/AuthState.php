@@ -15,6 +15,10 @@ namespace Rcsdk;
  */
 final class AuthState
 {
+    /** The margin dueAt was worked out for, and when the access token is due with it. */
+    private ?float $dueMargin = null;
+    private float $dueAt = INF;
+
     public function __construct(
         public readonly TokenInfo $token,
         public readonly int|float|null $expiresAt,
@@ -50,14 +54,24 @@ final class AuthState
      */
     public function accessDue(float $now, float $margin): bool
     {
+        if ($margin !== $this->dueMargin) {
+            // Worked out once per margin: a platform asks this before every call.
+            $this->dueMargin = $margin;
+            $this->dueAt = $this->dueTime($margin);
+        }
+        return $now >= $this->dueAt;
+    }
+
+    private function dueTime(float $margin): float
+    {
         if ($this->expiresAt === null) {
-            return false;
+            return INF;
         }
         $lifetime = self::lifetime($this->token->expiresIn);
         if ($lifetime !== null) {
             $margin = min($margin, $lifetime / 2);
         }
-        return $now >= $this->expiresAt - $margin;
+        return $this->expiresAt - $margin;
     }
 
     public function canRefresh(float $now): bool
@@ -70,6 +84,24 @@ final class AuthState
     public function usable(float $now): bool
     {
         return !$this->accessDue($now, 0.0) || $this->canRefresh($now);
+    }
+
+    /** When the tokens were issued (from the access token's expiry and lifetime), if known. */
+    public function issuedAt(): int|float|null
+    {
+        $lifetime = self::lifetime($this->token->expiresIn);
+        return $this->expiresAt !== null && $lifetime !== null ? $this->expiresAt - $lifetime : null;
+    }
+
+    /**
+     * Whether these tokens were issued after `$other` (a later rotation). Unknown issue times:
+     * known beats unknown (a grace answer for an expired token has no lifetime).
+     */
+    public function issuedAfter(self $other): bool
+    {
+        $mine = $this->issuedAt();
+        $theirs = $other->issuedAt();
+        return $theirs === null ? $mine !== null : $mine !== null && $mine > $theirs;
     }
 
     /** @return array<string, mixed> */

@@ -13,6 +13,12 @@ namespace Rcsdk;
  */
 trait Calls
 {
+    /** How many checked paths are remembered (a bound, for callers that make up paths). */
+    private const KNOWN_PATHS = 64;
+
+    /** @var array<string, string> API paths already checked, and their URLs */
+    private array $urls = [];
+
     /**
      * Call the API with the access token; throws an APIStatusError on an error status.
      * A 401 token error triggers one refresh and one retry of the call, never more.
@@ -30,11 +36,20 @@ trait Calls
         #[\SensitiveParameter] array $headers = [],
     ): ApiResponse {
         $method = strtoupper($method);
-        $url = $this->origin->url($path);
-        Origin::checkHeaders($headers);
-        $state = $this->access();
+        // A path found safe once is not checked again (the origin never changes).
+        $url = $this->urls[$path] ?? $this->checkedUrl($path);
+        if ($headers !== []) {
+            Origin::checkHeaders($headers);
+        }
+        $state = $this->state;
+        if (
+            $state === null || $this->unsaved
+            || ($this->autoRefresh && $state->accessDue($this->systemClock ? microtime(true) : $this->now(), $this->refreshMargin))
+        ) {
+            $state = $this->access();
+        }
         try {
-            return $this->transport->send($method, $url, bearer: $state, query: $query, form: $form, json: $json, headers: $headers);
+            return $this->transport->send($method, $url, false, $state, $query, $form, $json, $headers);
         } catch (AuthenticationError $error) {
             if (!self::isTokenFailure($error)) {
                 throw $error;
@@ -47,8 +62,18 @@ trait Calls
             } else {
                 $fresh = $this->rotate($state);
             }
-            return $this->transport->send($method, $url, bearer: $fresh, query: $query, form: $form, json: $json, headers: $headers);
+            return $this->transport->send($method, $url, false, $fresh, $query, $form, $json, $headers);
         }
+    }
+
+    /** The URL for an API path (Origin::url), remembered for the next call with that path. */
+    private function checkedUrl(string $path): string
+    {
+        $url = $this->origin->url($path);
+        if (count($this->urls) >= self::KNOWN_PATHS) {
+            $this->urls = [];
+        }
+        return $this->urls[$path] = $url;
     }
 
     /**
@@ -58,31 +83,31 @@ trait Calls
      */
     public function get(string $path, ?array $query = null): ApiResponse
     {
-        return $this->request('GET', $path, query: $query);
+        return $this->request('GET', $path, $query);
     }
 
     /** @param array<string, scalar|null>|null $query */
     public function post(string $path, mixed $json = null, ?array $query = null): ApiResponse
     {
-        return $this->request('POST', $path, query: $query, json: $json);
+        return $this->request('POST', $path, $query, $json);
     }
 
     /** @param array<string, scalar|null>|null $query */
     public function put(string $path, mixed $json = null, ?array $query = null): ApiResponse
     {
-        return $this->request('PUT', $path, query: $query, json: $json);
+        return $this->request('PUT', $path, $query, $json);
     }
 
     /** @param array<string, scalar|null>|null $query */
     public function patch(string $path, mixed $json = null, ?array $query = null): ApiResponse
     {
-        return $this->request('PATCH', $path, query: $query, json: $json);
+        return $this->request('PATCH', $path, $query, $json);
     }
 
     /** @param array<string, scalar|null>|null $query */
     public function delete(string $path, ?array $query = null): ApiResponse
     {
-        return $this->request('DELETE', $path, query: $query);
+        return $this->request('DELETE', $path, $query);
     }
 
     private static function isTokenFailure(AuthenticationError $error): bool

@@ -1,0 +1,171 @@
+# Copied verbatim from templates/rcsdk/_ledger.py by rcsdk's generator.
+# Do not edit: change templates/rcsdk/_ledger.py and run `make generate`.
+"""The bookkeeping of a platform's tokens: the ones in use, and what the store holds.
+
+Tokens the platform issued are kept in memory first, then written to the store. A write the
+store refuses leaves them in use, remembered as *unsaved* together with the refresh token
+the store held at the time; they are written at the next chance, unless the store has newer
+tokens by then (another platform or process rotated them meanwhile: theirs win).
+
+``TokenLedger`` never locks: its callers (``rcsdk._session``, which decides when to refresh)
+hold the session's lock and the store's lock around every method that reads or writes the
+store, and emit the events it collects once the locks are released.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from rcsdk._auth import AuthState
+from rcsdk._events import Event
+from rcsdk._exceptions import APIStatusError, AuthDataError, TokenStoreError
+from rcsdk._redact import Redactor
+from rcsdk._store import TokenStore
+
+__all__ = ["Events", "TokenLedger"]
+
+Events = list[tuple[Event, object]]
+"""Events collected under the locks, emitted after them."""
+logger = logging.getLogger("rcsdk")
+
+
+class Unsaved:
+    """Tokens in use that the store has not taken yet (a plain class: a ``NamedTuple`` costs
+    more to create at import than the rest of this module)."""
+
+    __slots__ = ("replaces", "state")
+
+    def __init__(self, state: AuthState | None, replaces: str | object | None) -> None:
+        self.state = state
+        self.replaces = replaces
+        """The refresh token the store held when the write failed (``None``: it held nothing;
+        ``ANY``: it could not be read, so the unsaved tokens replace whatever it holds)."""
+
+
+ANY = object()
+
+
+def _older(stored: AuthState, ours: AuthState | None) -> bool:
+    """Whether ``stored`` was issued before ``ours`` (another process's stale unsaved tokens,
+    written when the store came back): then ours, the later rotation, are written over them."""
+    if ours is None:
+        return False
+    theirs, mine = stored.issued_at(), ours.issued_at()
+    if theirs is None:  # no known lifetime (a grace answer for an expired token): ours, if known
+        return mine is not None
+    return mine is not None and mine > theirs
+
+
+def _refresh_token(state: AuthState | None) -> str | None:
+    return state.token.refresh_token if state is not None else None
+
+
+class TokenLedger:
+    """The tokens in use (``state``), the unsaved ones, and the store's last known content."""
+
+    def __init__(self, store: TokenStore, redactor: Redactor) -> None:
+        self.store = store
+        self.redactor = redactor
+        self.state: AuthState | None = None
+        self.unsaved: Unsaved | None = None
+        self.stored: str | object | None = None
+        """The refresh token last read from or written to the store (``ANY``: unknown)."""
+
+    def use(self, state: AuthState | None) -> None:
+        """Use ``state`` from now on, before anything can fail (the store comes after)."""
+        self.state = state
+        if state is not None:
+            self.redactor.add_tokens(state.token.access_token, state.token.refresh_token)
+
+    def current(self) -> AuthState | None:
+        """The tokens in use; with none, the store is asked (another process may have logged in)."""
+        if self.state is None and self.unsaved is None:
+            self._adopt(AuthState.from_json(self.store.load()))
+        return self.state
+
+    def _adopt(self, state: AuthState | None) -> None:
+        self.use(state)
+        self.stored = _refresh_token(state)
+
+    def replace(self, state: AuthState | None, events: Events) -> None:
+        """Under the locks: note what the store holds, then write ``state`` over it."""
+        try:
+            self.stored = _refresh_token(AuthState.from_json(self.store.load()))
+        except (AuthDataError, TokenStoreError):
+            self.stored = ANY
+        self.keep(state, events)
+
+    def sync(self, events: Events) -> AuthState | None:
+        """Under the locks: read the store (another platform or process may have written newer
+        tokens) and write unsaved tokens if the store still holds what they replace.
+
+        Returns the tokens to use, and uses them.
+        """
+        unsaved = self.unsaved
+        try:
+            stored = AuthState.from_json(self.store.load())
+        except AuthDataError:
+            if unsaved is None:
+                raise
+            stored = None  # content nobody can use: the unsaved tokens replace it
+        if unsaved is None:
+            self._adopt(stored)
+            return stored
+        if (
+            stored is not None
+            and unsaved.replaces is not ANY
+            and _refresh_token(stored) != unsaved.replaces
+            and not _older(stored, unsaved.state)
+        ):
+            # Someone wrote newer tokens meanwhile (a login, or the same rotation): theirs win.
+            self.unsaved = None
+            self._adopt(stored)
+            return stored
+        self.stored = _refresh_token(stored)
+        self.keep(unsaved.state, events)
+        return unsaved.state
+
+    def keep(self, state: AuthState | None, events: Events) -> None:
+        """Under the locks: use ``state`` and write it to the store. A failed write keeps the
+        tokens in memory, to write later, and reports ``Event.STORE_ERROR``."""
+        self.use(state)
+        try:
+            self.store.save(state.to_json() if state is not None else None)
+        except (TokenStoreError, OSError) as exc:
+            error = (
+                exc
+                if isinstance(exc, TokenStoreError)
+                else TokenStoreError(f"could not write the token store: {exc}")
+            )
+            self.failed(state, error, events)
+            return
+        self.unsaved = None
+        self.stored = _refresh_token(state)
+
+    def failed(self, state: AuthState | None, error: TokenStoreError, events: Events) -> None:
+        """Keep ``state`` to write later; report the first failure of a run of them."""
+        first = self.unsaved is None
+        replaces = self.unsaved.replaces if self.unsaved is not None else self.stored
+        self.unsaved = Unsaved(state, replaces)
+        if first:
+            logger.warning(
+                "rcsdk: tokens kept in memory, the token store refused them (%s); "
+                "they are written when it accepts writes again",
+                error,
+            )
+            events.append((Event.STORE_ERROR, error))
+
+    def rejected(self, current: AuthState, error: APIStatusError, events: Events) -> None:
+        """Under the locks: the platform refused ``current``'s refresh token. The session ends
+        (for every process sharing the store), unless the store holds other tokens by now:
+        then those are used."""
+        stored = AuthState.from_json(self.store.load())
+        rejected = current.token.refresh_token
+        if stored is not None and _refresh_token(stored) != rejected:
+            self.unsaved = None
+            self._adopt(stored)
+            return
+        self.state = None
+        self.unsaved = None
+        self.keep(None, events)
+        events.append((Event.ACCESS_VIOLATION, error))

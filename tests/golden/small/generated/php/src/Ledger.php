@@ -1,0 +1,137 @@
+<?php
+// Copied verbatim from templates/php/src/Ledger.php by rcsdk's generator.
+// Do not edit: change templates/php/src/Ledger.php and run `make generate`.
+
+declare(strict_types=1);
+
+namespace Rcsdk;
+
+/**
+ * Client's bookkeeping of its tokens: the ones in use, and what the store holds (the PHP twin of
+ * the Python client's TokenLedger).
+ *
+ * Tokens the platform issued are used at once and then written to the store. A write the store
+ * refuses leaves them in use, remembered as *unsaved* together with the refresh token the store
+ * held at the time; they are written at the next chance, unless the store has newer tokens by
+ * then (another process rotated them meanwhile: theirs win). Only a Client uses it: Client
+ * decides when to refresh, and holds the store's lock around every method here that reads or
+ * writes the store.
+ */
+trait Ledger
+{
+    private ?AuthState $state = null;
+    private bool $unsaved = false;
+    /** The refresh token the store held when it refused our tokens. */
+    private ?string $unsavedOver = null;
+
+    /**
+     * The tokens and their expiry times, in the format the Python and JavaScript clients use
+     * too (`[]` when logged out); setAuthData() takes it back exactly.
+     *
+     * @return array<string, mixed>
+     */
+    public function getAuthData(): array
+    {
+        $state = $this->current();
+        return $state !== null ? $state->toJson() : [];
+    }
+
+    /**
+     * Restore what getAuthData() returned (`[]` or null log out locally).
+     * Throws AuthDataError for data of an unknown version or shape.
+     *
+     * @param array<string, mixed>|null $data
+     */
+    public function setAuthData(#[\SensitiveParameter] ?array $data): void
+    {
+        $state = AuthState::fromJson($data);
+        $this->reportStore($this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state)));
+    }
+
+    /** Whether calls can be authorized without a new login (valid or refreshable tokens). No request. */
+    public function isAuthorized(): bool
+    {
+        $state = $this->current();
+        return $state !== null && $state->usable($this->now());
+    }
+
+    protected function current(): ?AuthState
+    {
+        return $this->state ?? $this->reload();
+    }
+
+    /** Read the store: another process may have written newer tokens. */
+    private function reload(): ?AuthState
+    {
+        $data = $this->store->load();
+        try {
+            $state = AuthState::fromJson($data);
+            $unusable = false;
+        } catch (AuthDataError $error) {
+            if (!$this->unsaved) {
+                throw $error;
+            }
+            [$state, $unusable] = [null, true]; // content nobody can use: ours replace it
+        }
+        if ($this->unsaved) {
+            // Tokens the store refused: write them now, unless the store has newer ones by now
+            // (a login, or the same rotation). Older ones another process wrote when the store
+            // came back (it got them as a grace-period reuse) give way to ours.
+            if (
+                $unusable
+                || $state?->token->refreshToken === $this->unsavedOver
+                || ($state !== null && $this->state?->issuedAfter($state) === true)
+            ) {
+                $this->reportStore($this->keep($this->state));
+                return $this->state;
+            }
+            $this->unsaved = false;
+        }
+        $this->state = $state;
+        if ($state !== null) {
+            $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken);
+        }
+        return $state;
+    }
+
+    /**
+     * Use tokens, and save them (callers hold the store's lock). A failed save keeps them in
+     * use, to be written later, and is returned (for Event::STORE_ERROR), never thrown.
+     */
+    private function keep(?AuthState $state): ?TokenStoreError
+    {
+        $replaced = $this->unsaved ? $this->unsavedOver : $this->state?->token->refreshToken;
+        $this->state = $state;
+        if ($state !== null) {
+            $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken, $state->token->idToken);
+        }
+        try {
+            $this->store->save($state?->toJson());
+        } catch (TokenStoreError $error) {
+            if (!$this->unsaved) {
+                $this->unsavedOver = $replaced;
+            }
+            $this->unsaved = true;
+            $this->log('warning', 'rcsdk: tokens kept in memory, the store did not take them: ' . $this->redactor->text($error->getMessage()));
+            return $error;
+        }
+        $this->unsaved = false;
+        $this->unsavedOver = null;
+        return null;
+    }
+
+    private function reportStore(?TokenStoreError $error): void
+    {
+        $event = self::storeErrorEvent();
+        if ($error !== null && $event !== null) {
+            $this->emit($event, $error);
+        }
+    }
+
+    /** Event::STORE_ERROR, when the spec has the event (a spec may leave it out). */
+    private static function storeErrorEvent(): ?string
+    {
+        $name = Event::class . '::STORE_ERROR';
+        return defined($name) ? (string) constant($name) : null;
+    }
+}

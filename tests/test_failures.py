@@ -21,7 +21,7 @@ from rcsdk import (
     RCSDKError,
     ResponseFormatError,
 )
-from rcsdk._retry import backoff, parse_retry_after, rate_limit_delay
+from rcsdk._answers import backoff, parse_retry_after, rate_limit_delay
 from rcsdk.testing import Fault, LocalPlatform
 
 from _support import CREDS, FakeClock, PlatformFactory

@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rcsdk._parse import as_int as _int
-from rcsdk._parse import as_items as _items
-from rcsdk._parse import as_mapping as _mapping
-from rcsdk._parse import as_str as _str
 from rcsdk._record import Record
+from rcsdk._record import as_int as _int
+from rcsdk._record import as_items as _items
+from rcsdk._record import as_mapping as _mapping
+from rcsdk._record import as_str as _str
 
 __all__ = [
     "AccountRef",

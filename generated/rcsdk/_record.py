@@ -6,13 +6,19 @@ A record has ``__slots__``, keyword construction, a ``repr`` that leaves secrets
 by its typed fields, and a hash to match: it is immutable (assigning a field raises
 ``AttributeError``), so a record in a set or a dict key stays findable. It pickles and copies.
 No dataclass machinery runs at import time, which keeps ``import rcsdk`` fast.
+
+The ``as_*`` functions are the lenient readers of JSON values that the generated models
+(``rcsdk._models``) build their fields with. RingCentral's real responses have lacked fields the
+spec calls required, sent ids as strings or numbers, and added fields: a missing or mistyped
+value reads as ``None`` (or empty), never as an exception.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-__all__ = ["Record"]
+__all__ = ["Record", "as_bool", "as_float", "as_int", "as_items", "as_mapping", "as_str"]
 
 
 class Record:
@@ -69,3 +75,51 @@ def _restore(cls: type[Record], values: dict[str, Any]) -> Record:
     record = cls.__new__(cls)
     record._init(**values)
     return record
+
+
+# --- lenient readers of JSON values, for the generated models -------------------------------
+
+
+def as_str(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def as_int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def as_float(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond any float
+        return None
+
+
+def as_bool(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def as_mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_items(value: object) -> list[Mapping[str, Any]]:
+    """The objects of a JSON list (anything else in it is skipped)."""
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []

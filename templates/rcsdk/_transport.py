@@ -35,6 +35,7 @@ import requests
 import requests.adapters
 
 from rcsdk import _answers, _budget, _redact
+from rcsdk._answers import backoff, parse_retry_after, rate_limit_delay
 from rcsdk._budget import MemoryRateLimitBudget, RateLimitBudget
 from rcsdk._constants import DEFAULT_POOL_SIZE
 from rcsdk._deadline import DeadlineAdapter, deadline
@@ -51,7 +52,6 @@ from rcsdk._exceptions import (
     exception_for,
 )
 from rcsdk._models import ErrorBody, TokenInfo
-from rcsdk._retry import backoff, parse_retry_after, rate_limit_delay
 from rcsdk._urls import check_field, check_headers, is_loopback, origin_of
 from rcsdk._version import __version__
 

@@ -27,8 +27,8 @@ from typing import Protocol
 
 import requests
 
+from rcsdk._answers import rate_limit_delay
 from rcsdk._exceptions import RateLimitError
-from rcsdk._retry import rate_limit_delay
 
 __all__ = [
     "Grant",

@@ -21,8 +21,8 @@ final class Transport
     /** Whether the app has a secret (token requests then use Basic auth). */
     public readonly bool $confidential;
     private readonly ?string $basic;
-    /** @var list<string> the header lines every request starts with */
-    private readonly array $baseLines;
+    /** The User-Agent header line (a line of its own: curl would format CURLOPT_USERAGENT anew per request). */
+    private readonly string $agentLine;
     /** The access token of the last authenticated call, and its header lines (made once per token). */
     private ?string $bearerToken = null;
     /** @var list<string> */
@@ -57,8 +57,7 @@ final class Transport
         if ($userAgent !== null) {
             Origin::checkField('userAgent', $userAgent);
         }
-        $agent = $userAgent !== null ? "{$userAgent} {$agent}" : $agent;
-        $this->baseLines = ['Accept: application/json', "User-Agent: {$agent}", 'Expect:'];
+        $this->agentLine = 'User-Agent: ' . ($userAgent !== null ? "{$userAgent} {$agent}" : $agent);
         $secret = $appSecret === '' ? null : $appSecret;
         if ($secret !== null) {
             $encoded = base64_encode("{$appKey}:{$secret}");
@@ -125,17 +124,21 @@ final class Transport
             // Most calls: no body, no headers of the caller's. Their lines change with the token only.
             if ($bearer->token->accessToken !== $this->bearerToken) {
                 $this->bearerToken = $bearer->token->accessToken;
-                $this->bearerLines = [...$this->baseLines, 'Authorization: Bearer ' . $this->bearerToken];
+                $this->bearerLines = ['Accept: application/json', $this->agentLine, 'Authorization: Bearer ' . $this->bearerToken];
             }
             $lines = $this->bearerLines;
         } else {
-            $lines = $this->baseLines;
+            // curl scans every header line it is given several times per request: no more than needed.
+            $lines = ['Accept: application/json', $this->agentLine];
             if ($form !== null) {
                 $body = self::encode($form);
                 $lines[] = 'Content-Type: application/x-www-form-urlencoded';
             } elseif ($json !== null) {
                 $body = json_encode($json, JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR);
                 $lines[] = 'Content-Type: application/json';
+            }
+            if ($body !== null) {
+                $lines[] = 'Expect:'; // no 100-continue round trip before a large body
             }
             if ($client && $this->basic !== null) {
                 $headers['Authorization'] = $this->basic;

@@ -14,6 +14,9 @@ namespace Rcsdk;
  * deadline on every request (CURLOPT_TIMEOUT_MS: connect, send and receive together), and no
  * redirect ever followed. A refresh or code grant (`$client` requests) is never replayed once
  * it may have arrived.
+ *
+ * Functions on the path of every call are written fully qualified (`\curl_exec`): PHP then binds
+ * them when it compiles this file, instead of looking in this namespace first at run time.
  */
 final class Transport
 {
@@ -117,7 +120,7 @@ final class Transport
         #[\SensitiveParameter] mixed $json = null,
         #[\SensitiveParameter] array $headers = [],
     ): ApiResponse {
-        $url = str_starts_with($path, '/') ? $this->origin->base . $path : $path;
+        $url = \str_starts_with($path, '/') ? $this->origin->base . $path : $path;
         if ($query !== null && $query !== []) {
             $url .= (str_contains($url, '?') ? '&' : '?') . self::encode($query);
         }
@@ -198,18 +201,18 @@ final class Transport
     private function transfer(string $method, string $url, #[\SensitiveParameter] array $lines, #[\SensitiveParameter] ?string $body): ApiResponse|array
     {
         $curl = $this->curl;
-        if ($curl === null || $this->curlPid !== getmypid()) {
+        if ($curl === null || $this->curlPid !== \getmypid()) {
             $curl = $this->handle();
         }
         if ($body !== null || $lines !== $this->lastLines || $url !== $this->lastUrl || $method !== $this->lastMethod) {
             // Not the last request again (as a polling loop makes): set the handle up for it.
             $this->prepare($curl, $method, $url, $lines, $body);
         }
-        $content = curl_exec($curl);
-        if (is_string($content)) {
+        $content = \curl_exec($curl);
+        if (\is_string($content)) {
             // curl_exec() returns a string only when the transfer succeeded (errno 0).
-            $size = (int) curl_getinfo($curl, CURLINFO_HEADER_SIZE);
-            return new ApiResponse((int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE), substr($content, 0, $size), substr($content, $size));
+            $size = (int) \curl_getinfo($curl, \CURLINFO_HEADER_SIZE);
+            return new ApiResponse((int) \curl_getinfo($curl, \CURLINFO_RESPONSE_CODE), \substr($content, 0, $size), \substr($content, $size));
         }
         return $this->failure($curl, $url);
     }

@@ -202,9 +202,7 @@ class _Builder:
         self, codes: Mapping[str, ErrorCode], operations: Sequence[Operation]
     ) -> None:
         """``ends_session`` marks a verdict on a refresh token: a refresh must list the code."""
-        refresh_errors = {
-            c.code for op in operations if op.uses_stored_tokens for c in op.errors
-        }
+        refresh_errors = {c.code for op in operations if op.uses_stored_tokens for c in op.errors}
         for index, code in enumerate(codes.values()):
             if code.ends_session and code.code not in refresh_errors:
                 raise self.fail(

@@ -28,7 +28,8 @@ export interface WireRequest {
 /** A response read whole within the deadline. */
 export interface Answer {
   status: number;
-  headers: Headers;
+  /** A Headers object, or node:http's raw list (name, value, name, value, ...). */
+  headers: Headers | readonly string[];
   body: Uint8Array;
 }
 
@@ -113,10 +114,7 @@ export function nodeExchange(server: URL): Exchange {
             }
             done = true;
             clearTimeout(timer);
-            const out = new Headers();
-            const raw = res.rawHeaders;
-            for (let i = 0; i + 1 < raw.length; i += 2) out.append(raw[i]!, raw[i + 1]!);
-            resolve({ status: res.statusCode ?? 0, headers: out, body });
+            resolve({ status: res.statusCode ?? 0, headers: res.rawHeaders, body });
           });
         },
       );

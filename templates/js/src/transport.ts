@@ -47,15 +47,26 @@ export interface Logger {
 /** A response, read whole within the request's deadline. */
 export class ApiResponse {
   readonly status: number;
-  readonly headers: Headers;
   readonly url: string;
   readonly #body: Uint8Array;
+  #headers: Headers | readonly string[];
 
-  constructor(status: number, headers: Headers, url: string, body: Uint8Array) {
+  /** `headers`: a Headers object, or node:http's raw list (name, value, name, value, ...). */
+  constructor(status: number, headers: Headers | readonly string[], url: string, body: Uint8Array) {
     this.status = status;
-    this.headers = headers;
     this.url = url;
     this.#body = body;
+    this.#headers = headers;
+  }
+
+  /** The response headers (made from the raw list when first asked for). */
+  get headers(): Headers {
+    const raw = this.#headers;
+    if (raw instanceof Headers) return raw;
+    const headers = new Headers();
+    for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+    this.#headers = headers;
+    return headers;
   }
 
   get ok(): boolean {

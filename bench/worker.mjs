@@ -4,7 +4,9 @@
 //   node worker.mjs storm  KIND SERVER CREDS_JSON N       N concurrent calls on an expired token
 //   node worker.mjs import KIND                           the time to import the client
 // KIND: rcsdk (build/js), fetch (Node's bare fetch, the baseline), official (@ringcentral/sdk,
-// installed by the bench into bench/.node-official). Prints one JSON line.
+// installed by the bench into bench/.node-official); `pair` runs rcsdk, fetch and bare node:http
+// in one process. Prints one JSON line.
+import http from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -58,7 +60,44 @@ async function clientOf(kind, module, clockOffset) {
       },
     };
   }
-  // Bare fetch: a JWT login by hand, then the bearer token on each call.
+  if (kind === "http") {
+    // Bare node:http with a keep-alive agent, the stack rcsdk sends with (a token from bare fetch).
+    const { access } = await bareFetch();
+    const agent = new http.Agent({ keepAlive: true });
+    const url = new URL(`${server}${EXTENSION}`);
+    const call = () =>
+      new Promise((resolve, reject) => {
+        const headers = { Authorization: `Bearer ${access()}`, Accept: "application/json" };
+        const request = http.request({ agent, hostname: url.hostname, port: url.port, path: url.pathname, headers }, (response) => {
+          const chunks = [];
+          response.on("data", (chunk) => chunks.push(chunk));
+          response.on("error", reject);
+          response.on("end", () => {
+            if (response.statusCode >= 400) reject(new Error(`status ${response.statusCode}`));
+            else resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+          });
+        });
+        request.on("error", reject);
+        request.end();
+      });
+    return { call, login: () => undefined, expire: () => undefined };
+  }
+  const { login, access } = await bareFetch();
+  return {
+    login,
+    call: async () => {
+      const response = await fetch(`${server}${EXTENSION}`, {
+        headers: { Authorization: `Bearer ${access()}`, Accept: "application/json" },
+      });
+      if (response.status >= 400) throw new Error(`status ${response.status}`);
+      return response.json();
+    },
+    expire: () => undefined,
+  };
+}
+
+// Bare fetch: a JWT login by hand, then the bearer token on each call.
+async function bareFetch() {
   const basic = Buffer.from(`${creds.RC_APP_KEY}:${creds.RC_APP_SECRET}`).toString("base64");
   let token = null;
   const login = async () => {
@@ -70,17 +109,7 @@ async function clientOf(kind, module, clockOffset) {
     token = (await response.json()).access_token;
   };
   await login();
-  return {
-    login,
-    call: async () => {
-      const response = await fetch(`${server}${EXTENSION}`, {
-        headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
-      });
-      if (response.status >= 400) throw new Error(`status ${response.status}`);
-      return response.json();
-    },
-    expire: () => undefined,
-  };
+  return { login, access: () => token };
 }
 
 function cpuMicros() {
@@ -110,26 +139,49 @@ async function main() {
     };
   }
   if (mode === "pair") {
-    // rcsdk and bare fetch in one process, alternating blocks: the machine's drift hits both.
-    const rcsdk = await clientOf("rcsdk", module, offset);
-    const plain = await clientOf("fetch", {}, offset);
-    const blocks = { rcsdk: [], fetch: [] };
-    const ratios = [];
-    for (const c of [rcsdk, plain]) for (let i = 0; i < 50; i++) await c.call();
+    // In one process, in adjacent blocks of 50 calls whose order rotates every round, so the
+    // machine's drift hits every client alike: rcsdk, bare fetch, a second bare fetch client
+    // (fetch against itself: the method's noise floor) and bare node:http with a keep-alive
+    // agent (the stack rcsdk sends with, for reference). Wall and CPU time per block; each
+    // round's ratio to the fetch block of the same round cancels the drift.
+    const clients = {
+      rcsdk: await clientOf("rcsdk", module, offset),
+      fetch: await clientOf("fetch", {}, offset),
+      fetch2: await clientOf("fetch", {}, offset),
+      http: await clientOf("http", {}, offset),
+    };
+    const names = Object.keys(clients);
+    const wall = Object.fromEntries(names.map((n) => [n, []]));
+    const cpu = Object.fromEntries(names.map((n) => [n, []]));
+    for (const name of names) for (let i = 0; i < 50; i++) await clients[name].call();
     for (let round = 0; round < 40; round++) {
-      // Adjacent blocks, in alternating order: each round's ratio cancels the machine's drift.
-      const order = round % 2 ? [["fetch", plain], ["rcsdk", rcsdk]] : [["rcsdk", rcsdk], ["fetch", plain]];
-      const took = {};
-      for (const [name, c] of order) {
+      const shift = round % names.length;
+      const order = [...names.slice(shift), ...names.slice(0, shift)];
+      if (round % 2) order.reverse();
+      for (const name of order) {
         const t = performance.now();
-        for (let i = 0; i < 50; i++) await c.call();
-        took[name] = ((performance.now() - t) * 1000) / 50;
-        blocks[name].push(took[name]);
+        const c = cpuMicros();
+        for (let i = 0; i < 50; i++) await clients[name].call();
+        cpu[name].push((cpuMicros() - c) / 50);
+        wall[name].push(((performance.now() - t) * 1000) / 50);
       }
-      ratios.push(took.rcsdk / took.fetch);
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    return { rcsdk_us: median(blocks.rcsdk), fetch_us: median(blocks.fetch), ratio: median(ratios) };
+    const ratio = (xs) => median(xs.map((x, i) => x / wall.fetch[i]));
+    const cpuRatio = (xs) => median(xs.map((x, i) => x / cpu.fetch[i]));
+    return {
+      rcsdk_us: median(wall.rcsdk),
+      fetch_us: median(wall.fetch),
+      http_us: median(wall.http),
+      ratio: ratio(wall.rcsdk),
+      noise_ratio: ratio(wall.fetch2),
+      http_ratio: ratio(wall.http),
+      rcsdk_cpu_us: median(cpu.rcsdk),
+      fetch_cpu_us: median(cpu.fetch),
+      cpu_ratio: cpuRatio(cpu.rcsdk),
+      noise_cpu_ratio: cpuRatio(cpu.fetch2),
+      http_cpu_ratio: cpuRatio(cpu.http),
+    };
   }
   if (mode === "login") {
     const start = performance.now();

@@ -191,13 +191,26 @@ NOT_A_VERDICT = [
         {"Content-Type": "application/json"},
         InvalidGrantError,
     ),
+    (  # the app lacks the grant (a misconfigured worker): nothing about the refresh token
+        403,
+        json.dumps({"error": "invalid_grant", "errors": [{"errorCode": "OAU-112"}]}),
+        {"Content-Type": "application/json"},
+        InvalidGrantError,
+    ),
 ]
 
 
 @pytest.mark.parametrize(
     ("status", "body", "headers", "raised"),
     NOT_A_VERDICT,
-    ids=["html-400", "html-401", "invalid_client", "invalid_request", "invalid_grant-OAU-140"],
+    ids=[
+        "html-400",
+        "html-401",
+        "invalid_client",
+        "invalid_request",
+        "invalid_grant-OAU-140",
+        "invalid_grant-OAU-112",
+    ],
 )
 def test_a_refresh_answer_that_is_no_verdict_keeps_the_session(
     make_platform: PlatformFactory,

@@ -3,13 +3,42 @@
 declare(strict_types=1);
 
 // What the other tests leave out: every verb on the wire, secrets echoed back encoded, a
-// directory where the store should be, and a forked child that gets its own connection.
+// directory where the store should be, a forked child that gets its own connection, and the
+// per-call shortcuts (a request repeated, a store not read per call) sending what they should.
 
 namespace Rcsdk\Tests;
 
 use PHPUnit\Framework\TestCase;
 use Rcsdk\FileTokenStore;
+use Rcsdk\TokenStore;
 use Rcsdk\TokenStoreError;
+use Rcsdk\UsageError;
+
+/** A FileTokenStore that counts its reads. */
+final class CountingStore implements TokenStore
+{
+    public int $loads = 0;
+
+    public function __construct(private readonly FileTokenStore $inner)
+    {
+    }
+
+    public function load(): ?array
+    {
+        $this->loads++;
+        return $this->inner->load();
+    }
+
+    public function save(?array $data): void
+    {
+        $this->inner->save($data);
+    }
+
+    public function synchronized(callable $fn): mixed
+    {
+        return $this->inner->synchronized($fn);
+    }
+}
 
 final class BehaviourTest extends TestCase
 {
@@ -128,5 +157,53 @@ final class BehaviourTest extends TestCase
         pcntl_waitpid($pid, $status);
         $this->assertSame(implode(',', array_fill(0, 20, '101')), $child);
         $this->assertSame(array_fill(0, 20, '101'), $parent);
+    }
+
+    public function testARepeatedRequestSendsWhatItShouldAndTheStoreIsNotReadPerCall(): void
+    {
+        // The handle is set up once for a request made again, header lines are made once per
+        // token and a path is checked once: whatever comes between, each call sends its own.
+        $ok = self::json(200, ['ok' => true]);
+        $url = Scripted::start([self::json(200, self::TOKEN), ...array_fill(0, 10, $ok)]);
+        $dir = sys_get_temp_dir() . '/rcsdk-php-calls-' . bin2hex(random_bytes(6));
+        mkdir($dir, 0700);
+        try {
+            $store = new CountingStore(new FileTokenStore("{$dir}/tokens.json"));
+            $platform = platform($url, store: $store);
+            $platform->loginJwt('JWT');
+            $loads = $store->loads;
+            $platform->get('/restapi/v1.0/a');
+            $platform->get('/restapi/v1.0/a');
+            $platform->post('/restapi/v1.0/a', ['x' => 1]);
+            $platform->request('POST', '/restapi/v1.0/a', headers: ['Content-Type' => 'application/json']);
+            $platform->post('/restapi/v1.0/a', ['x' => 2]); // the same header lines as the last
+            $platform->get('/restapi/v1.0/a');
+            $platform->request('GET', '/restapi/v1.0/a', headers: ['X-Trace' => 't1']);
+            $platform->get('/restapi/v1.0/a');
+            $this->assertSame($loads, $store->loads, 'calls with valid tokens in memory read the store');
+            $platform->setAuthData(['token' => ['access_token' => 'ACCESS-2'] + self::TOKEN] + $platform->getAuthData());
+            $platform->get('/restapi/v1.0/a');
+            $platform->request('head', '/restapi/v1.0/a');
+            $this->expectException(UsageError::class);
+            try {
+                $platform->get('//elsewhere.example/restapi/v1.0/a');
+            } finally {
+                $seen = array_slice(Scripted::seen(), 1);
+                $this->assertSame(['GET', 'GET', 'POST', 'POST', 'POST', 'GET', 'GET', 'GET', 'GET', 'HEAD'], array_column($seen, 'method'));
+                $this->assertSame(['', '', '{"x":1}', '', '{"x":2}', '', '', '', '', ''], array_column($seen, 'body'));
+                $this->assertSame(['/restapi/v1.0/a'], array_values(array_unique(array_column($seen, 'path'))));
+                $this->assertSame(
+                    [null, null, null, null, null, null, 't1', null, null, null],
+                    array_map(static fn (array $r): ?string => $r['headers']['x-trace'] ?? null, $seen),
+                );
+                $this->assertSame(
+                    [...array_fill(0, 8, 'Bearer ACCESS-1'), 'Bearer ACCESS-2', 'Bearer ACCESS-2'],
+                    array_map(static fn (array $r): string => $r['headers']['authorization'], $seen),
+                );
+                $this->assertNull($seen[5]['headers']['content-type'] ?? null, 'a GET after a POST keeps its body type');
+            }
+        } finally {
+            exec('rm -rf ' . escapeshellarg($dir));
+        }
     }
 }

@@ -33,7 +33,7 @@ export interface PlatformOptions {
   clock?: () => number;
   /** Waits between retries (injectable for tests). */
   sleep?: (seconds: number) => Promise<void>;
-  /** The fetch implementation (default: Node's global fetch). */
+  /** A fetch implementation to send with (default: node:http(s) with a keep-alive agent). */
   fetch?: typeof fetch;
   /** Prepended to rcsdk's own User-Agent. */
   userAgent?: string;

@@ -1,6 +1,6 @@
 /**
  * The platform's core: the token lifecycle and authenticated calls (its options are checked in
- * options.ts, its token lock is lock.ts). The generated
+ * options.ts; the tokens it holds, their store and lock are session.ts's). The generated
  * `Platform` (platform.ts) adds one method per operation of the spec.
  *
  * Tokens are built for RingCentral's single-use refresh tokens:
@@ -33,18 +33,17 @@ import {
   TokenStoreError,
   UsageError,
 } from "./exceptions.js";
-import { Lock } from "./lock.js";
 import { TokenInfo } from "./models.js";
 import { LOOPBACK, type PlatformOptions, type RequestOptions, checkServer, positive } from "./options.js";
 import { MissingFieldError } from "./read.js";
 import { Redactor } from "./redact.js";
+import { Session } from "./session.js";
 import { type AuthData, MemoryTokenStore, type TokenStore } from "./store.js";
-import { type ApiResponse, Transport, isTokenFailure, jsonOrNull } from "./transport.js";
+import { type ApiResponse, jsonOrNull } from "./response.js";
+import { Transport, isTokenFailure } from "./transport.js";
 import { VERSION } from "./version.js";
 
 export { checkServer, type PlatformOptions, type RequestOptions } from "./options.js";
-
-type Pending = { state: AuthState | null };
 
 export abstract class PlatformCore {
   /** The event names, as in `platform.on(platform.events.accessViolation, listener)`. */
@@ -62,11 +61,9 @@ export abstract class PlatformCore {
   readonly #clock: () => number;
   readonly #redactor = new Redactor();
   readonly #emitter: Emitter;
-  readonly #lock = new Lock();
+  readonly #session: Session;
   readonly #transport: Transport;
   readonly #basic: string | null;
-  #state: AuthState | null = null;
-  #pending: Pending | null = null;
 
   constructor(options: PlatformOptions) {
     if (typeof options !== "object" || options === null) throw new UsageError("options are required");
@@ -94,6 +91,7 @@ export abstract class PlatformCore {
       false,
     );
     this.#clock = options.clock ?? (() => Date.now() / 1000);
+    this.#session = new Session(this.store, this.lockTimeout, this.#redactor);
     const secret = appSecret || null;
     this.#basic = null;
     if (secret !== null) {
@@ -113,7 +111,7 @@ export abstract class PlatformCore {
       maxRetryWait: this.maxRetryWait,
       clock: this.#clock,
       sleep: options.sleep ?? ((s) => new Promise((resolve) => setTimeout(resolve, s * 1000))),
-      fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+      fetch: options.fetch ?? null,
       userAgent: options.userAgent ? `${options.userAgent} ${agent}` : agent,
       basic: this.#basic,
       redactor: this.#redactor,
@@ -191,7 +189,7 @@ export abstract class PlatformCore {
       throw error;
     }
     const state = AuthState.issued(token, this.#clock());
-    const storeError = await this.#locked(() => this.#keep(state));
+    const storeError = await this.#session.locked(() => this.#session.keep(state));
     this.#emitter.emit(success, token);
     if (storeError !== null) throw storeError;
     return token;
@@ -204,11 +202,11 @@ export abstract class PlatformCore {
 
   /** Forget the tokens (memory and store); returns a store error instead of throwing it. */
   protected async forget(): Promise<TokenStoreError | null> {
-    return this.#locked(() => this.#keep(null));
+    return this.#session.locked(() => this.#session.keep(null));
   }
 
   protected async currentState(): Promise<AuthState | null> {
-    return this.#current();
+    return this.#session.current();
   }
 
   /** The refresh grant's form for the tokens held (generated from the spec). */
@@ -218,8 +216,8 @@ export abstract class PlatformCore {
   protected async refreshTokens(seen: AuthState | null, explicit: boolean): Promise<AuthState> {
     const events: [EventName, unknown][] = [];
     try {
-      const { state, storeError } = await this.#locked(async () => {
-        const current = await this.#reload();
+      const { state, storeError } = await this.#session.locked(async () => {
+        const current = await this.#session.reload();
         const now = this.#clock();
         if (current === null) throw new LoginRequiredError("no tokens: log in first");
         if (
@@ -233,7 +231,7 @@ export abstract class PlatformCore {
           const error = new LoginRequiredError(
             "the session has expired (no usable refresh token): log in again",
           );
-          await this.#keep(null);
+          await this.#session.keep(null);
           events.push([Events.refreshError, error], [Events.accessViolation, error]);
           throw error;
         }
@@ -249,7 +247,7 @@ export abstract class PlatformCore {
           if (error instanceof APIStatusError && error.error === "invalid_grant") {
             // The platform's verdict on this refresh token; it ends the session only if the
             // store still holds that token (another process may have rotated it meanwhile).
-            const stored = await this.#reload();
+            const stored = await this.#session.reload();
             if (
               stored !== null &&
               stored.token.refreshToken !== current.token.refreshToken &&
@@ -258,13 +256,13 @@ export abstract class PlatformCore {
               events.pop(); // not a failure: someone else rotated the tokens meanwhile
               return { state: stored, storeError: null };
             }
-            await this.#keep(null);
+            await this.#session.keep(null);
             events.push([Events.accessViolation, error]);
           }
           throw error;
         }
         const fresh = AuthState.issued(token, this.#clock());
-        const storeError = await this.#keep(fresh);
+        const storeError = await this.#session.keep(fresh);
         events.push([Events.refreshSuccess, token]);
         return { state: fresh, storeError };
       });
@@ -280,15 +278,22 @@ export abstract class PlatformCore {
 
   /** Tokens fit for a call: refreshed first when they are due. */
   protected async access(): Promise<AuthState> {
-    if (this.#pending !== null) {
+    if (this.#session.unsaved) {
       // Tokens a failed store write could not save: try again now (they stay in use either way).
-      const storeError = await this.#locked(() => this.#flush());
+      const storeError = await this.#session.locked(() => this.#session.flush());
       if (storeError !== null) this.#transport.debug(`rcsdk: ${storeError.message}`);
     }
-    const state = await this.#current();
+    const state = this.#session.held ?? (await this.#session.reload());
     if (state === null) throw new LoginRequiredError("no tokens: log in first");
     if (this.autoRefresh && state.accessDue(this.#clock(), this.refreshMargin)) return this.refreshTokens(state, false);
     return state;
+  }
+
+  /** The tokens held when a call can use them as they are (access() does the rest). */
+  #ready(): AuthState | null {
+    const state = this.#session.held;
+    if (state === null || this.#session.unsaved) return null;
+    return this.autoRefresh && state.accessDue(this.#clock(), this.refreshMargin) ? null : state;
   }
 
   /** An authenticated call; a 401 token error triggers one refresh and one retry, never more. */
@@ -297,7 +302,7 @@ export abstract class PlatformCore {
     path: string,
     options: RequestOptions,
   ): Promise<ApiResponse> {
-    const state = await this.access();
+    const state = this.#ready() ?? (await this.access());
     try {
       return await this.#transport.send(method, path, { ...options, bearer: state.token.accessToken });
     } catch (error) {
@@ -305,7 +310,7 @@ export abstract class PlatformCore {
       let fresh: AuthState | null;
       if (!this.autoRefresh) {
         // A central refresher may have rotated the tokens: use them if so.
-        fresh = await this.#locked(() => this.#reload());
+        fresh = await this.#session.locked(() => this.#session.reload());
         if (fresh === null || fresh.token.accessToken === state.token.accessToken) throw error;
       } else {
         fresh = await this.refreshTokens(state, false);
@@ -334,7 +339,8 @@ export abstract class PlatformCore {
    * holds none): the same object as Python's `get_auth_data()`. `setAuthData` takes it back.
    */
   getAuthData(): AuthData {
-    return this.#state !== null ? this.#state.toJSON() : {};
+    const state = this.#session.held;
+    return state !== null ? state.toJSON() : {};
   }
 
   /**
@@ -344,61 +350,17 @@ export abstract class PlatformCore {
    */
   async setAuthData(data: AuthData | null | undefined): Promise<void> {
     const state = AuthState.fromJson(data);
-    const storeError = await this.#locked(() => this.#keep(state));
+    const storeError = await this.#session.locked(() => this.#session.keep(state));
     if (storeError !== null) throw storeError;
   }
 
   /** Whether calls can be authorized without a new login (valid or refreshable tokens). */
   async isAuthorized(): Promise<boolean> {
-    const state = await this.#current();
+    const state = await this.#session.current();
     return state !== null && state.usable(this.#clock());
   }
 
   // --- internals ------------------------------------------------------------------------------
-
-  #locked<T>(task: () => Promise<T>): Promise<T> {
-    const what = "the token lock" + ("path" in this.store ? ` of ${String(this.store.path)}` : "");
-    const run = (): Promise<T> => this.#lock.run(task, this.lockTimeout, what);
-    return this.store.lock ? this.store.lock(run) : run();
-  }
-
-  /** The tokens in use; with none, the store is asked (another process may have logged in). */
-  async #current(): Promise<AuthState | null> {
-    return this.#state !== null ? this.#state : this.#reload();
-  }
-
-  /** Read the store (newer tokens may be there), unless it still lacks tokens we could not save. */
-  async #reload(): Promise<AuthState | null> {
-    if (this.#pending !== null && (await this.#flush()) !== null) return this.#state;
-    const state = AuthState.fromJson(await this.store.load());
-    this.#state = state;
-    if (state !== null) this.#redactor.addTokens(state.token.accessToken, state.token.refreshToken);
-    return state;
-  }
-
-  /** Use `state` at once, then save it; a failed save is returned and retried later. */
-  async #keep(state: AuthState | null): Promise<TokenStoreError | null> {
-    this.#state = state;
-    if (state !== null) {
-      this.#redactor.addTokens(state.token.accessToken, state.token.refreshToken, state.token.idToken);
-    }
-    this.#pending = { state };
-    return this.#flush();
-  }
-
-  async #flush(): Promise<TokenStoreError | null> {
-    const pending = this.#pending;
-    if (pending === null) return null;
-    try {
-      await this.store.save(pending.state === null ? null : pending.state.toJSON());
-    } catch (error) {
-      if (error instanceof TokenStoreError) return error;
-      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      return new TokenStoreError(this.#redactor.text(`the token store failed: ${text}`));
-    }
-    if (this.#pending === pending) this.#pending = null;
-    return null;
-  }
 
   #tokenFrom(response: ApiResponse): TokenInfo {
     if (response.status !== 200) {

@@ -85,8 +85,8 @@ export function redactForm(fields: Iterable<[string, string]> | null | undefined
 }
 
 /** A URL with its secret query fields blanked. */
-export function redactUrl(url: URL, redactor: Redactor): string {
-  const copy = new URL(url.href);
+export function redactUrl(url: URL | string, redactor: Redactor): string {
+  const copy = new URL(typeof url === "string" ? url : url.href);
   for (const key of [...copy.searchParams.keys()]) {
     if (SECRET_FIELDS.has(key)) copy.searchParams.set(key, REDACTED);
   }

@@ -1,7 +1,8 @@
 // Copied verbatim from templates/js/src/transport.ts by rcsdk's generator.
 // Do not edit: change templates/js/src/transport.ts and run `make generate`.
 /**
- * The wire: one request with a total deadline, bounded retries, and status mapping.
+ * Sending: checked URLs and headers, one request with a total deadline, bounded retries, and
+ * status mapping (wire.ts carries each exchange; response.ts is what comes back).
  *
  * Every request has one deadline for connecting, the headers and the whole body (a server that
  * drips its answer cannot hold a call). Redirects are never followed (a token never leaves for a
@@ -28,7 +29,9 @@ import {
 } from "./exceptions.js";
 import { ErrorBody } from "./models.js";
 import { type Redactor, redactForm, redactUrl } from "./redact.js";
+import { ApiResponse, jsonOrNull } from "./response.js";
 import { backoff, parseRetryAfter, rateLimitDelay } from "./retry.js";
+import { type Exchange, WireFailure, fetchExchange, nodeExchange } from "./wire.js";
 
 const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 const RETRY_STATUSES = new Set([502, 503, 504]);
@@ -36,46 +39,12 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BODY_LOG_LIMIT = 2000;
 const nodeDebug = debuglog("rcsdk");
-const UTF8 = new TextDecoder();
 
 /** Where log lines go: NODE_DEBUG=rcsdk prints debug lines; a logger option takes all. */
 export interface Logger {
   debug?(message: string): void;
   info?(message: string): void;
   warn?(message: string): void;
-}
-
-/** A response, read whole within the request's deadline. */
-export class ApiResponse {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly url: string;
-  readonly #body: Uint8Array;
-
-  constructor(status: number, headers: Headers, url: string, body: Uint8Array) {
-    this.status = status;
-    this.headers = headers;
-    this.url = url;
-    this.#body = body;
-  }
-
-  get ok(): boolean {
-    return this.status >= 200 && this.status < 300;
-  }
-
-  /** The raw body. */
-  bytes(): Uint8Array {
-    return this.#body;
-  }
-
-  text(): string {
-    return UTF8.decode(this.#body);
-  }
-
-  /** The decoded JSON body (`await response.json()` works as with fetch). */
-  json<T = unknown>(): T {
-    return JSON.parse(this.text()) as T;
-  }
 }
 
 export interface SendOptions {
@@ -95,7 +64,8 @@ export interface TransportOptions {
   maxRetryWait: number;
   clock: () => number;
   sleep: (seconds: number) => Promise<void>;
-  fetch: typeof fetch;
+  /** A fetch implementation to send with (default: node:http(s), see wire.ts). */
+  fetch: typeof fetch | null;
   userAgent: string;
   basic: string | null;
   redactor: Redactor;
@@ -106,11 +76,17 @@ export class Transport {
   readonly #o: TransportOptions;
   readonly #origin: string;
   readonly #base: string;
+  readonly #exchange: Exchange;
+  readonly #timeoutMs: number;
+  /** API paths already checked, and their URLs (bounded: paths with ids vary). */
+  readonly #checked = new Map<string, string>();
 
   constructor(options: TransportOptions) {
     this.#o = options;
     this.#origin = options.server.origin;
     this.#base = options.server.origin + options.server.pathname.replace(/\/+$/, "");
+    this.#exchange = options.fetch ? fetchExchange(options.fetch) : nodeExchange(options.server);
+    this.#timeoutMs = Math.max(1, Math.round(options.timeout * 1000));
   }
 
   get logger(): Logger | null {
@@ -168,23 +144,38 @@ export class Transport {
     return url;
   }
 
+  /** `url(path).href`, remembered for paths seen before. */
+  #href(path: string): string {
+    let href = this.#checked.get(path);
+    if (href === undefined) {
+      href = this.url(path).href;
+      if (this.#checked.size >= 256) this.#checked.clear();
+      this.#checked.set(path, href);
+    }
+    return href;
+  }
+
   /** Send one request, with bounded retries; return a 2xx response or throw. */
   async send(method: string, path: string, options: SendOptions = {}): Promise<ApiResponse> {
     method = method.toUpperCase();
-    const url = this.url(path);
+    let url: string;
     if (options.query) {
+      const parsed = this.url(path);
       for (const [key, value] of Object.entries(options.query)) {
         if (value === undefined || value === null) continue;
         for (const item of Array.isArray(value) ? value : [value]) {
-          url.searchParams.append(key, String(item));
+          parsed.searchParams.append(key, String(item));
         }
       }
+      url = parsed.href;
+    } else {
+      url = this.#href(path);
     }
     const headers: Record<string, string> = {
       Accept: "application/json",
       "User-Agent": this.#o.userAgent,
     };
-    for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (options.headers) for (const [name, value] of Object.entries(options.headers)) {
       if (!HEADER_NAME.test(name)) throw new UsageError(`header name ${JSON.stringify(name)} is invalid`);
       if (typeof value !== "string" || CONTROL.test(value.replace(/\t/g, ""))) {
         throw new UsageError(`header ${name} must be a string without CR, LF or control characters`);
@@ -239,40 +230,20 @@ export class Transport {
 
   async #fetch(
     method: string,
-    url: URL,
+    url: string,
     headers: Record<string, string>,
     body: string | undefined,
   ): Promise<ApiResponse> {
-    // One deadline for the whole exchange, cleared as soon as the body is in (no timer lingers
-    // per request, as AbortSignal.timeout's would until it fires).
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () => controller.abort(new DOMException("the request's deadline passed", "TimeoutError")),
-      Math.max(1, Math.round(this.#o.timeout * 1000)),
-    );
     try {
-      let response: Response;
-      try {
-        const init: RequestInit = { method, headers, redirect: "manual", signal: controller.signal };
-        if (body !== undefined) init.body = body;
-        response = await this.#o.fetch(url, init);
-      } catch (caught) {
-        throw this.#connectionError(caught, url, false);
-      }
-      let bytes: Uint8Array;
-      try {
-        // The same deadline covers the body: a server that drips it cannot hold the call.
-        bytes = new Uint8Array(await response.arrayBuffer());
-      } catch (caught) {
-        throw this.#connectionError(caught, url, true);
-      }
-      return new ApiResponse(response.status, response.headers, url.href, bytes);
-    } finally {
-      clearTimeout(timer);
+      const answer = await this.#exchange({ method, url, headers, body, timeoutMs: this.#timeoutMs });
+      return new ApiResponse(answer.status, answer.headers, url, answer.body);
+    } catch (caught) {
+      if (caught instanceof WireFailure) throw this.#connectionError(caught.caught, url, caught.answered);
+      throw caught;
     }
   }
 
-  #connectionError(caught: unknown, url: URL, answered: boolean): RCSDKError {
+  #connectionError(caught: unknown, url: string, answered: boolean): RCSDKError {
     const where = redactUrl(url, this.#o.redactor);
     const name = (caught as { name?: unknown })?.name;
     let error: RCSDKError;
@@ -282,7 +253,8 @@ export class Transport {
         `no ${answered ? "complete answer" : "answer"} from ${where} within ${this.#o.timeout}s`,
       );
     } else {
-      const cause = (caught as { cause?: { code?: unknown; message?: unknown } })?.cause;
+      // fetch's errors carry the system error as their cause; node:http's are it.
+      const cause = (caught as { cause?: { code?: unknown } })?.cause ?? (caught as { code?: unknown });
       const code = typeof cause?.code === "string" ? cause.code : "";
       // Refused or unresolvable: nothing was sent, so even a grant may be sent again.
       arrived = answered || !["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"].includes(code);
@@ -357,7 +329,7 @@ export class Transport {
     });
   }
 
-  #log(method: string, url: URL, options: SendOptions, response: ApiResponse, sentAt: number): void {
+  #log(method: string, url: string, options: SendOptions, response: ApiResponse, sentAt: number): void {
     const redactor = this.#o.redactor;
     const form = options.form ? redactForm(Object.entries(options.form)) : "-";
     const elapsed = (this.#o.clock() - sentAt).toFixed(3);
@@ -370,15 +342,6 @@ export class Transport {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-export function jsonOrNull(response: ApiResponse): unknown {
-  if (response.bytes().length === 0) return null;
-  try {
-    return response.json();
-  } catch {
-    return null;
-  }
 }
 
 function logBody(response: ApiResponse, redactor: Redactor): string {

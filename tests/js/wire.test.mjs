@@ -1,0 +1,148 @@
+// The wire (wire.ts) on both of its paths: node:http(s), the default, and a fetch implementation
+// passed as the `fetch` option. Each must keep one total deadline per request (and close the
+// request when it passes), type dropped and refused connections, never replay a grant that may
+// have arrived, and keep one connection alive across calls.
+import assert from "node:assert/strict";
+import net from "node:net";
+import { gzipSync } from "node:zlib";
+import { test } from "node:test";
+
+import { API, CREDS, fakePlatform } from "./_fake.mjs";
+import { reply, serve } from "./_server.mjs";
+import { FakeClock, rcsdk } from "./_support.mjs";
+
+let fetchCalls = 0;
+const PATHS = {
+  node: {},
+  fetch: {
+    fetch: (...args) => {
+      fetchCalls += 1;
+      return globalThis.fetch(...args);
+    },
+  },
+};
+
+function make(server, extra = {}) {
+  const clock = new FakeClock();
+  return new rcsdk.RCSDK({
+    appKey: CREDS.appKey,
+    appSecret: CREDS.appSecret,
+    server,
+    clock: clock.clock,
+    sleep: clock.sleep,
+    ...extra,
+  }).getPlatform();
+}
+
+/** Resolves when `condition()` holds, polling until a deadline. */
+async function until(condition, what, ms = 5000) {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+for (const [name, extra] of Object.entries(PATHS)) {
+  test(`${name}: calls keep their connection alive; the fetch option is used when given`, async () => {
+    const fake = await fakePlatform();
+    try {
+      const before = fetchCalls;
+      const platform = make(fake.url, extra);
+      await platform.loginJwt(CREDS.jwt);
+      for (let i = 0; i < 5; i++) assert.equal((await platform.get(API)).json().name, "Fake User");
+      // undici may open a second one while the first is handed back; node:http reuses its one.
+      assert.ok(fake.server.connections <= (name === "node" ? 1 : 2), `${fake.server.connections} connections`);
+      assert.equal(fetchCalls - before, name === "fetch" ? 6 : 0);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test(`${name}: a server that never answers is cut at the deadline, and the request closed`, async () => {
+    let closed = 0;
+    const silent = await serve((req, res) => res.on("close", () => (closed += 1)));
+    try {
+      const platform = make(silent.url, { ...extra, timeout: 0.3, maxRetries: 0 });
+      const started = Date.now();
+      await assert.rejects(platform.loginJwt(CREDS.jwt), (error) => {
+        assert.ok(error instanceof rcsdk.APITimeoutError, String(error));
+        assert.match(error.message, /no answer from .* within 0\.3s/);
+        return true;
+      });
+      assert.ok(Date.now() - started < 5000);
+      await until(() => closed === 1, "the server to see the request closed");
+    } finally {
+      await silent.close();
+    }
+  });
+
+  test(`${name}: a dropped connection is typed; a GET is retried, a grant never replayed`, async () => {
+    const fake = await fakePlatform();
+    let drops = 0;
+    const dropper = net.createServer((socket) => {
+      socket.once("data", () => {
+        drops += 1;
+        socket.destroy();
+      });
+    });
+    await new Promise((resolve) => dropper.listen(0, "127.0.0.1", resolve));
+    const dropUrl = `http://127.0.0.1:${dropper.address().port}`;
+    try {
+      await assert.rejects(make(dropUrl, { ...extra, maxRetries: 2 }).loginJwt(CREDS.jwt), rcsdk.APIConnectionError);
+      assert.equal(drops, 1); // sent once: it may have arrived
+      const source = make(fake.url, extra);
+      await source.loginJwt(CREDS.jwt);
+      const platform = make(dropUrl, { ...extra, maxRetries: 2 });
+      await platform.setAuthData(source.getAuthData());
+      drops = 0;
+      await assert.rejects(platform.get(API), rcsdk.APIConnectionError);
+      assert.equal(drops, 3); // a GET is idempotent: the first try and two retries
+    } finally {
+      await new Promise((resolve) => dropper.close(resolve));
+      await fake.close();
+    }
+  });
+}
+
+test("node: a refused connection names its cause, and a grant that never left is sent again", async () => {
+  const probe = net.createServer();
+  await new Promise((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${probe.address().port}`;
+  await new Promise((resolve) => probe.close(resolve));
+  const clock = new FakeClock();
+  const platform = new rcsdk.RCSDK({
+    appKey: CREDS.appKey, appSecret: CREDS.appSecret, server: url, clock: clock.clock, sleep: clock.sleep, maxRetries: 2,
+  }).getPlatform();
+  await assert.rejects(platform.loginJwt(CREDS.jwt), (error) => {
+    assert.ok(error instanceof rcsdk.APIConnectionError, String(error));
+    assert.match(error.message, /ECONNREFUSED/);
+    return true;
+  });
+  assert.equal(clock.sleeps.length, 2); // refused: nothing was sent, so the grant was retried
+});
+
+test("node: a gzip answer is decoded, and the answer's headers are kept", async () => {
+  const body = gzipSync(Buffer.from(JSON.stringify({ id: 7, name: "Zipped" })));
+  const zipped = await serve((req, res) => {
+    if (req.path === "/restapi/oauth/token") return fakeToken(res);
+    assert.match(req.headers["accept-encoding"] ?? "", /gzip/);
+    res.writeHead(200, { "Content-Type": "application/json", "Content-Encoding": "gzip", "X-Seen": "1", "Content-Length": String(body.length) });
+    res.end(body);
+  });
+  try {
+    const platform = make(zipped.url);
+    await platform.loginJwt(CREDS.jwt);
+    const response = await platform.get(API);
+    assert.deepEqual(response.json(), { id: 7, name: "Zipped" });
+    assert.equal(response.headers.get("x-seen"), "1");
+  } finally {
+    await zipped.close();
+  }
+});
+
+function fakeToken(res) {
+  reply(res, {
+    body: { access_token: "A-1", refresh_token: "R-1", token_type: "bearer", expires_in: 3600, refresh_token_expires_in: 604800 },
+  });
+}

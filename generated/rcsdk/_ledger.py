@@ -108,6 +108,14 @@ class TokenLedger:
             if unsaved is None:
                 raise
             stored = None  # content nobody can use: the unsaved tokens replace it
+        except TokenStoreError as exc:
+            if self.state is None:
+                raise
+            # The store cannot be read at all (a directory in its place, a permission): go on
+            # with the tokens in memory, to be written once it can be used again.
+            if unsaved is None:
+                self.failed(self.state, exc, events)
+            return self.state
         if unsaved is None:
             self._adopt(stored)
             return stored
@@ -159,7 +167,10 @@ class TokenLedger:
         """Under the locks: the platform refused ``current``'s refresh token. The session ends
         (for every process sharing the store), unless the store holds other tokens by now:
         then those are used."""
-        stored = AuthState.from_json(self.store.load())
+        try:
+            stored = AuthState.from_json(self.store.load())
+        except TokenStoreError:
+            return  # the store cannot say whether it still holds that token: keep the session
         rejected = current.token.refresh_token
         if stored is not None and _refresh_token(stored) != rejected:
             self.unsaved = None

@@ -109,7 +109,9 @@ class _Builder:
         }
 
         codes = {
-            c["code"]: ErrorCode(c["code"], c["status"], c["exception"], c["message"])
+            c["code"]: ErrorCode(
+                c["code"], c["status"], c["exception"], c["message"], c.get("ends_session", False)
+            )
             for c in d["error_codes"]
         }
         exceptions: dict[str, ExceptionClass] = {}
@@ -143,6 +145,7 @@ class _Builder:
             for i, raw in enumerate(d["operations"])
         )
         self.check_after_cycles(operations)
+        self.check_session_ending_codes(codes, operations)
         info = d["info"]
         return Spec(
             file=self.doc.file,
@@ -194,6 +197,18 @@ class _Builder:
                 if ref not in trail and ref in schemas:
                     trail.append(ref)
                     stack.append((ref, iter(schemas[ref].refs)))
+
+    def check_session_ending_codes(
+        self, codes: Mapping[str, ErrorCode], operations: Sequence[Operation]
+    ) -> None:
+        """``ends_session`` marks a verdict on a refresh token: a refresh must list the code."""
+        refresh_errors = {c.code for op in operations if op.uses_stored_tokens for c in op.errors}
+        for index, code in enumerate(codes.values()):
+            if code.ends_session and code.code not in refresh_errors:
+                raise self.fail(
+                    ("error_codes", index, "ends_session"),
+                    f"{code.code} ends a session, but no refresh operation lists it in `errors`",
+                )
 
     def check_after_cycles(self, operations: Sequence[Operation]) -> None:
         """``after:`` chains must end: each operation runs after finitely many others."""

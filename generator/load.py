@@ -393,7 +393,10 @@ FORMAT = Obj(
             non_empty=True,
         ),
         "error_codes": ListOf(
-            Obj(required={"code": STR, "status": INT, "exception": STR, "message": STR})
+            Obj(
+                required={"code": STR, "status": INT, "exception": STR, "message": STR},
+                optional={"ends_session": BOOL},
+            )
         ),
     }
 )

@@ -217,6 +217,10 @@ class ErrorCode:
     status: int
     exception: str
     message: str
+    ends_session: bool = False
+    """A refresh answered with this code is the platform's verdict on the refresh token itself
+    (expired, revoked): the only answer that ends a session. Others (an app without the grant,
+    wrong client credentials) say nothing about the token and leave the session alone."""
 
 
 @dataclass(frozen=True)
@@ -415,6 +419,11 @@ class Spec:
 
     def ops_of_kind(self, *kinds: str) -> tuple[Operation, ...]:
         return tuple(op for op in self.operations if op.kind in kinds)
+
+    @property
+    def session_ending_codes(self) -> tuple[str, ...]:
+        """The error codes with which an ``invalid_grant`` answer to a refresh ends the session."""
+        return tuple(c.code for c in self.error_codes if c.ends_session)
 
     @property
     def secret_form_fields(self) -> tuple[str, ...]:

@@ -138,6 +138,8 @@ def test_security_case(
             assert isinstance(error, getattr(rcsdk, expect["error"]))
             for part in expect["message"]:
                 assert part in str(error), f"{part!r} not in {str(error)!r}"
+            for part in expect.get("message_lacks", []):
+                assert part not in str(error) and part not in repr(error), str(error)
             if "status" in expect:
                 assert getattr(error, "status_code", None) == expect["status"]
         warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]

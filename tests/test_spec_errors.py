@@ -128,6 +128,15 @@ CASES = {
         "operations[4].after",
         "'after' cycle refresh -> logout -> refresh",
     ),
+    "session-ending code no refresh lists": (
+        replace_once(
+            "message: Invalid resource owner credentials}",
+            "message: Invalid resource owner credentials, ends_session: true}",
+        ),
+        ("OAU-140, status", ""),
+        "error_codes[13].ends_session",
+        "OAU-140 ends a session, but no refresh operation lists it",
+    ),
     "schema that nests itself": (
         replace_once("        ref: AccountRef\n", "        ref: ExtensionInfo\n"),
         ("ref: ExtensionInfo", ""),

@@ -65,7 +65,6 @@ REFRESH_REJECTED_CODES = frozenset(
     {
         "OAU-210",
         "OAU-211",
-        "OAU-112",
     }
 )
 """Error codes with which an ``invalid_grant`` answer to a refresh is a verdict on that refresh

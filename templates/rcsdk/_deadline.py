@@ -20,7 +20,6 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import requests.adapters
@@ -34,17 +33,29 @@ _RETRY_UNCONNECTED = 0.01
 
 
 class Deadline:
-    """The moment (``time.monotonic()``) by which the requests inside ``deadline()`` must end."""
+    """The moment (``time.monotonic()``) by which the requests inside ``with deadline(...)``
+    must end. It is its block's context manager too (a class, not a generator: it runs once per
+    request)."""
 
-    __slots__ = ("at", "expired", "watches")
+    __slots__ = ("at", "expired", "previous", "watches")
 
     def __init__(self, at: float) -> None:
         self.at = at
         self.expired = False
         self.watches: list[_Watch] = []
+        self.previous: Deadline | None = None
 
     def remaining(self) -> float:
         return self.at - time.monotonic()
+
+    def __enter__(self) -> Deadline:
+        self.previous = getattr(_LOCAL, "deadline", None)
+        _LOCAL.deadline = self
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _LOCAL.deadline = self.previous
+        _WATCHDOG.finish(self)
 
 
 class _Watch:
@@ -140,17 +151,10 @@ _WATCHDOG = _Watchdog()
 _LOCAL = threading.local()
 
 
-@contextlib.contextmanager
-def deadline(seconds: float) -> Iterator[Deadline]:
-    """Requests this thread sends inside the block end within ``seconds``, whatever happens."""
-    current = Deadline(time.monotonic() + seconds)
-    previous = getattr(_LOCAL, "deadline", None)
-    _LOCAL.deadline = current
-    try:
-        yield current
-    finally:
-        _LOCAL.deadline = previous
-        _WATCHDOG.finish(current)
+def deadline(seconds: float) -> Deadline:
+    """``with deadline(seconds):`` the requests this thread sends inside the block end within
+    ``seconds``, whatever happens."""
+    return Deadline(time.monotonic() + seconds)
 
 
 def _watch(conn: Any) -> None:

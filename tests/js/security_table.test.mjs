@@ -144,6 +144,9 @@ async function runCase(raw) {
         const wanted = MESSAGES[part] ?? part;
         assert.ok(error.message.includes(wanted), `${c.id}: ${JSON.stringify(wanted)} not in ${JSON.stringify(error.message)}`);
       }
+      for (const part of expect.message_lacks ?? []) {
+        assert.ok(!error.message.includes(part) && !String(error).includes(part), `${c.id}: ${part} shown: ${error.message}`);
+      }
       if ("status" in expect) assert.equal(error.statusCode, expect.status, `${c.id}: status`);
     }
     for (const part of expect.warning ?? []) {

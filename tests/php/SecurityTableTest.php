@@ -186,6 +186,9 @@ final class SecurityTableTest extends TestCase
             foreach ($expect['message'] as $part) {
                 $this->assertStringContainsString(self::MESSAGES[$part] ?? $part, $error->getMessage(), $id);
             }
+            foreach ($expect['message_lacks'] ?? [] as $part) {
+                $this->assertStringNotContainsString($part, $error->getMessage() . (string) $error, "{$id}: a secret is shown");
+            }
             if (array_key_exists('status', $expect)) {
                 $this->assertSame($expect['status'], $error->statusCode ?? null, "{$id}: status");
             }

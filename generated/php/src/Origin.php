@@ -166,8 +166,10 @@ final class Origin
         return null;
     }
 
+    /** A value for a message: credentials (`user:pw@`) and secret-named parameters blanked. */
     private static function shown(string $value, int $limit = 60): string
     {
+        $value = (string) preg_replace('#(//)[^/?\#@]*@#', '$1' . Redactor::REDACTED . '@', Redactor::named($value));
         $text = "'" . addcslashes($value, "\0..\37\177'\\") . "'";
         return strlen($text) <= $limit ? $text : substr($text, 0, $limit - 4) . "...'";
     }

@@ -39,7 +39,8 @@ import { MissingFieldError } from "./read.js";
 import { Redactor } from "./redact.js";
 import { Session } from "./session.js";
 import { type AuthData, MemoryTokenStore, type TokenStore } from "./store.js";
-import { type ApiResponse, Transport, isTokenFailure, jsonOrNull } from "./transport.js";
+import { type ApiResponse, jsonOrNull } from "./response.js";
+import { Transport, isTokenFailure } from "./transport.js";
 import { VERSION } from "./version.js";
 
 export { checkServer, type PlatformOptions, type RequestOptions } from "./options.js";

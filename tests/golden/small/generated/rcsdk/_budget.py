@@ -245,8 +245,10 @@ def _id_segment() -> re.Pattern[str]:
     return re.compile(r"/[0-9]+(?=/|$)")
 
 
+@functools.lru_cache(maxsize=512)
 def route_of(method: str, url: str) -> str:
-    """``"GET /restapi/v1.0/account/{id}/extension/{id}"``: what a budget keys requests by."""
+    """``"GET /restapi/v1.0/account/{id}/extension/{id}"``: what a budget keys requests by
+    (remembered for the last 512 URLs: it is asked on every call)."""
     return f"{method.upper()} {_id_segment().sub('/{id}', urllib.parse.urlsplit(url).path)}"
 
 

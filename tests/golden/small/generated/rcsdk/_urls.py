@@ -16,6 +16,7 @@ Every refusal is a ``UsageError`` that names the argument and the problem.
 from __future__ import annotations
 
 import ipaddress
+import re
 import string
 import urllib.parse
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from typing import Any
 
 import urllib3.util
 
+from rcsdk import _redact
 from rcsdk._exceptions import UsageError
 
 __all__ = ["Origin", "check_field", "check_headers", "origin_of"]
@@ -33,8 +35,9 @@ _TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~" + string.ascii_letters + string.digit
 
 
 def _shown(value: str, limit: int = 60) -> str:
-    """A value for a message: repr (control characters visible), cut short."""
-    text = repr(value)
+    """A value for a message: credentials (``user:pw@``) and secret-named parameters blanked,
+    then repr (control characters visible), cut short."""
+    text = repr(re.sub(r"(//)[^/?#@]*@", rf"\1{_redact.REDACTED}@", _redact.named(value)))
     return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 

@@ -51,8 +51,9 @@ export {
 export { makeCodeVerifier, s256Challenge } from "./pkce.js";
 export * from "./platform.js";
 export { REDACTED, Redactor } from "./redact.js";
+export { ApiResponse } from "./response.js";
 export { backoff, parseRetryAfter, rateLimitDelay } from "./retry.js";
 export { RCSDK, type RCSDKOptions, Settings } from "./sdk.js";
 export { type AuthData, FileTokenStore, MemoryTokenStore, type TokenStore } from "./store.js";
-export { ApiResponse, type Logger } from "./transport.js";
+export type { Logger } from "./transport.js";
 export { VERSION } from "./version.js";

@@ -16,7 +16,7 @@ import { Events } from "./events.js";
 import { UsageError } from "./exceptions.js";
 import { ExtensionInfo, PhoneNumber, TokenInfo } from "./models.js";
 import { makeCodeVerifier, makeState, s256Challenge } from "./pkce.js";
-import type { ApiResponse } from "./transport.js";
+import type { ApiResponse } from "./response.js";
 
 // Referenced whatever operations the spec has.
 void [AUTHORIZE_PATH, REVOKE_PATH, TOKEN_PATH, Events, UsageError, makeCodeVerifier, makeState, s256Challenge];

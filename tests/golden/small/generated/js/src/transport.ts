@@ -1,7 +1,8 @@
 // Copied verbatim from templates/js/src/transport.ts by rcsdk's generator.
 // Do not edit: change templates/js/src/transport.ts and run `make generate`.
 /**
- * The wire: one request with a total deadline, bounded retries, and status mapping.
+ * Sending: checked URLs and headers, one request with a total deadline, bounded retries, and
+ * status mapping (wire.ts carries each exchange; response.ts is what comes back).
  *
  * Every request has one deadline for connecting, the headers and the whole body (a server that
  * drips its answer cannot hold a call). Redirects are never followed (a token never leaves for a
@@ -28,6 +29,7 @@ import {
 } from "./exceptions.js";
 import { ErrorBody } from "./models.js";
 import { type Redactor, redactForm, redactUrl } from "./redact.js";
+import { ApiResponse, jsonOrNull } from "./response.js";
 import { backoff, parseRetryAfter, rateLimitDelay } from "./retry.js";
 import { type Exchange, WireFailure, fetchExchange, nodeExchange } from "./wire.js";
 
@@ -37,46 +39,12 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BODY_LOG_LIMIT = 2000;
 const nodeDebug = debuglog("rcsdk");
-const UTF8 = new TextDecoder();
 
 /** Where log lines go: NODE_DEBUG=rcsdk prints debug lines; a logger option takes all. */
 export interface Logger {
   debug?(message: string): void;
   info?(message: string): void;
   warn?(message: string): void;
-}
-
-/** A response, read whole within the request's deadline. */
-export class ApiResponse {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly url: string;
-  readonly #body: Uint8Array;
-
-  constructor(status: number, headers: Headers, url: string, body: Uint8Array) {
-    this.status = status;
-    this.headers = headers;
-    this.url = url;
-    this.#body = body;
-  }
-
-  get ok(): boolean {
-    return this.status >= 200 && this.status < 300;
-  }
-
-  /** The raw body. */
-  bytes(): Uint8Array {
-    return this.#body;
-  }
-
-  text(): string {
-    return UTF8.decode(this.#body);
-  }
-
-  /** The decoded JSON body (`await response.json()` works as with fetch). */
-  json<T = unknown>(): T {
-    return JSON.parse(this.text()) as T;
-  }
 }
 
 export interface SendOptions {
@@ -374,15 +342,6 @@ export class Transport {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-export function jsonOrNull(response: ApiResponse): unknown {
-  if (response.bytes().length === 0) return null;
-  try {
-    return response.json();
-  } catch {
-    return null;
-  }
 }
 
 function logBody(response: ApiResponse, redactor: Redactor): string {

@@ -55,7 +55,6 @@ final class Constants
     public const REFRESH_REJECTED_CODES = [
         'OAU-210',
         'OAU-211',
-        'OAU-112',
     ];
 
     /** Lifetimes (`expires_in`) above this, or not above 0, are treated as unknown. */

@@ -75,8 +75,12 @@ def stored_refresh_token(path: Path) -> str | None:
 
 @pytest.mark.parametrize(
     "error",
-    [OSError(28, "No space left on device"), TokenStoreError("token store is read-only")],
-    ids=["OSError", "TokenStoreError"],
+    [
+        OSError(28, "No space left on device"),
+        TokenStoreError("token store is read-only"),
+        RuntimeError("the application's own store is down"),
+    ],
+    ids=["OSError", "TokenStoreError", "any-exception"],
 )
 def test_a_failed_store_write_keeps_the_new_tokens_and_writes_them_later(
     make_platform: PlatformFactory,

@@ -139,11 +139,15 @@ class TokenLedger:
         self.use(state)
         try:
             self.store.save(state.to_json() if state is not None else None)
-        except (TokenStoreError, OSError) as exc:
+        except Exception as exc:  # a store of the application's own may raise anything
             error = (
                 exc
                 if isinstance(exc, TokenStoreError)
-                else TokenStoreError(f"could not write the token store: {exc}")
+                else TokenStoreError(
+                    self.redactor.text(
+                        f"could not write the token store: {type(exc).__name__}: {exc}"
+                    )
+                )
             )
             self.failed(state, error, events)
             return

@@ -19,6 +19,9 @@ final class FlakyStore implements TokenStore
 {
     public bool $failing = false;
 
+    /** What a failing save throws (a store of the application's own may throw anything). */
+    public ?\Closure $error = null;
+
     public function __construct(public readonly FileTokenStore $inner)
     {
     }
@@ -31,7 +34,7 @@ final class FlakyStore implements TokenStore
     public function save(?array $data): void
     {
         if ($this->failing) {
-            throw new TokenStoreError("cannot write token store {$this->inner->path}: No space left on device");
+            throw $this->error !== null ? ($this->error)() : new TokenStoreError("cannot write token store {$this->inner->path}: No space left on device");
         }
         $this->inner->save($data);
     }
@@ -257,5 +260,24 @@ final class StoreTest extends TestCase
         rmdir($path);
         $this->assertSame('101', $platform->readExtension()->extensionNumber);
         $this->assertEquals($platform->getAuthData(), (new FileTokenStore($path))->load(), 'the kept tokens were not written');
+    }
+
+    public function testAStoreThatThrowsAnythingLosesNoToken(): void
+    {
+        $store = new FlakyStore(new FileTokenStore($this->dir . '/tokens.json'));
+        $store->failing = true;
+        $store->error = static fn (): \Throwable => new \RuntimeException("the application's own store is down");
+        $platform = platform(Local::url(), store: $store);
+        $reported = [];
+        $platform->on(\Rcsdk\Event::STORE_ERROR, function (TokenStoreError $error) use (&$reported): void {
+            $reported[] = $error->getMessage();
+        });
+        $platform->loginJwt(Local::env()['RC_JWT']); // issued: kept although the store threw
+        $this->assertCount(1, $reported);
+        $this->assertStringContainsString('RuntimeException', $reported[0]);
+        $this->assertSame('101', $platform->readExtension()->extensionNumber);
+        $store->failing = false;
+        $platform->readExtension();
+        $this->assertEquals($platform->getAuthData(), $store->inner->load(), 'the kept tokens were not written later');
     }
 }

@@ -122,7 +122,14 @@ trait Ledger
             $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken, $state->token->idToken);
         }
         try {
-            $this->store->save($state?->toJson());
+            try {
+                $this->store->save($state?->toJson());
+            } catch (\Exception $raised) {
+                // A store of the application's own may throw anything: the tokens are kept.
+                throw $raised instanceof TokenStoreError ? $raised : new TokenStoreError(
+                    $this->redactor->text('could not write the token store: ' . get_class($raised) . ': ' . $raised->getMessage()),
+                );
+            }
         } catch (TokenStoreError $error) {
             if ($this->unsaved) {
                 return null; // reported at the first failure of this run of them

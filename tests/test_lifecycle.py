@@ -75,8 +75,12 @@ def stored_refresh_token(path: Path) -> str | None:
 
 @pytest.mark.parametrize(
     "error",
-    [OSError(28, "No space left on device"), TokenStoreError("token store is read-only")],
-    ids=["OSError", "TokenStoreError"],
+    [
+        OSError(28, "No space left on device"),
+        TokenStoreError("token store is read-only"),
+        RuntimeError("the application's own store is down"),
+    ],
+    ids=["OSError", "TokenStoreError", "any-exception"],
 )
 def test_a_failed_store_write_keeps_the_new_tokens_and_writes_them_later(
     make_platform: PlatformFactory,
@@ -125,6 +129,30 @@ def test_a_login_whose_store_is_a_directory_keeps_its_tokens(
     platform.read_extension()
     assert stored_refresh_token(path) == platform.get_auth_data()["token"]["refresh_token"]
     assert local.grant_count("urn:ietf:params:oauth:grant-type:jwt-bearer") == 1
+
+
+def test_a_store_that_becomes_unreadable_stops_no_call_and_no_refresh(
+    make_platform: PlatformFactory, local: LocalPlatform, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The store cannot be read (here a directory took the file's place): calls go on with the
+    tokens in memory, a due token is refreshed with them, and they are written once the store
+    can be used again."""
+    path = tmp_path / "tokens.json"
+    platform = make_platform(store=FileTokenStore(path))
+    heard = listen(platform, Event.STORE_ERROR, Event.ACCESS_VIOLATION)
+    platform.login_jwt(CREDS["RC_JWT"])
+    path.unlink()
+    path.mkdir()
+    assert platform.read_extension().id == 1234567890
+    clock.advance(3600)
+    assert platform.read_extension().id == 1234567890  # refreshed with the tokens in memory
+    assert local.grant_count(REFRESH) == 1
+    assert [e for e, _ in heard] == [Event.STORE_ERROR]
+    assert isinstance(heard[0][1], TokenStoreError)
+    path.rmdir()
+    platform.read_extension()
+    assert stored_refresh_token(path) == platform.get_auth_data()["token"]["refresh_token"]
+    assert local.grant_count(REFRESH) == 1
 
 
 def test_unsaved_tokens_give_way_to_newer_ones_in_the_store(

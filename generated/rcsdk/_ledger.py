@@ -108,6 +108,14 @@ class TokenLedger:
             if unsaved is None:
                 raise
             stored = None  # content nobody can use: the unsaved tokens replace it
+        except TokenStoreError as exc:
+            if self.state is None:
+                raise
+            # The store cannot be read at all (a directory in its place, a permission): go on
+            # with the tokens in memory, to be written once it can be used again.
+            if unsaved is None:
+                self.failed(self.state, exc, events)
+            return self.state
         if unsaved is None:
             self._adopt(stored)
             return stored
@@ -131,11 +139,15 @@ class TokenLedger:
         self.use(state)
         try:
             self.store.save(state.to_json() if state is not None else None)
-        except (TokenStoreError, OSError) as exc:
+        except Exception as exc:  # a store of the application's own may raise anything
             error = (
                 exc
                 if isinstance(exc, TokenStoreError)
-                else TokenStoreError(f"could not write the token store: {exc}")
+                else TokenStoreError(
+                    self.redactor.text(
+                        f"could not write the token store: {type(exc).__name__}: {exc}"
+                    )
+                )
             )
             self.failed(state, error, events)
             return
@@ -159,7 +171,10 @@ class TokenLedger:
         """Under the locks: the platform refused ``current``'s refresh token. The session ends
         (for every process sharing the store), unless the store holds other tokens by now:
         then those are used."""
-        stored = AuthState.from_json(self.store.load())
+        try:
+            stored = AuthState.from_json(self.store.load())
+        except TokenStoreError:
+            return  # the store cannot say whether it still holds that token: keep the session
         rejected = current.token.refresh_token
         if stored is not None and _refresh_token(stored) != rejected:
             self.unsaved = None

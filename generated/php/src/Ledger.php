@@ -63,7 +63,21 @@ trait Ledger
     /** Read the store: another process may have written newer tokens. */
     private function reload(): ?AuthState
     {
-        $data = $this->store->load();
+        try {
+            $data = $this->store->load();
+        } catch (TokenStoreError $error) {
+            if ($this->state === null) {
+                throw $error;
+            }
+            // The store cannot be read at all (a directory in its place, a permission): go on
+            // with the tokens in memory, to be written once it can be used again.
+            if (!$this->unsaved) {
+                [$this->unsaved, $this->unsavedOver] = [true, $this->state->token->refreshToken];
+                $this->log('warning', 'rcsdk: tokens kept in memory, the store cannot be read: ' . $this->redactor->text($error->getMessage()));
+                $this->reportStore($error);
+            }
+            return $this->state;
+        }
         try {
             $state = AuthState::fromJson($data);
             $unusable = false;
@@ -79,8 +93,9 @@ trait Ledger
             // came back (it got them as a grace-period reuse) give way to ours.
             if (
                 $unusable
-                || $state?->token->refreshToken === $this->unsavedOver
-                || ($state !== null && $this->state?->issuedAfter($state) === true)
+                || $state === null // the store holds nothing: ours fill it (as in Python)
+                || $state->token->refreshToken === $this->unsavedOver
+                || $this->state?->issuedAfter($state) === true
             ) {
                 $this->reportStore($this->keep($this->state));
                 return $this->state;
@@ -96,7 +111,8 @@ trait Ledger
 
     /**
      * Use tokens, and save them (callers hold the store's lock). A failed save keeps them in
-     * use, to be written later, and is returned (for Event::STORE_ERROR), never thrown.
+     * use, to be written later; the first failure of a run of them is returned (for
+     * Event::STORE_ERROR, reported once per run as in Python), never thrown.
      */
     private function keep(?AuthState $state): ?TokenStoreError
     {
@@ -106,12 +122,19 @@ trait Ledger
             $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken, $state->token->idToken);
         }
         try {
-            $this->store->save($state?->toJson());
-        } catch (TokenStoreError $error) {
-            if (!$this->unsaved) {
-                $this->unsavedOver = $replaced;
+            try {
+                $this->store->save($state?->toJson());
+            } catch (\Exception $raised) {
+                // A store of the application's own may throw anything: the tokens are kept.
+                throw $raised instanceof TokenStoreError ? $raised : new TokenStoreError(
+                    $this->redactor->text('could not write the token store: ' . get_class($raised) . ': ' . $raised->getMessage()),
+                );
             }
-            $this->unsaved = true;
+        } catch (TokenStoreError $error) {
+            if ($this->unsaved) {
+                return null; // reported at the first failure of this run of them
+            }
+            [$this->unsaved, $this->unsavedOver] = [true, $replaced];
             $this->log('warning', 'rcsdk: tokens kept in memory, the store did not take them: ' . $this->redactor->text($error->getMessage()));
             return $error;
         }

@@ -11,9 +11,8 @@
  * AbortController for the deadline). Redirects are never followed on either path.
  */
 
-import http from "node:http";
-import https from "node:https";
-import zlib from "node:zlib";
+import type * as Http from "node:http";
+import type * as Zlib from "node:zlib";
 
 export interface WireRequest {
   method: string;
@@ -47,41 +46,52 @@ function deadlinePassed(): DOMException {
   return new DOMException("the request's deadline passed", "TimeoutError");
 }
 
-// Shared by every platform of the process, as fetch's global dispatcher is; idle sockets do not
-// keep the process alive and are closed after 4 s (or the server's Keep-Alive hint if shorter).
-let httpAgent: http.Agent | null = null;
-let httpsAgent: https.Agent | null = null;
-const AGENT = { keepAlive: true, timeout: 4000 };
-const ACCEPT_ENCODING = "gzip, deflate";
+/** A request function and its keep-alive agent. */
+interface Stack {
+  send: typeof Http.request;
+  agent: Http.Agent;
+}
 
-function decode(encoding: string | undefined, body: Buffer): Buffer {
-  switch (encoding?.trim().toLowerCase()) {
-    case undefined:
-    case "":
-    case "identity":
-      return body;
-    case "gzip":
-    case "x-gzip":
-      return zlib.gunzipSync(body);
-    case "deflate":
-      return zlib.inflateSync(body);
-    case "br":
-      return zlib.brotliDecompressSync(body);
-    default:
-      return body;
+// node:http(s) and node:zlib are loaded when first needed, not when rcsdk is imported (https
+// brings tls; most answers are not compressed), as fetch loads undici on its first call. The
+// agents are shared by every platform of the process, as fetch's global dispatcher is; idle
+// sockets do not keep the process alive and close after 4 s (or the server's Keep-Alive hint).
+const AGENT = { keepAlive: true, timeout: 4000 };
+let httpStack: Promise<Stack> | null = null;
+let httpsStack: Promise<Stack> | null = null;
+let zlib: typeof Zlib | null = null;
+const ACCEPT_ENCODING = "gzip, deflate";
+const COMPRESSED = new Set(["gzip", "x-gzip", "deflate", "br"]);
+
+function stack(secure: boolean): Promise<Stack> {
+  if (secure) {
+    return (httpsStack ??= import("node:https").then((m) => ({ send: m.request, agent: new m.Agent(AGENT) })));
   }
+  return (httpStack ??= import("node:http").then((m) => ({ send: m.request, agent: new m.Agent(AGENT) })));
+}
+
+function encodingOf(header: string | undefined): string | null {
+  const encoding = header?.trim().toLowerCase();
+  return encoding !== undefined && COMPRESSED.has(encoding) ? encoding : null;
+}
+
+function decode(encoding: string | null, body: Buffer): Buffer {
+  if (encoding === null || zlib === null) return body;
+  if (encoding === "deflate") return zlib.inflateSync(body);
+  if (encoding === "br") return zlib.brotliDecompressSync(body);
+  return zlib.gunzipSync(body);
 }
 
 /** Exchanges with `server`'s origin over node:http(s). */
 export function nodeExchange(server: URL): Exchange {
   const secure = server.protocol === "https:";
-  const agent = secure ? (httpsAgent ??= new https.Agent(AGENT)) : (httpAgent ??= new http.Agent(AGENT));
-  const send = secure ? https.request : http.request;
+  let ready: Stack | null = null;
   const hostname = server.hostname.replace(/^\[(.*)\]$/, "$1");
   const port = server.port ? Number(server.port) : secure ? 443 : 80;
   const origin = server.origin.length;
-  return (r) =>
-    new Promise<Answer>((resolve, reject) => {
+  return async (r) => {
+    const { send, agent } = ready ?? (ready = await stack(secure));
+    return new Promise<Answer>((resolve, reject) => {
       let answered = false;
       let done = false;
       const fail = (caught: unknown): void => {
@@ -103,11 +113,11 @@ export function nodeExchange(server: URL): Exchange {
           res.on("close", () => {
             if (!res.complete) fail(new Error("the connection closed before the whole answer"));
           });
-          res.on("end", () => {
+          const finish = (): void => {
             if (done) return;
             let body: Buffer;
             try {
-              body = decode(res.headers["content-encoding"], chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+              body = decode(encoding, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
             } catch (caught) {
               fail(caught);
               return;
@@ -115,6 +125,11 @@ export function nodeExchange(server: URL): Exchange {
             done = true;
             clearTimeout(timer);
             resolve({ status: res.statusCode ?? 0, headers: res.rawHeaders, body });
+          };
+          const encoding = encodingOf(res.headers["content-encoding"]);
+          res.on("end", () => {
+            if (encoding === null || zlib !== null) finish();
+            else import("node:zlib").then((m) => ((zlib = m), finish()), fail);
           });
         },
       );
@@ -122,6 +137,7 @@ export function nodeExchange(server: URL): Exchange {
       req.on("error", fail);
       req.end(r.body);
     });
+  };
 }
 
 /** Exchanges through a fetch implementation, with an AbortController for the deadline. */

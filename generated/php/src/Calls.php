@@ -35,7 +35,7 @@ trait Calls
         #[\SensitiveParameter] ?array $form = null,
         #[\SensitiveParameter] array $headers = [],
     ): ApiResponse {
-        $method = strtoupper($method);
+        $method = \strtoupper($method);
         // A path found safe once is not checked again (the origin never changes).
         $url = $this->urls[$path] ?? $this->checkedUrl($path);
         if ($headers !== []) {
@@ -44,7 +44,7 @@ trait Calls
         $state = $this->state;
         if (
             $state === null || $this->unsaved
-            || ($this->autoRefresh && $state->accessDue($this->systemClock ? microtime(true) : $this->now(), $this->refreshMargin))
+            || ($this->autoRefresh && $state->accessDue($this->systemClock ? \microtime(true) : $this->now(), $this->refreshMargin))
         ) {
             $state = $this->access();
         }

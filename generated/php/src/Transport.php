@@ -14,6 +14,9 @@ namespace Rcsdk;
  * deadline on every request (CURLOPT_TIMEOUT_MS: connect, send and receive together), and no
  * redirect ever followed. A refresh or code grant (`$client` requests) is never replayed once
  * it may have arrived.
+ *
+ * Functions on the path of every call are written fully qualified (`\curl_exec`): PHP then binds
+ * them when it compiles this file, instead of looking in this namespace first at run time.
  */
 final class Transport
 {
@@ -23,8 +26,8 @@ final class Transport
     /** Whether the app has a secret (token requests then use Basic auth). */
     public readonly bool $confidential;
     private readonly ?string $basic;
-    /** @var list<string> the header lines every request starts with */
-    private readonly array $baseLines;
+    /** The User-Agent header line (a line of its own: curl would format CURLOPT_USERAGENT anew per request). */
+    private readonly string $agentLine;
     /** The access token of the last authenticated call, and its header lines (made once per token). */
     private ?string $bearerToken = null;
     /** @var list<string> */
@@ -59,8 +62,7 @@ final class Transport
         if ($userAgent !== null) {
             Origin::checkField('userAgent', $userAgent);
         }
-        $agent = $userAgent !== null ? "{$userAgent} {$agent}" : $agent;
-        $this->baseLines = ['Accept: application/json', "User-Agent: {$agent}", 'Expect:'];
+        $this->agentLine = 'User-Agent: ' . ($userAgent !== null ? "{$userAgent} {$agent}" : $agent);
         $secret = $appSecret === '' ? null : $appSecret;
         if ($secret !== null) {
             $encoded = base64_encode("{$appKey}:{$secret}");
@@ -118,7 +120,7 @@ final class Transport
         #[\SensitiveParameter] mixed $json = null,
         #[\SensitiveParameter] array $headers = [],
     ): ApiResponse {
-        $url = str_starts_with($path, '/') ? $this->origin->base . $path : $path;
+        $url = \str_starts_with($path, '/') ? $this->origin->base . $path : $path;
         if ($query !== null && $query !== []) {
             $url .= (str_contains($url, '?') ? '&' : '?') . self::encode($query);
         }
@@ -127,17 +129,21 @@ final class Transport
             // Most calls: no body, no headers of the caller's. Their lines change with the token only.
             if ($bearer->token->accessToken !== $this->bearerToken) {
                 $this->bearerToken = $bearer->token->accessToken;
-                $this->bearerLines = [...$this->baseLines, 'Authorization: Bearer ' . $this->bearerToken];
+                $this->bearerLines = ['Accept: application/json', $this->agentLine, 'Authorization: Bearer ' . $this->bearerToken];
             }
             $lines = $this->bearerLines;
         } else {
-            $lines = $this->baseLines;
+            // curl scans every header line it is given several times per request: no more than needed.
+            $lines = ['Accept: application/json', $this->agentLine];
             if ($form !== null) {
                 $body = self::encode($form);
                 $lines[] = 'Content-Type: application/x-www-form-urlencoded';
             } elseif ($json !== null) {
                 $body = json_encode($json, JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR);
                 $lines[] = 'Content-Type: application/json';
+            }
+            if ($body !== null) {
+                $lines[] = 'Expect:'; // no 100-continue round trip before a large body
             }
             if ($client && $this->basic !== null) {
                 $headers['Authorization'] = $this->basic;
@@ -195,18 +201,18 @@ final class Transport
     private function transfer(string $method, string $url, #[\SensitiveParameter] array $lines, #[\SensitiveParameter] ?string $body): ApiResponse|array
     {
         $curl = $this->curl;
-        if ($curl === null || $this->curlPid !== getmypid()) {
+        if ($curl === null || $this->curlPid !== \getmypid()) {
             $curl = $this->handle();
         }
         if ($body !== null || $lines !== $this->lastLines || $url !== $this->lastUrl || $method !== $this->lastMethod) {
             // Not the last request again (as a polling loop makes): set the handle up for it.
             $this->prepare($curl, $method, $url, $lines, $body);
         }
-        $content = curl_exec($curl);
-        if (is_string($content)) {
+        $content = \curl_exec($curl);
+        if (\is_string($content)) {
             // curl_exec() returns a string only when the transfer succeeded (errno 0).
-            $size = (int) curl_getinfo($curl, CURLINFO_HEADER_SIZE);
-            return new ApiResponse((int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE), substr($content, 0, $size), substr($content, $size));
+            $size = (int) \curl_getinfo($curl, \CURLINFO_HEADER_SIZE);
+            return new ApiResponse((int) \curl_getinfo($curl, \CURLINFO_RESPONSE_CODE), \substr($content, 0, $size), \substr($content, $size));
         }
         return $this->failure($curl, $url);
     }

@@ -28,7 +28,6 @@ import logging
 import math
 import os
 import sys
-import urllib.parse
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -37,7 +36,7 @@ import requests
 import requests.adapters
 
 from rcsdk import _answers, _budget, _redact
-from rcsdk._answers import backoff, parse_retry_after, rate_limit_delay
+from rcsdk._answers import RETRY_STATUSES, backoff
 from rcsdk._budget import MemoryRateLimitBudget, RateLimitBudget
 from rcsdk._constants import DEFAULT_POOL_SIZE
 from rcsdk._deadline import DeadlineAdapter, deadline
@@ -51,9 +50,8 @@ from rcsdk._exceptions import (
     RedirectError,
     ResponseFormatError,
     UsageError,
-    exception_for,
 )
-from rcsdk._models import ErrorBody, TokenInfo
+from rcsdk._models import TokenInfo
 from rcsdk._urls import check_field, check_headers, is_loopback, origin_of
 from rcsdk._version import __version__
 
@@ -66,7 +64,6 @@ USER_AGENT = (
     f"requests/{requests.__version__}"
 )
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-RETRY_STATUSES = frozenset({502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 LONG_WAIT = 5.0
 """A retry wait longer than this (seconds) is announced with a WARNING log record."""
@@ -285,25 +282,7 @@ class Transport:
         return APIConnectionError(self.describe(exc, shown)), True
 
     def redirect_error(self, response: requests.Response) -> RedirectError:
-        """A 3xx: never followed, so no token or credential travels to where it points."""
-        location = response.headers.get("Location") or ""
-        try:
-            target = urllib.parse.urlsplit(urllib.parse.urljoin(response.url or "", location))
-            where = target.netloc.rpartition("@")[2] or self.origin.netloc
-        except ValueError:
-            where = "an unparsable location"
-        if not location:
-            where = "nowhere (no Location header)"
-        message = self.redactor.text(
-            f"unexpected redirect to {where} ({response.status_code}): rcsdk follows no "
-            "redirect, so no token or credential is sent elsewhere; check the server URL"
-        )
-        request_id = _answers.request_id(response)
-        return RedirectError(
-            message,
-            status_code=response.status_code,
-            request_id=self.redactor.text(request_id) if request_id else None,
-        )
+        return _answers.redirect_error(response, self.redactor, self.origin.netloc)
 
     def retry_delay(
         self, error: RCSDKError, attempt: int, maybe_arrived: bool, replayable: bool
@@ -322,47 +301,7 @@ class Transport:
         return None
 
     def status_error(self, response: requests.Response) -> APIStatusError:
-        """The typed exception for an error response, its message redacted."""
-        body = _answers.json_or_none(response)
-        fields = ErrorBody.from_json(body) if isinstance(body, Mapping) else None
-        codes: tuple[str, ...] = ()
-        error = description = None
-        if fields is not None:
-            codes = tuple(
-                dict.fromkeys(
-                    code
-                    for code in (fields.error_code, *(e.error_code for e in fields.errors))
-                    if code
-                )
-            )
-            error, description = fields.error, fields.error_description
-        retry_after: float | None = None
-        if response.status_code == 429:
-            retry_after = rate_limit_delay(response.headers, self.clock())
-        elif response.status_code in RETRY_STATUSES:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"), self.clock())
-        cls = exception_for(response.status_code, error, codes)
-        detail = description or (fields.message if fields else None)
-        if detail is None and fields is not None and fields.errors:
-            detail = fields.errors[0].message
-        if detail is None and body is None:
-            detail = (response.reason or "no JSON body").strip()
-        message = f"{response.status_code} {error or cls.__name__}"
-        if codes:
-            message += f" [{', '.join(codes)}]"
-        if detail:
-            message += f": {detail}"
-        request_id = _answers.request_id(response)
-        return cls(
-            self.redactor.text(message),
-            status_code=response.status_code,
-            error=self.redactor.text(error) if error else None,
-            error_description=self.redactor.text(description) if description else None,
-            error_codes=tuple(self.redactor.text(code) for code in codes),
-            request_id=self.redactor.text(request_id) if request_id else None,
-            body=self.redactor.value(body) if isinstance(body, Mapping) else None,
-            retry_after=retry_after,
-        )
+        return _answers.status_error(response, self.redactor, self.clock())
 
     def token_from(self, response: requests.Response) -> TokenInfo:
         """The token response's tokens (added to the redactor), or ``ResponseFormatError``."""

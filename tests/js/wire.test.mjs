@@ -1,15 +1,19 @@
 // The wire (wire.ts) on both of its paths: node:http(s), the default, and a fetch implementation
 // passed as the `fetch` option. Each must keep one total deadline per request (and close the
 // request when it passes), type dropped and refused connections, never replay a grant that may
-// have arrived, and keep one connection alive across calls.
+// have arrived, keep one connection alive across calls, and check certificates over https.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import https from "node:https";
 import net from "node:net";
+import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { test } from "node:test";
 
 import { API, CREDS, fakePlatform } from "./_fake.mjs";
 import { reply, serve } from "./_server.mjs";
-import { FakeClock, rcsdk } from "./_support.mjs";
+import { FakeClock, ROOT, rcsdk } from "./_support.mjs";
 
 let fetchCalls = 0;
 const PATHS = {
@@ -146,3 +150,67 @@ function fakeToken(res) {
     body: { access_token: "A-1", refresh_token: "R-1", token_type: "bearer", expires_in: 3600, refresh_token_expires_in: 604800 },
   });
 }
+
+// https: a loopback server with a self-signed certificate (tests/js/fixtures). The default
+// trust store refuses it (certificates are checked); trusted through NODE_EXTRA_CA_CERTS, in a
+// child process, calls go through and keep their connection.
+const TLS = path.join(ROOT, "tests/js/fixtures/loopback-tls.pem");
+
+async function tlsPlatform() {
+  const pem = readFileSync(TLS, "utf8");
+  let connections = 0;
+  const server = https.createServer({ cert: pem, key: pem }, (req, res) => {
+    req.resume();
+    req.on("end", () => {
+      if (req.url === "/restapi/oauth/token") return fakeToken(res);
+      if (req.headers.authorization !== "Bearer A-1") return reply(res, { status: 401, body: { errorCode: "OAU-128" } });
+      reply(res, { body: { id: 1, name: "TLS User" } });
+    });
+  });
+  server.on("secureConnection", () => (connections += 1));
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `https://127.0.0.1:${server.address().port}`,
+    connections: () => connections,
+    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))),
+  };
+}
+
+test("https: an untrusted certificate is refused, as an APIConnectionError naming why", async () => {
+  const tls = await tlsPlatform();
+  try {
+    await assert.rejects(make(tls.url, { maxRetries: 0 }).loginJwt(CREDS.jwt), (error) => {
+      assert.ok(error instanceof rcsdk.APIConnectionError, String(error));
+      assert.match(error.message, /CERT/);
+      return true;
+    });
+  } finally {
+    await tls.close();
+  }
+});
+
+test("https: a trusted certificate works, one connection for sequential calls", async () => {
+  const tls = await tlsPlatform();
+  const script = `
+    const { RCSDK } = await import(${JSON.stringify(path.join(ROOT, "build/js/dist/index.js"))});
+    const platform = new RCSDK({ appKey: "k", appSecret: "s", server: process.argv[1] }).getPlatform();
+    await platform.loginJwt("jwt");
+    const names = [];
+    for (let i = 0; i < 3; i++) names.push((await platform.get("/restapi/v1.0/account/~/extension/~")).json().name);
+    console.log(JSON.stringify(names));`;
+  try {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script, tls.url], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: TLS },
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    child.stderr.on("data", (chunk) => (err += chunk));
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    assert.equal(code, 0, err);
+    assert.deepEqual(JSON.parse(out), ["TLS User", "TLS User", "TLS User"]);
+    assert.equal(tls.connections(), 1);
+  } finally {
+    await tls.close();
+  }
+});

@@ -1,7 +1,8 @@
 # Copied verbatim from templates/rcsdk/_answers.py by rcsdk's generator.
 # Do not edit: change templates/rcsdk/_answers.py and run `make generate`.
-"""What came back: JSON bodies, request ids, in plain words why a connection failed, and how
-long an answer asks to wait before the next try (Retry-After, rate-limit windows; else
+"""What came back: JSON bodies, request ids, in plain words why a connection failed, the typed
+error of an error response (by its status and by its error code or OAuth error; a redirect),
+and how long an answer asks to wait before the next try (Retry-After, rate-limit windows; else
 exponential backoff).
 
 Used by the transport (templates/rcsdk/_transport.py) to classify answers and failures and to
@@ -15,13 +16,23 @@ import email.utils
 import math
 import random
 import socket
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
 import requests
 
 from rcsdk._constants import BACKOFF_BASE, RATE_LIMIT_FALLBACK, TOKEN_ERROR_CODES
-from rcsdk._exceptions import AuthenticationError, ResponseFormatError, TokenError
+from rcsdk._exceptions import (
+    APIStatusError,
+    AuthenticationError,
+    RedirectError,
+    ResponseFormatError,
+    TokenError,
+    exception_for,
+)
+from rcsdk._models import ErrorBody
+from rcsdk._redact import Redactor
 
 __all__ = [
     "backoff",
@@ -32,9 +43,14 @@ __all__ = [
     "parse_retry_after",
     "rate_limit_delay",
     "reason",
+    "redirect_error",
     "refusal",
     "request_id",
+    "status_error",
 ]
+
+RETRY_STATUSES = frozenset({502, 503, 504})
+"""Statuses of an unavailable platform: retried with backoff (or after their Retry-After)."""
 
 
 def request_id(response: requests.Response) -> str | None:
@@ -103,6 +119,75 @@ def json_body(response: requests.Response) -> Any:
             f"{response.status_code} response is not JSON", status_code=response.status_code
         )
     return body
+
+
+# --- what an error response means -----------------------------------------------------------
+
+
+def status_error(response: requests.Response, redactor: Redactor, now: float) -> APIStatusError:
+    """The typed exception for an error response (by its status and by its error code or OAuth
+    error), its message redacted; ``now`` dates a Retry-After."""
+    body = json_or_none(response)
+    fields = ErrorBody.from_json(body) if isinstance(body, Mapping) else None
+    codes: tuple[str, ...] = ()
+    error = description = None
+    if fields is not None:
+        codes = tuple(
+            dict.fromkeys(
+                code for code in (fields.error_code, *(e.error_code for e in fields.errors)) if code
+            )
+        )
+        error, description = fields.error, fields.error_description
+    retry_after: float | None = None
+    if response.status_code == 429:
+        retry_after = rate_limit_delay(response.headers, now)
+    elif response.status_code in RETRY_STATUSES:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
+    cls = exception_for(response.status_code, error, codes)
+    detail = description or (fields.message if fields else None)
+    if detail is None and fields is not None and fields.errors:
+        detail = fields.errors[0].message
+    if detail is None and body is None:
+        detail = (response.reason or "no JSON body").strip()
+    message = f"{response.status_code} {error or cls.__name__}"
+    if codes:
+        message += f" [{', '.join(codes)}]"
+    if detail:
+        message += f": {detail}"
+    rid = request_id(response)
+    return cls(
+        redactor.text(message),
+        status_code=response.status_code,
+        error=redactor.text(error) if error else None,
+        error_description=redactor.text(description) if description else None,
+        error_codes=tuple(redactor.text(code) for code in codes),
+        request_id=redactor.text(rid) if rid else None,
+        body=redactor.value(body) if isinstance(body, Mapping) else None,
+        retry_after=retry_after,
+    )
+
+
+def redirect_error(response: requests.Response, redactor: Redactor, server: str) -> RedirectError:
+    """A 3xx: never followed, so no token or credential travels to where it points (``server``:
+    the platform's host, for a relative Location)."""
+    location = response.headers.get("Location") or ""
+    try:
+        target = urllib.parse.urlsplit(urllib.parse.urljoin(response.url or "", location))
+        where = target.netloc.rpartition("@")[2] or server
+    except ValueError:
+        where = "an unparsable location"
+    if not location:
+        where = "nowhere (no Location header)"
+    message = redactor.text(
+        f"unexpected redirect to {where} ({response.status_code}): rcsdk follows no "
+        "redirect, so no token or credential is sent elsewhere; check the server URL"
+    )
+    rid = request_id(response)
+    return RedirectError(
+        message,
+        status_code=response.status_code,
+        request_id=redactor.text(rid) if rid else None,
+    )
 
 
 # --- how long to wait before retrying -------------------------------------------------------

@@ -5,13 +5,17 @@ declare(strict_types=1);
 // One PHP benchmark measurement in a fresh process (bench/run.py):
 //   php php_worker.php KIND calls SERVER CREDS_JSON COUNT
 // KIND is rcsdk (the PHP client) or raw (one bare curl handle with a hand-made Bearer header:
-// the floor); KIND "blocks" runs both in this process, in adjacent blocks of 50 calls in
+// the floor). Both send the same request: raw names itself in a User-Agent line as long as
+// rcsdk's (as any client that names itself does, and as requests does in the Python rows), so
+// that the ratio measures the clients, not the parsing of a header only one of them sends.
+// KIND "blocks" runs both in this process, in adjacent blocks of 50 calls in
 // alternating order (40 rounds each), so that drift on the machine hits both alike, and times each
 // block in wall and in this process's CPU time. Prints one JSON object.
 
 require getenv('RCSDK_PHP_AUTOLOAD') ?: __DIR__ . '/../build/php/vendor/autoload.php';
 
 const PATH = '/restapi/v1.0/account/~/extension/~';
+define('AGENT', 'User-Agent: bare-curl/0.1.0 php/' . PHP_VERSION . ' curl/' . curl_version()['version']);
 
 [, $kind, $mode, $server, $credsJson, $count] = $argv;
 $creds = json_decode($credsJson, true);
@@ -31,7 +35,7 @@ if ($kind === 'blocks') {
             CURLOPT_RETURNTRANSFER => true,
             CURLOPT_HTTPGET => true,
             CURLOPT_TIMEOUT_MS => 30000,
-            CURLOPT_HTTPHEADER => ["Authorization: Bearer {$token}", 'Accept: application/json'],
+            CURLOPT_HTTPHEADER => ["Authorization: Bearer {$token}", 'Accept: application/json', AGENT],
         ]);
         return static function () use ($curl): void {
             if (!is_string(curl_exec($curl)) || curl_getinfo($curl, CURLINFO_RESPONSE_CODE) >= 400) {
@@ -103,7 +107,7 @@ if ($kind === 'rcsdk') {
         CURLOPT_RETURNTRANSFER => true,
         CURLOPT_HTTPGET => true,
         CURLOPT_TIMEOUT_MS => 30000,
-        CURLOPT_HTTPHEADER => ["Authorization: Bearer {$token}", 'Accept: application/json'],
+        CURLOPT_HTTPHEADER => ["Authorization: Bearer {$token}", 'Accept: application/json', AGENT],
     ]);
     $call = static function () use ($curl): string {
         $body = curl_exec($curl);

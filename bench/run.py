@@ -547,7 +547,8 @@ def table(results: dict[str, Any]) -> str:
         lines += [
             "",
             f"PHP {results.get('php', '')} ({CALLS} authenticated GETs, median of {ROUNDS} "
-            "interleaved rounds; raw is one bare curl handle with a Bearer header):",
+            "interleaved rounds; raw is one bare curl handle with a Bearer header and a "
+            "User-Agent as long as rcsdk's, so that both send the same request):",
             "",
             "| PHP client | µs per call | vs raw | client CPU µs per call | vs raw "
             "| TCP connections | peak RSS MB |",

@@ -139,6 +139,13 @@ def code_blocks(markdown: str, language: str) -> list[str]:
     return re.findall(rf"^```{language}\n(.*?)^```$", markdown, flags=re.M | re.S)
 
 
+def readme_blocks(language: str) -> list[str]:
+    """The code blocks of one language in the README's "Using it" section."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Using it\n", 1)[1].split("\n## ", 1)[0]
+    return code_blocks(section, language)
+
+
 def fill(sample: str, exports: Mapping[str, str]) -> str:
     """Replace each ``export RC_X=<placeholder>`` value by what ``serve`` exports for RC_X."""
 

@@ -18,7 +18,7 @@ from generator import pages
 from rcsdk import RCSDK, RateLimitError
 from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform
 
-from _docs import PLACEHOLDER, RUNNERS, code_blocks, fill, run_samples
+from _docs import PLACEHOLDER, RUNNERS, code_blocks, fill, readme_blocks, run_samples
 from _support import ROOT
 
 DOCS = ROOT / "generated" / "docs" / "index.md"
@@ -141,12 +141,6 @@ def test_samples_run_in_order(
     output = result.stdout + result.stderr
     for name in ("RC_APP_SECRET", "RC_PASSWORD", "RC_JWT"):
         assert LOCAL_CREDENTIALS[name] not in output, name
-
-
-def readme_blocks(language: str) -> list[str]:
-    """The code blocks of one language in the README's "Using it" section."""
-    section = (ROOT / "README.md").read_text().split("## Using it\n", 1)[1].split("\n## ", 1)[0]
-    return code_blocks(section, language)
 
 
 def test_the_readme_examples_run_as_written(tmp_path: Path) -> None:

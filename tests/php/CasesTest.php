@@ -96,8 +96,10 @@ final class CasesTest extends TestCase
 
     public function testTheTableCoversEveryErrorCodeAndStatus(): void
     {
+        // Every code the PHP client maps to a class has its cases in the table.
         $names = implode(' ', array_map(static fn (array $c): string => $c['name'], self::table()['cases']));
-        foreach (['OAU-140', 'OAU-211', 'OAU-128', 'CMN-301', 'CMN-201'] as $code) {
+        $this->assertGreaterThanOrEqual(20, count(\Rcsdk\Errors::ERROR_CODES));
+        foreach (array_keys(\Rcsdk\Errors::ERROR_CODES) as $code) {
             $this->assertStringContainsString("{$code} in errors[]", $names);
             $this->assertStringContainsString("{$code} top-level", $names);
         }

@@ -115,33 +115,26 @@ def file_header(spec: Spec, source: str, static: bool) -> list[str]:
     ]
 
 
-def add_header(path: str, text: str, lines: list[str]) -> str:
-    if not text.strip():
-        return text  # marker files such as py.typed stay empty
-    if path.endswith("package.json") and text.startswith("{\n"):
+def add_header(text: str, lines: list[str], style: str | None) -> str:
+    """``text`` with the header ``lines`` in the comment ``style`` its target names for the file
+    (see ``Target.comments``); ``None``: no header."""
+    if not text.strip() or style is None:
+        return text  # marker files such as py.typed stay empty; data files take no comment
+    if style == "package.json" and text.startswith("{\n"):
         # npm's convention for a comment in package.json: a "//" key.
         return '{\n  "//": ' + json.dumps(" ".join(lines)) + ",\n" + text[2:]
-    if path.endswith((".ts", ".js", ".mjs", ".php", "tsconfig.json")):  # tsc reads JSONC
-        comment = "".join(f"// {line}\n" for line in lines)
-        if text.startswith("<?php\n"):
-            return "<?php\n" + comment + text[6:]
-        return comment + text
-    if path.endswith((".py", ".sh", ".yaml", ".toml")) or path.endswith("Makefile"):
-        head = "".join(f"# {line}\n" for line in lines)
-        if text.startswith("#!"):
-            shebang, _, rest = text.partition("\n")
-            return f"{shebang}\n{head}{rest}"
-        return head + text
-    if path.endswith(".md"):
+    if style == "markdown" and text.startswith("---\n"):
         # Slate's front matter must open the file: the header is a YAML comment inside it.
-        if text.startswith("---\n"):
-            return "---\n" + "".join(f"# {line}\n" for line in lines) + text[4:]
-        return "<!-- " + " ".join(lines) + " -->\n" + text
-    if path.endswith(".html"):
+        return "---\n" + "".join(f"# {line}\n" for line in lines) + text[4:]
+    if style in ("html", "markdown"):
         if text.startswith("<!DOCTYPE html>\n"):
             return "<!DOCTYPE html>\n<!-- " + " ".join(lines) + " -->\n" + text[16:]
         return "<!-- " + " ".join(lines) + " -->\n" + text
-    return text
+    comment = "".join(f"{style} {line}\n" for line in lines)
+    first, _, rest = text.partition("\n")
+    if first.startswith("#!") or first == "<?php":  # the interpreter's line stays first
+        return f"{first}\n{comment}{rest}"
+    return comment + text
 
 
 def tidy(text: str, keep_trailing_spaces: bool) -> str:
@@ -170,12 +163,14 @@ def render(spec: Spec, templates: Path, targets: Sequence[Target] | None = None)
             if rel.suffix != ".j2":
                 text = (templates / rel).read_text(encoding="utf-8")
                 lines = file_header(spec, rel.as_posix(), static=True)
-                static[rel.as_posix()] = add_header(rel.as_posix(), text, lines)
+                static[rel.as_posix()] = add_header(text, lines, target.comment_style(rel.name))
                 continue
-            files.update(_render_template(env, spec, rel, {**out, **files}))
+            files.update(_render_template(env, spec, rel, {**out, **files}, target))
         for path, text in target.data(spec).items():
             lines = file_header(spec, f"generator/targets/{target.name}.py", static=False)
-            files[path] = tidy(add_header(path, text, lines), path.endswith(".md"))
+            files[path] = tidy(
+                add_header(text, lines, target.comment_style(path)), path.endswith(".md")
+            )
         files = target.finish(files, spec)
         for path, text in {**files, **static}.items():
             if path in out:
@@ -185,7 +180,7 @@ def render(spec: Spec, templates: Path, targets: Sequence[Target] | None = None)
 
 
 def _render_template(
-    env: jinja2.Environment, spec: Spec, rel: Path, rendered: dict[str, str]
+    env: jinja2.Environment, spec: Spec, rel: Path, rendered: dict[str, str], owner: Target
 ) -> dict[str, str]:
     template = env.get_template(rel.as_posix())
     target = rel.as_posix().removesuffix(".j2")
@@ -202,6 +197,6 @@ def _render_template(
         texts[target] = template.render(**context)
     lines = file_header(spec, f"templates/{rel.as_posix()}", static=False)
     return {
-        path: tidy(add_header(path, text, lines), path.endswith(".md"))
+        path: tidy(add_header(text, lines, owner.comment_style(path)), path.endswith(".md"))
         for path, text in texts.items()
     }

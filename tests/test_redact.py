@@ -4,12 +4,16 @@ name wherever they appear, and the set it keeps stays small however many rotatio
 from __future__ import annotations
 
 import json
+import logging
 import urllib.parse
+from typing import Any
 
 import pytest
 
-from rcsdk import _redact
+from rcsdk import Event, _redact
 from rcsdk._redact import REDACTED, Redactor
+
+from _support import CREDS, PlatformFactory
 
 PASSWORD = 'pa"ss&wo+rd ä/1'
 
@@ -114,3 +118,20 @@ def test_headers_keep_the_scheme_and_can_mask_with_a_placeholder() -> None:
     }
     masked = _redact.headers(items, mask=lambda scheme, secret: f"<{scheme or '-'}:{secret}>")
     assert masked["Authorization"] == "Bearer <Bearer:tok123>"
+
+
+def test_a_listener_that_raises_logs_its_traceback_without_secrets(
+    make_platform: PlatformFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    platform = make_platform()
+
+    def listener(token: Any) -> None:
+        raise ValueError(f"could not archive {token.access_token}")
+
+    platform.on(Event.LOGIN_SUCCESS, listener)
+    with caplog.at_level(logging.DEBUG, logger="rcsdk"):
+        platform.login_jwt(CREDS["RC_JWT"])  # the listener's failure breaks no call
+    access = platform.get_auth_data()["token"]["access_token"]
+    assert "handler raised" in caplog.text and "ValueError: could not archive" in caplog.text
+    assert "test_redact.py" in caplog.text  # the traceback is there, to find the listener
+    assert access not in caplog.text

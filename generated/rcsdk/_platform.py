@@ -81,7 +81,7 @@ class Platform:
             user_agent=user_agent,
             allow_insecure_http=allow_insecure_http,
         )
-        self._emitter = Emitter()
+        self._emitter = Emitter(self._transport.redactor.text)
         self._tokens = TokenSession(
             self._transport,
             store if store is not None else MemoryTokenStore(),

@@ -47,6 +47,15 @@ class Target:
     templates: tuple[str, ...] = ()
     """Paths under templates/ that this target renders: folders, or single files."""
     contracts: tuple[Contract, ...] = ()
+    comments: tuple[tuple[str, str], ...] = ()
+    """How this target's files carry the "generated, do not edit" header: (file-name ending,
+    comment style) pairs. A style is a line-comment prefix (``"#"``, ``"//"``; a shebang or
+    ``<?php`` line stays first), ``"html"`` (``<!-- -->``), ``"markdown"`` (a YAML comment in
+    front matter, else ``<!-- -->``) or ``"package.json"`` (npm's ``"//"`` key). Files whose
+    ending is not listed (JSON data, marker files) get no header."""
+
+    def comment_style(self, path: str) -> str | None:
+        return next((style for end, style in self.comments if path.endswith(end)), None)
 
     def namespace(self) -> Mapping[str, Any]:
         """Globals this target adds to every template (its projection of the model)."""

@@ -92,6 +92,7 @@ def _source(env: jinja2.Environment, name: str) -> str:
 class Docs(Target):
     name = "docs"
     description = "generated/docs: index.md (Slate) and index.html (one self-contained page)"
+    comments = ((".md", "markdown"), (".html", "html"))
     templates = ("docs",)
     contracts = (
         Contract(

@@ -152,6 +152,13 @@ class Projection:
 class JavaScript(Target):
     name = "javascript"
     description = "generated/js (the npm package rcsdk, TypeScript) and examples/quickstart.mjs"
+    comments = (
+        ("package.json", "package.json"),
+        ("tsconfig.json", "//"),
+        (".ts", "//"),
+        (".mjs", "//"),
+        (".js", "//"),
+    )
     templates = ("js", "examples/quickstart.mjs.j2")
     contracts = (
         Contract(
@@ -179,7 +186,7 @@ class JavaScript(Target):
             why="the JavaScript runtime (templates/js/src/)",
         ),
         Contract(
-            events=("access_violation",),
+            events=("access_violation", "store_error"),
             why="the JavaScript runtime (templates/js/src/core.ts)",
         ),
     )

@@ -256,6 +256,7 @@ def document(spec: Spec) -> dict[str, Any]:
 class OpenAPI(Target):
     name = "openapi"
     description = "generated/openapi.yaml: the spec as OpenAPI 3.1 (data, dumped as YAML)"
+    comments = ((".yaml", "#"),)
 
     def data(self, spec: Spec) -> dict[str, str]:
         text = yaml.dump(

@@ -22,6 +22,7 @@ operation's cassette, and compares what they sent. The same table, for tools, is
 class Parity(Target):
     name = "parity"
     description = "generated/parity.json and generated/PARITY.md"
+    comments = ((".md", "markdown"),)
 
     def data(self, spec: Spec) -> dict[str, str]:
         from generator.targets import all_targets

@@ -175,6 +175,7 @@ class Projection:
 class Php(Target):
     name = "php"
     description = "generated/php (the Composer package rcsdk/rcsdk) and examples/quickstart.php"
+    comments = ((".php", "//"),)
     templates = ("php", "examples/quickstart.php.j2")
     contracts = (
         Contract(

@@ -88,6 +88,7 @@ class Projection:
 class Python(Target):
     name = "python"
     description = "generated/rcsdk (the package, with rcsdk.testing) and examples/quickstart.py"
+    comments = ((".py", "#"),)
     templates = ("rcsdk", "examples/quickstart.py.j2")
     contracts = (
         Contract(

@@ -18,9 +18,10 @@ logger = logging.getLogger("rcsdk")
 class Emitter:
     """Thread-safe listeners. A handler that raises is logged, never allowed to break a call."""
 
-    def __init__(self) -> None:
+    def __init__(self, redact: Callable[[str], str] = str) -> None:
         self._lock = threading.Lock()
         self._handlers: dict[Event, list[Handler]] = {}
+        self._redact = redact
 
     def on(self, event: Event | str, handler: Handler) -> Callable[[], None]:
         key = Event.parse(event)
@@ -41,5 +42,9 @@ class Emitter:
         for handler in handlers:
             try:
                 handler(payload)
-            except Exception:
-                logger.exception("rcsdk: a %s handler raised", event.value)
+            except Exception as exc:
+                import traceback  # only when a handler fails
+
+                # The payload's secrets may be in the handler's message: blanked like every line.
+                trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+                logger.error("rcsdk: a %s handler raised\n%s", event.value, self._redact(trace))

@@ -5,6 +5,12 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const rcsdk = await import(path.join(ROOT, "build/js/dist/index.js"));
+/** Internals some tests reach into (not exported by the package: see exports.test.mjs). */
+export const internal = {
+  ...(await import(path.join(ROOT, "build/js/dist/auth.js"))),
+  ...(await import(path.join(ROOT, "build/js/dist/pkce.js"))),
+  ...(await import(path.join(ROOT, "build/js/dist/redact.js"))),
+};
 
 export class FakeClock {
   constructor(now = 1_800_000_000) {

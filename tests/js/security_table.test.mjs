@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 
 import { CREDS, fakePlatform } from "./_fake.mjs";
 import { reply, serve } from "./_server.mjs";
-import { ROOT, rcsdk } from "./_support.mjs";
+import { ROOT, internal, rcsdk } from "./_support.mjs";
 
 const TABLE = JSON.parse(readFileSync(path.join(ROOT, "tests/cases/security.json"), "utf8"));
 
@@ -175,7 +175,7 @@ test("the table runner can fail: a wrong message, or a check switched off by an 
 // The table's redaction cases: what a Redactor blanks, as in Python and PHP.
 for (const c of TABLE.redaction.cases) {
   test(`redaction: ${c.id}`, () => {
-    const redactor = new rcsdk.Redactor();
+    const redactor = new internal.Redactor();
     redactor.add(...(c.credentials ?? []));
     for (const rotation of c.rotations ?? []) redactor.addTokens(...rotation);
     if ("text" in c) assert.equal(redactor.text(c.text), c.expect);

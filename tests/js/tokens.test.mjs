@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 
 import { API, CREDS, fakePlatform } from "./_fake.mjs";
 import { reply, serve } from "./_server.mjs";
-import { FakeClock, rcsdk } from "./_support.mjs";
+import { FakeClock, internal, rcsdk } from "./_support.mjs";
 
 let fake;
 before(async () => (fake = await fakePlatform({ tokenDelayMs: 20 })));
@@ -348,7 +348,7 @@ test("secrets stay out of messages, toString, util.inspect and debug lines", asy
 });
 
 test("the redactor keeps credentials and the last few rotations only", () => {
-  const redactor = new rcsdk.Redactor();
+  const redactor = new internal.Redactor();
   redactor.add("app-secret");
   for (let i = 0; i < 1000; i++) redactor.addTokens(`access-${i}-token`, `refresh-${i}-token`);
   assert.equal(redactor.size, 1 + 2 * 5, String(redactor.size)); // credentials, the live rotation and 4 before
@@ -427,7 +427,7 @@ test("authorizeUrl makes a PKCE verifier, its S256 challenge and a state", () =>
   const { platform } = make();
   const request = platform.authorizeUrl({ redirectUri: "http://127.0.0.1:8090/callback" });
   const url = new URL(request.url);
-  assert.equal(url.searchParams.get("code_challenge"), rcsdk.s256Challenge(request.codeVerifier));
+  assert.equal(url.searchParams.get("code_challenge"), internal.s256Challenge(request.codeVerifier));
   assert.equal(url.searchParams.get("code_challenge_method"), "S256");
   assert.equal(url.searchParams.get("state"), request.state);
   assert.ok(request.codeVerifier.length >= 43 && request.state.length >= 16);
@@ -437,7 +437,7 @@ test("authorizeUrl makes a PKCE verifier, its S256 challenge and a state", () =>
 test("short and senseless lifetimes: the margin is capped at half, 0 or 1e400 means unknown", async () => {
   for (const [expiresIn, dueAfter] of [[60, 30], [10, 5], [0, null], [-5, null], [1e400, null]]) {
     const token = rcsdk.TokenInfo.fromJson({ access_token: "a", refresh_token: "r", expires_in: expiresIn });
-    const state = rcsdk.AuthState.issued(token, 1000);
+    const state = internal.AuthState.issued(token, 1000);
     assert.equal(state.accessDue(1000, 60), false, `${expiresIn}: due when just issued`);
     if (dueAfter === null) {
       assert.equal(state.expiresAt, null);

@@ -10,11 +10,18 @@
  *     const extension = await platform.readExtension();
  */
 
-export { AuthState } from "./auth.js";
-export * from "./constants.js";
+// The public API, pinned by tests/js/exports.test.mjs (as rcsdk.__all__ is in Python): the entry
+// point and platform, the records calls return, every exception, the token stores, the events,
+// the server URLs and the version. Everything else (token state, retry timing, the redactor,
+// PKCE helpers, fixed values) is internal and may change in any release.
+export {
+  PRODUCTION_SERVER,
+  SANDBOX_SERVER,
+  LOCAL_SERVER,
+} from "./constants.js";
 export type { PlatformOptions, RequestOptions } from "./core.js";
 export type { Listener } from "./emitter.js";
-export { EVENT_ALIASES, type EventName, Events } from "./events.js";
+export { type EventName, Events } from "./events.js";
 export {
   RCSDKError,
   AuthDataError,
@@ -35,9 +42,7 @@ export {
   NotFoundError,
   RateLimitError,
   InternalServerError,
-  type APIStatusErrorClass,
   type APIStatusErrorInit,
-  exceptionFor,
 } from "./exceptions.js";
 export {
   TokenInfo,
@@ -47,11 +52,8 @@ export {
   Contact,
   ExtensionInfo,
 } from "./models.js";
-export { makeCodeVerifier, s256Challenge } from "./pkce.js";
 export * from "./platform.js";
-export { REDACTED, Redactor } from "./redact.js";
 export { ApiResponse } from "./response.js";
-export { backoff, parseRetryAfter, rateLimitDelay } from "./retry.js";
 export { RCSDK, type RCSDKOptions, Settings } from "./sdk.js";
 export { type AuthData, FileTokenStore, MemoryTokenStore, type TokenStore } from "./store.js";
 export type { Logger } from "./transport.js";

@@ -48,7 +48,7 @@ def test_pip_install_into_a_fresh_venv(tmp_path: Path) -> None:
     )
     version, location, typed = result.stdout.split()
     expected = re.search(
-        r'__version__ = "(.+)"', (ROOT / "generated/rcsdk/_version.py").read_text()
+        r'__version__ = "(.+)"', (ROOT / "generated/rcsdk/_constants.py").read_text()
     )
     assert expected is not None and version == expected.group(1)
     assert Path(location).is_relative_to(venv)

@@ -14,6 +14,7 @@ import pytest
 
 import rcsdk
 from rcsdk import RCSDK, Platform
+from rcsdk._redact import Redactor
 from rcsdk.testing import LocalPlatform
 
 from _loopback import Listener
@@ -172,3 +173,18 @@ def test_the_table_covers_what_the_issue_lists() -> None:
         "plain-http-remote-opt-in",
     ):
         assert required in ids
+
+
+REDACTION = TABLE["redaction"]["cases"]
+
+
+@pytest.mark.parametrize("case", REDACTION, ids=[c["id"] for c in REDACTION])
+def test_redaction_case(case: dict[str, Any]) -> None:
+    redactor = Redactor()
+    redactor.add(*case.get("credentials", []))
+    for rotation in case.get("rotations", []):
+        redactor.add_tokens(*rotation)
+    if "text" in case:
+        assert redactor.text(case["text"]) == case["expect"]
+    else:
+        assert redactor.value(case["value"]) == case["expect_value"]

@@ -109,8 +109,10 @@ def read_signal(
 
 
 def _number(value: str | None) -> int | None:
+    if not value:  # no header: no exception to raise and catch on every call
+        return None
     try:
-        number = int((value or "").strip())
+        number = int(value.strip())
     except ValueError:
         return None
     return number if number >= 0 else None

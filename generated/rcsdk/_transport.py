@@ -38,7 +38,7 @@ import requests.adapters
 from rcsdk import _answers, _budget, _redact
 from rcsdk._answers import backoff
 from rcsdk._budget import MemoryRateLimitBudget, RateLimitBudget
-from rcsdk._constants import DEFAULT_POOL_SIZE, IDEMPOTENT_METHODS, RETRY_STATUSES
+from rcsdk._constants import DEFAULT_POOL_SIZE, IDEMPOTENT_METHODS, RETRY_STATUSES, __version__
 from rcsdk._deadline import DeadlineAdapter, deadline
 from rcsdk._exceptions import (
     APIConnectionError,
@@ -53,7 +53,6 @@ from rcsdk._exceptions import (
 )
 from rcsdk._models import TokenInfo
 from rcsdk._urls import check_field, check_headers, is_loopback, origin_of
-from rcsdk._version import __version__
 
 __all__ = ["Transport", "new_session"]
 

@@ -58,6 +58,14 @@ def _reply(status: int, body: Any = None, headers: dict[str, str] | None = None)
     return {"status": status, "headers": head, "body": text}
 
 
+def _oauth(status: int, error: str, code: str | None) -> dict[str, Any]:
+    """An OAuth error answer, with its RingCentral error code in ``errors[]`` if any."""
+    body: dict[str, Any] = {"error": error, "error_description": "described"}
+    if code is not None:
+        body["errors"] = [{"errorCode": code, "message": "described"}]
+    return _reply(status, body)
+
+
 class Cases(Target):
     name = "cases"
     description = "generated/cases.json (retry, status and error-code cases every client runs)"
@@ -321,14 +329,6 @@ class Cases(Target):
             outcome="InvalidClientError",
         )
         retry(
-            "refresh rejected with invalid_grant ends the session",
-            "refresh",
-            [_reply(400, {"error": "invalid_grant", "errors": [{"errorCode": "OAU-211"}]})],
-            count=1,
-            outcome="InvalidGrantError",
-            authorized_after=False,
-        )
-        retry(
             "refresh answered invalid_client keeps the session",
             "refresh",
             [_reply(401, {"error": "invalid_client", "errors": [{"errorCode": "OAU-123"}]})],
@@ -346,6 +346,50 @@ class Cases(Target):
             authorized_after=True,
             issue=16,
         )
+        # Only a verdict on the refresh token ends the session: invalid_grant with no error code
+        # or a code the spec marks ``ends_session``. Anything else is no verdict (a proxy's page,
+        # a wrong app secret, a bad request, an app without the grant): the session is kept.
+        no_verdict = [
+            ("a proxy's HTML 401", _reply(401, "<html>Unauthorized</html>"), "AuthenticationError"),
+            (
+                "invalid_client OAU-146",
+                _oauth(401, "invalid_client", "OAU-146"),
+                "InvalidClientError",
+            ),
+            (
+                "invalid_request CMN-101",
+                _oauth(400, "invalid_request", "CMN-101"),
+                "BadRequestError",
+            ),
+            ("invalid_grant OAU-140", _oauth(400, "invalid_grant", "OAU-140"), "InvalidGrantError"),
+            (
+                "invalid_grant OAU-112 (403)",
+                _oauth(403, "invalid_grant", "OAU-112"),
+                "InvalidGrantError",
+            ),
+        ]
+        for label, answer, raised in no_verdict:
+            retry(
+                f"refresh answered {label} keeps the session",
+                "refresh",
+                [answer],
+                count=1,
+                outcome=raised,
+                authorized_after=True,
+                issue=16,
+            )
+        verdicts: list[tuple[str | None, str]] = [(None, "no error code")]
+        verdicts += [(c, c) for c in spec.session_ending_codes]
+        for ending, label in verdicts:
+            retry(
+                f"refresh rejected with invalid_grant, {label}, ends the session",
+                "refresh",
+                [_oauth(400, "invalid_grant", ending)],
+                count=1,
+                outcome="InvalidGrantError",
+                authorized_after=False,
+                issue=16,
+            )
         if any(e.name == "RedirectError" for e in spec.exceptions):
             for status in (301, 302, 303, 307, 308):
                 moved = _reply(status, login, {"Location": "http://127.0.0.1:9/elsewhere"})

@@ -186,7 +186,7 @@ class JavaScript(Target):
             why="the JavaScript runtime (templates/js/src/)",
         ),
         Contract(
-            events=("access_violation",),
+            events=("access_violation", "store_error"),
             why="the JavaScript runtime (templates/js/src/core.ts)",
         ),
     )

@@ -36,7 +36,9 @@ test("chaos: no session lost, every failure typed, one refresh per rotation", as
       sleep: clock.sleep,
       logger: { warn: () => undefined },
     }).getPlatform();
-    await platform.loginJwt(CREDS.jwt).catch((e) => assert.ok(e instanceof rcsdk.TokenStoreError));
+    const storeErrors = [];
+    platform.on("store_error", (e) => storeErrors.push(e));
+    await platform.loginJwt(CREDS.jwt); // a failed write is an event, never a failed login
     const before = fake.counts.refresh;
     const failures = [];
     let calls = 0;
@@ -63,6 +65,7 @@ test("chaos: no session lost, every failure typed, one refresh per rotation", as
     assert.ok(refreshes > 5, `only ${refreshes} refreshes: the run did not exercise them`);
     assert.equal(fake.rejectedRefreshes, 0); // no refresh token was ever sent twice
     assert.ok(failedWrites > 0);
+    assert.ok(storeErrors.length > 0 && storeErrors.every((e) => e instanceof rcsdk.TokenStoreError));
     // The session survived, and the store holds it once writes work again.
     assert.equal((await platform.get(API)).status, 200);
     assert.equal(inner.load().token.refresh_token, platform.getAuthData().token.refresh_token);

@@ -171,3 +171,14 @@ test("the table runner can fail: a wrong message, or a check switched off by an 
   optedIn.options = { allow_insecure_http: true };
   await assert.rejects(runCase(optedIn), /expected UsageError, nothing was raised/);
 });
+
+// The table's redaction cases: what a Redactor blanks, as in Python and PHP.
+for (const c of TABLE.redaction.cases) {
+  test(`redaction: ${c.id}`, () => {
+    const redactor = new rcsdk.Redactor();
+    redactor.add(...(c.credentials ?? []));
+    for (const rotation of c.rotations ?? []) redactor.addTokens(...rotation);
+    if ("text" in c) assert.equal(redactor.text(c.text), c.expect);
+    else assert.deepEqual(redactor.value(c.value), c.expect_value);
+  });
+}

@@ -1,6 +1,9 @@
 // The token lifecycle and the failure rules, against a fake platform on loopback, with a clock
 // the tests move (no sleeps standing in for conditions).
 import assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { inspect } from "node:util";
 import { after, before, test } from "node:test";
 
@@ -124,10 +127,15 @@ test("a store that fails writes never loses the new tokens", async () => {
       inner.save(data);
     },
   };
-  const { platform } = make({ extra: { store } });
+  const { platform } = make({ extra: { store, logger: { warn: () => undefined } } });
+  const storeErrors = [];
+  platform.on("storeError", (e) => storeErrors.push(e));
   await platform.loginJwt(CREDS.jwt);
   failing = true;
-  await assert.rejects(platform.refresh(), rcsdk.TokenStoreError);
+  await platform.refresh(); // resolves: the store's failure is an event, the tokens are kept
+  assert.equal(storeErrors.length, 1);
+  assert.ok(storeErrors[0] instanceof rcsdk.TokenStoreError);
+  assert.ok(!storeErrors[0].message.includes(CREDS.appSecret));
   const held = platform.getAuthData().token.refresh_token;
   assert.ok(fake.refresh.has(held), "memory holds the live (rotated) refresh token");
   assert.notEqual(inner.load().token.refresh_token, held);
@@ -136,6 +144,138 @@ test("a store that fails writes never loses the new tokens", async () => {
   await platform.get(API); // the next call saves what could not be saved
   assert.equal(inner.load().token.refresh_token, held);
   assert.equal((await platform.refresh()).accessToken.startsWith("ACCESS-"), true);
+});
+
+test("a store that fails writes: login, setAuthData and logout fire storeError and resolve", async () => {
+  let failing = true;
+  const inner = new rcsdk.MemoryTokenStore();
+  const store = {
+    load: () => inner.load(),
+    save: (data) => {
+      if (failing) throw new Error("EROFS: read-only file system");
+      inner.save(data);
+    },
+  };
+  const { platform } = make({ extra: { store, logger: { warn: () => undefined } } });
+  const events = [];
+  for (const name of ["storeError", "loginSuccess", "logoutSuccess"]) platform.on(name, (e) => events.push([name, e]));
+  const token = await platform.loginJwt(CREDS.jwt);
+  assert.deepEqual(events.map(([name]) => name), ["storeError", "loginSuccess"]);
+  assert.ok(events[0][1] instanceof rcsdk.TokenStoreError);
+  assert.equal(platform.getAuthData().token.access_token, token.accessToken); // in use
+  assert.equal(inner.load(), null);
+  failing = false;
+  await platform.get(API); // written at the next call that finds the store writable
+  assert.equal(inner.load().token.access_token, token.accessToken);
+  failing = true;
+  const saved = platform.getAuthData();
+  events.length = 0;
+  await platform.setAuthData({ ...saved, token: { ...saved.token, ...fake.issue() } });
+  assert.deepEqual(events.map(([name]) => name), ["storeError"]);
+  assert.notEqual(platform.getAuthData().token.access_token, saved.token.access_token);
+  await platform.get(API); // still failing: one report per run of failures
+  assert.equal(events.length, 1);
+  failing = false;
+  await platform.get(API);
+  assert.equal(inner.load().token.access_token, platform.getAuthData().token.access_token);
+  failing = true;
+  events.length = 0;
+  await platform.logout();
+  assert.deepEqual(events.map(([name]) => name), ["storeError", "logoutSuccess"]);
+  assert.deepEqual(platform.getAuthData(), {}); // logged out in memory
+  assert.equal(await platform.isAuthorized(), false);
+});
+
+const quiet = { warn: () => undefined };
+
+/** A FileTokenStore whose writes fail while `failing` is set (a full disk, say). */
+function failingFile(file) {
+  const inner = new rcsdk.FileTokenStore(file);
+  const store = {
+    failing: false,
+    path: file,
+    load: () => inner.load(),
+    save: (data) => {
+      if (store.failing) throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+      return inner.save(data);
+    },
+  };
+  return store;
+}
+
+async function tempFile() {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "rcsdk-tokens-"));
+  return { file: path.join(dir, "tokens.json"), done: () => fs.rm(dir, { recursive: true, force: true }) };
+}
+
+test("unsaved tokens give way to newer ones in the store", async () => {
+  const { file, done } = await tempFile();
+  try {
+    const store = failingFile(file);
+    const { platform, clock } = make({ extra: { store, logger: quiet } });
+    await platform.loginJwt(CREDS.jwt);
+    clock.advance(3600);
+    store.failing = true;
+    await platform.get(API); // rotated; unsaved
+    store.failing = false;
+    const { platform: newer } = make({ clock, extra: { store: new rcsdk.FileTokenStore(file) } });
+    await newer.loginJwt(CREDS.jwt); // another process logs in meanwhile
+    await platform.get(API);
+    assert.deepEqual(platform.getAuthData(), newer.getAuthData());
+    assert.equal(JSON.parse(await fs.readFile(file, "utf8")).token.refresh_token, newer.getAuthData().token.refresh_token);
+  } finally {
+    await done();
+  }
+});
+
+test("older tokens written meanwhile give way to a later rotation", async () => {
+  // The store comes back and another process, first to write, wrote tokens of an earlier
+  // rotation (it got them as a grace-period reuse): ours, issued later, replace them.
+  const { file, done } = await tempFile();
+  try {
+    const store = failingFile(file);
+    const { platform, clock } = make({ extra: { store, logger: quiet } });
+    await platform.loginJwt(CREDS.jwt);
+    const delta = counting();
+    store.failing = true;
+    clock.advance(3600);
+    await platform.get(API); // rotation 1, unsaved
+    const earlier = platform.getAuthData();
+    clock.advance(3600);
+    await platform.get(API); // rotation 2, unsaved
+    await new rcsdk.FileTokenStore(file).save(earlier); // the other process writes first
+    store.failing = false;
+    await platform.get(API);
+    const ours = platform.getAuthData();
+    assert.notEqual(ours.token.refresh_token, earlier.token.refresh_token);
+    assert.equal(JSON.parse(await fs.readFile(file, "utf8")).token.refresh_token, ours.token.refresh_token);
+    assert.equal(delta().refresh, 2);
+  } finally {
+    await done();
+  }
+});
+
+test("two platforms on one token file in one process send one refresh for a due token", async () => {
+  const { file, done } = await tempFile();
+  try {
+    const clock = new FakeClock();
+    const { platform: a } = make({ clock, extra: { store: new rcsdk.FileTokenStore(file) } });
+    // The same file by another spelling of its path, through another store object.
+    const relative = path.relative(process.cwd(), file);
+    const { platform: b } = make({ clock, extra: { store: new rcsdk.FileTokenStore(relative) } });
+    await a.loginJwt(CREDS.jwt);
+    clock.advance(3600);
+    const delta = counting();
+    const rejected = fake.rejectedRefreshes;
+    const calls = Array.from({ length: 16 }, (_, i) => (i % 2 ? a : b).get(API));
+    const results = await Promise.allSettled(calls);
+    assert.deepEqual(results.filter((r) => r.status === "rejected"), []);
+    assert.equal(delta().refresh, 1);
+    assert.equal(delta().api, 16);
+    assert.equal(fake.rejectedRefreshes, rejected);
+  } finally {
+    await done();
+  }
 });
 
 test("a server that drips its answer cannot hold a call past the timeout", async () => {
@@ -211,10 +351,13 @@ test("the redactor keeps credentials and the last few rotations only", () => {
   const redactor = new rcsdk.Redactor();
   redactor.add("app-secret");
   for (let i = 0; i < 1000; i++) redactor.addTokens(`access-${i}-token`, `refresh-${i}-token`);
-  assert.ok(redactor.size < 40, String(redactor.size));
-  assert.equal(redactor.text("app-secret access-999-token access-1-token"), "[REDACTED] [REDACTED] access-1-token");
+  assert.equal(redactor.size, 1 + 2 * 5, String(redactor.size)); // credentials, the live rotation and 4 before
+  assert.equal(
+    redactor.text("app-secret access-999-token access-995-token access-994-token"),
+    "[REDACTED] [REDACTED] [REDACTED] access-994-token",
+  );
   redactor.add("ab");
-  assert.equal(redactor.text("xabx"), "x[REDACTED]x"); // short secrets too
+  assert.equal(redactor.text("401 tab, code=ab"), "401 tab, code=[REDACTED]"); // short ones where they stand alone
 });
 
 test("events: both spellings, unknown names refused, a throwing listener breaks nothing", async () => {

@@ -230,4 +230,33 @@ final class SecurityTableTest extends TestCase
         }
         $this->assertStringContainsString('expected UsageError, nothing was raised', $message);
     }
+
+    /** @return array<string, array{array<string, mixed>}> */
+    public static function redactionCases(): array
+    {
+        $cases = [];
+        foreach (self::table()['redaction']['cases'] as $case) {
+            $cases[$case['id']] = [$case];
+        }
+        return $cases;
+    }
+
+    /**
+     * The table's redaction cases: what a Redactor blanks, as in Python and JavaScript.
+     *
+     * @dataProvider redactionCases
+     */
+    public function testRedaction(array $case): void
+    {
+        $redactor = new \Rcsdk\Redactor();
+        $redactor->add(...($case['credentials'] ?? []));
+        foreach ($case['rotations'] ?? [] as $rotation) {
+            $redactor->addTokens(...$rotation);
+        }
+        if (array_key_exists('text', $case)) {
+            $this->assertSame($case['expect'], $redactor->text($case['text']));
+        } else {
+            $this->assertSame($case['expect_value'], $redactor->value($case['value']));
+        }
+    }
 }

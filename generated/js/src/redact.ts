@@ -1,77 +1,161 @@
 // Copied verbatim from templates/js/src/redact.ts by rcsdk's generator.
 // Do not edit: change templates/js/src/redact.ts and run `make generate`.
 /**
- * Keeping secrets out of every message, `toString`, `util.inspect` output and debug line.
+ * Keeping secrets out of every message, `toString`, `util.inspect` output and debug line (the
+ * same rules as Python's rcsdk/_redact.py and PHP's Redactor; tests/cases/security.json holds
+ * all three to them).
  *
- * The redactor blanks each secret it was given, and its URL- and form-encoded spellings (a
- * password with `&`, `+` or `ä` echoed back in a query), however short. Credentials (the app
- * secret, passwords, JWTs) stay for the platform's life; tokens are kept for the live session and
- * the last few rotations only, so a long-running process does not accumulate them.
+ * Two layers:
+ * - by name: form fields, query parameters and JSON keys that hold secrets (`password`,
+ *   `access_token`, `client_secret`, `jwt`, ...) and the credentials of `Bearer`/`Basic` are
+ *   blanked wherever they appear, whatever their value;
+ * - by value: a Redactor remembers the secrets one platform has seen and blanks them, and the
+ *   forms a server may echo them in (URL-, form- and JSON-encoded), out of any text. Secrets
+ *   shorter than SHORT characters are blanked only where they stand alone, not inside words.
+ *   Credentials (`add`) stay for the platform's life; tokens (`addTokens`) only while they are
+ *   live or among the last TOKEN_GENERATIONS rotations, so the set stays small.
  */
 
 import { SECRET_FIELDS } from "./constants.js";
 
 export const REDACTED = "[REDACTED]";
-const KEPT_ROTATIONS = 4;
+/** Rotations of tokens a Redactor still knows after they were replaced. */
+export const TOKEN_GENERATIONS = 4;
+/** Secrets shorter than this are blanked only where they stand alone, not inside words. */
+const SHORT = 6;
 
-function spellings(secret: string): string[] {
-  const out = new Set([secret]);
-  out.add(encodeURIComponent(secret));
-  out.add(new URLSearchParams({ x: secret }).toString().slice(2)); // form encoding: + for space
-  out.add(JSON.stringify(secret).slice(1, -1)); // as it appears inside a JSON string
-  return [...out].filter((s) => s.length > 0);
+/** Field, parameter and key names whose values are never shown (compared case-insensitively). */
+const SECRET_NAMES: ReadonlySet<string> = new Set([
+  ...SECRET_FIELDS,
+  "apikey",
+  "api_key",
+  "authorization",
+  "client_assertion",
+  "client_secret",
+  "jwt",
+  "secret",
+  "session_id",
+]);
+
+export function isSecretName(name: string): boolean {
+  return SECRET_NAMES.has(name.toLowerCase());
+}
+
+/** Escape for a RegExp (valid in unicode mode too: only syntax characters are escaped). */
+function escape(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
+}
+
+// "Bearer abc1", "Basic YWI6Yw==": the scheme stays, the credential goes. A credential has a
+// digit, a symbol of base64/token alphabets or mixed case, unlike "Basic authentication".
+const AUTH_VALUE = /\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=-]+)/gi;
+const CREDENTIAL_LIKE = /[0-9._~+/=-]|[a-z][A-Z]|^[A-Z]{2,}$/;
+let namedValue: RegExp | null = null;
+
+/** `text` with the values of secret-named parameters and Bearer/Basic credentials blanked. */
+export function named(text: string): string {
+  text = text.replace(AUTH_VALUE, (all: string, scheme: string, space: string, value: string) =>
+    CREDENTIAL_LIKE.test(value) ? `${scheme}${space}${REDACTED}` : all,
+  );
+  if (namedValue === null) {
+    // name=value in a URL query or form, "name": "value" in JSON text.
+    const names = [...SECRET_NAMES].sort((a, b) => b.length - a.length).map(escape).join("|");
+    namedValue = new RegExp(`(\\b(?:${names})=)[^&\\s#"']*|("(?:${names})"\\s*:\\s*")(?:[^"\\\\]|\\\\.)*(")`, "gi");
+  }
+  return text.replace(namedValue, (_all: string, query?: string, key?: string, quote?: string) =>
+    query !== undefined ? `${query}${REDACTED}` : `${key ?? ""}${REDACTED}${quote ?? ""}`,
+  );
+}
+
+/** Python's urllib.parse.quote(safe=""): `!'()*` are escaped too, `~` is not. */
+function quote(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** The ways a server may echo `secret` back: as is, URL- or form-encoded, JSON-escaped. */
+function encodings(secret: string): string[] {
+  const forms = new Set([secret]);
+  const quoted = quote(secret);
+  for (const form of [quoted, quoted.replace(/%20/g, "+"), encodeURIComponent(secret)]) {
+    forms.add(form);
+    forms.add(form.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+  }
+  const json = JSON.stringify(secret).slice(1, -1);
+  forms.add(json); // as it appears inside a JSON string
+  forms.add(json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+  forms.add(json.replace(/\//g, "\\/")); // PHP's json_encode escapes the slash
+  forms.delete("");
+  return [...forms];
 }
 
 export class Redactor {
   readonly #credentials = new Set<string>();
+  /** The live rotation and the TOKEN_GENERATIONS before it, oldest first. */
   #generations: string[][] = [];
-  #patterns: string[] | null = null;
+  #pattern: RegExp | null | undefined = undefined;
 
-  /** Secrets kept for the platform's life (credentials). */
+  /** Credentials: the app secret, passwords, JWTs, codes. Kept for the Redactor's life. */
   add(...values: (string | null | undefined)[]): void {
-    for (const value of values) if (value) for (const s of spellings(value)) this.#credentials.add(s);
-    this.#patterns = null;
+    for (const value of values) {
+      if (typeof value === "string" && value && !this.#credentials.has(value)) {
+        this.#credentials.add(value);
+        this.#pattern = undefined;
+      }
+    }
   }
 
-  /** The tokens of one rotation; only the last few rotations are kept. */
+  /** Tokens issued together (one rotation). The live one and the last few rotations are kept. */
   addTokens(...values: (string | null | undefined)[]): void {
-    const generation = values.filter((v): v is string => !!v).flatMap(spellings);
+    const generation = [...new Set(values.filter((v): v is string => typeof v === "string" && !!v))].sort();
     if (generation.length === 0) return;
-    const last = this.#generations[this.#generations.length - 1];
-    if (last !== undefined && generation.every((s) => last.includes(s))) return;
-    this.#generations = [...this.#generations, generation].slice(-KEPT_ROTATIONS);
-    this.#patterns = null;
+    const key = generation.join("\u0000");
+    if (this.#generations.some((g) => g.join("\u0000") === key)) return;
+    this.#generations = [...this.#generations, generation].slice(-(TOKEN_GENERATIONS + 1));
+    this.#pattern = undefined;
   }
 
-  /** How many secret spellings it holds (bounded: see KEPT_ROTATIONS). */
+  /** Every value this Redactor blanks (without the encoded forms). */
+  secrets(): ReadonlySet<string> {
+    return new Set([...this.#credentials, ...this.#generations.flat()]);
+  }
+
+  /** How many secrets it holds (bounded: see TOKEN_GENERATIONS). */
   get size(): number {
-    return this.#credentials.size + this.#generations.reduce((n, g) => n + g.length, 0);
+    return this.secrets().size;
   }
 
+  /** `text` with every known secret (and every named secret value) blanked. */
   text(text: string): string {
-    if (this.#patterns === null) {
-      const all = new Set([...this.#credentials, ...this.#generations.flat()]);
-      this.#patterns = [...all].sort((a, b) => b.length - a.length);
-    }
-    for (const secret of this.#patterns) {
-      if (text.includes(secret)) text = text.split(secret).join(REDACTED);
-    }
-    return text;
+    text = named(text);
+    const pattern = this.#compiled();
+    return pattern === null ? text : text.replace(pattern, REDACTED);
   }
 
-  /** A decoded JSON value with secret fields blanked and known secrets removed, at any depth. */
-  json(value: unknown, depth = 0): unknown {
-    if (depth > 32) return REDACTED;
+  /** A decoded JSON value with secret keys and every known secret blanked, at any depth. */
+  value(value: unknown, depth = 0): unknown {
+    if (depth > 64) return REDACTED;
     if (typeof value === "string") return this.text(value);
-    if (Array.isArray(value)) return value.map((v) => this.json(v, depth + 1));
+    if (Array.isArray(value)) return value.map((v) => this.value(v, depth + 1));
     if (typeof value === "object" && value !== null) {
       const out: Record<string, unknown> = {};
       for (const [key, v] of Object.entries(value)) {
-        out[key] = SECRET_FIELDS.has(key) && v !== null ? REDACTED : this.json(v, depth + 1);
+        out[key] = isSecretName(key) && v !== null ? REDACTED : this.value(v, depth + 1);
       }
       return out;
     }
     return value;
+  }
+
+  #compiled(): RegExp | null {
+    if (this.#pattern === undefined) {
+      const forms = new Set<string>();
+      for (const secret of this.secrets()) for (const form of encodings(secret)) forms.add(form);
+      const parts = [...forms]
+        .sort((a, b) => b.length - a.length)
+        .map((form) => (form.length < SHORT ? `(?<![\\w%\\\\])${escape(form)}(?!\\w)` : escape(form)));
+      this.#pattern = parts.length ? new RegExp(parts.join("|"), "g") : null;
+    }
+    return this.#pattern;
   }
 }
 
@@ -79,16 +163,24 @@ export class Redactor {
 export function redactForm(fields: Iterable<[string, string]> | null | undefined): string {
   const out: string[] = [];
   for (const [key, value] of fields ?? []) {
-    out.push(`${key}=${SECRET_FIELDS.has(key) ? REDACTED : value}`);
+    out.push(`${key}=${isSecretName(key) ? REDACTED : value}`);
   }
   return out.length ? out.join("&") : "-";
 }
 
-/** A URL with its secret query fields blanked. */
+/** A URL with credentials (`user:pw@`) and secret query fields blanked, then known secrets. */
 export function redactUrl(url: URL | string, redactor: Redactor): string {
   const copy = new URL(typeof url === "string" ? url : url.href);
-  for (const key of [...copy.searchParams.keys()]) {
-    if (SECRET_FIELDS.has(key)) copy.searchParams.set(key, REDACTED);
+  const userinfo = copy.username !== "" || copy.password !== "";
+  copy.username = "";
+  copy.password = "";
+  const pairs = [...copy.searchParams];
+  if (pairs.some(([key]) => isSecretName(key))) {
+    copy.search = pairs
+      .map(([key, value]) => `${quote(key)}=${isSecretName(key) ? REDACTED : quote(value)}`)
+      .join("&");
   }
-  return redactor.text(copy.href);
+  let href = copy.href;
+  if (userinfo) href = href.replace("//", `//${REDACTED}@`);
+  return redactor.text(href);
 }

@@ -322,7 +322,7 @@ export class Transport {
       errorDescription: description === null ? null : redactor.text(description),
       errorCodes: codes.map((c) => redactor.text(c)),
       requestId: requestId === null ? null : redactor.text(requestId),
-      body: isRecord(body) ? (redactor.json(body) as Record<string, unknown>) : null,
+      body: isRecord(body) ? (redactor.value(body) as Record<string, unknown>) : null,
       retryAfter,
     });
   }
@@ -346,7 +346,7 @@ function logBody(response: ApiResponse, redactor: Redactor): string {
   if (response.bytes().length === 0) return "(empty)";
   const body = jsonOrNull(response);
   if (body === null) return `(${response.bytes().length} bytes, not JSON)`;
-  const text = JSON.stringify(redactor.json(body));
+  const text = JSON.stringify(redactor.value(body));
   return text.length <= BODY_LOG_LIMIT ? text : text.slice(0, BODY_LOG_LIMIT) + "...";
 }
 

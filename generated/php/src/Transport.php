@@ -257,11 +257,7 @@ final class Transport
         curl_setopt_array($curl, $options);
     }
 
-    /**
-     * A transfer that failed: the typed error, and whether the request may have arrived.
-     *
-     * @return array{RCSDKError, bool}
-     */
+    /** @return array{RCSDKError, bool} a failed transfer's typed error, and whether the request may have arrived */
     private function failure(\CurlHandle $curl, string $url): array
     {
         $errno = curl_errno($curl);

@@ -16,6 +16,7 @@ import logging as _logging
 from rcsdk._constants import (
     LOCAL_SERVER,
     PRODUCTION_SERVER,
+    __version__,
 )
 from rcsdk._events import Event
 from rcsdk._exceptions import (
@@ -52,7 +53,6 @@ from rcsdk._platform import AuthorizationRequest, Platform
 from rcsdk._sdk import RCSDK
 from rcsdk._settings import Settings
 from rcsdk._store import FileTokenStore, MemoryTokenStore, TokenStore
-from rcsdk._version import __version__
 
 # Quiet by default: applications decide where rcsdk's log records go.
 _logging.getLogger("rcsdk").addHandler(_logging.NullHandler())

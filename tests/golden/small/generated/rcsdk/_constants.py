@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+__version__ = "0.1.0"
+"""The package version, from the spec's ``info.version`` (pyproject.toml reads it here)."""
+
 PRODUCTION_SERVER = "https://platform.ringcentral.com"
 """RingCentral's production API."""
 LOCAL_SERVER = "http://127.0.0.1:8099"

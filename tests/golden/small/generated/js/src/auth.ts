@@ -42,6 +42,12 @@ export class AuthState {
     );
   }
 
+  /** When the tokens were issued (from the access token's expiry and lifetime). */
+  issuedAt(): number | null {
+    const known = lifetime(this.token.expiresIn);
+    return this.expiresAt === null || known === null ? null : this.expiresAt - known;
+  }
+
   /**
    * Whether the access token expires within `margin` seconds (or has expired). The margin is
    * capped at half the token's lifetime: a token just issued is never due, however short-lived.

@@ -50,6 +50,15 @@ export const TOKEN_ERROR_CODES: ReadonlySet<string> = new Set([
   "CMN-405",
 ]);
 
+/**
+ * Error codes of an `invalid_grant` refresh answer that are a verdict on the refresh token (an
+ * `invalid_grant` naming no code is one too): only these end the session.
+ */
+export const REFRESH_REJECTED_CODES: ReadonlySet<string> = new Set([
+  "OAU-210",
+  "OAU-211",
+]);
+
 /** Form, query and JSON fields whose values are never logged or shown. */
 export const SECRET_FIELDS: ReadonlySet<string> = new Set([
   "access_token",

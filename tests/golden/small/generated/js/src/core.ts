@@ -10,11 +10,13 @@
  *   and once more, with one retry of the call, when a call gets a 401 token error;
  * - any number of concurrent calls that find the token due cause one refresh (a lock; inside it
  *   the store is re-read, and a rotation someone else made is used);
- * - only an explicit `invalid_grant` on the refresh token the store still holds ends the session
- *   (and fires `accessViolation` once); network trouble, a wrong app secret or a proxy's error page
- *   keep the tokens;
- * - new tokens are never dropped: when the store fails to save them they are used from memory and
- *   saved as soon as the store accepts writes again.
+ * - only the platform's verdict on the refresh token the store still holds ends the session (and
+ *   fires `accessViolation` once): `invalid_grant` naming no error code or one of
+ *   REFRESH_REJECTED_CODES; network trouble, a wrong app secret, an app without the grant or a
+ *   proxy's error page keep the tokens;
+ * - new tokens are never dropped: when the store fails to save them they are used from memory,
+ *   `storeError` reports a TokenStoreError (nothing rejects), and they are saved at the next call
+ *   that finds the store writable (unless it holds newer tokens by then: theirs win).
  */
 
 import { AuthState } from "./auth.js";
@@ -23,6 +25,7 @@ import {
   DEFAULT_MAX_RETRY_WAIT,
   DEFAULT_REFRESH_MARGIN,
   DEFAULT_TIMEOUT,
+  REFRESH_REJECTED_CODES,
   TOKEN_PATH,
 } from "./constants.js";
 import { Emitter, type Listener } from "./emitter.js";
@@ -39,13 +42,26 @@ import { TokenInfo } from "./models.js";
 import { LOOPBACK, type PlatformOptions, type RequestOptions, checkServer, positive } from "./options.js";
 import { MissingFieldError } from "./read.js";
 import { Redactor } from "./redact.js";
-import { Session } from "./session.js";
+import { type Collected, Session } from "./session.js";
 import { type AuthData, MemoryTokenStore, type TokenStore } from "./store.js";
 import { type ApiResponse, jsonOrNull } from "./response.js";
 import { Transport, isTokenFailure } from "./transport.js";
 import { VERSION } from "./version.js";
 
 export { checkServer, type PlatformOptions, type RequestOptions } from "./options.js";
+
+/**
+ * Whether a refresh answer is the platform's verdict on the refresh token itself: `invalid_grant`
+ * naming no error code or one of REFRESH_REJECTED_CODES (expired, revoked, used). A wrong app
+ * secret, a rate limit, an app without the grant or a proxy's HTML page are not.
+ */
+function rejectsRefreshToken(error: unknown): error is APIStatusError {
+  return (
+    error instanceof APIStatusError &&
+    error.error === "invalid_grant" &&
+    (error.errorCodes.length === 0 || error.errorCodes.some((code) => REFRESH_REJECTED_CODES.has(code)))
+  );
+}
 
 export abstract class PlatformCore {
   /** The event names, as in `platform.on(platform.events.accessViolation, listener)`. */
@@ -93,7 +109,7 @@ export abstract class PlatformCore {
       false,
     );
     this.#clock = options.clock ?? (() => Date.now() / 1000);
-    this.#session = new Session(this.store, this.lockTimeout, this.#redactor);
+    this.#session = new Session(this.store, this.lockTimeout, this.#redactor, (m) => this.#transport.warn(m));
     const secret = appSecret || null;
     this.#basic = null;
     if (secret !== null) {
@@ -190,10 +206,11 @@ export abstract class PlatformCore {
       this.#emitter.emit(failure, error);
       throw error;
     }
-    const state = AuthState.issued(token, this.#clock());
-    const storeError = await this.#session.locked(() => this.#session.keep(state));
-    this.#emitter.emit(success, token);
-    if (storeError !== null) throw storeError;
+    // The platform issued these tokens: whatever the store does, they are kept (in memory at
+    // least) before anything else can fail.
+    const events = await this.#replace(AuthState.issued(token, this.#clock()));
+    events.push([success, token]);
+    this.#emitAll(events);
     return token;
   }
 
@@ -202,9 +219,9 @@ export abstract class PlatformCore {
     return this.#transport.send("POST", path, { form: this.clientForm(form), client: true });
   }
 
-  /** Forget the tokens (memory and store); returns a store error instead of throwing it. */
-  protected async forget(): Promise<TokenStoreError | null> {
-    return this.#session.locked(() => this.#session.keep(null));
+  /** Forget the tokens (memory and store); a store that cannot forget them fires `storeError`. */
+  protected async forget(): Promise<void> {
+    this.#emitAll(await this.#replace(null));
   }
 
   protected async currentState(): Promise<AuthState | null> {
@@ -215,11 +232,12 @@ export abstract class PlatformCore {
   protected abstract refreshForm(state: AuthState): Record<string, string>;
 
   /** Refresh unless someone already replaced `seen`; `null` forces a refresh. */
-  protected async refreshTokens(seen: AuthState | null, explicit: boolean): Promise<AuthState> {
-    const events: [EventName, unknown][] = [];
+  protected async refreshTokens(seen: AuthState | null): Promise<AuthState> {
+    const events: Collected = [];
+    const session = this.#session;
     try {
-      const { state, storeError } = await this.#session.locked(async () => {
-        const current = await this.#session.reload();
+      return await session.locked(async () => {
+        const current = await session.sync(events);
         const now = this.#clock();
         if (current === null) throw new LoginRequiredError("no tokens: log in first");
         if (
@@ -227,13 +245,13 @@ export abstract class PlatformCore {
           current.token.accessToken !== seen.token.accessToken &&
           !current.accessDue(now, this.refreshMargin)
         ) {
-          return { state: current, storeError: null };
+          return current;
         }
         if (!current.canRefresh(now)) {
           const error = new LoginRequiredError(
             "the session has expired (no usable refresh token): log in again",
           );
-          await this.#session.keep(null);
+          await session.keep(null, events);
           events.push([Events.refreshError, error], [Events.accessViolation, error]);
           throw error;
         }
@@ -246,48 +264,48 @@ export abstract class PlatformCore {
           token = this.#tokenFrom(response);
         } catch (error) {
           events.push([Events.refreshError, error]);
-          if (error instanceof APIStatusError && error.error === "invalid_grant") {
+          if (rejectsRefreshToken(error)) {
             // The platform's verdict on this refresh token; it ends the session only if the
             // store still holds that token (another process may have rotated it meanwhile).
-            const stored = await this.#session.reload();
-            if (
-              stored !== null &&
-              stored.token.refreshToken !== current.token.refreshToken &&
-              stored.usable(this.#clock())
-            ) {
+            const stored = await session.rejected(current, error, events);
+            if (stored !== null && stored !== current && stored.usable(this.#clock())) {
               events.pop(); // not a failure: someone else rotated the tokens meanwhile
-              return { state: stored, storeError: null };
+              return stored;
             }
-            await this.#session.keep(null);
-            events.push([Events.accessViolation, error]);
           }
           throw error;
         }
         const fresh = AuthState.issued(token, this.#clock());
-        const storeError = await this.#session.keep(fresh);
+        // The old refresh token is spent: from here on only the new tokens are kept.
+        await session.keep(fresh, events);
         events.push([Events.refreshSuccess, token]);
-        return { state: fresh, storeError };
+        return fresh;
       });
-      if (storeError !== null) {
-        if (explicit) throw storeError;
-        this.#transport.warn(`rcsdk: ${storeError.message}; the new tokens are kept in memory`);
-      }
-      return state;
     } finally {
-      for (const [event, payload] of events) this.#emitter.emit(event, payload);
+      this.#emitAll(events);
     }
   }
 
   /** Tokens fit for a call: refreshed first when they are due. */
   protected async access(): Promise<AuthState> {
-    if (this.#session.unsaved) {
-      // Tokens a failed store write could not save: try again now (they stay in use either way).
-      const storeError = await this.#session.locked(() => this.#session.flush());
-      if (storeError !== null) this.#transport.debug(`rcsdk: ${storeError.message}`);
+    const session = this.#session;
+    if (session.unsaved) {
+      // Tokens a failed store write could not save: write them now, unless the store holds
+      // newer ones (they stay in use either way).
+      const events: Collected = [];
+      try {
+        await session.locked(async () => {
+          if (session.unsaved) await session.sync(events);
+        });
+      } catch (error) {
+        if (!(error instanceof TokenStoreError)) throw error;
+        this.#transport.debug(`rcsdk: ${error.message}`); // the store cannot even be read or locked
+      }
+      this.#emitAll(events);
     }
-    const state = this.#session.held ?? (await this.#session.reload());
+    const state = await session.current();
     if (state === null) throw new LoginRequiredError("no tokens: log in first");
-    if (this.autoRefresh && state.accessDue(this.#clock(), this.refreshMargin)) return this.refreshTokens(state, false);
+    if (this.autoRefresh && state.accessDue(this.#clock(), this.refreshMargin)) return this.refreshTokens(state);
     return state;
   }
 
@@ -312,10 +330,12 @@ export abstract class PlatformCore {
       let fresh: AuthState | null;
       if (!this.autoRefresh) {
         // A central refresher may have rotated the tokens: use them if so.
-        fresh = await this.#session.locked(() => this.#session.reload());
+        const events: Collected = [];
+        fresh = await this.#session.locked(() => this.#session.sync(events));
+        this.#emitAll(events);
         if (fresh === null || fresh.token.accessToken === state.token.accessToken) throw error;
       } else {
-        fresh = await this.refreshTokens(state, false);
+        fresh = await this.refreshTokens(state);
       }
       return this.#transport.send(method, path, { ...options, bearer: fresh.token.accessToken });
     }
@@ -348,12 +368,11 @@ export abstract class PlatformCore {
   /**
    * Restore what `getAuthData` returned (`{}` or null log out locally); the tokens are used at
    * once and written to the store. Rejects with AuthDataError for data of an unknown version or
-   * shape, and with TokenStoreError when the store cannot save them (they are kept in memory).
+   * shape; a store that cannot save them fires `storeError` (they are kept in memory, and
+   * written at the next call that finds the store writable).
    */
   async setAuthData(data: AuthData | null | undefined): Promise<void> {
-    const state = AuthState.fromJson(data);
-    const storeError = await this.#session.locked(() => this.#session.keep(state));
-    if (storeError !== null) throw storeError;
+    this.#emitAll(await this.#replace(AuthState.fromJson(data)));
   }
 
   /** Whether calls can be authorized without a new login (valid or refreshable tokens). */
@@ -363,6 +382,25 @@ export abstract class PlatformCore {
   }
 
   // --- internals ------------------------------------------------------------------------------
+
+  /** Use `state` at once, then write it over whatever the store holds (a failed write keeps it
+   * in memory, to write later); returns the events to emit. */
+  async #replace(state: AuthState | null): Promise<Collected> {
+    const session = this.#session;
+    const events: Collected = [];
+    session.use(state);
+    try {
+      await session.locked(() => session.replace(state, events));
+    } catch (error) {
+      if (!(error instanceof TokenStoreError)) throw error;
+      session.failed(state, error, events); // the lock timed out, or the store's own lock failed
+    }
+    return events;
+  }
+
+  #emitAll(events: Collected): void {
+    for (const [event, payload] of events) this.#emitter.emit(event, payload);
+  }
 
   #tokenFrom(response: ApiResponse): TokenInfo {
     if (response.status !== 200) {

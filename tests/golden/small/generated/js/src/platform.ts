@@ -286,7 +286,7 @@ export class Platform extends PlatformCore {
    * Fires `refreshSuccess` or `refreshError`, and `accessViolation` when the platform rejects the refresh token.
    */
   async refresh(): Promise<TokenInfo> {
-    return (await this.refreshTokens(null, true)).token;
+    return (await this.refreshTokens(null)).token;
   }
 
   protected override refreshForm(state: AuthState): Record<string, string> {
@@ -299,7 +299,7 @@ export class Platform extends PlatformCore {
    * Revoke the session.
    *
    * Revokes the token, which ends the whole OAuth session (every access and refresh token of it), then forgets the tokens. If revoking fails, the tokens are forgotten anyway.
-   * Fires `logoutSuccess`, or `logoutError` and rejects.
+   * Fires `logoutSuccess`, or `logoutError` and rejects; a store that cannot forget the tokens fires `storeError`.
    */
   async logout(): Promise<void> {
     const state = await this.currentState();
@@ -314,13 +314,12 @@ export class Platform extends PlatformCore {
         error = caught;
       }
     }
-    const storeError = await this.forget();
+    await this.forget();
     if (error !== null) {
       this.emit(Events.logoutError, error);
       throw error;
     }
     this.emit(Events.logoutSuccess, null);
-    if (storeError !== null) throw storeError;
   }
 
   // --- authenticated calls --------------------------------------------------------------------

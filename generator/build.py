@@ -147,6 +147,9 @@ class _Builder:
         self.check_after_cycles(operations)
         self.check_session_ending_codes(codes, operations)
         info = d["info"]
+        defaults: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in d["defaults"].items()
+        }
         return Spec(
             file=self.doc.file,
             sha256=hashlib.sha256(self.doc.text.encode()).hexdigest(),
@@ -155,7 +158,7 @@ class _Builder:
                 Server(s["name"], s["url"], s["description"], s.get("retired"))
                 for s in d["servers"]
             ),
-            defaults=Defaults(**d["defaults"]),
+            defaults=Defaults(**defaults),
             client_auth=ClientAuth(
                 d["client_auth"]["confidential"]["description"],
                 d["client_auth"]["public"]["description"],

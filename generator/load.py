@@ -300,6 +300,13 @@ FORMAT = Obj(
                 "max_retries": INT,
                 "max_retry_wait_seconds": INT,
                 "rate_limit_fallback_seconds": INT,
+                "retry_statuses": ListOf(INT),
+                "idempotent_methods": ListOf(STR),
+                "lock_timeout_seconds": INT,
+                "store_max_bytes": INT,
+                "secret_names": ListOf(STR),
+                "secret_headers": ListOf(STR),
+                "redacted_rotations": INT,
             }
         ),
         "client_auth": Obj(

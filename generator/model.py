@@ -62,11 +62,20 @@ class Server:
 
 @dataclass(frozen=True)
 class Defaults:
+    """The runtime's settings and rules that every language shares (spec ``defaults``)."""
+
     timeout_seconds: int
     refresh_margin_seconds: int
     max_retries: int
     max_retry_wait_seconds: int
     rate_limit_fallback_seconds: int
+    retry_statuses: tuple[int, ...]
+    idempotent_methods: tuple[str, ...]
+    lock_timeout_seconds: int
+    store_max_bytes: int
+    secret_names: tuple[str, ...]
+    secret_headers: tuple[str, ...]
+    redacted_rotations: int
 
 
 @dataclass(frozen=True)

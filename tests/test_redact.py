@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from rcsdk import Event, _redact
+from rcsdk._constants import TOKEN_GENERATIONS
 from rcsdk._redact import REDACTED, Redactor
 
 from _support import CREDS, PlatformFactory
@@ -55,7 +56,7 @@ def test_the_redactor_keeps_only_the_last_rotations() -> None:
         redactor.add_tokens(f"access-{n:05}", f"refresh-{n:05}")
     kept = redactor.secrets()
     assert "app-secret-value" in kept  # credentials stay
-    assert len(kept) <= 1 + 2 * (_redact.TOKEN_GENERATIONS + 1)
+    assert len(kept) <= 1 + 2 * (TOKEN_GENERATIONS + 1)
     assert {"access-01999", "refresh-01999", "access-01996"} <= kept  # live and recent ones
     assert "access-00000" not in kept
     assert redactor.text("old access-01999 new") == f"old {REDACTED} new"

@@ -30,6 +30,47 @@ DEFAULT_POOL_SIZE = 32
 """Connections kept open per host, so that threads sharing a platform reuse them."""
 BACKOFF_BASE = 0.5
 """First delay, in seconds, of the exponential backoff after a 5xx or a dropped connection."""
+RETRY_STATUSES = frozenset({502, 503, 504})
+"""Statuses after which a request that may be replayed is sent again (with backoff)."""
+IDEMPOTENT_METHODS = frozenset(
+    {
+        "GET",
+        "HEAD",
+        "OPTIONS",
+        "PUT",
+        "DELETE",
+    }
+)
+"""Methods that may be sent again after a failure (never a login, refresh or revoke)."""
+DEFAULT_LOCK_TIMEOUT = 120.0
+"""Seconds to wait for a token store's lock before a ``TokenStoreError`` names its holder."""
+MAX_STORE_BYTES = 1048576
+"""A file store larger than this is refused unread (``AuthDataError``)."""
+EXTRA_SECRET_NAMES = frozenset(
+    {
+        "apikey",
+        "api_key",
+        "authorization",
+        "client_assertion",
+        "client_secret",
+        "jwt",
+        "secret",
+        "session_id",
+    }
+)
+"""Names whose values are never shown, beyond the operations' secret fields (any case)."""
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+    }
+)
+"""Headers whose values are never shown (any case)."""
+TOKEN_GENERATIONS = 4
+"""Rotations of tokens a redactor still knows (and blanks) after they were replaced."""
 
 AUTH_DATA_VERSION = 1
 """Version of the dict that ``get_auth_data`` returns and token stores keep."""

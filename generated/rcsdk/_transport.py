@@ -36,9 +36,9 @@ import requests
 import requests.adapters
 
 from rcsdk import _answers, _budget, _redact
-from rcsdk._answers import RETRY_STATUSES, backoff
+from rcsdk._answers import backoff
 from rcsdk._budget import MemoryRateLimitBudget, RateLimitBudget
-from rcsdk._constants import DEFAULT_POOL_SIZE, __version__
+from rcsdk._constants import DEFAULT_POOL_SIZE, IDEMPOTENT_METHODS, RETRY_STATUSES, __version__
 from rcsdk._deadline import DeadlineAdapter, deadline
 from rcsdk._exceptions import (
     APIConnectionError,
@@ -62,7 +62,6 @@ USER_AGENT = (
     f"rcsdk-python/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))} "
     f"requests/{requests.__version__}"
 )
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 LONG_WAIT = 5.0
 """A retry wait longer than this (seconds) is announced with a WARNING log record."""

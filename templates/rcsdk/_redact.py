@@ -22,27 +22,16 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from rcsdk._constants import SECRET_FIELDS
+from rcsdk._constants import (
+    EXTRA_SECRET_NAMES,
+    SECRET_FIELDS,
+    SECRET_HEADERS,
+    TOKEN_GENERATIONS,
+)
 
 REDACTED = "[REDACTED]"
-SECRET_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
-)
-SECRET_NAMES = SECRET_FIELDS | frozenset(
-    {
-        "apikey",
-        "api_key",
-        "authorization",
-        "client_assertion",
-        "client_secret",
-        "jwt",
-        "secret",
-        "session_id",
-    }
-)
+SECRET_NAMES = SECRET_FIELDS | EXTRA_SECRET_NAMES
 """Field, parameter and key names whose values are never shown (compared case-insensitively)."""
-TOKEN_GENERATIONS = 4
-"""Rotations of tokens a Redactor still knows after they were replaced."""
 SHORT = 6
 """Secrets shorter than this are blanked only where they stand alone, not inside words."""
 

@@ -20,8 +20,8 @@ namespace Rcsdk;
  */
 final class FileTokenStore implements TokenStore
 {
-    public const DEFAULT_LOCK_TIMEOUT = 120.0;
-    public const MAX_STORE_BYTES = 1 << 20;
+    public const DEFAULT_LOCK_TIMEOUT = Constants::DEFAULT_LOCK_TIMEOUT;
+    public const MAX_STORE_BYTES = Constants::MAX_STORE_BYTES;
 
     public readonly string $path;
     public readonly string $lockPath;

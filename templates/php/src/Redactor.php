@@ -17,14 +17,11 @@ namespace Rcsdk;
 final class Redactor
 {
     public const REDACTED = '[REDACTED]';
-    public const TOKEN_GENERATIONS = 4;
+    public const TOKEN_GENERATIONS = Constants::TOKEN_GENERATIONS;
     /** Secrets shorter than this are blanked only where they stand alone. */
     private const SHORT = 6;
-    private const EXTRA_NAMES = [
-        'apikey', 'api_key', 'authorization', 'client_assertion', 'client_secret', 'jwt', 'secret',
-        'session_id',
-    ];
-    private const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
+    private const EXTRA_NAMES = Constants::EXTRA_SECRET_NAMES;
+    private const SECRET_HEADERS = Constants::SECRET_HEADERS;
 
     /** @var array<string, true> */
     private array $credentials = [];

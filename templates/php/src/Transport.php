@@ -18,8 +18,8 @@ namespace Rcsdk;
  */
 final class Transport
 {
-    private const IDEMPOTENT = ['GET' => true, 'HEAD' => true, 'OPTIONS' => true, 'PUT' => true, 'DELETE' => true];
-    private const RETRY_STATUSES = [502 => true, 503 => true, 504 => true];
+    private const IDEMPOTENT = Constants::IDEMPOTENT_METHODS;
+    private const RETRY_STATUSES = Constants::RETRY_STATUSES;
 
     /** Whether the app has a secret (token requests then use Basic auth). */
     public readonly bool $confidential;

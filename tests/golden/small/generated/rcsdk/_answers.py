@@ -22,7 +22,12 @@ from typing import Any
 
 import requests
 
-from rcsdk._constants import BACKOFF_BASE, RATE_LIMIT_FALLBACK, TOKEN_ERROR_CODES
+from rcsdk._constants import (
+    BACKOFF_BASE,
+    RATE_LIMIT_FALLBACK,
+    RETRY_STATUSES,
+    TOKEN_ERROR_CODES,
+)
 from rcsdk._exceptions import (
     APIStatusError,
     AuthenticationError,
@@ -48,9 +53,6 @@ __all__ = [
     "request_id",
     "status_error",
 ]
-
-RETRY_STATUSES = frozenset({502, 503, 504})
-"""Statuses of an unavailable platform: retried with backoff (or after their Retry-After)."""
 
 
 def request_id(response: requests.Response) -> str | None:

@@ -30,14 +30,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from rcsdk._constants import DEFAULT_LOCK_TIMEOUT, MAX_STORE_BYTES
 from rcsdk._exceptions import AuthDataError, TokenStoreError
 
 __all__ = ["FileTokenStore", "MemoryTokenStore", "TokenStore"]
 
-DEFAULT_LOCK_TIMEOUT = 120.0
-"""Seconds to wait for a store's lock: longer than a refresh can take (its deadline and waits)."""
-MAX_STORE_BYTES = 1 << 20
-"""A token store is a few kilobytes; anything over a megabyte is not one."""
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)

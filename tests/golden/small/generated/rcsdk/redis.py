@@ -35,8 +35,8 @@ from typing import Any
 import redis
 
 from rcsdk._budget import POLL, Grant, RateLimitSignal
+from rcsdk._constants import DEFAULT_LOCK_TIMEOUT
 from rcsdk._exceptions import AuthDataError, TokenStoreError
-from rcsdk._store import DEFAULT_LOCK_TIMEOUT
 
 __all__ = ["RedisRateLimitBudget", "RedisTokenStore"]
 

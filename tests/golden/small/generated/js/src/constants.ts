@@ -21,6 +21,20 @@ export const RATE_LIMIT_FALLBACK = 60;
 export const BACKOFF_BASE = 0.5;
 /** Version of the object that getAuthData() returns and token stores keep (the same as Python's). */
 export const AUTH_DATA_VERSION = 1;
+/** Statuses after which a request that may be replayed is sent again (with backoff). */
+export const RETRY_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
+/** Methods that may be sent again after a failure (never a login, refresh or revoke). */
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
+/** Seconds to wait for a token store's lock before a TokenStoreError says who holds it. */
+export const DEFAULT_LOCK_TIMEOUT = 120;
+/** A file store larger than this is refused unread (AuthDataError). */
+export const MAX_STORE_BYTES = 1048576;
+/** Names whose values are never shown, beyond the operations' secret fields (any case). */
+export const EXTRA_SECRET_NAMES: ReadonlySet<string> = new Set(["apikey", "api_key", "authorization", "client_assertion", "client_secret", "jwt", "secret", "session_id"]);
+/** Headers whose values are never shown (any case). */
+export const SECRET_HEADERS: ReadonlySet<string> = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"]);
+/** Rotations of tokens a redactor still knows (and blanks) after they were replaced. */
+export const TOKEN_GENERATIONS = 4;
 
 export const AUTHORIZE_PATH = "/restapi/oauth/authorize";
 export const REVOKE_PATH = "/restapi/oauth/revoke";

@@ -19,6 +19,7 @@ import { randomBytes } from "node:crypto";
 import { constants, promises as fs } from "node:fs";
 import * as nodePath from "node:path";
 
+import { MAX_STORE_BYTES } from "./constants.js";
 import { AuthDataError, TokenStoreError } from "./exceptions.js";
 
 export type AuthData = Record<string, unknown>;
@@ -47,7 +48,6 @@ export class MemoryTokenStore implements TokenStore {
 }
 
 /** The largest store file read (a real one is under 4 KB). */
-const MAX_STORE_BYTES = 1 << 20;
 
 function reason(error: unknown): string {
   const code = (error as { code?: unknown }).code;

@@ -13,7 +13,7 @@
 
 import { debuglog } from "node:util";
 
-import { TOKEN_ERROR_CODES } from "./constants.js";
+import { IDEMPOTENT_METHODS, RETRY_STATUSES, TOKEN_ERROR_CODES } from "./constants.js";
 import {
   APIConnectionError,
   APIStatusError,
@@ -33,8 +33,6 @@ import { ApiResponse, jsonOrNull } from "./response.js";
 import { backoff, parseRetryAfter, rateLimitDelay } from "./retry.js";
 import { type Exchange, WireFailure, fetchExchange, nodeExchange } from "./wire.js";
 
-const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
-const RETRY_STATUSES = new Set([502, 503, 504]);
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BODY_LOG_LIMIT = 2000;

@@ -27,6 +27,20 @@ final class Constants
     public const RATE_LIMIT_FALLBACK = 60.0;
     /** First delay, in seconds, of the exponential backoff after a 5xx or a dropped connection. */
     public const BACKOFF_BASE = 0.5;
+    /** Statuses after which a request that may be replayed is sent again (with backoff). */
+    public const RETRY_STATUSES = [502 => true, 503 => true, 504 => true];
+    /** Methods that may be sent again after a failure (never a login, refresh or revoke). */
+    public const IDEMPOTENT_METHODS = ['GET' => true, 'HEAD' => true, 'OPTIONS' => true, 'PUT' => true, 'DELETE' => true];
+    /** Seconds to wait for a token store's lock before a TokenStoreError names its holder. */
+    public const DEFAULT_LOCK_TIMEOUT = 120.0;
+    /** A file store larger than this is refused unread (AuthDataError). */
+    public const MAX_STORE_BYTES = 1048576;
+    /** Names whose values are never shown, beyond the operations' secret fields (any case). */
+    public const EXTRA_SECRET_NAMES = ['apikey', 'api_key', 'authorization', 'client_assertion', 'client_secret', 'jwt', 'secret', 'session_id'];
+    /** Headers whose values are never shown (any case). */
+    public const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
+    /** Rotations of tokens a redactor still knows (and blanks) after they were replaced. */
+    public const TOKEN_GENERATIONS = 4;
     /** Version of the array that getAuthData() returns and token stores keep. */
     public const AUTH_DATA_VERSION = 1;
 

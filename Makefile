@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all install vendor browser redis-server official-js official-python generate check lint \
+.PHONY: all install vendor browser openssl redis-server official-js official-python generate check lint \
 	test test-python demo record bench clean js-tools build-js typecheck-js test-js php build-php test-php
 
 all: generate build-js build-php demo
@@ -36,6 +36,12 @@ $(VENDOR): templates/docs/_vendor/package-lock.json
 	touch $@
 
 vendor: $(VENDOR)
+
+# The Node tests make a throwaway certificate for their https server with openssl (Debian's).
+openssl:
+	@command -v openssl >/dev/null 2>&1 || { \
+	  echo "installing openssl for the Node tests' https server"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null; }
 
 # The Redis store's tests start their own redis-server (Debian's package; installed when missing).
 redis-server:
@@ -93,7 +99,7 @@ $(JS_BUILD): $(NODE_TOOLS) $(shell find generated/js generated/examples -type f 
 build-js: $(JS_BUILD)
 
 # The Node tests (node --test): behaviour, the shared case table, security and store rules.
-test-js: build-js install
+test-js: build-js install openssl
 	PATH="$(CURDIR)/$(BIN):$$PATH" node --test --test-reporter=dot tests/js/
 
 # PHP: Debian's php-cli with the curl, mbstring and xml extensions, composer (for the autoloader)

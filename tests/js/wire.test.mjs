@@ -3,13 +3,14 @@
 // request when it passes), type dropped and refused connections, never replay a grant that may
 // have arrived, keep one connection alive across calls, and check certificates over https.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import https from "node:https";
 import net from "node:net";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { test } from "node:test";
+import { after, test } from "node:test";
 
 import { API, CREDS, fakePlatform } from "./_fake.mjs";
 import { reply, serve } from "./_server.mjs";
@@ -151,15 +152,24 @@ function fakeToken(res) {
   });
 }
 
-// https: a loopback server with a self-signed certificate (tests/js/fixtures). The default
-// trust store refuses it (certificates are checked); trusted through NODE_EXTRA_CA_CERTS, in a
-// child process, calls go through and keep their connection.
-const TLS = path.join(ROOT, "tests/js/fixtures/loopback-tls.pem");
+// https: a loopback server with a self-signed certificate made for this run by openssl (no key
+// is kept in the repository). The default trust store refuses it (certificates are checked);
+// trusted through NODE_EXTRA_CA_CERTS, in a child process, calls go through and keep their
+// connection.
+const TLS_DIR = mkdtempSync(path.join(os.tmpdir(), "rcsdk-tls-"));
+const TLS = path.join(TLS_DIR, "cert.pem");
+const TLS_KEY = path.join(TLS_DIR, "key.pem");
+execFileSync("openssl", [
+  "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+  "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", TLS_KEY, "-out", TLS,
+], { stdio: "ignore" });
+after(() => rmSync(TLS_DIR, { recursive: true, force: true }));
 
 async function tlsPlatform() {
-  const pem = readFileSync(TLS, "utf8");
+  const cert = readFileSync(TLS, "utf8");
+  const key = readFileSync(TLS_KEY, "utf8");
   let connections = 0;
-  const server = https.createServer({ cert: pem, key: pem }, (req, res) => {
+  const server = https.createServer({ cert, key }, (req, res) => {
     req.resume();
     req.on("end", () => {
       if (req.url === "/restapi/oauth/token") return fakeToken(res);

@@ -14,26 +14,14 @@
  *   live or among the last TOKEN_GENERATIONS rotations, so the set stays small.
  */
 
-import { SECRET_FIELDS } from "./constants.js";
+import { EXTRA_SECRET_NAMES, SECRET_FIELDS, TOKEN_GENERATIONS } from "./constants.js";
 
 export const REDACTED = "[REDACTED]";
-/** Rotations of tokens a Redactor still knows after they were replaced. */
-export const TOKEN_GENERATIONS = 4;
 /** Secrets shorter than this are blanked only where they stand alone, not inside words. */
 const SHORT = 6;
 
 /** Field, parameter and key names whose values are never shown (compared case-insensitively). */
-const SECRET_NAMES: ReadonlySet<string> = new Set([
-  ...SECRET_FIELDS,
-  "apikey",
-  "api_key",
-  "authorization",
-  "client_assertion",
-  "client_secret",
-  "jwt",
-  "secret",
-  "session_id",
-]);
+const SECRET_NAMES: ReadonlySet<string> = new Set([...SECRET_FIELDS, ...EXTRA_SECRET_NAMES]);
 
 export function isSecretName(name: string): boolean {
   return SECRET_NAMES.has(name.toLowerCase());

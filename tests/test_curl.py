@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import pytest
 
 from rcsdk.testing import LocalPlatform
 
+from _loopback import Listener
 from _support import ROOT, SPEC
 
 CURL = ROOT / "generated" / "curl"
@@ -222,3 +224,59 @@ def test_curlrc_and_a_trailing_slash_change_nothing(tmp_path: Path) -> None:
         )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["extensionNumber"]
+
+
+def test_no_secret_is_on_curls_command_line(tmp_path: Path) -> None:
+    """Secrets reach curl through a config on a pipe: its command line (ps, /proc/PID/cmdline,
+    readable by every user of the machine) carries none. A curl wrapper records it."""
+    argv_log = tmp_path / "argv"
+    wrapper = tmp_path / "bin" / "curl"
+    wrapper.parent.mkdir()
+    real = subprocess.run(["bash", "-c", "command -v curl"], capture_output=True, text=True)
+    wrapper.write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$@" >> {argv_log}\nexec {real.stdout.strip()} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    with LocalPlatform() as local:
+        result = source(
+            local,
+            ". authorize.sh > /dev/null\necho $RC_ACCESS_TOKEN $RC_REFRESH_TOKEN\n"
+            ". read-extension.sh > /dev/null\n. refresh.sh > /dev/null\n"
+            "echo $RC_ACCESS_TOKEN $RC_REFRESH_TOKEN\n. logout.sh > /dev/null\n",
+            PATH=f"{wrapper.parent}:{os.environ['PATH']}",
+        )
+        assert result.returncode == 0, result.stderr
+        assert local.grant_count("password") == local.grant_count("refresh_token") == 1
+        env = local.env()
+    secrets = [env["RC_APP_SECRET"], env["RC_PASSWORD"], *result.stdout.split()]
+    assert len(secrets) == 6 and all(secrets)
+    argv = argv_log.read_text()
+    assert argv.count("--disable") == 4  # every call went through the wrapper
+    for secret in secrets:
+        assert secret not in argv
+
+
+def test_secrets_with_quotes_backslashes_and_line_breaks_arrive_intact() -> None:
+    """The config curl reads the secrets from escapes what its syntax would otherwise eat."""
+    hostile = 'p"a\\ss w&o+r=d%ä\\n\nend'
+    with Listener(body={"access_token": "a", "refresh_token": "r"}) as listener:
+        result = subprocess.run(
+            ["bash", "-c", f". {CURL}/login-jwt.sh > /dev/null"],
+            env={
+                **os.environ,
+                "RC_SERVER": listener.url,
+                "RC_APP_KEY": "key",
+                "RC_APP_SECRET": hostile,
+                "RC_JWT": hostile,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        ((_, headers, body),) = listener.requests
+    form = urllib.parse.parse_qs(body.decode(), keep_blank_values=True)
+    assert form["assertion"] == [hostile]
+    basic = {k.lower(): v for k, v in headers.items()}["authorization"].split()[1]
+    assert base64.b64decode(basic).decode() == f"key:{hostile}"

@@ -97,8 +97,8 @@ def test_a_field_renamed_only_in_curl_breaks_parity(tmp_path: Path) -> None:
         tmp_path,
         "_macros/shell.j2",
         lambda text: text.replace(
-            '--data-urlencode "{{ p.name }}=',
-            '--data-urlencode "{{ p.name | replace("assertion", "jwt") }}=',
+            'data-urlencode "{{ p.name }}=',
+            'data-urlencode "{{ p.name | replace("assertion", "jwt") }}=',
         ),
     )
     assert "jwt=$RC_JWT" in (out / "curl" / "login-jwt.sh").read_text()

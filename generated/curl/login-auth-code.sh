@@ -15,20 +15,21 @@ rc_re='^https?://[][A-Za-z0-9.:-]+$'
 rc_re='^http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?$'
 [[ "$RC_SERVER" == https://* || "$RC_SERVER" =~ $rc_re || "${RC_ALLOW_INSECURE_HTTP:-}" == 1 ]] || { echo "rcsdk: plain http:// only to loopback (RC_ALLOW_INSECURE_HTTP=1 sends credentials in the clear): $RC_SERVER" >&2; return 2 2>/dev/null || exit 2; }
 
+# Secrets go to curl on a pipe (--config), not on its command line, where ps would show them.
+rc_conf() { local v=${2//\\/\\\\}; v=${v//\"/\\\"}; printf '%s = "%s"\n' "$1" "${v//$'\n'/\\n}"; }
 # Confidential apps authenticate with Basic app_key:app_secret; public apps send client_id.
-if [ -n "${RC_APP_SECRET:-}" ]; then
-  RC_CLIENT=(--user "$RC_APP_KEY:$RC_APP_SECRET")
-else
-  RC_CLIENT=(--data-urlencode "client_id=$RC_APP_KEY")
-fi
+rc_client() {
+  if [ -n "${RC_APP_SECRET:-}" ]; then rc_conf user "$RC_APP_KEY:$RC_APP_SECRET"
+  else rc_conf data-urlencode "client_id=$RC_APP_KEY"; fi
+}
 RC_RESPONSE=$(curl --disable --silent --show-error --fail-with-body --max-time "${RC_TIMEOUT:-30}" \
   --request POST "$RC_SERVER/restapi/oauth/token" \
   --header "Accept: application/json" \
-  "${RC_CLIENT[@]}" \
+  --config <(rc_client) \
   --data-urlencode "grant_type=authorization_code" \
-  --data-urlencode "code=$RC_AUTH_CODE" \
+  --config <(rc_conf data-urlencode "code=$RC_AUTH_CODE") \
   ${RC_REDIRECT_URI:+--data-urlencode "redirect_uri=$RC_REDIRECT_URI"} \
-  ${RC_CODE_VERIFIER:+--data-urlencode "code_verifier=$RC_CODE_VERIFIER"}
+  ${RC_CODE_VERIFIER:+--config} ${RC_CODE_VERIFIER:+<(rc_conf data-urlencode "code_verifier=$RC_CODE_VERIFIER")}
 ) || { rc_status=$?; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
 export RC_ACCESS_TOKEN="$(printf '%s' "$RC_RESPONSE" | python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1]) or "")' access_token)"
 export RC_REFRESH_TOKEN="$(printf '%s' "$RC_RESPONSE" | python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1]) or "")' refresh_token)"

@@ -15,17 +15,18 @@ rc_re='^https?://[][A-Za-z0-9.:-]+$'
 rc_re='^http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?$'
 [[ "$RC_SERVER" == https://* || "$RC_SERVER" =~ $rc_re || "${RC_ALLOW_INSECURE_HTTP:-}" == 1 ]] || { echo "rcsdk: plain http:// only to loopback (RC_ALLOW_INSECURE_HTTP=1 sends credentials in the clear): $RC_SERVER" >&2; return 2 2>/dev/null || exit 2; }
 
+# Secrets go to curl on a pipe (--config), not on its command line, where ps would show them.
+rc_conf() { local v=${2//\\/\\\\}; v=${v//\"/\\\"}; printf '%s = "%s"\n' "$1" "${v//$'\n'/\\n}"; }
 # Confidential apps authenticate with Basic app_key:app_secret; public apps send client_id.
-if [ -n "${RC_APP_SECRET:-}" ]; then
-  RC_CLIENT=(--user "$RC_APP_KEY:$RC_APP_SECRET")
-else
-  RC_CLIENT=(--data-urlencode "client_id=$RC_APP_KEY")
-fi
+rc_client() {
+  if [ -n "${RC_APP_SECRET:-}" ]; then rc_conf user "$RC_APP_KEY:$RC_APP_SECRET"
+  else rc_conf data-urlencode "client_id=$RC_APP_KEY"; fi
+}
 RC_RESPONSE=$(curl --disable --silent --show-error --fail-with-body --max-time "${RC_TIMEOUT:-30}" \
   --request POST "$RC_SERVER/restapi/oauth/revoke" \
   --header "Accept: application/json" \
-  "${RC_CLIENT[@]}" \
-  --data-urlencode "token=$RC_ACCESS_TOKEN"
+  --config <(rc_client) \
+  --config <(rc_conf data-urlencode "token=$RC_ACCESS_TOKEN")
 ) || { rc_status=$?; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
 # Revoking ends the whole session: forget its tokens.
 unset RC_ACCESS_TOKEN RC_REFRESH_TOKEN

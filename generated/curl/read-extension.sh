@@ -16,8 +16,10 @@ rc_re='^http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?$'
 [ -n "${RC_ACCESS_TOKEN:-}" ] || { echo "rcsdk: no RC_ACCESS_TOKEN: log in first (login-jwt.sh)" >&2; return 2 2>/dev/null || exit 2; }
 case "$RC_ACCESS_TOKEN" in *[[:cntrl:]]*) echo "rcsdk: RC_ACCESS_TOKEN has a control character" >&2; return 2 2>/dev/null || exit 2;; esac
 
+# Secrets go to curl on a pipe (--config), not on its command line, where ps would show them.
+rc_conf() { local v=${2//\\/\\\\}; v=${v//\"/\\\"}; printf '%s = "%s"\n' "$1" "${v//$'\n'/\\n}"; }
 RC_RESPONSE=$(curl --disable --silent --show-error --fail-with-body --max-time "${RC_TIMEOUT:-30}" \
   --request GET "$RC_SERVER/restapi/v1.0/account/~/extension/~" \
   --header "Accept: application/json" \
-  --header "Authorization: Bearer $RC_ACCESS_TOKEN") || { rc_status=$?; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
+  --config <(rc_conf header "Authorization: Bearer $RC_ACCESS_TOKEN")) || { rc_status=$?; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
 printf '%s\n' "$RC_RESPONSE"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from rcsdk import RCSDK
 from rcsdk.testing import LocalPlatform
 
 from _cross import check_file_store_shared_with_python
+from _docs import readme_blocks, run_readme_example
 from _parity import CLIENTS, client_parity
 from _scenarios import SCENARIOS
 from _support import CREDS, ROOT
@@ -165,25 +165,9 @@ def test_the_packed_tarball_installs_and_imports_in_a_fresh_project(
 def test_the_readme_javascript_example_runs_as_written(js_build: Path, tmp_path: Path) -> None:
     """The README's JavaScript block, in a project folder outside the checkout with the package
     installed, run twice: the second run reuses the session its FileTokenStore kept."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Using it\n", 1)[1].split("\n## ", 1)[0]
-    (program,) = re.findall(r"^```js\n(.*?)^```$", section, flags=re.M | re.S)
+    (program,) = readme_blocks("js")
     (tmp_path / "app.mjs").write_text(program)
     (tmp_path / "node_modules").mkdir()
     (tmp_path / "node_modules" / "rcsdk").symlink_to(js_build)
-    with LocalPlatform(auth_rate_limit=None) as local:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
-        env.update(local.env())
-        for _ in range(2):
-            run = subprocess.run(
-                ["node", "app.mjs"],
-                cwd=tmp_path,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-            assert run.returncode == 0, run.stderr
-            assert run.stdout == "Local User\n"
-        assert local.grant_count("urn:ietf:params:oauth:grant-type:jwt-bearer") == 1
+    assert run_readme_example(["node", "app.mjs"], tmp_path) == 1
     assert (tmp_path / "tokens.json").stat().st_mode & 0o077 == 0

@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 
 import { API, CREDS, fakePlatform } from "./_fake.mjs";
 import { reply, serve } from "./_server.mjs";
-import { rcsdk } from "./_support.mjs";
+import { FakeClock, rcsdk } from "./_support.mjs";
 
 let fake;
 let foreign;
@@ -141,14 +141,14 @@ test("the file store: 0600, atomic, no symlinks followed, no store others can wr
     await fs.writeFile(victim, "precious");
     await fs.rm(file);
     await fs.symlink(victim, file);
-    await assert.rejects(store.load(), rcsdk.AuthDataError);
+    await assert.rejects(store.load(), rcsdk.TokenStoreError); // a file it cannot trust, as in Python and PHP
     await store.save({ version: 1 });
     assert.equal(await fs.readFile(victim, "utf8"), "precious");
     assert.equal((await fs.lstat(file)).isSymbolicLink(), false);
     // A store other users can write is refused.
     await fs.chmod(file, 0o666);
-    await assert.rejects(store.load(), /writable by other users/);
-    // Garbage, a directory, or a huge file: typed errors.
+    await assert.rejects(store.load(), (e) => e instanceof rcsdk.TokenStoreError && /writable by other users/.test(e.message));
+    // Garbage or a huge nesting (AuthDataError), a directory (TokenStoreError): typed errors.
     await fs.rm(file);
     await fs.writeFile(file, "{not json", { mode: 0o600 });
     await assert.rejects(store.load(), rcsdk.AuthDataError);
@@ -156,10 +156,42 @@ test("the file store: 0600, atomic, no symlinks followed, no store others can wr
     await assert.rejects(store.load(), rcsdk.AuthDataError);
     await fs.rm(file);
     await fs.mkdir(file);
-    await assert.rejects(store.load(), rcsdk.AuthDataError);
+    await assert.rejects(store.load(), rcsdk.TokenStoreError);
     await assert.rejects(store.save({ version: 1 }), rcsdk.TokenStoreError);
     // A relative path is resolved when the store is made.
     assert.equal(new rcsdk.FileTokenStore("t.json").path, path.resolve("t.json"));
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("a store that cannot be read at refresh time keeps the session in memory", async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "rcsdk-store-"));
+  try {
+    const file = path.join(dir, "tokens.json");
+    const clock = new FakeClock();
+    const platform = new rcsdk.RCSDK({
+      appKey: CREDS.appKey,
+      appSecret: CREDS.appSecret,
+      server: fake.url,
+      store: new rcsdk.FileTokenStore(file),
+      clock: clock.clock,
+      sleep: clock.sleep,
+      logger: { warn: () => undefined },
+    }).getPlatform();
+    const storeErrors = [];
+    platform.on("storeError", (e) => storeErrors.push(e));
+    await platform.loginJwt(CREDS.jwt);
+    await fs.rm(file);
+    await fs.mkdir(file); // the store turns into something it cannot read
+    clock.advance(3600);
+    assert.equal((await platform.get(API)).status, 200); // refreshed, with the tokens in memory
+    assert.equal(storeErrors.length, 1);
+    assert.ok(storeErrors[0] instanceof rcsdk.TokenStoreError);
+    const live = platform.getAuthData().token.refresh_token;
+    await fs.rmdir(file);
+    await platform.get(API); // written at the next call
+    assert.equal(JSON.parse(await fs.readFile(file, "utf8")).token.refresh_token, live);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

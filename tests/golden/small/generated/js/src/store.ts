@@ -8,8 +8,10 @@
  * someone else already rotated the tokens, then writes the new ones before letting go.
  *
  * `FileTokenStore` writes the same file as Python's `FileTokenStore` (JSON, mode 0600, atomic
- * rename), so the two runtimes can hand a session to each other. Its lock covers one Node process
- * only: Node has no flock(2) without a native addon, and rcsdk has no runtime dependencies, so a
+ * rename), so the two runtimes can hand a session to each other. As there, a file it cannot read
+ * or trust (a symlink, a directory, a file others may write) is a TokenStoreError, and content
+ * nobody can use (not JSON, not an object) an AuthDataError. Its lock covers one Node process
+ * (every FileTokenStore of the process on that path shares it), not several: Node has no flock(2) without a native addon, and rcsdk has no runtime dependencies, so a
  * Node process and a Python process (or two Node processes) refreshing the same file at the same
  * moment are not coordinated. Share a file across processes from one runtime at a time, or give
  * each process its own login.
@@ -71,21 +73,21 @@ export class FileTokenStore implements TokenStore {
     } catch (error) {
       if (reason(error) === "ENOENT") return null;
       if (reason(error) === "ELOOP") {
-        throw new AuthDataError(`token store ${this.path} is a symlink: refused`);
+        throw new TokenStoreError(`${this.path} is a symbolic link: rcsdk does not follow links at its token store`);
       }
-      throw new AuthDataError(`cannot read token store ${this.path}: ${reason(error)}`);
+      throw new TokenStoreError(`cannot read token store ${this.path}: ${reason(error)}`);
     }
     try {
       const stat = await handle.stat();
-      if (!stat.isFile()) throw new AuthDataError(`token store ${this.path} is not a file`);
+      if (!stat.isFile()) throw new TokenStoreError(`token store ${this.path} is not a regular file`);
       if (stat.mode & 0o022) {
-        throw new AuthDataError(`token store ${this.path} is writable by other users: refused`);
+        throw new TokenStoreError(`token store ${this.path} is writable by other users: refused`);
       }
       if (typeof process.getuid === "function" && stat.uid !== process.getuid()) {
-        throw new AuthDataError(`token store ${this.path} belongs to another user: refused`);
+        throw new TokenStoreError(`token store ${this.path} belongs to another user: refused`);
       }
       if (stat.size > MAX_STORE_BYTES) {
-        throw new AuthDataError(`token store ${this.path} is over ${MAX_STORE_BYTES} bytes`);
+        throw new TokenStoreError(`token store ${this.path} is over ${MAX_STORE_BYTES} bytes`);
       }
       const text = (await handle.readFile()).toString("utf8");
       let data: unknown;
@@ -100,8 +102,8 @@ export class FileTokenStore implements TokenStore {
       }
       return data as AuthData;
     } catch (error) {
-      if (error instanceof AuthDataError) throw error;
-      throw new AuthDataError(`cannot read token store ${this.path}: ${reason(error)}`);
+      if (error instanceof AuthDataError || error instanceof TokenStoreError) throw error;
+      throw new TokenStoreError(`cannot read token store ${this.path}: ${reason(error)}`);
     } finally {
       await handle.close();
     }

@@ -5,6 +5,10 @@
  * deadline (transport.ts sends, wire.ts carries). `json()` works as with fetch's responses.
  */
 
+import { ResponseFormatError } from "./exceptions.js";
+import { TokenInfo } from "./models.js";
+import { MissingFieldError } from "./read.js";
+
 const UTF8 = new TextDecoder();
 
 /** A response, read whole within the request's deadline. */
@@ -58,5 +62,29 @@ export function jsonOrNull(response: ApiResponse): unknown {
     return response.json();
   } catch {
     return null;
+  }
+}
+
+/** The decoded JSON body; a ResponseFormatError when it is not JSON. */
+export function jsonBody(response: ApiResponse): unknown {
+  const body = jsonOrNull(response);
+  if (body === null) {
+    throw new ResponseFormatError(`${response.status} response is not JSON`, response.status);
+  }
+  return body;
+}
+
+/** The tokens of a token endpoint's answer: a 200 with a usable token, else ResponseFormatError. */
+export function tokenFrom(response: ApiResponse): TokenInfo {
+  if (response.status !== 200) {
+    throw new ResponseFormatError(`token response has status ${response.status}, not 200`, response.status);
+  }
+  try {
+    return TokenInfo.fromJson(jsonBody(response));
+  } catch (error) {
+    if (error instanceof MissingFieldError) {
+      throw new ResponseFormatError(`token response unusable: ${error.message}`, response.status);
+    }
+    throw error;
   }
 }

@@ -25,43 +25,26 @@ import {
   DEFAULT_MAX_RETRY_WAIT,
   DEFAULT_REFRESH_MARGIN,
   DEFAULT_TIMEOUT,
-  REFRESH_REJECTED_CODES,
   TOKEN_PATH,
 } from "./constants.js";
 import { Emitter, type Listener } from "./emitter.js";
 import { type EventName, Events } from "./events.js";
 import {
-  APIStatusError,
   AuthenticationError,
   LoginRequiredError,
-  ResponseFormatError,
   TokenStoreError,
   UsageError,
 } from "./exceptions.js";
 import { TokenInfo } from "./models.js";
 import { LOOPBACK, type PlatformOptions, type RequestOptions, checkServer, positive } from "./options.js";
-import { MissingFieldError } from "./read.js";
 import { Redactor } from "./redact.js";
 import { type Collected, Session } from "./session.js";
 import { type AuthData, MemoryTokenStore, type TokenStore } from "./store.js";
-import { type ApiResponse, jsonOrNull } from "./response.js";
-import { Transport, isTokenFailure } from "./transport.js";
+import { type ApiResponse, tokenFrom } from "./response.js";
+import { Transport, isTokenFailure, rejectsRefreshToken } from "./transport.js";
 import { VERSION } from "./version.js";
 
 export { checkServer, type PlatformOptions, type RequestOptions } from "./options.js";
-
-/**
- * Whether a refresh answer is the platform's verdict on the refresh token itself: `invalid_grant`
- * naming no error code or one of REFRESH_REJECTED_CODES (expired, revoked, used). A wrong app
- * secret, a rate limit, an app without the grant or a proxy's HTML page are not.
- */
-function rejectsRefreshToken(error: unknown): error is APIStatusError {
-  return (
-    error instanceof APIStatusError &&
-    error.error === "invalid_grant" &&
-    (error.errorCodes.length === 0 || error.errorCodes.some((code) => REFRESH_REJECTED_CODES.has(code)))
-  );
-}
 
 export abstract class PlatformCore {
   /** The event names, as in `platform.on(platform.events.accessViolation, listener)`. */
@@ -201,7 +184,7 @@ export abstract class PlatformCore {
         form: this.clientForm(form),
         client: true,
       });
-      token = this.#tokenFrom(response);
+      token = this.#issued(response);
     } catch (error) {
       this.#emitter.emit(failure, error);
       throw error;
@@ -261,7 +244,7 @@ export abstract class PlatformCore {
             form: this.clientForm(this.refreshForm(current)),
             client: true,
           });
-          token = this.#tokenFrom(response);
+          token = this.#issued(response);
         } catch (error) {
           events.push([Events.refreshError, error]);
           if (rejectsRefreshToken(error)) {
@@ -341,18 +324,6 @@ export abstract class PlatformCore {
     }
   }
 
-  /** Check a path or same-origin URL as a call would (throws UsageError). */
-  protected checkPath(path: string): void {
-    this.#transport.url(path);
-  }
-
-  protected jsonBody(response: ApiResponse): unknown {
-    const body = jsonOrNull(response);
-    if (body === null) {
-      throw new ResponseFormatError(`${response.status} response is not JSON`, response.status);
-    }
-    return body;
-  }
 
   // --- auth data ------------------------------------------------------------------------------
 
@@ -402,23 +373,9 @@ export abstract class PlatformCore {
     for (const [event, payload] of events) this.#emitter.emit(event, payload);
   }
 
-  #tokenFrom(response: ApiResponse): TokenInfo {
-    if (response.status !== 200) {
-      throw new ResponseFormatError(
-        `token response has status ${response.status}, not 200`,
-        response.status,
-      );
-    }
-    const body = this.jsonBody(response);
-    let token: TokenInfo;
-    try {
-      token = TokenInfo.fromJson(body);
-    } catch (error) {
-      if (error instanceof MissingFieldError) {
-        throw new ResponseFormatError(`token response unusable: ${error.message}`, response.status);
-      }
-      throw error;
-    }
+  /** The tokens of a token response, known to the redactor from now on. */
+  #issued(response: ApiResponse): TokenInfo {
+    const token = tokenFrom(response);
     this.#redactor.addTokens(token.accessToken, token.refreshToken, token.idToken);
     return token;
   }

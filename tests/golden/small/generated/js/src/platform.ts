@@ -16,7 +16,7 @@ import { Events } from "./events.js";
 import { UsageError } from "./exceptions.js";
 import { ExtensionInfo, PhoneNumber, TokenInfo } from "./models.js";
 import { makeCodeVerifier, makeState, s256Challenge } from "./pkce.js";
-import type { ApiResponse } from "./response.js";
+import { type ApiResponse, jsonBody } from "./response.js";
 
 // Referenced whatever operations the spec has.
 void [AUTHORIZE_PATH, REVOKE_PATH, TOKEN_PATH, Events, UsageError, makeCodeVerifier, makeState, s256Challenge];
@@ -363,7 +363,7 @@ export class Platform extends PlatformCore {
     const accountId = options.accountId ?? "~";
     const extensionId = options.extensionId ?? "~";
     const response = await this.authorized("GET", `/restapi/v1.0/account/${encodePathSegment(accountId)}/extension/${encodePathSegment(extensionId)}`, {});
-    return ExtensionInfo.fromJson(this.jsonBody(response));
+    return ExtensionInfo.fromJson(jsonBody(response));
   }
 
   /**
@@ -375,7 +375,7 @@ export class Platform extends PlatformCore {
     const accountId = options.accountId ?? "~";
     const extensionId = options.extensionId ?? "~";
     const response = await this.authorized("GET", `/restapi/v1.0/account/${encodePathSegment(accountId)}/extension/${encodePathSegment(extensionId)}/phone-number`, {});
-    return PhoneNumber.fromJson(this.jsonBody(response));
+    return PhoneNumber.fromJson(jsonBody(response));
   }
 
 }

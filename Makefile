@@ -74,7 +74,7 @@ test: check lint
 	@$(MAKE) --no-print-directory -O -j $(words $(TEST_SUITES)) $(TEST_SUITES)
 
 # pytest on two workers (pytest-xdist): every test makes its own servers, ports and files.
-test-python: install browser redis-server official-js official-python
+test-python: install browser redis-server official-js official-python php js-tools
 	$(PY) -m pytest -n 2
 
 # JavaScript: Node >= 18 and npm (Debian's, when missing); TypeScript and @types/node pinned in

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -147,6 +148,7 @@ class _Builder:
         self.check_after_cycles(operations)
         self.check_session_ending_codes(codes, operations)
         info = d["info"]
+        self.check_defaults(d["defaults"])
         defaults: dict[str, Any] = {
             k: tuple(v) if isinstance(v, list) else v for k, v in d["defaults"].items()
         }
@@ -200,6 +202,29 @@ class _Builder:
                 if ref not in trail and ref in schemas:
                     trail.append(ref)
                     stack.append((ref, iter(schemas[ref].refs)))
+
+    def check_defaults(self, raw: Mapping[str, Any]) -> None:
+        """The shared runtime rules must make sense: every language takes them as they are."""
+        for key in ("timeout_seconds", "lock_timeout_seconds", "store_max_bytes"):
+            if raw[key] <= 0:
+                raise self.fail(("defaults", key), f"must be positive, not {raw[key]}")
+        for key in ("refresh_margin_seconds", "max_retries", "max_retry_wait_seconds"):
+            if raw[key] < 0:
+                raise self.fail(("defaults", key), f"must not be negative, not {raw[key]}")
+        if raw["redacted_rotations"] < 0:
+            raise self.fail(("defaults", "redacted_rotations"), "must not be negative")
+        for index, status in enumerate(raw["retry_statuses"]):
+            if not 500 <= status <= 599:
+                raise self.fail(
+                    ("defaults", "retry_statuses", index),
+                    f"{status} is not a 5xx status (429 has rules of its own)",
+                )
+        for index, method in enumerate(raw["idempotent_methods"]):
+            if not re.fullmatch(r"[A-Z]+", method):
+                raise self.fail(
+                    ("defaults", "idempotent_methods", index),
+                    f"{method!r} is not an HTTP method in capitals (GET, PUT, ...)",
+                )
 
     def check_session_ending_codes(
         self, codes: Mapping[str, ErrorCode], operations: Sequence[Operation]

@@ -226,48 +226,70 @@ def test_curlrc_and_a_trailing_slash_change_nothing(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["extensionNumber"]
 
 
+def argv_recording_curl(folder: Path) -> Path:
+    """A ``curl`` that appends its command line to ``folder/argv``, then runs the real one."""
+    real = subprocess.run(["bash", "-c", "command -v curl"], capture_output=True, text=True)
+    wrapper = folder / "bin" / "curl"
+    wrapper.parent.mkdir()
+    log = folder / "argv"
+    wrapper.write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$@" >> {log}\nexec {real.stdout.strip()} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    return wrapper.parent
+
+
 def test_no_secret_is_on_curls_command_line(tmp_path: Path) -> None:
     """Secrets reach curl through a config on a pipe: its command line (ps, /proc/PID/cmdline,
     readable by every user of the machine) carries none. A curl wrapper records it."""
-    argv_log = tmp_path / "argv"
-    wrapper = tmp_path / "bin" / "curl"
-    wrapper.parent.mkdir()
-    real = subprocess.run(["bash", "-c", "command -v curl"], capture_output=True, text=True)
-    wrapper.write_text(
-        f'#!/bin/sh\nprintf "%s\\n" "$@" >> {argv_log}\nexec {real.stdout.strip()} "$@"\n'
-    )
-    wrapper.chmod(0o755)
+    bin_dir = argv_recording_curl(tmp_path)
     with LocalPlatform() as local:
         result = source(
             local,
             ". authorize.sh > /dev/null\necho $RC_ACCESS_TOKEN $RC_REFRESH_TOKEN\n"
             ". read-extension.sh > /dev/null\n. refresh.sh > /dev/null\n"
             "echo $RC_ACCESS_TOKEN $RC_REFRESH_TOKEN\n. logout.sh > /dev/null\n",
-            PATH=f"{wrapper.parent}:{os.environ['PATH']}",
+            PATH=f"{bin_dir}:{os.environ['PATH']}",
         )
         assert result.returncode == 0, result.stderr
         assert local.grant_count("password") == local.grant_count("refresh_token") == 1
         env = local.env()
     secrets = [env["RC_APP_SECRET"], env["RC_PASSWORD"], *result.stdout.split()]
     assert len(secrets) == 6 and all(secrets)
-    argv = argv_log.read_text()
+    argv = (tmp_path / "argv").read_text()
     assert argv.count("--disable") == 4  # every call went through the wrapper
     for secret in secrets:
         assert secret not in argv
 
 
-def test_secrets_with_quotes_backslashes_and_line_breaks_arrive_intact() -> None:
-    """The config curl reads the secrets from escapes what its syntax would otherwise eat."""
-    hostile = 'p"a\\ss w&o+r=d%ä\\n\nend'
+@pytest.mark.parametrize(
+    ("snippet", "variables", "field"),
+    [
+        ("login-jwt", {"RC_JWT": "{hostile}"}, "assertion"),
+        (  # an optional secret: sent only when its variable is set
+            "login-auth-code",
+            {"RC_AUTH_CODE": "code", "RC_CODE_VERIFIER": "{hostile}"},
+            "code_verifier",
+        ),
+    ],
+)
+def test_secrets_with_quotes_backslashes_and_line_breaks_arrive_intact(
+    tmp_path: Path, snippet: str, variables: dict[str, str], field: str
+) -> None:
+    """The config curl reads the secrets from escapes what its syntax would otherwise eat, and
+    curl's command line still carries none of them."""
+    hostile = 'p"a\\ss w&o+r=d%ä\\n\nZq9\tx'
+    bin_dir = argv_recording_curl(tmp_path)
     with Listener(body={"access_token": "a", "refresh_token": "r"}) as listener:
         result = subprocess.run(
-            ["bash", "-c", f". {CURL}/login-jwt.sh > /dev/null"],
+            ["bash", "-c", f". {CURL}/{snippet}.sh > /dev/null"],
             env={
                 **os.environ,
+                "PATH": f"{bin_dir}:{os.environ['PATH']}",
                 "RC_SERVER": listener.url,
                 "RC_APP_KEY": "key",
                 "RC_APP_SECRET": hostile,
-                "RC_JWT": hostile,
+                **{k: v.replace("{hostile}", hostile) for k, v in variables.items()},
             },
             capture_output=True,
             text=True,
@@ -277,6 +299,8 @@ def test_secrets_with_quotes_backslashes_and_line_breaks_arrive_intact() -> None
         assert result.returncode == 0, result.stderr
         ((_, headers, body),) = listener.requests
     form = urllib.parse.parse_qs(body.decode(), keep_blank_values=True)
-    assert form["assertion"] == [hostile]
+    assert form[field] == [hostile]
     basic = {k.lower(): v for k, v in headers.items()}["authorization"].split()[1]
     assert base64.b64decode(basic).decode() == f"key:{hostile}"
+    argv = (tmp_path / "argv").read_text()
+    assert "--disable" in argv and "Zq9" not in argv and "w&o+r" not in argv

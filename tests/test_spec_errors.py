@@ -137,6 +137,24 @@ CASES = {
         "error_codes[13].ends_session",
         "OAU-140 ends a session, but no refresh operation lists it",
     ),
+    "a retry status that is no 5xx": (
+        replace_once("  retry_statuses: [502, 503, 504]", "  retry_statuses: [502, 200, 504]"),
+        ("retry_statuses", ""),
+        "defaults.retry_statuses[1]",
+        "200 is not a 5xx status",
+    ),
+    "an idempotent method in lower case": (
+        replace_once("  idempotent_methods: [GET,", "  idempotent_methods: [get,"),
+        ("idempotent_methods", ""),
+        "defaults.idempotent_methods[0]",
+        "'get' is not an HTTP method in capitals",
+    ),
+    "a lock timeout of zero": (
+        replace_once("  lock_timeout_seconds: 120", "  lock_timeout_seconds: 0"),
+        ("lock_timeout_seconds", ""),
+        "defaults.lock_timeout_seconds",
+        "must be positive",
+    ),
     "schema that nests itself": (
         replace_once("        ref: AccountRef\n", "        ref: ExtensionInfo\n"),
         ("ref: ExtensionInfo", ""),

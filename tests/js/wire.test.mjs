@@ -64,6 +64,21 @@ for (const [name, extra] of Object.entries(PATHS)) {
     }
   });
 
+  test(`${name}: a header value the wire cannot carry is a typed error, not a raw TypeError`, async () => {
+    const fake = await fakePlatform();
+    try {
+      const platform = make(fake.url, { ...extra, maxRetries: 0 });
+      await platform.loginJwt(CREDS.jwt);
+      await assert.rejects(platform.get(API, null, { headers: { "X-Note": "price \u20ac" } }), (error) => {
+        assert.ok(error instanceof rcsdk.RCSDKError, `${error?.name}: ${error?.message}`);
+        return true;
+      });
+      assert.equal((await platform.get(API)).json().name, "Fake User"); // the platform goes on
+    } finally {
+      await fake.close();
+    }
+  });
+
   test(`${name}: a server that never answers is cut at the deadline, and the request closed`, async () => {
     let closed = 0;
     const silent = await serve((req, res) => res.on("close", () => (closed += 1)));

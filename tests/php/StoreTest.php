@@ -219,12 +219,13 @@ final class StoreTest extends TestCase
         // rotation (it got them as a grace-period reuse): ours, issued later, replace them.
         $path = $this->dir . '/tokens.json';
         $store = new FlakyStore(new FileTokenStore($path));
-        $platform = platform(Local::url(), store: $store);
+        $clock = new FakeClock(microtime(true));
+        $platform = platform(Local::url(), store: $store, clock: $clock->clock());
         $platform->loginJwt(Local::env()['RC_JWT']);
         $store->failing = true;
         $platform->refresh();
         $earlier = $platform->getAuthData();
-        usleep(2000); // the two rotations are issued at different times, as they are for real
+        $clock->now += 60; // the next rotation is issued later, as it is for real
         $platform->refresh();
         $ours = $platform->getAuthData();
         $this->assertNotSame($earlier['token']['refresh_token'], $ours['token']['refresh_token']);
@@ -262,11 +263,21 @@ final class StoreTest extends TestCase
         $this->assertEquals($platform->getAuthData(), (new FileTokenStore($path))->load(), 'the kept tokens were not written');
     }
 
-    public function testAStoreThatThrowsAnythingLosesNoToken(): void
+    /** @return array<string, array{\Closure(): \Throwable, string}> */
+    public static function throwables(): array
+    {
+        return [
+            'an exception' => [static fn (): \Throwable => new \RuntimeException("the application's own store is down"), 'RuntimeException'],
+            'an error' => [static fn (): \Throwable => new \TypeError('a store of the wrong shape'), 'TypeError'],
+        ];
+    }
+
+    /** @dataProvider throwables */
+    public function testAStoreThatThrowsAnythingLosesNoToken(\Closure $error, string $class): void
     {
         $store = new FlakyStore(new FileTokenStore($this->dir . '/tokens.json'));
         $store->failing = true;
-        $store->error = static fn (): \Throwable => new \RuntimeException("the application's own store is down");
+        $store->error = $error;
         $platform = platform(Local::url(), store: $store);
         $reported = [];
         $platform->on(\Rcsdk\Event::STORE_ERROR, function (TokenStoreError $error) use (&$reported): void {
@@ -274,7 +285,7 @@ final class StoreTest extends TestCase
         });
         $platform->loginJwt(Local::env()['RC_JWT']); // issued: kept although the store threw
         $this->assertCount(1, $reported);
-        $this->assertStringContainsString('RuntimeException', $reported[0]);
+        $this->assertStringContainsString($class, $reported[0]);
         $this->assertSame('101', $platform->readExtension()->extensionNumber);
         $store->failing = false;
         $platform->readExtension();

@@ -67,4 +67,7 @@ while (true) {
         $line = 'error ' . $class . ' ' . (int) ($error instanceof RCSDKError);
     }
     fwrite($out, $line . "\n");
+    if ($line !== 'ok') {
+        usleep(5000); // pace a worker whose calls fail at once, so it does not starve the others
+    }
 }

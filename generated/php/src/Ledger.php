@@ -124,7 +124,7 @@ trait Ledger
         try {
             try {
                 $this->store->save($state?->toJson());
-            } catch (\Exception $raised) {
+            } catch (\Throwable $raised) {
                 // A store of the application's own may throw anything: the tokens are kept.
                 throw $raised instanceof TokenStoreError ? $raised : new TokenStoreError(
                     $this->redactor->text('could not write the token store: ' . get_class($raised) . ': ' . $raised->getMessage()),

@@ -91,6 +91,8 @@ export function nodeExchange(server: URL): Exchange {
   const origin = server.origin.length;
   return async (r) => {
     const { send, agent } = ready ?? (ready = await stack(secure));
+    // node:http throws at once for what it cannot send (a header value beyond Latin-1): that
+    // is a failure of this exchange too, typed like the rest, as fetch's would be.
     return new Promise<Answer>((resolve, reject) => {
       let answered = false;
       let done = false;
@@ -136,6 +138,8 @@ export function nodeExchange(server: URL): Exchange {
       const timer = setTimeout(() => fail(deadlinePassed()), r.timeoutMs);
       req.on("error", fail);
       req.end(r.body);
+    }).catch((caught: unknown) => {
+      throw caught instanceof WireFailure ? caught : new WireFailure(caught, false);
     });
   };
 }

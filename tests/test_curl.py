@@ -304,3 +304,16 @@ def test_secrets_with_quotes_backslashes_and_line_breaks_arrive_intact(
     assert base64.b64decode(basic).decode() == f"key:{hostile}"
     argv = (tmp_path / "argv").read_text()
     assert "--disable" in argv and "Zq9" not in argv and "w&o+r" not in argv
+
+
+def test_sourcing_a_snippet_leaves_no_helper_function_behind() -> None:
+    with LocalPlatform() as local:
+        script = (
+            ". login-jwt.sh > /dev/null\n. read-extension.sh > /dev/null\n"
+            "RC_APP_SECRET=wrong\n"  # so the refresh fails: the platform answers 401
+            ". refresh.sh > /dev/null 2>&1\n"
+            'echo "status $?"; declare -F rc_conf rc_client || echo clean\n'
+        )
+        result = source(local, script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["status 22", "clean"]

@@ -27,7 +27,8 @@ RC_RESPONSE=$(curl --disable --silent --show-error --fail-with-body --max-time "
   --header "Accept: application/json" \
   --config <(rc_client) \
   --config <(rc_conf data-urlencode "token=$RC_ACCESS_TOKEN")
-) || { rc_status=$?; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
+) || { rc_status=$?; unset -f rc_conf rc_client; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
+unset -f rc_conf rc_client  # the helpers do not stay in a shell that sources the snippet
 # Revoking ends the whole session: forget its tokens.
 unset RC_ACCESS_TOKEN RC_REFRESH_TOKEN
 echo "session revoked"

@@ -21,5 +21,6 @@ rc_conf() { local v=${2//\\/\\\\}; v=${v//\"/\\\"}; printf '%s = "%s"\n' "$1" "$
 RC_RESPONSE=$(curl --disable --silent --show-error --fail-with-body --max-time "${RC_TIMEOUT:-30}" \
   --request GET "$RC_SERVER/restapi/v1.0/account/~/extension/~" \
   --header "Accept: application/json" \
-  --config <(rc_conf header "Authorization: Bearer $RC_ACCESS_TOKEN")) || { rc_status=$?; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
+  --config <(rc_conf header "Authorization: Bearer $RC_ACCESS_TOKEN")) || { rc_status=$?; unset -f rc_conf rc_client; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
+unset -f rc_conf rc_client  # the helpers do not stay in a shell that sources the snippet
 printf '%s\n' "$RC_RESPONSE"

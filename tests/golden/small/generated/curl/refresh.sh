@@ -28,7 +28,8 @@ RC_RESPONSE=$(curl --disable --silent --show-error --fail-with-body --max-time "
   --config <(rc_client) \
   --data-urlencode "grant_type=refresh_token" \
   --config <(rc_conf data-urlencode "refresh_token=$RC_REFRESH_TOKEN")
-) || { rc_status=$?; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
+) || { rc_status=$?; unset -f rc_conf rc_client; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
+unset -f rc_conf rc_client  # the helpers do not stay in a shell that sources the snippet
 export RC_ACCESS_TOKEN="$(printf '%s' "$RC_RESPONSE" | python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1]) or "")' access_token)"
 export RC_REFRESH_TOKEN="$(printf '%s' "$RC_RESPONSE" | python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1]) or "")' refresh_token)"
 # The response; the tokens are in RC_ACCESS_TOKEN / RC_REFRESH_TOKEN (RC_SHOW_TOKENS=1 prints them).

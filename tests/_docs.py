@@ -49,27 +49,30 @@ def _copy_snippets(workdir: Path, generated: Path) -> Mapping[str, str]:
     return {}
 
 
-def js_package(generated: Path, workdir: Path) -> Path:
-    """The JavaScript package built from ``generated``/js: build/js when it was built from the
-    same sources (``make`` does that), else a fresh build in ``workdir``."""
+def _package(generated: Path, workdir: Path, language: str, built_marker: str) -> Path:
+    """The ``language`` package built from ``generated``/<language>: build/<language> when it
+    was built from the same sources (``make`` does that), else a fresh build in ``workdir`` by
+    tests/<language>/build.sh."""
     root = Path(__file__).resolve().parent.parent
-    built = root / "build" / "js"
-    sources = sorted((generated / "js").rglob("*.ts"))
-    if (built / "dist" / "index.js").is_file() and all(
-        (built / p.relative_to(generated / "js")).is_file()
-        and (built / p.relative_to(generated / "js")).read_bytes() == p.read_bytes()
-        for p in sources
+    source, built = generated / language, root / "build" / language
+    files = sorted(p for p in source.rglob("*") if p.is_file())
+    if (built / built_marker).is_file() and all(
+        (built / p.relative_to(source)).is_file()
+        and (built / p.relative_to(source)).read_bytes() == p.read_bytes()
+        for p in files
     ):
         return built
-    out = workdir / ".rcsdk-build" / "js"
-    script = root / "tests" / "js" / "build.sh"
+    out = workdir / ".rcsdk-build" / language
+    script = root / "tests" / language / "build.sh"
     subprocess.run(
-        ["bash", str(script), str(generated / "js"), str(out)],
-        check=True,
-        capture_output=True,
-        timeout=300,
+        ["bash", str(script), str(source), str(out)], check=True, capture_output=True, timeout=300
     )
     return out
+
+
+def js_package(generated: Path, workdir: Path) -> Path:
+    """The JavaScript package built from ``generated``/js (compiled by tsc)."""
+    return _package(generated, workdir, "js", "dist/index.js")
 
 
 def _install_js(workdir: Path, generated: Path) -> Mapping[str, str]:
@@ -81,26 +84,8 @@ def _install_js(workdir: Path, generated: Path) -> Mapping[str, str]:
 
 
 def php_package(generated: Path, workdir: Path) -> Path:
-    """The PHP package built from ``generated``/php (its autoloader by Composer): build/php when
-    it was built from the same sources (``make`` does that), else a fresh build in ``workdir``."""
-    root = Path(__file__).resolve().parent.parent
-    built = root / "build" / "php"
-    sources = sorted(p for p in (generated / "php").rglob("*") if p.is_file())
-    if (built / "vendor" / "autoload.php").is_file() and all(
-        (built / p.relative_to(generated / "php")).is_file()
-        and (built / p.relative_to(generated / "php")).read_bytes() == p.read_bytes()
-        for p in sources
-    ):
-        return built
-    out = workdir / ".rcsdk-build" / "php"
-    script = root / "tests" / "php" / "build.sh"
-    subprocess.run(
-        ["bash", str(script), str(generated / "php"), str(out)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return out
+    """The PHP package built from ``generated``/php (its autoloader by Composer)."""
+    return _package(generated, workdir, "php", "vendor/autoload.php")
 
 
 def _install_php(workdir: Path, generated: Path) -> Mapping[str, str]:

@@ -40,3 +40,23 @@ class FakeClock:
         """Stands in for time.sleep: records the wait and moves the clock."""
         self.sleeps.append(seconds)
         self.advance(seconds)
+
+
+def at_once(call: Callable[[], object], threads: int = 32) -> list[object]:
+    """``call`` from ``threads`` threads released together; each one's result or exception."""
+    barrier = threading.Barrier(threads)
+    results: list[object] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            results.append(call())
+        except Exception as exc:  # collected, for the caller to assert on
+            results.append(exc)
+
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    return results

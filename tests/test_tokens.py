@@ -25,7 +25,7 @@ from rcsdk import (
 )
 from rcsdk.testing import Fault, LocalPlatform
 
-from _support import CREDS, FakeClock, PlatformFactory
+from _support import CREDS, FakeClock, PlatformFactory, at_once
 
 REFRESH = "refresh_token"
 
@@ -79,22 +79,7 @@ def test_32_threads_on_an_expired_token_cause_one_refresh(
 ) -> None:
     platform.login_jwt(CREDS["RC_JWT"])
     clock.advance(3600)
-    barrier = threading.Barrier(32)
-    results: list[object] = []
-
-    def call() -> None:
-        barrier.wait()
-        try:
-            results.append(platform.read_extension().id)
-        except Exception as exc:  # collected, then asserted
-            results.append(exc)
-
-    threads = [threading.Thread(target=call) for _ in range(32)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert results == [1234567890] * 32
+    assert at_once(lambda: platform.read_extension().id) == [1234567890] * 32
     assert local.grant_count(REFRESH) == 1
 
 

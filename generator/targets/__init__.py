@@ -16,8 +16,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from generator import names
+
 if TYPE_CHECKING:
-    from generator.model import Operation, Spec
+    from generator.model import Field, Operation, Param, Spec
 
 
 class TemplateError(Exception):
@@ -81,6 +83,34 @@ class Target:
         return any(
             template == t or template.startswith(t.rstrip("/") + "/") for t in self.templates
         )
+
+
+class CamelNames:
+    """The names of the camelCase languages' projections (``js.*``, ``php.*``): classes and
+    constants as in Python, members camelCased by the language's own ``camel`` (which keeps
+    clear of its reserved words)."""
+
+    def camel(self, name: str) -> str:
+        raise NotImplementedError
+
+    def name(self, name: str) -> str:
+        return self.camel(name)
+
+    def klass(self, name: str) -> str:
+        return names.python_class(name)
+
+    def constant(self, name: str) -> str:
+        return names.python_constant(name)
+
+    def method(self, op: Operation) -> str:
+        return self.camel(op.id)
+
+    def param(self, p: Param) -> str:
+        """The argument's name: the Python alias camelCased (``assertion`` -> ``jwt``)."""
+        return self.camel(p.python_alias or p.name)
+
+    def prop(self, f: Field) -> str:
+        return self.camel(f.name)
 
 
 def all_targets() -> tuple[Target, ...]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from generator import names
 from generator.model import Field, Operation, Param, Schema
-from generator.targets import Contract, Target
+from generator.targets import CamelNames, Contract, Target
 
 TS_TYPES = {"string": "string", "integer": "number", "number": "number", "boolean": "boolean"}
 READERS = {
@@ -103,27 +103,11 @@ RESERVED = frozenset(
 
 
 @dataclass(frozen=True)
-class Projection:
+class Projection(CamelNames):
     """``js.*`` in templates: what only the JavaScript target needs from the model."""
 
-    def name(self, name: str) -> str:
+    def camel(self, name: str) -> str:
         return camel(name)
-
-    def klass(self, name: str) -> str:
-        return names.python_class(name)
-
-    def constant(self, name: str) -> str:
-        return names.python_constant(name)
-
-    def method(self, op: Operation) -> str:
-        return camel(op.id)
-
-    def param(self, p: Param) -> str:
-        """The argument's name: the Python alias camelCased (``assertion`` -> ``jwt``)."""
-        return camel(p.python_alias or p.name)
-
-    def prop(self, f: Field) -> str:
-        return camel(f.name)
 
     def ts_type(self, f: Field) -> str:
         if f.type == "object":

@@ -17,7 +17,7 @@ from typing import Any
 
 from generator import names
 from generator.model import Field, Operation, Param
-from generator.targets import Contract, Target
+from generator.targets import CamelNames, Contract, Target
 
 PHP_TYPES = {"string": "string", "integer": "int", "number": "float", "boolean": "bool"}
 READERS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
@@ -121,27 +121,11 @@ def camel(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class Projection:
+class Projection(CamelNames):
     """``php.*`` in templates: what only the PHP target needs from the model."""
 
-    def name(self, name: str) -> str:
+    def camel(self, name: str) -> str:
         return camel(name)
-
-    def klass(self, name: str) -> str:
-        return names.python_class(name)
-
-    def constant(self, name: str) -> str:
-        return names.python_constant(name)
-
-    def method(self, op: Operation) -> str:
-        return camel(op.id)
-
-    def param(self, p: Param) -> str:
-        """The argument's name: the Python alias camelCased (``assertion`` -> ``jwt``)."""
-        return camel(p.python_alias or p.name)
-
-    def prop(self, f: Field) -> str:
-        return camel(f.name)
 
     def type(self, f: Field) -> str:
         """The property's PHP type (always nullable: parsing is lenient)."""
@@ -187,6 +171,7 @@ class Php(Target):
                 "logout_success",
                 "logout_error",
                 "access_violation",
+                "store_error",
             ),
             grants=("refresh_token",),
             paths=("/restapi/oauth/token", "/restapi/oauth/revoke", "/restapi/oauth/authorize"),

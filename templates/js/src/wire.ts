@@ -89,8 +89,6 @@ export function nodeExchange(server: URL): Exchange {
   const origin = server.origin.length;
   return async (r) => {
     const { send, agent } = ready ?? (ready = await stack(secure));
-    // node:http throws at once for what it cannot send (a header value beyond Latin-1): that
-    // is a failure of this exchange too, typed like the rest, as fetch's would be.
     return new Promise<Answer>((resolve, reject) => {
       let answered = false;
       let done = false;
@@ -103,41 +101,45 @@ export function nodeExchange(server: URL): Exchange {
       };
       const headers: Record<string, string> = { "Accept-Encoding": ACCEPT_ENCODING, ...r.headers };
       if (r.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(r.body));
-      const req = send(
-        { agent, hostname, port, method: r.method, path: r.url.slice(origin), headers },
-        (res) => {
-          answered = true;
-          const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("error", fail);
-          res.on("close", () => {
-            if (!res.complete) fail(new Error("the connection closed before the whole answer"));
-          });
-          const finish = (): void => {
-            if (done) return;
-            let body: Buffer;
-            try {
-              body = decode(encoding, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-            } catch (caught) {
-              fail(caught);
-              return;
-            }
-            done = true;
-            clearTimeout(timer);
-            resolve({ status: res.statusCode ?? 0, headers: res.rawHeaders, body });
-          };
-          const encoding = encodingOf(res.headers["content-encoding"]);
-          res.on("end", () => {
-            if (encoding === null || zlib !== null) finish();
-            else import("node:zlib").then((m) => ((zlib = m), finish()), fail);
-          });
-        },
-      );
+      const onAnswer = (res: Http.IncomingMessage): void => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", fail);
+        res.on("close", () => {
+          if (!res.complete) fail(new Error("the connection closed before the whole answer"));
+        });
+        const finish = (): void => {
+          if (done) return;
+          let body: Buffer;
+          try {
+            body = decode(encoding, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+          } catch (caught) {
+            fail(caught);
+            return;
+          }
+          done = true;
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, headers: res.rawHeaders, body });
+        };
+        const encoding = encodingOf(res.headers["content-encoding"]);
+        res.on("end", () => {
+          if (encoding === null || zlib !== null) finish();
+          else import("node:zlib").then((m) => ((zlib = m), finish()), fail);
+        });
+      };
+      let req: Http.ClientRequest;
+      try {
+        req = send({ agent, hostname, port, method: r.method, path: r.url.slice(origin), headers }, onAnswer);
+      } catch (caught) {
+        // node:http throws at once for what it cannot send (a header value beyond Latin-1):
+        // a failure of this exchange too, typed like the rest, as fetch's would be.
+        reject(new WireFailure(caught, false));
+        return;
+      }
       const timer = setTimeout(() => fail(deadlinePassed()), r.timeoutMs);
       req.on("error", fail);
       req.end(r.body);
-    }).catch((caught: unknown) => {
-      throw caught instanceof WireFailure ? caught : new WireFailure(caught, false);
     });
   };
 }

@@ -143,16 +143,8 @@ trait Ledger
 
     private function reportStore(?TokenStoreError $error): void
     {
-        $event = self::storeErrorEvent();
-        if ($error !== null && $event !== null) {
-            $this->emit($event, $error);
+        if ($error !== null) {
+            $this->emit(Event::STORE_ERROR, $error);
         }
-    }
-
-    /** Event::STORE_ERROR, when the spec has the event (a spec may leave it out). */
-    private static function storeErrorEvent(): ?string
-    {
-        $name = Event::class . '::STORE_ERROR';
-        return defined($name) ? (string) constant($name) : null;
     }
 }

@@ -202,8 +202,8 @@ abstract class Client
                 $fresh = AuthState::issued($token, $this->now());
                 $storeError = $this->keep($fresh);
                 $events[] = [Event::REFRESH_SUCCESS, $token];
-                if ($storeError !== null && self::storeErrorEvent() !== null) {
-                    $events[] = [self::storeErrorEvent(), $storeError];
+                if ($storeError !== null) {
+                    $events[] = [Event::STORE_ERROR, $storeError];
                 }
                 return $fresh;
             });

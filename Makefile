@@ -6,8 +6,8 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
-.PHONY: all install vendor browser openssl redis-server official-js official-python generate check lint \
-	test test-python demo record bench clean js-tools build-js typecheck-js test-js php build-php test-php
+.PHONY: all system test-deps install vendor official-js official-python generate check lint \
+	test test-python demo record bench clean js-tools build-js typecheck-js test-js build-php test-php
 
 all: generate build-js build-php demo
 
@@ -19,35 +19,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The docs page is tested in headless Chromium (Debian's package; installed when missing).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing chromium for the docs page test"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Every Debian package the project needs (chromium for the docs page, redis-server for the store,
+# php, composer and phpunit, node and npm, openssl, curl), installed by one apt-get call when any
+# is missing. Everything that needs one depends on `system`, which make runs once per invocation,
+# so no two apt-get runs ever overlap, however many suites run side by side.
+system:
+	@bash tools/system-packages.sh
 
 # The docs page's search library (MiniSearch), pinned in templates/docs/_vendor/package-lock.json
 # and copied into the page by the generator; npm comes from Debian when it is missing.
 VENDOR := templates/docs/_vendor/node_modules/.package-lock.json
 $(VENDOR): templates/docs/_vendor/package-lock.json
-	@command -v npm >/dev/null 2>&1 || { \
-	  echo "installing npm for the docs page's search library"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	@$(MAKE) --no-print-directory system
 	npm ci --prefix templates/docs/_vendor --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 vendor: $(VENDOR)
-
-# The Node tests make a throwaway certificate for their https server with openssl (Debian's).
-openssl:
-	@command -v openssl >/dev/null 2>&1 || { \
-	  echo "installing openssl for the Node tests' https server"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null; }
-
-# The Redis store's tests start their own redis-server (Debian's package; installed when missing).
-redis-server:
-	@command -v redis-server >/dev/null 2>&1 || { \
-	  echo "installing redis-server for the Redis store's tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
 # generated/ from spec/, and each golden fixture's output from its own spec (tests/golden/).
 GOLDEN := $(wildcard tests/golden/*/spec.yaml)
@@ -60,21 +47,25 @@ check: install $(VENDOR)
 	$(PY) -m generator --check
 	@for spec in $(GOLDEN); do $(PY) -m generator --check --spec $$spec --out $${spec%spec.yaml}generated || exit 1; done
 
-lint: install php
+lint: install system
 	$(BIN)/ruff check generator generated/rcsdk templates tests bench
 	$(BIN)/ruff format --check generator generated/rcsdk templates tests bench
 	$(BIN)/mypy --strict generator generated/rcsdk tests bench
 	@bash tests/php/lint.sh generated/php generated/examples/quickstart.php tests/golden/*/generated/php tests/php bench/php_worker.php
 
+# Everything the suites need, installed one step after another (-j1) before they run side by side:
+# installs never overlap (npm, pip and apt-get each keep state that two runs at once can break).
+test-deps:
+	@$(MAKE) --no-print-directory -j1 system install js-tools official-js official-python build-js build-php
+
 # The suites run side by side (each language's target adds its suite to TEST_SUITES); output is
 # kept per suite (-O), so each prints its own summary.
 TEST_SUITES := test-python test-js test-php
 test: check lint
-	@$(MAKE) --no-print-directory build-js build-php
 	@$(MAKE) --no-print-directory -O -j $(words $(TEST_SUITES)) $(TEST_SUITES)
 
 # pytest on two workers (pytest-xdist): every test makes its own servers, ports and files.
-test-python: install browser redis-server official-js official-python php js-tools
+test-python: test-deps
 	$(PY) -m pytest -n 2
 
 # JavaScript: Node >= 18 and npm (Debian's, when missing); TypeScript and @types/node pinned in
@@ -82,9 +73,7 @@ test-python: install browser redis-server official-js official-python php js-too
 # compiled (tsc --strict: the type check) from generated/js into build/js, never into generated/.
 NODE_TOOLS := tests/js/node_modules/.installed
 $(NODE_TOOLS): tests/js/package-lock.json
-	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
-	  echo "installing nodejs and npm"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	@$(MAKE) --no-print-directory system
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -99,30 +88,23 @@ $(JS_BUILD): $(NODE_TOOLS) $(shell find generated/js generated/examples -type f 
 build-js: $(JS_BUILD)
 
 # The Node tests (node --test): behaviour, the shared case table, security and store rules.
-test-js: build-js install openssl
+test-js: test-deps
 	PATH="$(CURDIR)/$(BIN):$$PATH" node --test --test-reporter=dot tests/js/
 
 # PHP: Debian's php-cli with the curl, mbstring and xml extensions, composer (for the autoloader)
-# and phpunit, installed when missing (no other PHP registry is used). The Composer package is
-# copied from generated/php into build/php, where composer writes its autoloader.
-php:
-	@command -v php >/dev/null 2>&1 && php -m | grep -qx curl && php -m | grep -qx mbstring \
-	  && php -m | grep -qx dom && command -v composer >/dev/null 2>&1 \
-	  && command -v phpunit >/dev/null 2>&1 || { \
-	  echo "installing php-cli, php-curl, php-mbstring, php-xml, composer and phpunit"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    php-cli php-curl php-mbstring php-xml composer phpunit >/dev/null; }
+# and phpunit, from `system` (no other PHP registry is used). The Composer package is copied from
+# generated/php into build/php, where composer writes its autoloader.
 
 # A file target, like build/js: rebuilt only when generated/php changes.
 PHP_BUILD := build/php/vendor/autoload.php
 $(PHP_BUILD): $(shell find generated/php -type f 2>/dev/null)
-	@$(MAKE) --no-print-directory php
+	@$(MAKE) --no-print-directory system
 	bash tests/php/build.sh generated/php build/php
 
 build-php: $(PHP_BUILD)
 
 # PHPUnit (tests/php/); `make lint` runs php -l and checks strict_types on every PHP file.
-test-php: build-php install
+test-php: test-deps
 	PATH="$(CURDIR)/$(BIN):$$PATH" phpunit --configuration tests/php/phpunit.xml
 
 # RingCentral's official JavaScript SDK, pinned by its lockfile, for the flows the tests run
@@ -157,7 +139,7 @@ record: install
 	$(PY) tests/record.py
 
 # rcsdk against raw requests and the official SDK; updates bench/results.json and README.md.
-bench: install redis-server build-js build-php
+bench: test-deps
 	$(PY) bench/run.py
 
 clean:

@@ -6,7 +6,8 @@
 set -euo pipefail
 
 has() { command -v "$1" >/dev/null 2>&1; }
-php_has() { has php && php -m 2>/dev/null | grep -qix "$1"; }
+# grep reads all of php's output (no -q): under pipefail, php killed by SIGPIPE would read as "missing".
+php_has() { has php && php -m 2>/dev/null | grep -ix "$1" >/dev/null; }
 
 missing=()
 need() {  # need "<probe>" package...

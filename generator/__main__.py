@@ -7,9 +7,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from generator import build, load, render, write
+from generator import build, contracts, load, render, write
 from generator.errors import SpecError
-from generator.targets import TemplateError
+from generator.targets import TemplateError, all_targets
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
         spec = build.build(load.load(args.spec, f"{args.spec.parent.name}/{args.spec.name}"))
     except SpecError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    drift = [line for t in all_targets() for line in contracts.problems(t, args.templates)]
+    if drift:
+        print("\n".join(drift), file=sys.stderr)
         return 2
     try:
         files = render.render(spec, args.templates)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from generator import names
 
 if TYPE_CHECKING:
+    from generator.contracts import Scan
     from generator.model import Field, Operation, Param, Spec
 
 
@@ -49,6 +50,9 @@ class Target:
     templates: tuple[str, ...] = ()
     """Paths under templates/ that this target renders: folders, or single files."""
     contracts: tuple[Contract, ...] = ()
+    scan: Scan | None = None
+    """Where this target's static runtime is and how it names exceptions and events, so that
+    its contracts are checked against what the files reference (generator/contracts.py)."""
     comments: tuple[tuple[str, str], ...] = ()
     """How this target's files carry the "generated, do not edit" header: (file-name ending,
     comment style) pairs. A style is a line-comment prefix (``"#"``, ``"//"``; a shebang or

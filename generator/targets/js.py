@@ -14,11 +14,13 @@ generated/.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from generator import names
+from generator.contracts import Scan, camel_event
 from generator.model import Field, Operation, Param, Schema
 from generator.targets import CamelNames, Contract, Target
 
@@ -146,7 +148,7 @@ class JavaScript(Target):
     templates = ("js", "examples/quickstart.mjs.j2")
     contracts = (
         Contract(
-            events=("login_success", "login_error", "refresh_success", "refresh_error"),
+            events=("refresh_success", "refresh_error"),
             grants=("refresh_token",),
             paths=("/restapi/oauth/token",),
             schemas=("TokenInfo", "ErrorBody"),
@@ -160,7 +162,9 @@ class JavaScript(Target):
                 "ResponseFormatError",
                 "APIStatusError",
                 "AuthenticationError",
+                "BadRequestError",
                 "InternalServerError",
+                "InvalidGrantError",
                 "RateLimitError",
                 "RedirectError",
                 "TokenError",
@@ -173,6 +177,13 @@ class JavaScript(Target):
             events=("access_violation", "store_error"),
             why="the JavaScript runtime (templates/js/src/core.ts)",
         ),
+    )
+    scan = Scan(
+        "js/src",
+        # The DOM's names for an aborted fetch, and the models' own error for a missing field.
+        builtins=frozenset({"AbortError", "TimeoutError", "TypeError", "MissingFieldError"}),
+        event=re.compile(r"\bEvents\.([a-z][A-Za-z0-9]*)\b"),
+        event_name=camel_event,
     )
 
     def namespace(self) -> Mapping[str, Any]:

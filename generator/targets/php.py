@@ -11,11 +11,13 @@ PHP suite (``make test-php``), which also requires ``declare(strict_types=1);`` 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from generator import names
+from generator.contracts import Scan
 from generator.model import Field, Operation, Param
 from generator.targets import CamelNames, Contract, Target
 
@@ -164,12 +166,8 @@ class Php(Target):
     contracts = (
         Contract(
             events=(
-                "login_success",
-                "login_error",
                 "refresh_success",
                 "refresh_error",
-                "logout_success",
-                "logout_error",
                 "access_violation",
                 "store_error",
             ),
@@ -195,6 +193,11 @@ class Php(Target):
             ),
             why="the PHP runtime (templates/php/src/)",
         ),
+    )
+    scan = Scan(
+        "php/src",
+        builtins=frozenset({"TypeError", "ValueError", "JsonException"}),
+        event=re.compile(r"\bEvent::([A-Z][A-Z0-9_]*)\b"),
     )
 
     def namespace(self) -> Mapping[str, Any]:

@@ -10,6 +10,7 @@ is copied as it is and linted where it lives.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import names
+from generator.contracts import Scan
 from generator.model import Field, Operation, Spec
 from generator.targets import Contract, Target, TemplateError
 
@@ -93,12 +95,8 @@ class Python(Target):
     contracts = (
         Contract(
             events=(
-                "login_success",
-                "login_error",
                 "refresh_success",
                 "refresh_error",
-                "logout_success",
-                "logout_error",
                 "access_violation",
                 "store_error",
             ),
@@ -127,6 +125,31 @@ class Python(Target):
             ),
             why="the Python runtime (templates/rcsdk/)",
         ),
+    )
+    scan = Scan(
+        "rcsdk",
+        builtins=frozenset(
+            # Python's own, argparse's and redis-py's (rcsdk.redis).
+            {
+                "ArgumentTypeError",
+                "AttributeError",
+                "BlockingIOError",
+                "ConnectionError",
+                "ConnectionRefusedError",
+                "FileNotFoundError",
+                "IndexError",
+                "OSError",
+                "OverflowError",
+                "RecursionError",
+                "RedisError",
+                "TimeoutError",
+                "TypeError",
+                "UnicodeDecodeError",
+                "ValueError",
+            }
+        ),
+        event=re.compile(r"\bEvent\.([A-Z][A-Z0-9_]*)\b"),
+        skip=("testing",),
     )
 
     def namespace(self) -> Mapping[str, Any]:

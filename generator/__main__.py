@@ -20,6 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--templates", type=Path, default=ROOT / "templates")
     parser.add_argument("--out", type=Path, default=ROOT / "generated")
     parser.add_argument("--check", action="store_true", help="fail if --out is not up to date")
+    parser.add_argument(
+        "--hash-static",
+        action="store_true",
+        help="list static runtime copies in the manifest by hash instead of writing them (goldens)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true")
     args = parser.parse_args(argv)
 
@@ -33,15 +38,17 @@ def main(argv: list[str] | None = None) -> int:
     if drift:
         print("\n".join(drift), file=sys.stderr)
         return 2
+    static: set[str] = set()
     try:
-        files = render.render(spec, args.templates)
+        files = render.render(spec, args.templates, static_paths=static)
     except TemplateError as exc:
         print(f"templates: {exc}", file=sys.stderr)
         return 2
 
+    hashed = frozenset(static) if args.hash_static else frozenset()
     if args.check:
         with tempfile.TemporaryDirectory(prefix="rcsdk-check-") as tmp:
-            write.write(files, Path(tmp), render.header_lines(spec))
+            write.write(files, Path(tmp), render.header_lines(spec), hashed)
             problems = write.compare(Path(tmp), args.out)
         if problems:
             print("\n".join(problems))
@@ -49,13 +56,13 @@ def main(argv: list[str] | None = None) -> int:
             print("Fix: run `make generate` and commit the result (never edit generated/).")
             return 1
         if not args.quiet:
-            print(f"{_display(args.out)} is up to date ({len(files) + 1} files).")
+            print(f"{_display(args.out)} is up to date ({len(files) + 1 - len(hashed)} files).")
         return 0
 
-    report = write.write(files, args.out, render.header_lines(spec))
+    report = write.write(files, args.out, render.header_lines(spec), hashed)
     if not args.quiet:
         print(
-            f"generated {len(files) + 1} files into {_display(args.out)}: "
+            f"generated {len(files) + 1 - len(hashed)} files into {_display(args.out)}: "
             f"{len(report.written)} written, {len(report.unchanged)} unchanged, "
             f"{len(report.deleted)} deleted"
         )

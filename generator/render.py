@@ -146,8 +146,14 @@ def tidy(text: str, keep_trailing_spaces: bool) -> str:
     return text.rstrip("\n") + "\n"
 
 
-def render(spec: Spec, templates: Path, targets: Sequence[Target] | None = None) -> dict[str, str]:
-    """Every target's outputs; return ``{relative output path: text}``."""
+def render(
+    spec: Spec,
+    templates: Path,
+    targets: Sequence[Target] | None = None,
+    static_paths: set[str] | None = None,
+) -> dict[str, str]:
+    """Every target's outputs; return ``{relative output path: text}``. The outputs that are
+    static copies (not rendered) are added to ``static_paths`` when it is given."""
     targets = tuple(targets if targets is not None else all_targets())
     env = environment(templates, targets)
     env.globals["spec"] = spec  # macros (imported without context) read the model too
@@ -172,6 +178,8 @@ def render(spec: Spec, templates: Path, targets: Sequence[Target] | None = None)
                 add_header(text, lines, target.comment_style(path)), path.endswith(".md")
             )
         files = target.finish(files, spec)
+        if static_paths is not None:
+            static_paths.update(static)
         for path, text in {**files, **static}.items():
             if path in out:
                 raise TemplateError(f"two sources make generated/{path}")

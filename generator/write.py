@@ -1,8 +1,12 @@
 """Stage 5: put rendered files into generated/, or compare them with what is there.
 
-generated/.manifest.json lists what the generator wrote (path and sha256). Writing replaces
+generated/.manifest.json lists what the generator made (path and sha256). Writing replaces
 changed files only, deletes files it wrote before and no longer makes, and touches nothing
 else. ``compare`` is the drift check behind `make check`.
+
+A golden fixture (tests/golden/) keeps only what its spec renders: the files named in ``hashed``
+(static runtime copies, the same for every spec) are listed in the manifest with their hash but
+not written, so the drift check still sees any change to them without a second copy of each.
 """
 
 from __future__ import annotations
@@ -40,9 +44,11 @@ def mode_for(path: str) -> int:
     return 0o755 if path.endswith(".sh") else 0o644
 
 
-def write(files: dict[str, str], out_dir: Path, header: list[str]) -> Report:
+def write(
+    files: dict[str, str], out_dir: Path, header: list[str], hashed: frozenset[str] = frozenset()
+) -> Report:
     report = Report()
-    files = with_manifest(files, header)
+    files = {p: t for p, t in with_manifest(files, header).items() if p not in hashed}
     previous = _manifest_paths(out_dir)
     for path, text in files.items():
         target = out_dir / path

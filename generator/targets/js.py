@@ -170,7 +170,7 @@ class JavaScript(Target):
             why="the JavaScript runtime (templates/js/src/)",
         ),
         Contract(
-            events=("access_violation", "store_error"),
+            events=("access_violation", "store_error", "rate_limit_wait"),
             why="the JavaScript runtime (templates/js/src/core.ts)",
         ),
     )

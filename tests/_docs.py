@@ -76,8 +76,8 @@ def js_package(generated: Path, workdir: Path) -> Path:
 
 
 def _install_js(workdir: Path, generated: Path) -> Mapping[str, str]:
-    """``npm install /path/to/rcsdk/build/js``, as the install tab says: the package folder
-    linked into the project's node_modules."""
+    """The package built from ``generated``, linked into the project's node_modules: what the
+    install tab's command gives (tests/test_js_install.py runs that command as written)."""
     (workdir / "node_modules").mkdir(exist_ok=True)
     (workdir / "node_modules" / "rcsdk").symlink_to(js_package(generated, workdir))
     return {}

@@ -133,6 +133,7 @@ def test_the_packed_tarball_installs_and_imports_in_a_fresh_project(
     tarball = tmp_path / json.loads(pack.stdout)[0]["filename"]
     files = {f["path"] for f in json.loads(pack.stdout)[0]["files"]}
     assert {"dist/index.js", "dist/index.d.ts", "package.json"} <= files
+    assert {"dist/cjs/index.js", "dist/cjs/index.d.ts", "dist/cjs/package.json"} <= files
     assert not any(f.startswith("node_modules") for f in files)
     project = tmp_path / "app"
     project.mkdir()

@@ -139,6 +139,7 @@ class JavaScript(Target):
     comments = (
         ("package.json", "package.json"),
         ("tsconfig.json", "//"),
+        ("tsconfig.cjs.json", "//"),
         (".ts", "//"),
         (".mjs", "//"),
         (".js", "//"),

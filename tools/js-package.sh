@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The npm package rcsdk, built from this checkout's generated/js into a tarball, whose path it
+# prints (and nothing else on stdout), so that one command adds it to any project:
+#   npm install "$(bash /path/to/rcsdk/tools/js-package.sh)"
+# It needs Node >= 18 and npm, nothing else (no `make`, no Python): npm ci installs the pinned
+# TypeScript in tests/js (once), tsc compiles ESM and CommonJS with their .d.ts into OUT_DIR
+# (default build/js-package: not build/js, which the test suites use), and npm pack packs it.
+# Usage: tools/js-package.sh [OUT_DIR]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/build/js-package}
+bash "$root/tests/js/build.sh" "$root/generated/js" "$out/rcsdk" >&2
+cd "$out/rcsdk"
+name=$(npm pack --pack-destination "$out" --silent --ignore-scripts 2>/dev/null | tail -n 1)
+echo "$out/$name"

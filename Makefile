@@ -21,16 +21,16 @@ install: $(STAMP)
 
 # Every Debian package the project needs (chromium for the docs page, redis-server for the store,
 # php, composer and phpunit, node and npm, openssl, curl), installed by one apt-get call when any
-# is missing. Everything that needs one depends on `system`, which make runs once per invocation,
-# so no two apt-get runs ever overlap, however many suites run side by side.
+# is missing. Everything that needs one depends on `system` (the file targets order-only, so it
+# rebuilds nothing), which make runs once per invocation: no two apt-get runs ever overlap, however
+# many jobs run side by side (`make -j`, `make test`'s suites; tests/test_install.py).
 system:
 	@bash tools/system-packages.sh
 
 # The docs page's search library (MiniSearch), pinned in templates/docs/_vendor/package-lock.json
 # and copied into the page by the generator; npm comes from Debian when it is missing.
 VENDOR := templates/docs/_vendor/node_modules/.package-lock.json
-$(VENDOR): templates/docs/_vendor/package-lock.json
-	@$(MAKE) --no-print-directory system
+$(VENDOR): templates/docs/_vendor/package-lock.json | system
 	npm ci --prefix templates/docs/_vendor --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -73,8 +73,7 @@ test-python: test-deps
 # tests/js/package-lock.json, installed there by `npm ci` (nothing global). The package is
 # compiled (tsc --strict: the type check) from generated/js into build/js, never into generated/.
 NODE_TOOLS := tests/js/node_modules/.installed
-$(NODE_TOOLS): tests/js/package-lock.json
-	@$(MAKE) --no-print-directory system
+$(NODE_TOOLS): tests/js/package-lock.json | system
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -98,8 +97,7 @@ test-js: test-deps
 
 # A file target, like build/js: rebuilt only when generated/php changes.
 PHP_BUILD := build/php/vendor/autoload.php
-$(PHP_BUILD): $(shell find generated/php -type f 2>/dev/null)
-	@$(MAKE) --no-print-directory system
+$(PHP_BUILD): $(shell find generated/php -type f 2>/dev/null) | system
 	bash tests/php/build.sh generated/php build/php
 
 build-php: $(PHP_BUILD)

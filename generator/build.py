@@ -208,7 +208,12 @@ class _Builder:
         for key in ("timeout_seconds", "lock_timeout_seconds", "store_max_bytes"):
             if raw[key] <= 0:
                 raise self.fail(("defaults", key), f"must be positive, not {raw[key]}")
-        for key in ("refresh_margin_seconds", "max_retries", "max_retry_wait_seconds"):
+        for key in (
+            "refresh_margin_seconds",
+            "max_retries",
+            "max_retry_wait_seconds",
+            "announce_wait_seconds",
+        ):
             if raw[key] < 0:
                 raise self.fail(("defaults", key), f"must not be negative, not {raw[key]}")
         if raw["redacted_rotations"] < 0:

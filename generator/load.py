@@ -307,6 +307,7 @@ FORMAT = Obj(
                 "secret_names": ListOf(STR),
                 "secret_headers": ListOf(STR),
                 "redacted_rotations": INT,
+                "announce_wait_seconds": INT,
             }
         ),
         "client_auth": Obj(

@@ -76,8 +76,8 @@ def js_package(generated: Path, workdir: Path) -> Path:
 
 
 def _install_js(workdir: Path, generated: Path) -> Mapping[str, str]:
-    """``npm install /path/to/rcsdk/build/js``, as the install tab says: the package folder
-    linked into the project's node_modules."""
+    """The package built from ``generated``, linked into the project's node_modules: what the
+    install tab's command gives (tests/test_js_install.py runs that command as written)."""
     (workdir / "node_modules").mkdir(exist_ok=True)
     (workdir / "node_modules" / "rcsdk").symlink_to(js_package(generated, workdir))
     return {}
@@ -122,30 +122,6 @@ RUNNERS: dict[str, Runner] = {
 def code_blocks(markdown: str, language: str) -> list[str]:
     """The fenced code blocks of one language, in order."""
     return re.findall(rf"^```{language}\n(.*?)^```$", markdown, flags=re.M | re.S)
-
-
-def readme_blocks(language: str) -> list[str]:
-    """The code blocks of one language in the README's "Using it" section."""
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme.split("## Using it\n", 1)[1].split("\n## ", 1)[0]
-    return code_blocks(section, language)
-
-
-def run_readme_example(command: list[str], cwd: Path, expected: str = "Local User\n") -> int:
-    """Run a README example twice against a fresh local platform (``RC_*`` from its ``env()``),
-    each run printing ``expected``; return how many JWT logins the two runs made."""
-    from rcsdk.testing import LocalPlatform
-
-    with LocalPlatform(auth_rate_limit=None) as local:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
-        env.update(local.env())
-        for _ in range(2):
-            run = subprocess.run(
-                command, cwd=cwd, env=env, capture_output=True, text=True, timeout=60
-            )
-            assert run.returncode == 0, run.stderr
-            assert run.stdout == expected, run.stdout
-        return local.grant_count("urn:ietf:params:oauth:grant-type:jwt-bearer")
 
 
 def fill(sample: str, exports: Mapping[str, str]) -> str:

@@ -5,13 +5,14 @@ table with the JavaScript client, so the two cannot drift apart."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
 import yaml
 
 import rcsdk
-from rcsdk import RCSDK, RCSDKError
+from rcsdk import RCSDK, Event, RateLimitError, RCSDKError
 from rcsdk._exceptions import ERROR_CODES
 
 from _scripted import scripted
@@ -24,8 +25,24 @@ def params() -> list[Any]:
     return [pytest.param(case, id=case["name"]) for case in TABLE["cases"]]
 
 
-def run(case: dict[str, Any]) -> tuple[object, list[list[str]], list[float], bool]:
+class Announced(logging.Handler):
+    """The waits a case announced: its rate_limit_wait events and its WARNING lines."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.events: list[float | None] = []
+        self.lines: list[str] = []
+
+    def event(self, error: RateLimitError) -> None:
+        self.events.append(error.retry_after)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def run(case: dict[str, Any]) -> tuple[object, list[list[str]], list[float], bool, Announced]:
     clock = FakeClock(float(TABLE["now"]))
+    announced = Announced()
     creds = TABLE["credentials"]
     options = case["options"]
     with scripted(case["responses"]) as server:
@@ -37,6 +54,8 @@ def run(case: dict[str, Any]) -> tuple[object, list[list[str]], list[float], boo
             sleep=clock.sleep,
             max_retries=options.get("max_retries", TABLE["defaults"]["max_retries"]),
         ).get_platform()
+        platform.on(Event.RATE_LIMIT_WAIT, announced.event)
+        logging.getLogger("rcsdk").addHandler(announced)
         if case["operation"] != "login":
             platform.set_auth_data(TABLE["auth_data"])
         outcome: object
@@ -52,12 +71,14 @@ def run(case: dict[str, Any]) -> tuple[object, list[list[str]], list[float], boo
                 outcome = platform.request(case["method"], case["path"], json=body)
         except RCSDKError as error:
             outcome = error
-        return outcome, server.seen, clock.sleeps, platform.is_authorized()
+        finally:
+            logging.getLogger("rcsdk").removeHandler(announced)
+        return outcome, server.seen, clock.sleeps, platform.is_authorized(), announced
 
 
 @pytest.mark.parametrize("case", params())
 def test_case(case: dict[str, Any]) -> None:
-    outcome, seen, sleeps, authorized = run(case)
+    outcome, seen, sleeps, authorized, announced = run(case)
     if case["outcome"] == "ok":
         assert not isinstance(outcome, Exception), outcome
     else:
@@ -71,6 +92,8 @@ def test_case(case: dict[str, Any]) -> None:
             assert expected[0] <= slept <= expected[1]
         else:
             assert slept == pytest.approx(expected)
+    assert announced.events == pytest.approx(case["announced"])
+    assert len(announced.lines) == len(case["announced"]), announced.lines
     if "error_codes" in case:
         assert list(getattr(outcome, "error_codes", ())) == case["error_codes"]
     if "error" in case:

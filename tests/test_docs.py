@@ -4,12 +4,9 @@ with code, no TODO, and every language's samples run (in order, against the loca
 from __future__ import annotations
 
 import ast
-import json
 import logging
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +15,7 @@ from generator import pages
 from rcsdk import RCSDK, RateLimitError
 from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform
 
-from _docs import PLACEHOLDER, RUNNERS, code_blocks, fill, readme_blocks, run_samples
+from _docs import RUNNERS, code_blocks, run_samples
 from _support import ROOT
 
 DOCS = ROOT / "generated" / "docs" / "index.md"
@@ -141,39 +138,6 @@ def test_samples_run_in_order(
     output = result.stdout + result.stderr
     for name in ("RC_APP_SECRET", "RC_PASSWORD", "RC_JWT"):
         assert LOCAL_CREDENTIALS[name] not in output, name
-
-
-def test_the_readme_examples_run_as_written(tmp_path: Path) -> None:
-    """The README's blocks, pasted in a folder outside the checkout, placeholders filled from
-    what `serve` exports. Its `pip install` line is the one step not run here: this
-    interpreter has the package already (test_package.py installs it so, in a fresh venv)."""
-    (setup, snippets), (program,) = readme_blocks("sh")[:2], readme_blocks("python")
-    (tmp_path / "app.py").write_text(program)
-    jwt_grant = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-    with LocalPlatform() as local:
-        lines = fill(setup, local.env()).splitlines()
-        assert lines[0] == "pip install /path/to/rcsdk"
-        exports = "\n".join(lines[1:])
-        assert not PLACEHOLDER.search(exports) and exports.count("export RC_") == 4
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
-
-        def bash(script: str) -> str:
-            result = subprocess.run(
-                ["bash", "-c", f"set -euo pipefail\n{exports}\n{script}"],
-                cwd=tmp_path,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-            assert result.returncode == 0, result.stderr
-            return result.stdout
-
-        shell = bash(snippets.replace("/path/to/rcsdk", str(ROOT)))
-        assert json.loads(shell)["name"] == "Local User"
-        for _ in range(2):  # the second run reuses the stored session
-            assert bash(f"{sys.executable} app.py") == "Local User\n"
-        assert local.grant_count(jwt_grant) == 2  # the shell's login, and the first run's
 
 
 def test_no_install_line_names_a_package_index_copy() -> None:

@@ -18,7 +18,6 @@ from rcsdk import RCSDK
 from rcsdk.testing import LocalPlatform
 
 from _cross import check_file_store_shared_with_python
-from _docs import readme_blocks, run_readme_example
 from _parity import CLIENTS, client_parity
 from _scenarios import SCENARIOS
 from _support import CREDS, ROOT
@@ -133,6 +132,7 @@ def test_the_packed_tarball_installs_and_imports_in_a_fresh_project(
     tarball = tmp_path / json.loads(pack.stdout)[0]["filename"]
     files = {f["path"] for f in json.loads(pack.stdout)[0]["files"]}
     assert {"dist/index.js", "dist/index.d.ts", "package.json"} <= files
+    assert {"dist/cjs/index.js", "dist/cjs/index.d.ts", "dist/cjs/package.json"} <= files
     assert not any(f.startswith("node_modules") for f in files)
     project = tmp_path / "app"
     project.mkdir()
@@ -160,14 +160,3 @@ def test_the_packed_tarball_installs_and_imports_in_a_fresh_project(
         'Platform(appKey="k",',
         'server="https://platform.example")',
     ]
-
-
-def test_the_readme_javascript_example_runs_as_written(js_build: Path, tmp_path: Path) -> None:
-    """The README's JavaScript block, in a project folder outside the checkout with the package
-    installed, run twice: the second run reuses the session its FileTokenStore kept."""
-    (program,) = readme_blocks("js")
-    (tmp_path / "app.mjs").write_text(program)
-    (tmp_path / "node_modules").mkdir()
-    (tmp_path / "node_modules" / "rcsdk").symlink_to(js_build)
-    assert run_readme_example(["node", "app.mjs"], tmp_path) == 1
-    assert (tmp_path / "tokens.json").stat().st_mode & 0o077 == 0

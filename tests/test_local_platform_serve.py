@@ -163,8 +163,15 @@ def test_serve_prints_the_apps_and_where_it_listens_and_no_traceback_on_resets()
                 break
         url = lines[0].removeprefix("export RC_SERVER=")
         assert lines[-1] == f"listening on {url} (Ctrl-C to stop)"
-        assert "local-public-app" in lines[-2] and "PKCE" in lines[-2]
-        assert [line.split("=")[0] for line in lines[:-2]] == [
+        # Its limits, and how to lift them (a client meeting one waits out the window).
+        assert lines[-3:-1] == [
+            "# limits: 5 logins and refreshes per user per 60 s (RingCentral's Auth group);"
+            " one more waits out the window. Lift it: --auth-rate-limit off",
+            "# limits: API calls by RingCentral's Light/Medium/Heavy groups."
+            " Lift them: --no-api-rate-limits",
+        ]
+        assert "local-public-app" in lines[-4] and "PKCE" in lines[-4]
+        assert [line.split("=")[0] for line in lines[:-4]] == [
             f"export {key}" for key in ("RC_SERVER", *CREDS)
         ]
         # A client that resets its connection mid-request is not an error worth a traceback.
@@ -179,6 +186,32 @@ def test_serve_prints_the_apps_and_where_it_listens_and_no_traceback_on_resets()
         process.terminate()
         _, errors = process.communicate(timeout=10)
     assert "Traceback" not in errors, errors
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--auth-rate-limit", "3/10"], ["3 logins and refreshes per user per 10 s", "API calls"]),
+        (["--auth-rate-limit", "off"], ["API calls"]),
+        (["--auth-rate-limit", "off", "--no-api-rate-limits"], ["none"]),
+    ],
+)
+def test_serve_says_its_limits_as_set(options: list[str], expected: list[str]) -> None:
+    process = serve("--port", "0", *options)
+    assert process.stdout is not None
+    try:
+        said = []
+        for line in process.stdout:
+            if line.startswith("listening on "):
+                break
+            if line.startswith("# limits: "):
+                said.append(line)
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    assert len(said) == len(expected)
+    for line, words in zip(said, expected, strict=True):
+        assert words in line
 
 
 def test_a_second_serve_on_a_taken_port_says_so() -> None:

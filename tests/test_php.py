@@ -20,7 +20,6 @@ from rcsdk import RCSDK
 from rcsdk.testing import LocalPlatform
 
 from _cross import check_file_store_shared_with_python
-from _docs import readme_blocks, run_readme_example
 from _parity import CLIENTS, client_parity, index_problems, parity
 from _php import storm, worker_env
 from _scenarios import SCENARIOS
@@ -182,12 +181,3 @@ def test_composer_installs_the_package_from_a_path_repository(tmp_path: Path) ->
     smoke = "require 'vendor/autoload.php'; echo Rcsdk\\Constants::VERSION;"
     result = subprocess.run(["php", "-r", smoke], cwd=project, capture_output=True, text=True)
     assert result.stdout == version, result.stderr
-
-
-def test_the_readme_php_example_runs_as_written(php_build: Path, tmp_path: Path) -> None:
-    """The README's PHP block, run twice in a folder of its own: the second run reuses the
-    session in tokens.json (one login for both)."""
-    (program,) = readme_blocks("php")
-    autoload = str(php_build / "vendor" / "autoload.php")
-    (tmp_path / "app.php").write_text(program.replace("'vendor/autoload.php'", repr(autoload)))
-    assert run_readme_example(["php", "app.php"], tmp_path) == 1

@@ -9,9 +9,11 @@ PKCE), keep tokens fresh, revoke them, and call the API with them.
     platform = sdk.get_platform()
     platform.login_jwt("JWT")
     print(platform.read_extension().name)
-"""
 
-import logging as _logging
+Log records go to the ``rcsdk`` logger. It has no handler of its own, so until the application
+configures logging its WARNING lines (a long wait on a rate limit, the server chosen for it,
+plain HTTP) reach stderr through logging's last-resort handler, and INFO and DEBUG stay quiet.
+"""
 
 from rcsdk._constants import (
     LOCAL_SERVER,
@@ -53,9 +55,6 @@ from rcsdk._platform import AuthorizationRequest, Platform
 from rcsdk._sdk import RCSDK
 from rcsdk._settings import Settings
 from rcsdk._store import FileTokenStore, MemoryTokenStore, TokenStore
-
-# Quiet by default: applications decide where rcsdk's log records go.
-_logging.getLogger("rcsdk").addHandler(_logging.NullHandler())
 
 __all__ = [
     "LOCAL_SERVER",

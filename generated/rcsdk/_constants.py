@@ -26,6 +26,8 @@ DEFAULT_MAX_RETRY_WAIT = 60.0
 """The most seconds one request may spend waiting between its retries, in total."""
 RATE_LIMIT_FALLBACK = 60.0
 """Seconds to wait after a 429 that says neither Retry-After nor X-Rate-Limit-Window."""
+ANNOUNCE_WAIT = 2.0
+"""A wait on a rate limit longer than this (seconds) is announced: a WARNING and an event."""
 DEFAULT_POOL_SIZE = 32
 """Connections kept open per host, so that threads sharing a platform reuse them."""
 BACKOFF_BASE = 0.5

@@ -32,6 +32,10 @@ class Event(str, enum.Enum):
     """The tokens could not be written to the token store. They stay in use in memory and are
     written as soon as the store accepts writes again; no call fails for it. The handler gets
     the `TokenStoreError`."""
+    RATE_LIMIT_WAIT = "rate_limit_wait"
+    """A call waits out a rate limit (a 429, or a group the platform said is used up) for longer
+    than `announce_wait_seconds` before it is sent again; a WARNING says so too. The handler
+    gets the `RateLimitError`, whose `retry_after` is the wait in seconds."""
 
     @classmethod
     def parse(cls, name: Event | str) -> Event:
@@ -47,6 +51,7 @@ class Event(str, enum.Enum):
             "logoutError": cls.LOGOUT_ERROR,
             "accessViolation": cls.ACCESS_VIOLATION,
             "storeError": cls.STORE_ERROR,
+            "rateLimitWait": cls.RATE_LIMIT_WAIT,
         }
         if name in aliases:
             return aliases[name]

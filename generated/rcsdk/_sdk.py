@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +13,8 @@ from rcsdk._platform import Platform
 from rcsdk._settings import Settings
 
 __all__ = ["RCSDK"]
+
+logger = logging.getLogger("rcsdk")
 
 
 class RCSDK:
@@ -39,11 +42,17 @@ class RCSDK:
 
         ``sdk.settings`` keeps every ``RC_*`` variable, and the platform's logins use them for
         arguments left out: ``platform.login_jwt()`` logs in with ``RC_JWT``. ``RC_SERVER``
-        defaults to production.
+        defaults to production, and a WARNING says so (a sandbox or local app's credentials
+        fail there).
         """
         settings = Settings.from_env(environ)
         if not settings.app_key:
             raise ValueError("RC_APP_KEY is not set")
+        if not settings.server:
+            logger.warning(
+                "rcsdk: no server given (RC_SERVER is not set): using production, %s",
+                PRODUCTION_SERVER,
+            )
         return cls(
             settings.app_key,
             settings.app_secret,

@@ -38,7 +38,13 @@ import requests.adapters
 from rcsdk import _answers, _budget, _redact
 from rcsdk._answers import backoff
 from rcsdk._budget import MemoryRateLimitBudget, RateLimitBudget
-from rcsdk._constants import DEFAULT_POOL_SIZE, IDEMPOTENT_METHODS, RETRY_STATUSES, __version__
+from rcsdk._constants import (
+    ANNOUNCE_WAIT,
+    DEFAULT_POOL_SIZE,
+    IDEMPOTENT_METHODS,
+    RETRY_STATUSES,
+    __version__,
+)
 from rcsdk._deadline import DeadlineAdapter, deadline
 from rcsdk._exceptions import (
     APIConnectionError,
@@ -63,8 +69,6 @@ USER_AGENT = (
     f"requests/{requests.__version__}"
 )
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-LONG_WAIT = 5.0
-"""A retry wait longer than this (seconds) is announced with a WARNING log record."""
 
 
 class Transport:
@@ -120,6 +124,9 @@ class Transport:
         self.session.headers["Accept"] = "application/json"
         self.redactor = _redact.Redactor()
         self.budget: RateLimitBudget = MemoryRateLimitBudget(clock)
+        self.on_long_wait: Callable[[RateLimitError], None] = lambda error: None
+        """Told of each wait on a rate limit longer than ``ANNOUNCE_WAIT`` (the platform's
+        ``rate_limit_wait`` event), after its WARNING line."""
         self._checked_bearer: str | None = None
         """Asked before every request, told after (X-Rate-Limit-*); the store may share one."""
         self._basic: str | None = None
@@ -196,6 +203,7 @@ class Transport:
                 sleep=self.sleep,
                 max_wait=self.max_retry_wait,
                 fail_fast=self.max_retries == 0,
+                announce=self.announce,
             )
             sent_at = self.clock()
             response: requests.Response | None = None
@@ -238,14 +246,12 @@ class Transport:
                 if attempt and type(error) in (APIConnectionError, APITimeoutError):
                     error = type(error)(f"{error} ({attempt + 1} attempts)")
                 raise error
-            if isinstance(error, RateLimitError) and delay > LONG_WAIT:
-                logger.warning(
-                    "rcsdk: rate limited (%s group) on %s %s; waiting %.0f s before retrying "
-                    "(pass max_retries=0 to fail fast with RateLimitError instead)",
-                    group or "unnamed",
-                    method,
-                    _redact.url(url),
-                    delay,
+            if isinstance(error, RateLimitError) and delay > ANNOUNCE_WAIT:
+                self.announce(
+                    f"rcsdk: rate limited ({group or 'unnamed'} group) on {method} "
+                    f"{_redact.url(url)}; waiting {delay:.0f} s before retrying (pass "
+                    "max_retries=0 to fail fast with RateLimitError instead)",
+                    error,
                 )
             else:
                 logger.info(
@@ -258,6 +264,12 @@ class Transport:
                 )
             self.sleep(delay)
             attempt, waited = attempt + 1, waited + delay
+
+    def announce(self, line: str, error: RateLimitError) -> None:
+        """A long wait on a rate limit, where a person sees it: a WARNING (shown without any
+        logging set up, by Python's last-resort handler) and the ``rate_limit_wait`` event."""
+        logger.warning("%s", line)
+        self.on_long_wait(error)
 
     def timed_out(self, shown: str) -> APITimeoutError:
         return APITimeoutError(

@@ -88,6 +88,7 @@ class Defaults:
     secret_names: tuple[str, ...]
     secret_headers: tuple[str, ...]
     redacted_rotations: int
+    announce_wait_seconds: int
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ A case: ``operation`` (``login``: a JWT login; ``refresh``; ``api``: a call with
 ``sleeps`` (each an exact number of seconds or ``[low, high]`` for jittered backoff), ``outcome``
 (``ok`` or the error class name), ``is`` (the error's class and its bases, which it must be an
 instance of), ``also`` (the classes of its status beyond those: a 400 ``invalid_grant`` is a
-``BadRequestError`` too; Python and JavaScript check them) and the optional ``error``,
+``BadRequestError`` too; Python and JavaScript check them), ``announced`` (the waits announced
+with a warning line and the ``rate_limit_wait`` event, whose ``RateLimitError`` carries the wait:
+those on a 429 longer than ``announce_wait_seconds``) and the optional ``error``,
 ``error_codes``, ``retry_after`` and ``authorized_after``.
 """
 
@@ -105,6 +107,7 @@ class Cases(Target):
                 "responses": [_reply(status, body)],
                 "requests": [["POST", "/restapi/oauth/token"]],
                 "sleeps": [],
+                "announced": [],
                 "outcome": cls,
                 "is": _ancestors(spec, cls),
                 "also": _by_status(spec, cls, status),
@@ -173,6 +176,11 @@ class Cases(Target):
                 if outcome == "ok"
                 else _by_status(spec, outcome, responses[-1]["status"]),
             }
+            case["announced"] = [
+                wait
+                for reply, wait in zip(responses, case["sleeps"], strict=False)
+                if reply["status"] == 429 and wait > d.announce_wait_seconds
+            ]
             case.update(expect)
             cases.append(case)
 
@@ -186,6 +194,13 @@ class Cases(Target):
             [_reply(429, {}, {"Retry-After": "2"}), ok],
             count=2,
             sleeps=[2],
+        )
+        retry(
+            "429 Retry-After just over the announce threshold",
+            "api",
+            [_reply(429, {}, {"Retry-After": str(d.announce_wait_seconds + 1)}), ok],
+            count=2,
+            sleeps=[d.announce_wait_seconds + 1],
         )
         retry(
             "429 Retry-After HTTP date",
@@ -429,6 +444,7 @@ class Cases(Target):
                 "max_retries": d.max_retries,
                 "max_retry_wait": d.max_retry_wait_seconds,
                 "rate_limit_fallback": d.rate_limit_fallback_seconds,
+                "announce_wait": d.announce_wait_seconds,
                 "refresh_margin": d.refresh_margin_seconds,
             },
             "auth_data": auth_data,

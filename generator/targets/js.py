@@ -141,6 +141,7 @@ class JavaScript(Target):
     comments = (
         ("package.json", "package.json"),
         ("tsconfig.json", "//"),
+        ("tsconfig.cjs.json", "//"),
         (".ts", "//"),
         (".mjs", "//"),
         (".js", "//"),
@@ -174,7 +175,7 @@ class JavaScript(Target):
             why="the JavaScript runtime (templates/js/src/)",
         ),
         Contract(
-            events=("access_violation", "store_error"),
+            events=("access_violation", "store_error", "rate_limit_wait"),
             why="the JavaScript runtime (templates/js/src/core.ts)",
         ),
     )

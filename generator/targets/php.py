@@ -170,6 +170,7 @@ class Php(Target):
                 "refresh_error",
                 "access_violation",
                 "store_error",
+                "rate_limit_wait",
             ),
             grants=("refresh_token",),
             paths=("/restapi/oauth/token", "/restapi/oauth/revoke", "/restapi/oauth/authorize"),

@@ -99,6 +99,7 @@ class Python(Target):
                 "refresh_error",
                 "access_violation",
                 "store_error",
+                "rate_limit_wait",
             ),
             grants=("refresh_token",),
             paths=("/restapi/oauth/token", "/restapi/oauth/revoke", "/restapi/oauth/authorize"),

@@ -26,6 +26,7 @@ from typing import Protocol
 import requests
 
 from rcsdk._answers import rate_limit_delay
+from rcsdk._constants import ANNOUNCE_WAIT
 from rcsdk._exceptions import RateLimitError
 
 __all__ = [
@@ -47,8 +48,6 @@ FALLBACK_WINDOW = 60.0
 """The pause when a 429 says neither Retry-After nor X-Rate-Limit-Window (seconds)."""
 WINDOW_MARGIN = 0.5
 """Added to a window waited out after ``Remaining: 0`` (clock granularity, time in flight)."""
-LONG_WAIT = 5.0
-"""A wait longer than this (seconds) is announced at WARNING (shorter ones at INFO)."""
 
 
 class RateLimitSignal:
@@ -260,11 +259,13 @@ def take(
     sleep: Callable[[float], None],
     max_wait: float,
     fail_fast: bool,
+    announce: Callable[[str, RateLimitError], None],
 ) -> Grant:
     """Wait until the budget lets one request on ``route`` go; its grant.
 
     A paused group is waited out, unless ``fail_fast`` or the pause is longer than
-    ``max_wait``: then ``RateLimitError`` is raised and nothing is sent.
+    ``max_wait``: then ``RateLimitError`` is raised and nothing is sent. A wait longer than
+    ``ANNOUNCE_WAIT`` is announced first (a WARNING line and the error it stands for).
     """
     while True:
         grant = budget.reserve(route, lease)
@@ -279,13 +280,17 @@ def take(
                 status_code=429,
                 retry_after=grant.wait,
             )
-        if grant.paused and grant.wait > LONG_WAIT:
-            logger.warning(
-                "rcsdk: the %s group has no requests left; %s waits %.0f s before sending "
-                "(pass max_retries=0 to fail fast with RateLimitError instead)",
-                grant.group,
-                route,
-                grant.wait,
+        if grant.paused and grant.wait > ANNOUNCE_WAIT:
+            announce(
+                f"rcsdk: the {grant.group} group has no requests left; {route} waits "
+                f"{grant.wait:.0f} s before sending (pass max_retries=0 to fail fast with "
+                "RateLimitError instead)",
+                RateLimitError(
+                    f"429 rate limit: the {grant.group!r} group has no requests left for "
+                    f"{grant.wait:.0f} s (waiting)",
+                    status_code=429,
+                    retry_after=grant.wait,
+                ),
             )
         elif grant.paused:
             logger.info("rcsdk: %s waits %.2fs for the %r group", route, grant.wait, grant.group)

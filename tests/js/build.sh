@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compile a generated JavaScript package (default generated/js) with the pinned tsc into a build
-# folder (default build/js), outside generated/: sources, package.json and dist/ (ESM + .d.ts).
+# folder (default build/js), outside generated/: sources, package.json and dist/ (ESM and
+# CommonJS, each with .d.ts).
 # Usage: tests/js/build.sh [GENERATED_JS_DIR] [OUT_DIR]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,7 +16,11 @@ rm -rf "$out"
 mkdir -p "$out"
 cp -R "$src/." "$out/"
 ln -s "$here/node_modules" "$out/node_modules"
+# Both module systems: ESM in dist/, CommonJS in dist/cjs/ (its package.json says so), each with
+# its .d.ts; package.json's exports give `import` the one and `require` the other.
 "$here/node_modules/.bin/tsc" -p "$out"
+"$here/node_modules/.bin/tsc" -p "$out/tsconfig.cjs.json"
+echo '{"type": "commonjs"}' > "$out/dist/cjs/package.json"
 # A package folder next to it resolves `import "rcsdk"` for the demo, the docs and the tests.
 mkdir -p "$out/../node_modules"
 ln -sfn "$out" "$out/../node_modules/rcsdk"

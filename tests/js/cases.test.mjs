@@ -13,6 +13,8 @@ const TABLE = JSON.parse(readFileSync(path.join(ROOT, "generated/cases.json"), "
 async function run(c) {
   const clock = new FakeClock(TABLE.now);
   const server = await scripted(c.responses);
+  // The waits it announced: rateLimitWait events and warning lines.
+  const announced = { events: [], lines: [] };
   try {
     const platform = new rcsdk.RCSDK({
       appKey: TABLE.credentials.app_key,
@@ -21,7 +23,9 @@ async function run(c) {
       clock: clock.clock,
       sleep: clock.sleep,
       maxRetries: c.options.max_retries ?? TABLE.defaults.max_retries,
+      logger: { warn: (line) => announced.lines.push(line) },
     }).getPlatform();
+    platform.on(platform.events.rateLimitWait, (error) => announced.events.push(error.retryAfter));
     if (c.operation !== "login") await platform.setAuthData(TABLE.auth_data);
     let outcome;
     try {
@@ -36,7 +40,7 @@ async function run(c) {
       outcome = error;
     }
     const seen = server.requests.map((r) => [r.method, r.path]);
-    return { outcome, seen, sleeps: clock.sleeps, authorized: await platform.isAuthorized() };
+    return { outcome, seen, sleeps: clock.sleeps, authorized: await platform.isAuthorized(), announced };
   } finally {
     await server.close();
   }
@@ -44,7 +48,7 @@ async function run(c) {
 
 for (const c of TABLE.cases) {
   test(c.name, async () => {
-    const { outcome, seen, sleeps, authorized } = await run(c);
+    const { outcome, seen, sleeps, authorized, announced } = await run(c);
     if (c.outcome === "ok") assert.ok(!(outcome instanceof Error), String(outcome));
     else {
       assert.equal(outcome.constructor.name, c.outcome, String(outcome));
@@ -56,6 +60,8 @@ for (const c of TABLE.cases) {
       if (Array.isArray(expected)) assert.ok(expected[0] <= sleeps[i] && sleeps[i] <= expected[1]);
       else assert.ok(Math.abs(sleeps[i] - expected) < 1e-6, `${sleeps[i]} != ${expected}`);
     });
+    assert.deepEqual(announced.events, c.announced);
+    assert.equal(announced.lines.length, c.announced.length, announced.lines.join("\n"));
     if ("error_codes" in c) assert.deepEqual([...outcome.errorCodes], c.error_codes);
     if ("error" in c) assert.equal(outcome.error, c.error);
     if ("retry_after" in c) assert.equal(outcome.retryAfter, c.retry_after);

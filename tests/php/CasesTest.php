@@ -9,6 +9,8 @@ namespace Rcsdk\Tests;
 
 use PHPUnit\Framework\TestCase;
 use Rcsdk\RCSDK;
+use Rcsdk\Event;
+use Rcsdk\RateLimitError;
 use Rcsdk\RCSDKError;
 
 final class CasesTest extends TestCase
@@ -36,6 +38,8 @@ final class CasesTest extends TestCase
         $table = self::table();
         $clock = new FakeClock((float) $table['now']);
         $url = Scripted::start($case['responses']);
+        $announced = [];
+        $lines = [];
         $platform = (new RCSDK(
             $table['credentials']['app_key'],
             $table['credentials']['app_secret'],
@@ -43,7 +47,15 @@ final class CasesTest extends TestCase
             clock: $clock->clock(),
             sleep: $clock->sleep(),
             maxRetries: $case['options']['max_retries'] ?? $table['defaults']['max_retries'],
+            logger: static function (string $level, string $line) use (&$lines): void {
+                if ($level === 'warning') {
+                    $lines[] = $line;
+                }
+            },
         ))->getPlatform();
+        $platform->on(Event::RATE_LIMIT_WAIT, static function (RateLimitError $error) use (&$announced): void {
+            $announced[] = $error->retryAfter;
+        });
         if ($case['operation'] !== 'login') {
             $platform->setAuthData($table['auth_data']);
         }
@@ -80,6 +92,11 @@ final class CasesTest extends TestCase
                 $this->assertEqualsWithDelta((float) $expected, $clock->sleeps[$i], 1e-6);
             }
         }
+        $this->assertCount(count($case['announced']), $announced, 'announced ' . json_encode($announced));
+        foreach ($case['announced'] as $i => $expected) {
+            $this->assertEqualsWithDelta((float) $expected, $announced[$i], 1e-6);
+        }
+        $this->assertCount(count($case['announced']), $lines, implode("\n", $lines));
         if (array_key_exists('error_codes', $case)) {
             $this->assertSame($case['error_codes'], $outcome->errorCodes);
         }

@@ -109,6 +109,12 @@ export class RCSDK {
       throw new UsageError("new RCSDK({ appKey, appSecret, server }) takes an options object");
     }
     const server = options.server === undefined ? PRODUCTION_SERVER : options.server;
+    if (options.server === undefined) {
+      // Production by default, said where a person sees it (a sandbox or local app fails there).
+      const line = `rcsdk: no server given (RC_SERVER is not set): using production, ${PRODUCTION_SERVER}`;
+      if (options.logger?.warn) options.logger.warn(line);
+      else process.emitWarning(line, { code: "RCSDK" });
+    }
     this.settings = new Settings({ server: typeof server === "string" ? server : null, appKey: options.appKey, appSecret: options.appSecret ?? null });
     this.#platform = new Platform({ ...options, server: server as string });
   }
@@ -127,7 +133,7 @@ export class RCSDK {
       ...options,
       appKey: settings.appKey,
       appSecret: settings.appSecret,
-      server: settings.server ?? PRODUCTION_SERVER,
+      ...(settings.server === null ? {} : { server: settings.server }),
     });
     sdk.settings = settings;
     return sdk;

@@ -13,7 +13,13 @@
 
 import { debuglog } from "node:util";
 
-import { IDEMPOTENT_METHODS, REFRESH_REJECTED_CODES, RETRY_STATUSES, TOKEN_ERROR_CODES } from "./constants.js";
+import {
+  ANNOUNCE_WAIT,
+  IDEMPOTENT_METHODS,
+  REFRESH_REJECTED_CODES,
+  RETRY_STATUSES,
+  TOKEN_ERROR_CODES,
+} from "./constants.js";
 import {
   APIConnectionError,
   APIStatusError,
@@ -68,6 +74,8 @@ export interface TransportOptions {
   basic: string | null;
   redactor: Redactor;
   logger: Logger | null;
+  /** Told of each wait on a rate limit longer than ANNOUNCE_WAIT (the `rateLimitWait` event). */
+  onLongWait: (error: RateLimitError) => void;
 }
 
 export class Transport {
@@ -197,6 +205,7 @@ export class Transport {
     for (;;) {
       let error: RCSDKError;
       let maybeArrived = true;
+      let group: string | null = null;
       const sentAt = this.#o.clock();
       try {
         const response = await this.#fetch(method, url, headers, body);
@@ -204,6 +213,7 @@ export class Transport {
         if (response.status < 300) return response;
         error = this.statusError(response);
         maybeArrived = !(error instanceof RateLimitError) && response.status !== 503;
+        group = response.headers.get("X-Rate-Limit-Group");
       } catch (caught) {
         if (caught instanceof RCSDKError) {
           error = caught;
@@ -216,10 +226,19 @@ export class Transport {
       if (delay === null || attempt >= this.#o.maxRetries || waited + delay > this.#o.maxRetryWait) {
         throw error;
       }
-      this.info(
-        `rcsdk: ${method} ${redactUrl(url, this.#o.redactor)} failed (${error.name}); ` +
-          `retry ${attempt + 1} in ${delay.toFixed(2)}s`,
-      );
+      if (error instanceof RateLimitError && delay > ANNOUNCE_WAIT) {
+        // Where a person sees it: a warning (stderr unless a logger is set) and the event.
+        this.warn(
+          `rcsdk: rate limited (${group ?? "unnamed"} group) on ${method} ${redactUrl(url, this.#o.redactor)}; ` +
+            `waiting ${delay.toFixed(0)} s before retrying (pass maxRetries: 0 to fail fast with RateLimitError instead)`,
+        );
+        this.#o.onLongWait(error);
+      } else {
+        this.info(
+          `rcsdk: ${method} ${redactUrl(url, this.#o.redactor)} failed (${error.name}); ` +
+            `retry ${attempt + 1} in ${delay.toFixed(2)}s`,
+        );
+      }
       await this.#o.sleep(delay);
       attempt += 1;
       waited += delay;

@@ -44,7 +44,8 @@ abstract class Client
      * @param null|callable(): float $clock seconds since the epoch (injectable for tests)
      * @param null|callable(float): void $sleep waits between retries (injectable for tests)
      * @param null|callable(string, string): void $logger receives (level, message), every secret blanked;
-     *        levels: debug (each request and response), info (retries), warning, error
+     *        levels: debug (each request and response), info (retries), warning, error;
+     *        without one, warnings go to error_log() (stderr from the CLI)
      */
     public function __construct(
         string $appKey,
@@ -101,6 +102,7 @@ abstract class Client
             $this->clock,
             $sleep,
             $this->logger,
+            fn (RateLimitError $error) => $this->emitter->emit(Event::RATE_LIMIT_WAIT, $error),
             $userAgent,
         );
     }
@@ -312,6 +314,8 @@ abstract class Client
     {
         if ($this->logger !== null) {
             ($this->logger)($level, $message);
+        } elseif ($level === 'warning') {
+            error_log($message); // seen without a logger: stderr from the CLI, the server's log under FPM
         }
     }
 }

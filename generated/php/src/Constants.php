@@ -27,6 +27,8 @@ final class Constants
     public const DEFAULT_MAX_RETRY_WAIT = 60.0;
     /** Seconds to wait after a 429 that says neither Retry-After nor X-Rate-Limit-Window. */
     public const RATE_LIMIT_FALLBACK = 60.0;
+    /** A wait on a rate limit longer than this (seconds) is announced: a warning and an event. */
+    public const ANNOUNCE_WAIT = 2.0;
     /** First delay, in seconds, of the exponential backoff after a 5xx or a dropped connection. */
     public const BACKOFF_BASE = 0.5;
     /** Statuses after which a request that may be replayed is sent again (with backoff). */

@@ -25,6 +25,8 @@ final class Event
     public const ACCESS_VIOLATION = 'access_violation';
     /** The tokens could not be written to the token store. They stay in use in memory and are written as soon as the store accepts writes again; no call fails for it. The handler gets the `TokenStoreError`. */
     public const STORE_ERROR = 'store_error';
+    /** A call waits out a rate limit (a 429, or a group the platform said is used up) for longer than `announce_wait_seconds` before it is sent again; a WARNING says so too. The handler gets the `RateLimitError`, whose `retry_after` is the wait in seconds. */
+    public const RATE_LIMIT_WAIT = 'rate_limit_wait';
 
     /** Every event, by its name and by the original SDK's name. */
     private const NAMES = [
@@ -44,6 +46,8 @@ final class Event
         'accessViolation' => self::ACCESS_VIOLATION,
         'store_error' => self::STORE_ERROR,
         'storeError' => self::STORE_ERROR,
+        'rate_limit_wait' => self::RATE_LIMIT_WAIT,
+        'rateLimitWait' => self::RATE_LIMIT_WAIT,
     ];
 
     /** `Event::ACCESS_VIOLATION`, `'access_violation'` or `'accessViolation'`. */

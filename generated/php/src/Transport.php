@@ -44,6 +44,8 @@ final class Transport
      * @param \Closure(): float $clock
      * @param \Closure(float): void $sleep
      * @param null|\Closure(string, string): void $logger
+     * @param \Closure(RateLimitError): void $onLongWait told of each wait on a rate limit longer
+     *        than Constants::ANNOUNCE_WAIT (the rate_limit_wait event), after its warning
      */
     public function __construct(
         string $appKey,
@@ -56,6 +58,7 @@ final class Transport
         private readonly \Closure $clock,
         private readonly \Closure $sleep,
         private readonly ?\Closure $logger,
+        private readonly \Closure $onLongWait,
         ?string $userAgent,
     ) {
         $agent = 'rcsdk-php/' . Constants::VERSION . ' php/' . PHP_VERSION . ' curl/' . (curl_version()['version'] ?? '?');
@@ -162,6 +165,7 @@ final class Transport
         while (true) {
             $sentAt = $this->logger !== null ? $this->now() : 0.0;
             $response = $this->transfer($method, $url, $lines, $body);
+            $group = null;
             if ($response instanceof ApiResponse) {
                 if ($this->logger !== null) {
                     $this->debug($method, $url, $form, $response, $sentAt);
@@ -171,6 +175,7 @@ final class Transport
                 }
                 $error = $this->statusError($response);
                 $maybeArrived = !($error instanceof RateLimitError) && $response->status !== 503;
+                $group = $response->header('X-Rate-Limit-Group');
             } else {
                 [$error, $maybeArrived] = $response;
             }
@@ -178,14 +183,26 @@ final class Transport
             if ($delay === null || $attempt >= $this->maxRetries || $waited + $delay > $this->maxRetryWait) {
                 throw $error;
             }
-            $this->log('info', sprintf(
-                'rcsdk: %s %s failed (%s); retry %d in %.2fs',
-                $method,
-                $this->redactor->text($url),
-                (new \ReflectionClass($error))->getShortName(),
-                $attempt + 1,
-                $delay,
-            ));
+            if ($error instanceof RateLimitError && $delay > Constants::ANNOUNCE_WAIT) {
+                // Where a person sees it: a warning (error_log unless a logger is set) and the event.
+                $this->log('warning', sprintf(
+                    'rcsdk: rate limited (%s group) on %s %s; waiting %.0f s before retrying (pass maxRetries: 0 to fail fast with RateLimitError instead)',
+                    $group ?? 'unnamed',
+                    $method,
+                    $this->redactor->text($url),
+                    $delay,
+                ));
+                ($this->onLongWait)($error);
+            } else {
+                $this->log('info', sprintf(
+                    'rcsdk: %s %s failed (%s); retry %d in %.2fs',
+                    $method,
+                    $this->redactor->text($url),
+                    (new \ReflectionClass($error))->getShortName(),
+                    $attempt + 1,
+                    $delay,
+                ));
+            }
             ($this->sleep)($delay);
             $attempt++;
             $waited += $delay;
@@ -395,6 +412,8 @@ final class Transport
     {
         if ($this->logger !== null) {
             ($this->logger)($level, $message);
+        } elseif ($level === 'warning') {
+            error_log($message); // seen without a logger: stderr from the CLI, the server's log under FPM
         }
     }
 }

@@ -57,6 +57,24 @@ def _options(parser: argparse.ArgumentParser, port: int) -> None:
     )
 
 
+def limits(auth_rate_limit: tuple[int, float] | None, api_rate_limits: bool) -> list[str]:
+    """What serve says about its rate limits when it starts, and how to lift them: a client
+    that meets one waits out the window (and says so), which reads as a freeze otherwise."""
+    lines = []
+    if auth_rate_limit is not None:
+        count, window = auth_rate_limit
+        lines.append(
+            f"# limits: {count} logins and refreshes per user per {window:g} s (RingCentral's Auth"
+            " group); one more waits out the window. Lift it: --auth-rate-limit off"
+        )
+    if api_rate_limits:
+        lines.append(
+            "# limits: API calls by RingCentral's Light/Medium/Heavy groups."
+            " Lift them: --no-api-rate-limits"
+        )
+    return lines or ["# limits: none (--auth-rate-limit off --no-api-rate-limits)"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rcsdk.testing", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -101,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"# public app (PKCE, no secret): RC_APP_KEY={platform.public_app}"
                 " RC_APP_SECRET= (client_id in the body)"
             )
+            for line in limits(args.auth_rate_limit, args.api_rate_limits):
+                print(line)
             print(f"listening on {platform.url} (Ctrl-C to stop)", flush=True)
             try:
                 threading.Event().wait()

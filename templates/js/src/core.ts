@@ -115,6 +115,7 @@ export abstract class PlatformCore {
       basic: this.#basic,
       redactor: this.#redactor,
       logger: options.logger ?? null,
+      onLongWait: (error) => this.#emitter.emit(Events.rateLimitWait, error),
     });
     if (server.protocol === "http:" && !LOOPBACK.test(server.hostname)) {
       this.#transport.warn(`rcsdk: plain http to ${server.host}: credentials cross the network in the clear`);

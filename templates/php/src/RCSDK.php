@@ -40,6 +40,12 @@ final class RCSDK
         if ($settings->appKey === null) {
             throw new UsageError('RC_APP_KEY is not set');
         }
+        if ($settings->server === null) {
+            // Production by default, said where a person sees it (a sandbox or local app fails there).
+            $line = 'rcsdk: no server given (RC_SERVER is not set): using production, ' . Constants::PRODUCTION_SERVER;
+            $logger = $options['logger'] ?? null;
+            is_callable($logger) ? $logger('warning', $line) : error_log($line);
+        }
         $sdk = new self($settings->appKey, $settings->appSecret, $settings->server ?? Constants::PRODUCTION_SERVER, ...$options);
         $sdk->settings = $settings;
         return $sdk;

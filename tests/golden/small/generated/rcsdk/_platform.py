@@ -12,6 +12,7 @@ import time
 import urllib.parse
 import warnings
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import requests
@@ -82,6 +83,7 @@ class Platform:
             allow_insecure_http=allow_insecure_http,
         )
         self._emitter = Emitter(self._transport.redactor.text)
+        self._transport.on_long_wait = partial(self._emitter.emit, Event.RATE_LIMIT_WAIT)
         self._tokens = TokenSession(
             self._transport,
             store if store is not None else MemoryTokenStore(),

@@ -17,6 +17,8 @@ export const DEFAULT_MAX_RETRIES = 1;
 export const DEFAULT_MAX_RETRY_WAIT = 60;
 /** Seconds to wait after a 429 that says neither Retry-After nor X-Rate-Limit-Window. */
 export const RATE_LIMIT_FALLBACK = 60;
+/** A wait on a rate limit longer than this (seconds) is announced: a warning and an event. */
+export const ANNOUNCE_WAIT = 2;
 /** First delay, in seconds, of the exponential backoff after a 5xx or a dropped connection. */
 export const BACKOFF_BASE = 0.5;
 /** Version of the object that getAuthData() returns and token stores keep (the same as Python's). */

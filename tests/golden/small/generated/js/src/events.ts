@@ -19,6 +19,8 @@ export const Events = {
   accessViolation: "accessViolation",
   /** The tokens could not be written to the token store. They stay in use in memory and are written as soon as the store accepts writes again; no call fails for it. The handler gets the `TokenStoreError`. */
   storeError: "storeError",
+  /** A call waits out a rate limit (a 429, or a group the platform said is used up) for longer than `announce_wait_seconds` before it is sent again; a WARNING says so too. The handler gets the `RateLimitError`, whose `retry_after` is the wait in seconds. */
+  rateLimitWait: "rateLimitWait",
 } as const;
 
 /** An event name, as the original SDK spells it (`accessViolation`). */
@@ -42,4 +44,6 @@ export const EVENT_ALIASES: ReadonlyMap<string, EventName> = new Map<string, Eve
   ["accessViolation", "accessViolation"],
   ["store_error", "storeError"],
   ["storeError", "storeError"],
+  ["rate_limit_wait", "rateLimitWait"],
+  ["rateLimitWait", "rateLimitWait"],
 ]);

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 import yaml
@@ -124,7 +125,10 @@ def parse(markdown: str) -> Page:
         elif ANCHOR.fullmatch(_source(block)):
             current().anchors += ANCHOR.findall(_source(block))
         else:
-            current().prose.append(md.renderer.render(block, md.options, {}).strip())
+            html = md.renderer.render(block, md.options, {}).strip()
+            if token.type == "table_open":
+                html = _scrollable_table(html, block, current())
+            current().prose.append(html)
             words.setdefault(id(current()), []).extend(
                 re.sub(r"<[^>]*>|[`*]", "", t.content) for t in block if t.type == "inline"
             )
@@ -133,6 +137,18 @@ def parse(markdown: str) -> Page:
         section.text = " ".join([section.title, *words.get(id(section), [])])
     css = HtmlFormatter(style=STYLE).get_style_defs(".code pre")
     return Page(title, tabs, sections, footers, bool(front.get("search")), css)
+
+
+def _scrollable_table(html: str, block: list[Token], section: Section) -> str:
+    """A table in a box that scrolls when the table is wider than its column: focusable, so a
+    keyboard can scroll it, and named by its section and columns (a screen reader lands on it)."""
+    columns, heading = [], False
+    for token in block:
+        heading = {"th_open": True, "th_close": False}.get(token.type, heading)
+        if heading and token.type == "inline":
+            columns.append(token.content.replace("`", ""))
+    name = escape(f"{section.title}: table of {', '.join(columns)}", quote=True)
+    return f'<div class="table" tabindex="0" role="region" aria-label="{name}">{html}</div>'
 
 
 def _safe(tokens: list[Token]) -> list[Token]:

@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -108,7 +109,54 @@ FOCUSABLE = [
     ".table[tabindex]",
 ]
 
+DIAGRAM_FILES = ["pkce-flow.svg", "redis-lease.svg", "refresh-race.svg", "token-lifecycle.svg"]
 AXE = ROOT / "templates/docs/_vendor/node_modules/axe-core/axe.min.js"
+
+# Each diagram in the page: its size and scale, its accessible name, and every text of it checked
+# against its frame (a note's or a name's box; a message's arrow, between two lifelines) and the
+# drawing's bounds, and for contrast with what is under it (a note's fill, or the page).
+DIAGRAMS = (
+    "(() => {"
+    + COLOURS
+    + """
+  const fits = (inner, outer, vertical) => inner.x >= outer.x - 1
+    && inner.x + inner.width <= outer.x + outer.width + 1
+    && (!vertical
+        || (inner.y >= outer.y - 1 && inner.y + inner.height <= outer.y + outer.height + 1));
+  return [...document.querySelectorAll('figure.diagram')].map(figure => {
+    const svg = figure.querySelector('svg'), view = svg.viewBox.baseVal;
+    figure.scrollIntoView({block: 'center'});
+    const box = svg.getBoundingClientRect();
+    const seen = document.elementFromPoint(box.left + Math.min(box.width, innerWidth) / 2,
+                                           box.top + Math.min(box.height, innerHeight) / 2);
+    const names = (svg.getAttribute('aria-labelledby') || '').split(' ')
+      .map(id => document.getElementById(id)).filter(e => e && svg.contains(e))
+      .map(e => e.textContent);
+    const bad = [];
+    let texts = 0;
+    for (const text of svg.querySelectorAll('text')) {
+      texts += 1;
+      const group = text.parentNode, t = text.getBBox(), words = text.textContent.slice(0, 40);
+      const rect = group.querySelector('rect'), line = group.querySelector('line');
+      if (!fits(t, {x: 0, y: 0, width: view.width, height: view.height}, true)) {
+        bad.push(`outside the drawing: ${words}`);
+      }
+      const frame = rect ? rect.getBBox() : line ? line.getBBox() : null;
+      if (frame && !fits(t, frame, !!rect)) {
+        bad.push(`${words}: ${t.x.toFixed(1)}+${t.width.toFixed(1)} in`
+                 + ` ${frame.x.toFixed(1)}+${frame.width.toFixed(1)}`);
+      }
+      const page = background(figure);
+      const under = rect ? blend(parse(getComputedStyle(rect).fill), page) : page;
+      const contrast = ratio(blend(parse(getComputedStyle(text).fill), under), under);
+      if (contrast < 4.5) bad.push(`contrast ${contrast.toFixed(2)}: ${words}`);
+    }
+    return {src: figure.querySelector('figcaption a').getAttribute('href'),
+            width: box.width, scale: box.width / view.width, role: svg.getAttribute('role'),
+            names, texts, bad, visible: svg.contains(seen) || seen === svg};
+  });
+})()"""
+)
 
 # Every line of every visible code block, measured on its own (a Range from one newline to the
 # next): a line that wraps is two line boxes tall. Returns the lines counted and the wrapped ones.
@@ -180,8 +228,11 @@ def choose(page: Chromium, language: str) -> None:
 
 def test_the_page_is_self_contained() -> None:
     text = PAGE.read_text()
-    for reference in ("<link", " src=", "@import", "url(", "sourceMappingURL"):
+    for reference in ("<link", " src=", "@import", "sourceMappingURL"):
         assert reference not in text, reference
+    # url() only for a fragment of the page itself (the diagrams' arrowheads).
+    assert re.findall(r"url\((?!#[\w-]+\))", text) == []
+    assert "url(#" in text
 
 
 def test_tabs_are_the_languages_of_the_docs(page: Chromium) -> None:
@@ -582,6 +633,73 @@ def test_axe_sees_an_unreachable_scrolling_block(page: Chromium) -> None:
         assert found == [["scrollable-region-focusable", "serious"]], found
     finally:
         page.evaluate("document.querySelectorAll('pre').forEach(p => p.tabIndex = 0)")
+
+
+@pytest.mark.parametrize(
+    ("width", "scheme", "media"),
+    [
+        (390, "light", ""),
+        (1440, "light", ""),
+        (390, "dark", ""),
+        (1440, "dark", ""),
+        (1440, "light", "print"),
+    ],
+)
+def test_diagrams_are_shown_named_and_readable(
+    page: Chromium, width: int, scheme: str, media: str
+) -> None:
+    """The four diagrams drawn at generation time: visible where the docs put them, named for
+    screen readers, no text outside its box, AA contrast in light, dark and print."""
+    page.resize(width, 900)
+    page.emulate(media=media, scheme=scheme)
+    try:
+        found = page.evaluate(DIAGRAMS)
+    finally:
+        page.emulate()
+    assert sorted(d["src"] for d in found) == DIAGRAM_FILES, found
+    for diagram in found:
+        assert diagram["visible"] or media, diagram
+        assert diagram["role"] == "img" and len(diagram["names"]) == 2, diagram
+        assert all(name.strip() for name in diagram["names"]), diagram
+        assert diagram["texts"] >= 10 and diagram["bad"] == [], diagram
+        assert diagram["scale"] >= 0.74, diagram  # 13 px text is at least 9.6 px on screen
+
+
+def test_the_diagram_check_sees_overflowing_text(page: Chromium) -> None:
+    """The overflow measure can fail: a note given more words than its box holds is reported."""
+    page.evaluate(
+        "{ const t = document.querySelector('figure.diagram .note tspan');"
+        " window.kept = t.textContent; t.textContent += ' and a great many more words' }"
+    )
+    try:
+        bad = [b for d in page.evaluate(DIAGRAMS) for b in d["bad"]]
+        start = page.evaluate("kept.slice(0, 30)")
+        assert len(bad) == 1 and bad[0].startswith(start), bad
+    finally:
+        page.evaluate("document.querySelector('figure.diagram .note tspan').textContent = kept")
+
+
+def test_diagrams_are_files_too_with_the_numbers_of_the_sdk() -> None:
+    """Each diagram is also a standalone SVG beside the page (for the README), with its own
+    light and dark palette; its numbers are the SDK's defaults."""
+    from rcsdk._constants import DEFAULT_REFRESH_MARGIN
+    from rcsdk.redis import DEFAULT_LEASE
+
+    files = sorted(p.name for p in PAGE.parent.glob("*.svg"))
+    assert files == DIAGRAM_FILES
+    for name in files:
+        root = ElementTree.fromstring((PAGE.parent / name).read_text())
+        spaced = "{http://www.w3.org/2000/svg}"
+        assert root.tag == f"{spaced}svg" and root.get("role") == "img"
+        assert (root.findtext(f"{spaced}title") or "").strip()
+        style = root.findtext(f"{spaced}style") or ""
+        assert "prefers-color-scheme: dark" in style and "--text" in style
+        assert root.find(f"{spaced}rect[@class='paper']") is not None  # its own background
+        assert f"]({name})" in (PAGE.parent / "index.md").read_text()
+    lifecycle = (PAGE.parent / "token-lifecycle.svg").read_text()
+    assert f"min({DEFAULT_REFRESH_MARGIN:g} s, life ÷ 2)" in lifecycle
+    lease = (PAGE.parent / "redis-lease.svg").read_text()
+    assert f"NX PX {DEFAULT_LEASE * 1000:g}" in lease and f"within {DEFAULT_LEASE:g} s" in lease
 
 
 def test_footer_links_are_rendered(page: Chromium) -> None:

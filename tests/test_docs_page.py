@@ -107,6 +107,7 @@ FOCUSABLE = [
     ".copy",
     "pre[tabindex]",
     ".table[tabindex]",
+    "figure.diagram .drawing",
 ]
 
 DIAGRAM_FILES = ["pkce-flow.svg", "redis-lease.svg", "refresh-race.svg", "token-lifecycle.svg"]
@@ -591,8 +592,8 @@ def test_one_title_heading_and_the_rest_nested(page: Chromium) -> None:
 def test_axe_finds_nothing_serious(page: Chromium, width: int) -> None:
     """axe-core (pinned in templates/docs/_vendor, a dev dependency: injected here, never
     shipped in the page), light and dark, every tab: no serious or critical violation.
-    Scrolling code and tables are keyboard-reachable regions with a name. axe's colour rule
-    (4 s a run) runs on the first tab; the contrast tests above measure every tab's colours."""
+    Scrolling code, tables and diagrams are keyboard-reachable regions with a name. axe's
+    colour rule (4 s a run) runs on the first tab; the contrast tests measure every tab."""
     page.resize(width, 900)
     page.evaluate(AXE.read_text() + "\n;0")
     for scheme in ("light", "dark"):
@@ -610,9 +611,10 @@ def test_axe_finds_nothing_serious(page: Chromium, width: int) -> None:
             assert found == [], (width, scheme, language, found)
     page.emulate()
     scrolling = page.evaluate(
-        "[...document.querySelectorAll('pre, .table')].filter(e => e.getClientRects().length"
-        " && e.scrollWidth > e.clientWidth + 1)"
-        ".map(e => [e.tabIndex, e.getAttribute('aria-label')])"
+        "[...document.querySelectorAll('pre, .table, .drawing')]"
+        ".filter(e => e.getClientRects().length && e.scrollWidth > e.clientWidth + 1)"
+        ".map(e => [e.tabIndex, e.getAttribute('aria-label')"
+        " || document.getElementById(e.getAttribute('aria-labelledby')).textContent])"
     )
     assert all(index == 0 and label for index, label in scrolling), scrolling
     if width == 390:

@@ -28,7 +28,8 @@ system:
 	@bash tools/system-packages.sh
 
 # The docs page's search library (MiniSearch), pinned in templates/docs/_vendor/package-lock.json
-# and copied into the page by the generator; npm comes from Debian when it is missing.
+# and copied into the page by the generator, and axe-core, which only the browser test injects
+# into the page (a dev dependency, never shipped); npm comes from Debian when it is missing.
 VENDOR := templates/docs/_vendor/node_modules/.package-lock.json
 $(VENDOR): templates/docs/_vendor/package-lock.json | system
 	npm ci --prefix templates/docs/_vendor --ignore-scripts --no-audit --no-fund --loglevel=error

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 import yaml
@@ -32,6 +33,7 @@ LEXERS: dict[str, tuple[str, dict[str, Any]]] = {
     "shell": ("bash", {}),
     "php": ("php", {"startinline": True}),
 }
+FIGURE = re.compile(r"[\w-]+\.svg")
 ANCHOR = re.compile(r'<a id="([\w-]+)"></a>\s*')
 # The only raw HTML the docs write: Slate's notes, anchors, and links in the footers. Any other
 # tag (from spec text, say) is shown as text, so the spec cannot put a script in the page.
@@ -49,14 +51,23 @@ class Code:
     """The code, escaped and highlighted (``<span class=...>``), without the ``<pre>``."""
 
 
+@dataclass(frozen=True)
+class Figure:
+    """An image of the Markdown that the generator draws (``![alt](name.svg)``, beside the
+    page): the HTML page shows it inline, as ``diagram(src)`` of the docs target makes it."""
+
+    src: str
+    alt: str
+
+
 @dataclass
 class Section:
     level: int
     title: str
     id: str
     anchors: list[str] = field(default_factory=list)
-    prose: list[str] = field(default_factory=list)
-    """Ready-made HTML fragments, in order."""
+    prose: list[str | Figure] = field(default_factory=list)
+    """Ready-made HTML fragments and figures, in order."""
     code: list[Code] = field(default_factory=list)
     text: str = ""
     """The section's words (title, prose, no code), for the search index."""
@@ -121,10 +132,15 @@ def parse(markdown: str) -> Page:
             sections.append(Section(int(token.tag[1]), text, names.anchor(text)))
         elif token.type == "fence":
             current().code.append(code(token.info.strip() or "text", token.content))
+        elif figure := _figure(block):
+            current().prose.append(figure)
         elif ANCHOR.fullmatch(_source(block)):
             current().anchors += ANCHOR.findall(_source(block))
         else:
-            current().prose.append(md.renderer.render(block, md.options, {}).strip())
+            html = md.renderer.render(block, md.options, {}).strip()
+            if token.type == "table_open":
+                html = _scrollable_table(html, block, current())
+            current().prose.append(html)
             words.setdefault(id(current()), []).extend(
                 re.sub(r"<[^>]*>|[`*]", "", t.content) for t in block if t.type == "inline"
             )
@@ -133,6 +149,32 @@ def parse(markdown: str) -> Page:
         section.text = " ".join([section.title, *words.get(id(section), [])])
     css = HtmlFormatter(style=STYLE).get_style_defs(".code pre")
     return Page(title, tabs, sections, footers, bool(front.get("search")), css)
+
+
+def _figure(block: list[Token]) -> Figure | None:
+    """A paragraph that is only an image of a sibling SVG file, as a figure."""
+    inline = [t for t in block if t.type == "inline"]
+    if block[0].type != "paragraph_open" or len(inline) != 1:
+        return None
+    children = [c for c in inline[0].children or [] if c.type != "softbreak"]
+    if len(children) != 1 or children[0].type != "image":
+        return None
+    src = str(children[0].attrGet("src") or "")
+    if not FIGURE.fullmatch(src):
+        return None
+    return Figure(src, children[0].content)
+
+
+def _scrollable_table(html: str, block: list[Token], section: Section) -> str:
+    """A table in a box that scrolls when the table is wider than its column: focusable, so a
+    keyboard can scroll it, and named by its section and columns (a screen reader lands on it)."""
+    columns, heading = [], False
+    for token in block:
+        heading = {"th_open": True, "th_close": False}.get(token.type, heading)
+        if heading and token.type == "inline":
+            columns.append(token.content.replace("`", ""))
+    name = escape(f"{section.title}: table of {', '.join(columns)}", quote=True)
+    return f'<div class="table" tabindex="0" role="region" aria-label="{name}">{html}</div>'
 
 
 def _safe(tokens: list[Token]) -> list[Token]:

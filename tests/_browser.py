@@ -135,6 +135,11 @@ class Chromium:
                 windowsVirtualKeyCode=keycode,
             )
 
+    def emulate(self, media: str = "", scheme: str = "") -> None:
+        """Emulate a CSS media type (``print``) and a colour scheme (``dark``); "" resets."""
+        features = [{"name": "prefers-color-scheme", "value": scheme}]
+        self.send("Emulation.setEmulatedMedia", media=media, features=features)
+
     def screenshot(self) -> bytes:
         return base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"])
 
@@ -147,8 +152,11 @@ class Chromium:
                 return value
             time.sleep(0.02)
 
-    def evaluate(self, expression: str) -> Any:
-        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True)
+    def evaluate(self, expression: str, wait: bool = False) -> Any:
+        """The value of ``expression`` in the page; ``wait``: of the promise it returns."""
+        result = self.send(
+            "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=wait
+        )
         if "exceptionDetails" in result:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")

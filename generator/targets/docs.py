@@ -17,7 +17,9 @@ from typing import Any
 
 import jinja2
 
-from generator.model import Operation
+from generator import sequence
+from generator.diagrams import diagrams
+from generator.model import Operation, Spec
 from generator.targets import Contract, Target, TemplateError
 
 # The operations the reference has a section for, by the spec's ids.
@@ -84,6 +86,15 @@ def vendored(env: jinja2.Environment, package: str) -> str:
     return f"{head}\n{script}".replace("</script", "<\\/script")
 
 
+@jinja2.pass_context
+def diagram(context: jinja2.runtime.Context, file: str) -> str:
+    """A diagram of generator/diagrams.py, by its file name, as an SVG element for the page."""
+    found = diagrams(context["spec"]).get(file.removesuffix(".svg"))
+    if found is None or not file.endswith(".svg"):
+        raise TemplateError(f"the docs show {file}, which generator/diagrams.py does not draw")
+    return sequence.svg(found)
+
+
 def _source(env: jinja2.Environment, name: str) -> str:
     assert env.loader is not None
     return env.loader.get_source(env, name)[0]
@@ -92,7 +103,7 @@ def _source(env: jinja2.Environment, name: str) -> str:
 class Docs(Target):
     name = "docs"
     description = "generated/docs: index.md (Slate) and index.html (one self-contained page)"
-    comments = ((".md", "markdown"), (".html", "html"))
+    comments = ((".md", "markdown"), (".html", "html"), (".svg", "html"))
     templates = ("docs",)
     contracts = (
         Contract(
@@ -103,7 +114,19 @@ class Docs(Target):
     )
 
     def namespace(self) -> Mapping[str, Any]:
-        return {"docs_languages": languages, "vendored": vendored}
+        return {
+            "docs_languages": languages,
+            "vendored": vendored,
+            "diagram": diagram,
+            "diagram_rules": sequence.RULES,
+        }
+
+    def data(self, spec: Spec) -> dict[str, str]:
+        """The diagrams as files of their own, beside the page (the README links them)."""
+        return {
+            f"docs/{name}.svg": sequence.svg(d, standalone=True)
+            for name, d in diagrams(spec).items()
+        }
 
     def parity(self, op: Operation) -> Mapping[str, str]:
         return {"docs": f"docs/index.md#{op.anchor}", "html": f"docs/index.html#{op.anchor}"}

@@ -29,7 +29,10 @@ final class Redactor
     private array $credentials = [];
     /** @var list<list<string>> */
     private array $generations = [];
-    private ?string $pattern = null;
+    /** @var array<string, string> long forms => REDACTED, for strtr() */
+    private array $long = [];
+    /** the pattern of the short forms (null: none) */
+    private ?string $short = null;
     private bool $dirty = false;
 
     /** Credentials: the app secret, passwords, JWTs, codes. Kept for the Redactor's life. */
@@ -72,13 +75,16 @@ final class Redactor
     {
         $text = self::named($text);
         if ($this->dirty) {
-            $this->pattern = $this->compile();
+            $this->compile();
             $this->dirty = false;
         }
-        if ($this->pattern === null) {
+        if ($this->long !== []) {
+            $text = strtr($text, $this->long);
+        }
+        if ($this->short === null) {
             return $text;
         }
-        return preg_replace($this->pattern, self::REDACTED, $text) ?? self::REDACTED;
+        return preg_replace($this->short, self::REDACTED, $text) ?? self::REDACTED;
     }
 
     /** A decoded JSON value with secret keys and every known secret blanked, at any depth. */
@@ -98,25 +104,29 @@ final class Redactor
         return is_string($value) ? $this->text($value) : $value;
     }
 
-    private function compile(): ?string
+    /**
+     * Long forms are replaced by strtr() (one pass, the longest form first, linear in the text
+     * whatever a secret's size); only short forms need a pattern, for their lookarounds. One
+     * pattern of every form failed to compile for a 1 MB secret, and then every later message
+     * became [REDACTED].
+     */
+    private function compile(): void
     {
-        $forms = [];
+        $this->long = [];
+        $short = [];
         foreach ($this->secrets() as $secret) {
             foreach (self::encodings($secret) as $form) {
-                $forms[$form] = true;
+                if (strlen($form) >= self::SHORT) {
+                    $this->long[$form] = self::REDACTED;
+                } else {
+                    $short[$form] = true;
+                }
             }
         }
-        if ($forms === []) {
-            return null;
-        }
-        $forms = array_map('strval', array_keys($forms));
-        usort($forms, static fn (string $a, string $b): int => strlen($b) <=> strlen($a));
-        $parts = [];
-        foreach ($forms as $form) {
-            $quoted = preg_quote($form, '/');
-            $parts[] = strlen($form) < self::SHORT ? '(?<![\w%\\\\])' . $quoted . '(?!\w)' : $quoted;
-        }
-        return '/' . implode('|', $parts) . '/';
+        $forms = array_map('strval', array_keys($short));
+        usort($forms, static fn (string $a, string $b): int => strlen($b) <=> strlen($a) ?: strcmp($a, $b));
+        $parts = array_map(static fn (string $form): string => '(?<![\w%\\\\])' . preg_quote($form, '/') . '(?!\w)', $forms);
+        $this->short = $parts === [] ? null : '/' . implode('|', $parts) . '/';
     }
 
     /** @return list<string> the ways a server may echo `$secret` back */
@@ -156,7 +166,7 @@ final class Redactor
             $names = array_merge(Constants::SECRET_FIELDS, self::EXTRA_NAMES);
             usort($names, static fn (string $a, string $b): int => strlen($b) <=> strlen($a));
             $alternatives = implode('|', array_map(static fn (string $n): string => preg_quote($n, '/'), $names));
-            $pattern = '/(\b(?:' . $alternatives . ')=)[^&\s#"\']*|("(?:' . $alternatives . ')"\s*:\s*")(?:[^"\\\\]|\\\\.)*(")/i';
+            $pattern = '/(\b(?:' . $alternatives . ')=)[^&\s#"\']*|("(?:' . $alternatives . ')"\s*:\s*")(?:[^"\\\\]++|\\\\.)*+(")/i';
         }
         return (string) preg_replace_callback(
             $pattern,

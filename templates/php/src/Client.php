@@ -142,7 +142,9 @@ abstract class Client
             throw $error;
         }
         $state = AuthState::issued($token, $this->now());
-        $storeError = $this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state));
+        // The platform issued these tokens: whatever the store does, they are kept (in memory
+        // at least), as in Python.
+        $storeError = $this->replace($state);
         $this->emit($success, $token);
         $this->reportStore($storeError);
         return $token;
@@ -227,8 +229,7 @@ abstract class Client
                 $error = $caught;
             }
         }
-        $storeError = $this->store->synchronized(fn (): ?TokenStoreError => $this->keep(null));
-        $this->reportStore($storeError);
+        $this->reportStore($this->replace(null));
         if ($error !== null) {
             $this->emit($failure, $error);
             throw $error;
@@ -254,7 +255,11 @@ abstract class Client
         if ($state === null || $this->unsaved) {
             if ($this->unsaved) {
                 // Tokens the store refused earlier: write them now if it takes them.
-                $this->store->synchronized(fn (): ?AuthState => $this->reload());
+                try {
+                    $this->store->synchronized(fn (): ?AuthState => $this->reload());
+                } catch (TokenStoreError) {
+                    // The store cannot even be locked: go on with the tokens in memory (as Python).
+                }
             }
             $state = $this->current();
             if ($state === null) {

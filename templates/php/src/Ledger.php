@@ -42,8 +42,7 @@ trait Ledger
      */
     public function setAuthData(#[\SensitiveParameter] ?array $data): void
     {
-        $state = AuthState::fromJson($data);
-        $this->reportStore($this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state)));
+        $this->reportStore($this->replace(AuthState::fromJson($data)));
     }
 
     /** Whether calls can be authorized without a new login (valid or refreshable tokens). No request. */
@@ -108,6 +107,20 @@ trait Ledger
     }
 
     /**
+     * Use `$state` at once, then write it under the store's lock. A lock the store cannot give
+     * (held past lockTimeout, a link or a directory at its path) keeps the tokens in use, to be
+     * written later, as a failed write does: the error is returned, never thrown.
+     */
+    private function replace(?AuthState $state): ?TokenStoreError
+    {
+        try {
+            return $this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state));
+        } catch (TokenStoreError $error) {
+            return $this->failed($state, $error);
+        }
+    }
+
+    /**
      * Use tokens, and save them (callers hold the store's lock). A failed save keeps them in
      * use, to be written later; the first failure of a run of them is returned (for
      * Event::STORE_ERROR, reported once per run as in Python), never thrown.
@@ -115,10 +128,7 @@ trait Ledger
     private function keep(?AuthState $state): ?TokenStoreError
     {
         $replaced = $this->unsaved ? $this->unsavedOver : $this->state?->token->refreshToken;
-        $this->state = $state;
-        if ($state !== null) {
-            $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken, $state->token->idToken);
-        }
+        $this->useState($state);
         try {
             try {
                 $this->store->save($state?->toJson());
@@ -129,16 +139,38 @@ trait Ledger
                 );
             }
         } catch (TokenStoreError $error) {
-            if ($this->unsaved) {
-                return null; // reported at the first failure of this run of them
-            }
-            [$this->unsaved, $this->unsavedOver] = [true, $replaced];
-            $this->log('warning', 'rcsdk: tokens kept in memory, the store did not take them: ' . $this->redactor->text($error->getMessage()));
-            return $error;
+            return $this->unsave($replaced, $error);
         }
         $this->unsaved = false;
         $this->unsavedOver = null;
         return null;
+    }
+
+    /** Keep `$state` in use, unsaved: the store's lock could not be taken. */
+    private function failed(?AuthState $state, TokenStoreError $error): ?TokenStoreError
+    {
+        $replaced = $this->unsaved ? $this->unsavedOver : $this->state?->token->refreshToken;
+        $this->useState($state);
+        return $this->unsave($replaced, $error);
+    }
+
+    private function useState(?AuthState $state): void
+    {
+        $this->state = $state;
+        if ($state !== null) {
+            $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken, $state->token->idToken);
+        }
+    }
+
+    /** Mark the tokens in use unsaved; the first failure of a run of them is returned. */
+    private function unsave(?string $replaced, TokenStoreError $error): ?TokenStoreError
+    {
+        if ($this->unsaved) {
+            return null; // reported at the first failure of this run of them
+        }
+        [$this->unsaved, $this->unsavedOver] = [true, $replaced];
+        $this->log('warning', 'rcsdk: tokens kept in memory, the store did not take them: ' . $this->redactor->text($error->getMessage()));
+        return $error;
     }
 
     private function reportStore(?TokenStoreError $error): void

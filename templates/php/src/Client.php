@@ -31,7 +31,12 @@ abstract class Client
     protected readonly Origin $origin;
     protected readonly Redactor $redactor;
     private readonly Emitter $emitter;
-    private readonly Transport $transport;
+    /**
+     * The Transport (it holds the app's Basic credential and the last bearer header), sealed in a
+     * closure so that no serialization of the platform (var_export, serialize, (array) casts)
+     * reaches it.
+     */
+    private readonly \Closure $sealedTransport;
     private readonly \Closure $clock;
     /** No clock was injected: microtime() is called directly (once per call). */
     private readonly bool $systemClock;
@@ -88,7 +93,7 @@ abstract class Client
             : \Closure::fromCallable($sleep);
         $this->redactor = new Redactor();
         $this->emitter = new Emitter($this->logger);
-        $this->transport = new Transport(
+        $transport = new Transport(
             $appKey,
             $appSecret,
             $this->origin,
@@ -101,6 +106,12 @@ abstract class Client
             $this->logger,
             $userAgent,
         );
+        $this->sealedTransport = static fn (): Transport => $transport;
+    }
+
+    private function transport(): Transport
+    {
+        return ($this->sealedTransport)();
     }
 
     /** @return array<string, mixed> */
@@ -136,7 +147,7 @@ abstract class Client
     protected function login(#[\SensitiveParameter] array $form, string $success, string $failure): TokenInfo
     {
         try {
-            $token = $this->transport->tokenFrom($this->transport->send('POST', Constants::TOKEN_PATH, client: true, form: $this->clientForm($form)));
+            $token = $this->transport()->tokenFrom($this->transport()->send('POST', Constants::TOKEN_PATH, client: true, form: $this->clientForm($form)));
         } catch (RCSDKError $error) {
             $this->emit($failure, $error);
             throw $error;
@@ -183,8 +194,8 @@ abstract class Client
                     throw $error;
                 }
                 try {
-                    $response = $this->transport->send('POST', Constants::TOKEN_PATH, client: true, form: $this->refreshForm($current));
-                    $token = $this->transport->tokenFrom($response);
+                    $response = $this->transport()->send('POST', Constants::TOKEN_PATH, client: true, form: $this->refreshForm($current));
+                    $token = $this->transport()->tokenFrom($response);
                 } catch (APIStatusError $error) {
                     $events[] = [Event::REFRESH_ERROR, $error];
                     if (self::endsSession($error)) {
@@ -224,7 +235,7 @@ abstract class Client
         $error = null;
         if ($form !== []) {
             try {
-                $this->transport->send('POST', $path, client: true, form: $this->clientForm($form));
+                $this->transport()->send('POST', $path, client: true, form: $this->clientForm($form));
             } catch (RCSDKError $caught) {
                 $error = $caught;
             }
@@ -285,7 +296,7 @@ abstract class Client
         foreach ($form as $name => $value) {
             Origin::checkField($name, $value);
         }
-        if (!$this->transport->confidential) {
+        if (!$this->transport()->confidential) {
             $form['client_id'] = $this->appKey;
         }
         return $form;

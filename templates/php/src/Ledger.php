@@ -19,8 +19,8 @@ trait Ledger
 {
     private ?AuthState $state = null;
     private bool $unsaved = false;
-    /** The refresh token the store held when it refused our tokens. */
-    private ?string $unsavedOver = null;
+    /** The refresh token the store held when it refused our tokens (sealed: see unsavedOver()). */
+    private ?\Closure $unsavedOver = null;
 
     /**
      * The tokens and their expiry times, in the format the Python and JavaScript clients use
@@ -69,7 +69,7 @@ trait Ledger
             // The store cannot be read at all (a directory in its place, a permission): go on
             // with the tokens in memory, to be written once it can be used again.
             if (!$this->unsaved) {
-                [$this->unsaved, $this->unsavedOver] = [true, $this->state->token->refreshToken];
+                [$this->unsaved, $this->unsavedOver] = [true, self::sealed($this->state->token->refreshToken)];
                 $this->log('warning', 'rcsdk: tokens kept in memory, the store cannot be read: ' . $this->redactor->text($error->getMessage()));
                 $this->reportStore($error);
             }
@@ -91,7 +91,7 @@ trait Ledger
             if (
                 $unusable
                 || $state === null // the store holds nothing: ours fill it (as in Python)
-                || $state->token->refreshToken === $this->unsavedOver
+                || $state->token->refreshToken === $this->unsavedOver()
                 || $this->state?->issuedAfter($state) === true
             ) {
                 $this->reportStore($this->keep($this->state));
@@ -127,7 +127,7 @@ trait Ledger
      */
     private function keep(?AuthState $state): ?TokenStoreError
     {
-        $replaced = $this->unsaved ? $this->unsavedOver : $this->state?->token->refreshToken;
+        $replaced = $this->unsaved ? $this->unsavedOver() : $this->state?->token->refreshToken;
         $this->useState($state);
         try {
             try {
@@ -149,7 +149,7 @@ trait Ledger
     /** Keep `$state` in use, unsaved: the store's lock could not be taken. */
     private function failed(?AuthState $state, TokenStoreError $error): ?TokenStoreError
     {
-        $replaced = $this->unsaved ? $this->unsavedOver : $this->state?->token->refreshToken;
+        $replaced = $this->unsaved ? $this->unsavedOver() : $this->state?->token->refreshToken;
         $this->useState($state);
         return $this->unsave($replaced, $error);
     }
@@ -168,9 +168,20 @@ trait Ledger
         if ($this->unsaved) {
             return null; // reported at the first failure of this run of them
         }
-        [$this->unsaved, $this->unsavedOver] = [true, $replaced];
+        [$this->unsaved, $this->unsavedOver] = [true, self::sealed($replaced)];
         $this->log('warning', 'rcsdk: tokens kept in memory, the store did not take them: ' . $this->redactor->text($error->getMessage()));
         return $error;
+    }
+
+    private function unsavedOver(): ?string
+    {
+        return $this->unsavedOver === null ? null : ($this->unsavedOver)();
+    }
+
+    /** A refresh token in a closure: no serialization of the platform reaches it. */
+    private static function sealed(#[\SensitiveParameter] ?string $token): \Closure
+    {
+        return static fn (): ?string => $token;
     }
 
     private function reportStore(?TokenStoreError $error): void

@@ -23,22 +23,27 @@ final class Redactor
     private const EXTRA_NAMES = Constants::EXTRA_SECRET_NAMES;
     private const SECRET_HEADERS = Constants::SECRET_HEADERS;
 
-    /** @var array<string, true> */
-    private array $credentials = [];
-    /** @var list<list<string>> */
-    private array $generations = [];
-    /** @var array<string, string> long forms => REDACTED, for strtr() */
-    private array $long = [];
-    /** the pattern of the short forms (null: none) */
-    private ?string $short = null;
+    /** The secrets and their forms (a RedactorSecrets), sealed: see RedactorSecrets. */
+    private readonly \Closure $secrets;
     private bool $dirty = false;
+
+    public function __construct()
+    {
+        $secrets = new RedactorSecrets();
+        $this->secrets = static fn (): RedactorSecrets => $secrets;
+    }
+
+    private function known(): RedactorSecrets
+    {
+        return ($this->secrets)();
+    }
 
     /** Credentials: the app secret, passwords, JWTs, codes. Kept for the Redactor's life. */
     public function add(#[\SensitiveParameter] ?string ...$values): void
     {
         foreach ($values as $value) {
-            if ($value !== null && $value !== '' && !isset($this->credentials[$value])) {
-                $this->credentials[$value] = true;
+            if ($value !== null && $value !== '' && !isset($this->known()->credentials[$value])) {
+                $this->known()->credentials[$value] = true;
                 $this->dirty = true;
             }
         }
@@ -48,12 +53,12 @@ final class Redactor
     public function addTokens(#[\SensitiveParameter] ?string ...$values): void
     {
         $generation = array_values(array_filter($values, static fn (?string $v): bool => $v !== null && $v !== ''));
-        if ($generation === [] || in_array($generation, $this->generations, true)) {
+        if ($generation === [] || in_array($generation, $this->known()->generations, true)) {
             return;
         }
-        $this->generations[] = $generation;
-        if (count($this->generations) > self::TOKEN_GENERATIONS + 1) {
-            array_shift($this->generations);
+        $this->known()->generations[] = $generation;
+        if (count($this->known()->generations) > self::TOKEN_GENERATIONS + 1) {
+            array_shift($this->known()->generations);
         }
         $this->dirty = true;
     }
@@ -61,8 +66,8 @@ final class Redactor
     /** @return list<string> every value this Redactor blanks (without the encoded forms) */
     public function secrets(): array
     {
-        $all = array_keys($this->credentials);
-        foreach ($this->generations as $generation) {
+        $all = array_keys($this->known()->credentials);
+        foreach ($this->known()->generations as $generation) {
             array_push($all, ...$generation);
         }
         return array_values(array_unique(array_map('strval', $all)));
@@ -76,13 +81,14 @@ final class Redactor
             $this->compile();
             $this->dirty = false;
         }
-        if ($this->long !== []) {
-            $text = strtr($text, $this->long);
+        $known = $this->known();
+        if ($known->long !== []) {
+            $text = strtr($text, $known->long);
         }
-        if ($this->short === null) {
+        if ($known->short === null) {
             return $text;
         }
-        return preg_replace($this->short, self::REDACTED, $text) ?? self::REDACTED;
+        return preg_replace($known->short, self::REDACTED, $text) ?? self::REDACTED;
     }
 
     /** A decoded JSON value with secret keys and every known secret blanked, at any depth. */
@@ -110,12 +116,12 @@ final class Redactor
      */
     private function compile(): void
     {
-        $this->long = [];
+        $this->known()->long = [];
         $short = [];
         foreach ($this->secrets() as $secret) {
             foreach (self::encodings($secret) as $form) {
                 if (strlen($form) >= self::SHORT) {
-                    $this->long[$form] = self::REDACTED;
+                    $this->known()->long[$form] = self::REDACTED;
                 } else {
                     $short[$form] = true;
                 }
@@ -124,7 +130,7 @@ final class Redactor
         $forms = array_map('strval', array_keys($short));
         usort($forms, static fn (string $a, string $b): int => strlen($b) <=> strlen($a) ?: strcmp($a, $b));
         $parts = array_map(static fn (string $form): string => '(?<![\w%\\\\])' . preg_quote($form, '/') . '(?!\w)', $forms);
-        $this->short = $parts === [] ? null : '/' . implode('|', $parts) . '/';
+        $this->known()->short = $parts === [] ? null : '/' . implode('|', $parts) . '/';
     }
 
     /** @return list<string> the ways a server may echo `$secret` back */

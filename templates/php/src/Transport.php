@@ -112,7 +112,7 @@ final class Transport
         string $method,
         string $path,
         bool $client = false,
-        ?AuthState $bearer = null,
+        #[\SensitiveParameter] ?AuthState $bearer = null,
         #[\SensitiveParameter] ?array $query = null,
         #[\SensitiveParameter] ?array $form = null,
         #[\SensitiveParameter] mixed $json = null,

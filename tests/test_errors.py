@@ -177,8 +177,19 @@ def test_records_are_immutable_hashable_and_keep_secrets_out_of_repr(record: Rec
     with pytest.raises(AttributeError):
         setattr(record, record._fields[0], "changed")
     assert record in kept
-    for copied in (pickle.loads(pickle.dumps(record)), copy.copy(record), copy.deepcopy(record)):
+    for copied in (copy.copy(record), copy.deepcopy(record)):
         assert copied == record and hash(copied) == hash(record)
+    # A record holding a secret is not pickled (issue #20: no serialization shows a secret);
+    # the refusal names the fields, not their values.
+    with pytest.raises(TypeError, match="holds secrets") as refused:
+        pickle.dumps(record)
+    assert "SECRET" not in str(refused.value)
+
+
+def test_a_record_without_secrets_pickles_to_an_equal_one() -> None:
+    record = Settings(app_key="k", server="https://platform.example")
+    copied = pickle.loads(pickle.dumps(record))
+    assert copied == record and hash(copied) == hash(record)
 
 
 def test_records_compare_by_their_typed_fields() -> None:

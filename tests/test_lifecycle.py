@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,42 @@ def test_a_login_whose_store_is_a_directory_keeps_its_tokens(
     path.rmdir()
     platform.read_extension()
     assert stored_refresh_token(path) == platform.get_auth_data()["token"]["refresh_token"]
+    assert local.grant_count("urn:ietf:params:oauth:grant-type:jwt-bearer") == 1
+
+
+@pytest.mark.parametrize("blocker", ["directory", "symlink", "held"])
+def test_a_login_whose_store_lock_cannot_be_taken_keeps_its_tokens(
+    make_platform: PlatformFactory, local: LocalPlatform, tmp_path: Path, blocker: str
+) -> None:
+    # Issue #20 (point 7): the same test in JS and PHP. The lock is a directory, a link, or
+    # held (by another thread here) past lock_timeout: the issued tokens stay in use.
+    path = tmp_path / "tokens.json"
+    store = FileTokenStore(path, lock_timeout=0.2)
+    holder = contextlib.ExitStack()
+    if blocker == "directory":
+        store.lock_path.mkdir()
+    elif blocker == "symlink":
+        store.lock_path.symlink_to(tmp_path / "elsewhere")
+    else:
+        held, release = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            with store.lock():
+                held.set()
+                release.wait(10)
+
+        thread = threading.Thread(target=hold)
+        thread.start()
+        holder.callback(thread.join, 10)
+        holder.callback(release.set)
+        assert held.wait(10)
+    with holder:
+        platform = make_platform(store=store)
+        heard = listen(platform, Event.STORE_ERROR)
+        token = platform.login_jwt(CREDS["RC_JWT"])
+        assert [type(p) for _, p in heard] == [TokenStoreError]
+        assert platform.get_auth_data()["token"]["access_token"] == token.access_token
+        assert platform.read_extension().id == 1234567890
     assert local.grant_count("urn:ietf:params:oauth:grant-type:jwt-bearer") == 1
 
 

@@ -4,8 +4,12 @@ listener received nothing, and that the error is the expected type and names the
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import pickle
+import re
+import traceback
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -178,13 +182,87 @@ def test_the_table_covers_what_the_issue_lists() -> None:
 REDACTION = TABLE["redaction"]["cases"]
 
 
+def _expand(text: str) -> str:
+    """The redaction table's placeholders: {lone_surrogate} and {X*N} (X repeated N times)."""
+    text = text.replace("{lone_surrogate}", "\ud800")
+    return re.sub(r"\{(.)\*(\d+)\}", lambda m: m.group(1) * int(m.group(2)), text)
+
+
 @pytest.mark.parametrize("case", REDACTION, ids=[c["id"] for c in REDACTION])
 def test_redaction_case(case: dict[str, Any]) -> None:
     redactor = Redactor()
-    redactor.add(*case.get("credentials", []))
+    redactor.add(*map(_expand, case.get("credentials", [])))
     for rotation in case.get("rotations", []):
-        redactor.add_tokens(*rotation)
+        redactor.add_tokens(*map(_expand, rotation))
     if "text" in case:
-        assert redactor.text(case["text"]) == case["expect"]
+        assert redactor.text(_expand(case["text"])) == _expand(case["expect"])
     else:
         assert redactor.value(case["value"]) == case["expect_value"]
+
+
+SERIALIZATION = TABLE["serialization"]["cases"]
+EXTRA_SECRETS = {
+    "RC_AUTH_CODE": "auth-code-in-the-environment",
+    "RC_CODE_VERIFIER": "code-verifier-in-the-environment-0123456789",
+    "RC_ACCESS_TOKEN": "access-token-in-the-environment",
+    "RC_REFRESH_TOKEN": "refresh-token-in-the-environment",
+}
+
+
+def _serialized(value: object, method: str) -> str:
+    """``value`` serialized the table's way; an exception's message when it refuses."""
+    try:
+        if method == "json":
+            return json.dumps(value, default=repr)
+        if method == "string":
+            return str(value)
+        if method == "debug":
+            return repr(value)
+        if method == "export":
+            return pickle.dumps(value).decode("latin-1")
+        if method == "spread":
+            return repr(vars(value))
+        if method == "trace":
+            assert isinstance(value, BaseException)
+            return "".join(traceback.format_exception(value))
+    except Exception as exc:  # a refusal passes if it says nothing secret
+        return f"{type(exc).__name__}: {exc}"
+    raise AssertionError(f"unknown method {method}")
+
+
+@pytest.mark.parametrize("case", SERIALIZATION, ids=[c["id"] for c in SERIALIZATION])
+def test_serialization_case(case: dict[str, Any], local: LocalPlatform) -> None:
+    env = {**CREDS, **EXTRA_SECRETS, "RC_SERVER": local.url}
+    sdk = RCSDK.from_env(env)
+    platform = sdk.get_platform()
+    heard: list[object] = []
+    platform.on("login_success", heard.append)
+    token = platform.login_jwt()
+    tokens = platform.get_auth_data()["token"]
+    secrets = {
+        CREDS["RC_APP_SECRET"],
+        CREDS["RC_JWT"],
+        CREDS["RC_PASSWORD"],
+        *EXTRA_SECRETS.values(),
+        tokens["access_token"],
+        tokens["refresh_token"],
+        base64.b64encode(f"{CREDS['RC_APP_KEY']}:{CREDS['RC_APP_SECRET']}".encode()).decode(),
+    }
+    value: object
+    if case["object"] == "sdk":
+        value = sdk
+    elif case["object"] == "settings":
+        value = sdk.settings
+    elif case["object"] == "platform":
+        value = platform
+    elif case["object"] == "token_info":
+        value = token
+    else:
+        [value] = heard
+    if case["method"] == "trace":
+        with pytest.raises(rcsdk.RCSDKError) as raised:
+            platform.get("/restapi/v1.0/no-such-resource")
+        value = raised.value
+    text = _serialized(value, case["method"])
+    shown = [name for name, secret in enumerate(sorted(secrets)) if secret in text]
+    assert not shown, f"{case['id']}: {len(shown)} secret(s) shown"

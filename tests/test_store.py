@@ -4,10 +4,15 @@ a fork. Every refusal is a typed error (TokenStoreError for the file, AuthDataEr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import stat
+import subprocess
+import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -108,9 +113,27 @@ def test_a_directory_at_the_lock_path_is_a_typed_error(tmp_path: Path) -> None:
 
 
 def test_a_named_pipe_at_the_store_path_does_not_block(tmp_path: Path) -> None:
+    # The same test in JS and PHP (a FIFO cannot be a row of a JSON table); a hang fails it.
     os.mkfifo(tmp_path / "tokens.json", 0o600)
-    with pytest.raises(TokenStoreError, match="named pipe"):
+    with within(5), pytest.raises(TokenStoreError, match="named pipe"):
         FileTokenStore(tmp_path / "tokens.json").load()
+
+
+@contextlib.contextmanager
+def within(seconds: float) -> Iterator[None]:
+    """Fail, instead of hanging, when the body blocks past ``seconds`` (SIGALRM interrupts a
+    blocking open(2))."""
+
+    def expire(_signal: int, _frame: object) -> None:
+        raise TimeoutError(f"blocked for {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.mark.parametrize(
@@ -283,3 +306,39 @@ def test_a_forked_child_gets_fresh_locks(tmp_path: Path) -> None:
         release.set()
         thread.join(10)
     assert _in_child(lambda: file_store.lock().__enter__() is None) == 0
+
+
+# --- the lock file: never written through (issue #20, point 8; same tests in JS and PHP) ----
+
+
+def test_a_hard_link_at_the_lock_path_is_not_written_through(tmp_path: Path) -> None:
+    target = tmp_path / "victim"
+    target.write_text("precious\n")
+    store = FileTokenStore(tmp_path / "tokens.json")
+    os.link(target, store.lock_path)
+    with pytest.raises(TokenStoreError, match=r"\.lock.*hard link"), store.lock():
+        pass
+    assert target.read_text() == "precious\n"
+
+
+def test_a_link_swapped_in_at_the_lock_path_is_never_written_through(tmp_path: Path) -> None:
+    target = tmp_path / "victim"
+    target.write_text("precious\n")
+    store = FileTokenStore(tmp_path / "tokens.json", lock_timeout=1)
+    swapper_script = Path(__file__).parent / "_swap_lock.py"
+    swapper = subprocess.Popen(
+        [sys.executable, str(swapper_script), str(store.lock_path), str(target)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert swapper.stdout is not None and swapper.stdout.readline() == "swapping\n"
+        for _ in range(2000):
+            with contextlib.suppress(TokenStoreError), store.lock():
+                pass
+    finally:
+        assert swapper.stdin is not None
+        swapper.stdin.close()
+        swapper.wait(10)
+    assert target.read_text() == "precious\n"

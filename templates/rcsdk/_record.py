@@ -2,7 +2,9 @@
 
 A record has ``__slots__``, keyword construction, a ``repr`` that leaves secrets out, equality
 by its typed fields, and a hash to match: it is immutable (assigning a field raises
-``AttributeError``), so a record in a set or a dict key stays findable. It pickles and copies.
+``AttributeError``), so a record in a set or a dict key stays findable. It copies; it pickles
+unless it holds a secret (a token, the app secret, a JWT...): no serialization shows a secret,
+and ``Platform.get_auth_data()`` is the way to hand tokens to another process.
 No dataclass machinery runs at import time, which keeps ``import rcsdk`` fast.
 
 The ``as_*`` functions are the lenient readers of JSON values that the generated models
@@ -13,6 +15,7 @@ value reads as ``None`` (or empty), never as an exception.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -58,7 +61,20 @@ class Record:
         return hash((type(self).__qualname__, self._key()))
 
     def __reduce__(self) -> tuple[Any, ...]:
+        held = [name for name in self._secret if getattr(self, name, None) is not None]
+        if held:
+            raise TypeError(
+                f"{type(self).__name__} holds secrets ({', '.join(sorted(held))}) and is not "
+                "pickled; pass Platform.get_auth_data() to another process instead"
+            )
         return (_restore, (type(self), {name: getattr(self, name) for name in _slots(type(self))}))
+
+    def __copy__(self) -> Record:
+        return self  # immutable
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Record:
+        values = {name: getattr(self, name) for name in _slots(type(self))}
+        return _restore(type(self), copy.deepcopy(values, memo))
 
 
 def _slots(cls: type) -> tuple[str, ...]:

@@ -70,7 +70,7 @@ class Redactor:
         self._generations: collections.deque[frozenset[str]] = collections.deque(
             maxlen=generations + 1
         )
-        self._pattern: re.Pattern[str] | None = None
+        self._forms: tuple[tuple[str, ...], re.Pattern[str] | None] | None = None
 
     def add(self, *values: str | None) -> None:
         """Credentials: the app secret, passwords, JWTs, codes. Kept for the Redactor's life."""
@@ -78,7 +78,7 @@ class Redactor:
         if fresh:
             with self._lock:
                 self._credentials |= fresh
-                self._pattern = None
+                self._forms = None
 
     def add_tokens(self, *values: str | None) -> None:
         """Tokens issued together (one rotation). The last few rotations are kept."""
@@ -89,35 +89,42 @@ class Redactor:
             if generation in self._generations:
                 return
             self._generations.append(generation)
-            self._pattern = None
+            self._forms = None
 
     def secrets(self) -> frozenset[str]:
         """Every value this Redactor blanks (without the encoded forms)."""
         with self._lock:
             return frozenset(self._credentials.union(*self._generations))
 
-    def _compiled(self) -> re.Pattern[str] | None:
+    def _compiled(self) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
+        """The long forms, longest first, and one pattern for the short ones.
+
+        A long form is replaced as plain text (``str.replace``: linear in the text, whatever
+        the secret's size); only short forms need a pattern, for their lookarounds. A pattern
+        of every form took seconds to compile for a 1 MB secret.
+        """
         with self._lock:
-            if self._pattern is None:
+            if self._forms is None:
                 forms: set[str] = set()
                 for secret in self._credentials.union(*self._generations):
                     forms.update(_encodings(secret))
-                if not forms:
-                    return None
-                parts = []
-                for form in sorted(forms, key=len, reverse=True):
-                    escaped = re.escape(form)
-                    if len(form) < SHORT:
-                        escaped = rf"(?<![\w%\\]){escaped}(?!\w)"
-                    parts.append(escaped)
-                self._pattern = re.compile("|".join(parts))
-            return self._pattern
+                ordered = sorted(forms, key=lambda form: (-len(form), form))
+                short = [
+                    rf"(?<![\w%\\]){re.escape(form)}(?!\w)" for form in ordered if len(form) < SHORT
+                ]
+                self._forms = (
+                    tuple(form for form in ordered if len(form) >= SHORT),
+                    re.compile("|".join(short)) if short else None,
+                )
+            return self._forms
 
     def text(self, text: str) -> str:
         """``text`` with every known secret (and every named secret value) blanked."""
         text = named(text)
-        pattern = self._compiled()
-        return pattern.sub(REDACTED, text) if pattern is not None else text
+        long, short = self._compiled()
+        for form in long:
+            text = text.replace(form, REDACTED)
+        return short.sub(REDACTED, text) if short is not None else text
 
     def value(self, value: Any, depth: int = 0) -> Any:
         """A decoded JSON value with secret keys and every known secret blanked, at any depth."""
@@ -136,14 +143,23 @@ class Redactor:
 
 
 def _encodings(secret: str) -> set[str]:
-    """The ways a server may echo ``secret`` back: as is, URL- or form-encoded, JSON-escaped."""
+    """The ways a server may echo ``secret`` back: as is, URL- or form-encoded, JSON-escaped.
+
+    A lone surrogate (which JSON can carry in a token) is encoded as U+FFFD in the URL forms,
+    as a UTF-8 encoder that does not fail writes it.
+    """
     forms = {secret}
-    for quoted in (urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret)):
+    utf8 = _LONE_SURROGATE.sub("\ufffd", secret)
+    for quoted in (urllib.parse.quote(utf8, safe=""), urllib.parse.quote_plus(utf8)):
         forms.add(quoted)
         forms.add(re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quoted))
     forms.add(json.dumps(secret)[1:-1])
     forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
     return {f for f in forms if f}
+
+
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+"""In a Python string every surrogate code point is a lone one (pairs are decoded)."""
 
 
 def named(text: str) -> str:

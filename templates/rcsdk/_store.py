@@ -236,6 +236,9 @@ class FileTokenStore:
             fd = self._open_lock()
             try:
                 self._flock(fd, deadline)
+                # Checked once held: PHP names a new lock file by a link from a temporary file,
+                # which it unlinks before letting go.
+                self._trust_lock(os.fstat(fd))
                 self._held_fd = fd
                 with contextlib.suppress(OSError):
                     os.ftruncate(fd, 0)
@@ -252,7 +255,11 @@ class FileTokenStore:
     def _open_lock(self) -> int:
         try:
             self._folder()
-            fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _CLOEXEC, 0o600)
+            fd = os.open(
+                self._lock_path,
+                os.O_RDWR | os.O_CREAT | _NOFOLLOW | _CLOEXEC | _NONBLOCK,
+                0o600,
+            )
         except OSError as exc:
             raise self._error("open the lock", self._lock_path, exc) from None
         try:
@@ -265,6 +272,24 @@ class FileTokenStore:
             os.close(fd)
             raise
         return fd
+
+    def _trust_lock(self, info: os.stat_result) -> None:
+        """Refuse a lock file that writing the holder's pid into would harm.
+
+        O_NOFOLLOW keeps a symbolic link from being followed; a second name (a hard link planted
+        at the lock path) would make the pid written here land in some other file.
+        """
+        if info.st_nlink != 1:
+            raise TokenStoreError(
+                f"lock file {self._lock_path} has {info.st_nlink} names (a hard link):"
+                " not writing to it"
+            )
+        geteuid = getattr(os, "geteuid", None)
+        if geteuid is not None and info.st_uid != geteuid():
+            raise TokenStoreError(
+                f"lock file {self._lock_path} belongs to another user (uid {info.st_uid}):"
+                " not writing to it"
+            )
 
     def _flock(self, fd: int, deadline: float) -> None:
         import fcntl

@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import util from "node:util";
+import v8 from "node:v8";
 import { after, before, test } from "node:test";
 
 import { CREDS, fakePlatform } from "./_fake.mjs";
@@ -172,13 +174,87 @@ test("the table runner can fail: a wrong message, or a check switched off by an 
   await assert.rejects(runCase(optedIn), /expected UsageError, nothing was raised/);
 });
 
+/** The redaction table's placeholders: {lone_surrogate} and {X*N} (X repeated N times). */
+function expand(text) {
+  return text.replaceAll("{lone_surrogate}", "\ud800").replace(/\{(.)\*(\d+)\}/g, (_m, c, n) => c.repeat(Number(n)));
+}
+
 // The table's redaction cases: what a Redactor blanks, as in Python and PHP.
 for (const c of TABLE.redaction.cases) {
   test(`redaction: ${c.id}`, () => {
     const redactor = new internal.Redactor();
-    redactor.add(...(c.credentials ?? []));
-    for (const rotation of c.rotations ?? []) redactor.addTokens(...rotation);
-    if ("text" in c) assert.equal(redactor.text(c.text), c.expect);
+    redactor.add(...(c.credentials ?? []).map(expand));
+    for (const rotation of c.rotations ?? []) redactor.addTokens(...rotation.map(expand));
+    if ("text" in c) assert.equal(redactor.text(expand(c.text)), expand(c.expect));
     else assert.deepEqual(redactor.value(c.value), c.expect_value);
   });
+}
+
+// The table's serialization cases (issue #20, point 10): no public object's serialization shows a
+// secret. A serialization that refuses (throws) passes when its message shows none either.
+const EXTRA_SECRETS = {
+  RC_PASSWORD: "password-in-the-environment",
+  RC_AUTH_CODE: "auth-code-in-the-environment",
+  RC_CODE_VERIFIER: "code-verifier-in-the-environment-0123456789",
+  RC_ACCESS_TOKEN: "access-token-in-the-environment",
+  RC_REFRESH_TOKEN: "refresh-token-in-the-environment",
+};
+
+const SERIALIZE = {
+  json: (x) => JSON.stringify(x),
+  string: (x) => String(x),
+  debug: (x) => util.inspect(x, { depth: Infinity, showHidden: true }),
+  export: (x) => v8.serialize(x).toString("latin1"),
+  spread: (x) => JSON.stringify({ ...x }),
+  trace: (x) => `${util.inspect(x, { depth: Infinity, showHidden: true })}\n${x.stack}`,
+};
+
+let fake;
+before(async () => {
+  fake = await fakePlatform();
+});
+after(() => fake.close());
+
+async function serializationCase(c) {
+  const sdk = rcsdk.RCSDK.fromEnv({
+    RC_SERVER: fake.url,
+    RC_APP_KEY: CREDS.appKey,
+    RC_APP_SECRET: CREDS.appSecret,
+    RC_JWT: CREDS.jwt,
+    ...EXTRA_SECRETS,
+  });
+  const platform = sdk.getPlatform();
+  const heard = [];
+  platform.on("loginSuccess", (payload) => heard.push(payload));
+  const token = await platform.loginJwt(CREDS.jwt);
+  const { access_token, refresh_token } = platform.getAuthData().token;
+  const secrets = [
+    CREDS.appSecret,
+    CREDS.jwt,
+    ...Object.values(EXTRA_SECRETS),
+    access_token,
+    refresh_token,
+    Buffer.from(`${CREDS.appKey}:${CREDS.appSecret}`).toString("base64"),
+  ];
+  let value = { sdk, settings: sdk.settings, platform, token_info: token, login_event: heard[0] }[c.object];
+  if (c.method === "trace") {
+    fake.apiFaults.push({ status: 404, body: { errorCode: "CMN-102", message: "Resource not found" } });
+    value = await platform.get("/restapi/v1.0/no-such-resource").then(
+      () => assert.fail("the call succeeded"),
+      (error) => error,
+    );
+    assert.ok(value instanceof rcsdk.RCSDKError);
+  }
+  let text;
+  try {
+    text = SERIALIZE[c.method](value);
+  } catch (error) {
+    text = `${error?.name}: ${error?.message}`;
+  }
+  const shown = secrets.filter((secret) => String(text).includes(secret)).length;
+  assert.equal(shown, 0, `${c.id}: ${shown} secret(s) shown`);
+}
+
+for (const c of TABLE.serialization.cases) {
+  test(`serialization: ${c.id}`, () => serializationCase(c));
 }

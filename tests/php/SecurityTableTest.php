@@ -249,14 +249,114 @@ final class SecurityTableTest extends TestCase
     public function testRedaction(array $case): void
     {
         $redactor = new \Rcsdk\Redactor();
-        $redactor->add(...($case['credentials'] ?? []));
+        $redactor->add(...array_map(self::expand(...), $case['credentials'] ?? []));
         foreach ($case['rotations'] ?? [] as $rotation) {
-            $redactor->addTokens(...$rotation);
+            $redactor->addTokens(...array_map(self::expand(...), $rotation));
         }
         if (array_key_exists('text', $case)) {
-            $this->assertSame($case['expect'], $redactor->text($case['text']));
+            $this->assertSame(self::expand($case['expect']), $redactor->text(self::expand($case['text'])));
         } else {
             $this->assertSame($case['expect_value'], $redactor->value($case['value']));
         }
+    }
+
+    /** The redaction table's placeholders: {lone_surrogate} (its WTF-8 bytes) and {X*N}. */
+    private static function expand(string $text): string
+    {
+        $text = str_replace('{lone_surrogate}', "\xED\xA0\x80", $text);
+        return (string) preg_replace_callback('/\{(.)\*(\d+)\}/', static fn (array $m): string => str_repeat($m[1], (int) $m[2]), $text);
+    }
+
+    /** @return array<string, array{array<string, mixed>}> */
+    public static function serializationCases(): array
+    {
+        $cases = [];
+        foreach (self::table()['serialization']['cases'] as $case) {
+            $cases[$case['id']] = [$case];
+        }
+        return $cases;
+    }
+
+    /**
+     * The table's serialization cases (issue #20, point 10): no public object's serialization
+     * shows a secret. A serialization that refuses (throws) passes when its message shows none.
+     *
+     * @dataProvider serializationCases
+     */
+    public function testSerialization(array $case): void
+    {
+        $extra = [
+            'RC_PASSWORD' => 'password-in-the-environment',
+            'RC_AUTH_CODE' => 'auth-code-in-the-environment',
+            'RC_CODE_VERIFIER' => 'code-verifier-in-the-environment-0123456789',
+            'RC_ACCESS_TOKEN' => 'access-token-in-the-environment',
+            'RC_REFRESH_TOKEN' => 'refresh-token-in-the-environment',
+        ];
+        $env = Local::env();
+        $sdk = RCSDK::fromEnv(['RC_SERVER' => Local::url(), 'RC_APP_KEY' => $env['RC_APP_KEY'], 'RC_APP_SECRET' => $env['RC_APP_SECRET'], 'RC_JWT' => $env['RC_JWT']] + $extra);
+        $platform = $sdk->getPlatform();
+        $heard = [];
+        $platform->on(\Rcsdk\Event::LOGIN_SUCCESS, function (mixed $payload) use (&$heard): void {
+            $heard[] = $payload;
+        });
+        $token = $platform->loginJwt($env['RC_JWT']);
+        $tokens = $platform->getAuthData()['token'];
+        $secrets = [
+            $env['RC_APP_SECRET'], $env['RC_JWT'], ...array_values($extra),
+            $tokens['access_token'], $tokens['refresh_token'],
+            base64_encode($env['RC_APP_KEY'] . ':' . $env['RC_APP_SECRET']),
+        ];
+        $value = ['sdk' => $sdk, 'settings' => $sdk->settings, 'platform' => $platform, 'token_info' => $token, 'login_event' => $heard[0] ?? null][$case['object']];
+        $previous = ini_set('zend.exception_ignore_args', '0');
+        try {
+            if ($case['method'] === 'trace') {
+                try {
+                    $platform->get('/restapi/v1.0/no-such-resource');
+                    $this->fail('the call succeeded');
+                } catch (RCSDKError $error) {
+                    $value = $error;
+                }
+            }
+            $text = self::serialized($value, $case['method']);
+        } finally {
+            ini_set('zend.exception_ignore_args', (string) $previous);
+        }
+        $shown = count(array_filter($secrets, static fn (string $secret): bool => str_contains($text, $secret)));
+        $this->assertSame(0, $shown, "{$case['id']}: {$shown} secret(s) shown");
+    }
+
+    /** `$value` serialized the table's way (each of PHP's ways for it); a refusal's message. */
+    private static function serialized(mixed $value, string $method): string
+    {
+        $ways = match ($method) {
+            'json' => [static fn (): string => (string) json_encode($value, JSON_PARTIAL_OUTPUT_ON_ERROR | JSON_INVALID_UTF8_SUBSTITUTE)],
+            'string' => [static fn (): string => $value instanceof \Stringable ? (string) $value : print_r($value, true)],
+            'debug' => [
+                static fn (): string => print_r($value, true),
+                static function () use ($value): string {
+                    ob_start();
+                    var_dump($value);
+                    return (string) ob_get_clean();
+                },
+            ],
+            'export' => [static fn (): string => (string) @var_export($value, true), static fn (): string => serialize($value)],
+            'spread' => [
+                static fn (): string => (string) @var_export(is_object($value) ? get_object_vars($value) : $value, true),
+                static fn (): string => (string) @var_export((array) $value, true),
+            ],
+            'trace' => [
+                static fn (): string => $value instanceof \Throwable ? (string) @var_export($value->getTrace(), true) : '',
+                static fn (): string => $value instanceof \Throwable ? print_r($value->getTrace(), true) . $value->getTraceAsString() . $value : '',
+            ],
+        };
+        $out = '';
+        foreach ($ways as $way) {
+            try {
+                $out .= $way() . "\n";
+            } catch (\Throwable $refused) {
+                $out .= get_class($refused) . ': ' . $refused->getMessage() . "\n";
+            }
+        }
+        return $out;
     }
 }

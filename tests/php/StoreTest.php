@@ -291,4 +291,135 @@ final class StoreTest extends TestCase
         $platform->readExtension();
         $this->assertEquals($platform->getAuthData(), $store->inner->load(), 'the kept tokens were not written later');
     }
+
+    // --- issue #20: the same tests in Python (tests/test_store.py, test_lifecycle.py) and JS
+    // (tests/js/store.test.mjs); a FIFO or a race cannot be a row of a JSON table.
+
+    public function testANamedPipeAtTheStorePathDoesNotBlock(): void
+    {
+        $path = $this->dir . '/tokens.json';
+        posix_mkfifo($path, 0600);
+        $store = new FileTokenStore($path);
+        $this->within(5, function () use ($store): void {
+            try {
+                $store->load();
+                $this->fail('a named pipe was read as a token store');
+            } catch (TokenStoreError $error) {
+                $this->assertStringContainsString('named pipe', $error->getMessage());
+            }
+        });
+    }
+
+    public function testFilesAreCreated0600InA0700FolderWhateverTheUmask(): void
+    {
+        $old = umask(0);
+        try {
+            $store = new FileTokenStore($this->dir . '/new/tokens.json');
+            $store->synchronized(static fn () => $store->save(['version' => 1]));
+        } finally {
+            umask($old);
+        }
+        clearstatcache();
+        $this->assertSame(0600, fileperms($store->path) & 0777);
+        $this->assertSame(0600, fileperms($store->lockPath) & 0777);
+        $this->assertSame(0700, fileperms(dirname($store->path)) & 0777);
+    }
+
+    public function testAHardLinkAtTheLockPathIsNotWrittenThrough(): void
+    {
+        $target = $this->dir . '/victim';
+        file_put_contents($target, "precious\n");
+        $store = new FileTokenStore($this->dir . '/tokens.json');
+        link($target, $store->lockPath);
+        try {
+            $store->synchronized(static fn () => null);
+            $this->fail('the lock was taken through a hard link');
+        } catch (TokenStoreError $error) {
+            $this->assertMatchesRegularExpression('/\.lock.*hard link/', $error->getMessage());
+        }
+        $this->assertSame("precious\n", file_get_contents($target));
+    }
+
+    public function testALinkSwappedInAtTheLockPathIsNeverWrittenThrough(): void
+    {
+        $target = $this->dir . '/victim';
+        file_put_contents($target, "precious\n");
+        $store = new FileTokenStore($this->dir . '/tokens.json', lockTimeout: 1.0);
+        $python = getenv('RCSDK_PYTHON') ?: ROOT . '/.venv/bin/python';
+        $swapper = new Child([$python, ROOT . '/tests/_swap_lock.py', $store->lockPath, $target]);
+        try {
+            $swapper->waitFor('/^swapping$/');
+            for ($i = 0; $i < 2000; $i++) {
+                try {
+                    $store->synchronized(static fn () => null);
+                } catch (TokenStoreError) {
+                    // refused: what is at the path changed under it
+                }
+            }
+        } finally {
+            $swapper->stop();
+        }
+        $this->assertSame("precious\n", file_get_contents($target));
+    }
+
+    /** @return array<string, array{string}> */
+    public static function lockBlockers(): array
+    {
+        return ['directory' => ['directory'], 'symlink' => ['symlink'], 'held' => ['held']];
+    }
+
+    /**
+     * The lock is a directory, a link, or held (by another process here) past lockTimeout:
+     * the issued tokens stay in use, and STORE_ERROR says why.
+     *
+     * @dataProvider lockBlockers
+     */
+    public function testALoginWhoseStoreLockCannotBeTakenKeepsItsTokens(string $blocker): void
+    {
+        $store = new FileTokenStore($this->dir . '/tokens.json', lockTimeout: 0.2);
+        $holder = null;
+        if ($blocker === 'directory') {
+            mkdir($store->lockPath);
+        } elseif ($blocker === 'symlink') {
+            symlink($this->dir . '/elsewhere', $store->lockPath);
+        } else {
+            $holder = new Child([PHP_BINARY, '-r', '
+                require getenv("RCSDK_PHP_AUTOLOAD") ?: "' . ROOT . '/build/php/vendor/autoload.php";
+                (new Rcsdk\FileTokenStore($argv[1]))->synchronized(function () { echo "held\n"; fgets(STDIN); });
+            ', $store->path]);
+            $holder->waitFor('/^held$/');
+        }
+        try {
+            $platform = platform(Local::url(), store: $store);
+            $reported = [];
+            $platform->on(\Rcsdk\Event::STORE_ERROR, function (TokenStoreError $error) use (&$reported): void {
+                $reported[] = $error;
+            });
+            $token = $platform->loginJwt(Local::env()['RC_JWT']);
+            $this->assertCount(1, $reported);
+            $this->assertSame($token->accessToken, $platform->getAuthData()['token']['access_token']);
+            $this->assertSame('101', $platform->readExtension()->extensionNumber);
+        } finally {
+            if ($holder !== null) {
+                fwrite($holder->pipes[0], "done\n");
+                $holder->stop();
+            }
+        }
+    }
+
+    /** Run `$body`; fail, instead of hanging, when it blocks past `$seconds` (SIGALRM). */
+    private function within(int $seconds, \Closure $body): void
+    {
+        pcntl_async_signals(true);
+        pcntl_signal(SIGALRM, static function () use ($seconds): void {
+            throw new \RuntimeException("blocked for {$seconds} s");
+        }, false);
+        pcntl_alarm($seconds);
+        try {
+            $body();
+        } finally {
+            pcntl_alarm(0);
+            pcntl_signal(SIGALRM, SIG_DFL);
+        }
+    }
 }

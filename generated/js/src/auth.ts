@@ -74,7 +74,7 @@ export class AuthState {
   toJSON(): AuthData {
     return {
       version: AUTH_DATA_VERSION,
-      token: this.token.toJSON(),
+      token: this.token.toJson(),
       expires_at: this.expiresAt,
       refresh_token_expires_at: this.refreshTokenExpiresAt,
     };

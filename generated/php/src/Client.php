@@ -33,7 +33,12 @@ abstract class Client
     protected readonly Origin $origin;
     protected readonly Redactor $redactor;
     private readonly Emitter $emitter;
-    private readonly Transport $transport;
+    /**
+     * The Transport (it holds the app's Basic credential and the last bearer header), sealed in a
+     * closure so that no serialization of the platform (var_export, serialize, (array) casts)
+     * reaches it.
+     */
+    private readonly \Closure $sealedTransport;
     private readonly \Closure $clock;
     /** No clock was injected: microtime() is called directly (once per call). */
     private readonly bool $systemClock;
@@ -91,7 +96,7 @@ abstract class Client
             : \Closure::fromCallable($sleep);
         $this->redactor = new Redactor();
         $this->emitter = new Emitter($this->logger);
-        $this->transport = new Transport(
+        $transport = new Transport(
             $appKey,
             $appSecret,
             $this->origin,
@@ -105,6 +110,12 @@ abstract class Client
             fn (RateLimitError $error) => $this->emitter->emit(Event::RATE_LIMIT_WAIT, $error),
             $userAgent,
         );
+        $this->sealedTransport = static fn (): Transport => $transport;
+    }
+
+    private function transport(): Transport
+    {
+        return ($this->sealedTransport)();
     }
 
     /** @return array<string, mixed> */
@@ -140,13 +151,15 @@ abstract class Client
     protected function login(#[\SensitiveParameter] array $form, string $success, string $failure): TokenInfo
     {
         try {
-            $token = $this->transport->tokenFrom($this->transport->send('POST', Constants::TOKEN_PATH, client: true, form: $this->clientForm($form)));
+            $token = $this->transport()->tokenFrom($this->transport()->send('POST', Constants::TOKEN_PATH, client: true, form: $this->clientForm($form)));
         } catch (RCSDKError $error) {
             $this->emit($failure, $error);
             throw $error;
         }
         $state = AuthState::issued($token, $this->now());
-        $storeError = $this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state));
+        // The platform issued these tokens: whatever the store does, they are kept (in memory
+        // at least), as in Python.
+        $storeError = $this->replace($state);
         $this->emit($success, $token);
         $this->reportStore($storeError);
         return $token;
@@ -185,8 +198,8 @@ abstract class Client
                     throw $error;
                 }
                 try {
-                    $response = $this->transport->send('POST', Constants::TOKEN_PATH, client: true, form: $this->refreshForm($current));
-                    $token = $this->transport->tokenFrom($response);
+                    $response = $this->transport()->send('POST', Constants::TOKEN_PATH, client: true, form: $this->refreshForm($current));
+                    $token = $this->transport()->tokenFrom($response);
                 } catch (APIStatusError $error) {
                     $events[] = [Event::REFRESH_ERROR, $error];
                     if (self::endsSession($error)) {
@@ -226,13 +239,12 @@ abstract class Client
         $error = null;
         if ($form !== []) {
             try {
-                $this->transport->send('POST', $path, client: true, form: $this->clientForm($form));
+                $this->transport()->send('POST', $path, client: true, form: $this->clientForm($form));
             } catch (RCSDKError $caught) {
                 $error = $caught;
             }
         }
-        $storeError = $this->store->synchronized(fn (): ?TokenStoreError => $this->keep(null));
-        $this->reportStore($storeError);
+        $this->reportStore($this->replace(null));
         if ($error !== null) {
             $this->emit($failure, $error);
             throw $error;
@@ -258,7 +270,11 @@ abstract class Client
         if ($state === null || $this->unsaved) {
             if ($this->unsaved) {
                 // Tokens the store refused earlier: write them now if it takes them.
-                $this->store->synchronized(fn (): ?AuthState => $this->reload());
+                try {
+                    $this->store->synchronized(fn (): ?AuthState => $this->reload());
+                } catch (TokenStoreError) {
+                    // The store cannot even be locked: go on with the tokens in memory (as Python).
+                }
             }
             $state = $this->current();
             if ($state === null) {
@@ -284,7 +300,7 @@ abstract class Client
         foreach ($form as $name => $value) {
             Origin::checkField($name, $value);
         }
-        if (!$this->transport->confidential) {
+        if (!$this->transport()->confidential) {
             $form['client_id'] = $this->appKey;
         }
         return $form;

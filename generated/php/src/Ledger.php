@@ -21,8 +21,8 @@ trait Ledger
 {
     private ?AuthState $state = null;
     private bool $unsaved = false;
-    /** The refresh token the store held when it refused our tokens. */
-    private ?string $unsavedOver = null;
+    /** The refresh token the store held when it refused our tokens (sealed: see unsavedOver()). */
+    private ?\Closure $unsavedOver = null;
 
     /**
      * The tokens and their expiry times, in the format the Python and JavaScript clients use
@@ -44,8 +44,7 @@ trait Ledger
      */
     public function setAuthData(#[\SensitiveParameter] ?array $data): void
     {
-        $state = AuthState::fromJson($data);
-        $this->reportStore($this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state)));
+        $this->reportStore($this->replace(AuthState::fromJson($data)));
     }
 
     /** Whether calls can be authorized without a new login (valid or refreshable tokens). No request. */
@@ -72,7 +71,7 @@ trait Ledger
             // The store cannot be read at all (a directory in its place, a permission): go on
             // with the tokens in memory, to be written once it can be used again.
             if (!$this->unsaved) {
-                [$this->unsaved, $this->unsavedOver] = [true, $this->state->token->refreshToken];
+                [$this->unsaved, $this->unsavedOver] = [true, self::sealed($this->state->token->refreshToken)];
                 $this->log('warning', 'rcsdk: tokens kept in memory, the store cannot be read: ' . $this->redactor->text($error->getMessage()));
                 $this->reportStore($error);
             }
@@ -94,7 +93,7 @@ trait Ledger
             if (
                 $unusable
                 || $state === null // the store holds nothing: ours fill it (as in Python)
-                || $state->token->refreshToken === $this->unsavedOver
+                || $state->token->refreshToken === $this->unsavedOver()
                 || $this->state?->issuedAfter($state) === true
             ) {
                 $this->reportStore($this->keep($this->state));
@@ -110,17 +109,28 @@ trait Ledger
     }
 
     /**
+     * Use `$state` at once, then write it under the store's lock. A lock the store cannot give
+     * (held past lockTimeout, a link or a directory at its path) keeps the tokens in use, to be
+     * written later, as a failed write does: the error is returned, never thrown.
+     */
+    private function replace(?AuthState $state): ?TokenStoreError
+    {
+        try {
+            return $this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state));
+        } catch (TokenStoreError $error) {
+            return $this->failed($state, $error);
+        }
+    }
+
+    /**
      * Use tokens, and save them (callers hold the store's lock). A failed save keeps them in
      * use, to be written later; the first failure of a run of them is returned (for
      * Event::STORE_ERROR, reported once per run as in Python), never thrown.
      */
     private function keep(?AuthState $state): ?TokenStoreError
     {
-        $replaced = $this->unsaved ? $this->unsavedOver : $this->state?->token->refreshToken;
-        $this->state = $state;
-        if ($state !== null) {
-            $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken, $state->token->idToken);
-        }
+        $replaced = $this->unsaved ? $this->unsavedOver() : $this->state?->token->refreshToken;
+        $this->useState($state);
         try {
             try {
                 $this->store->save($state?->toJson());
@@ -131,16 +141,49 @@ trait Ledger
                 );
             }
         } catch (TokenStoreError $error) {
-            if ($this->unsaved) {
-                return null; // reported at the first failure of this run of them
-            }
-            [$this->unsaved, $this->unsavedOver] = [true, $replaced];
-            $this->log('warning', 'rcsdk: tokens kept in memory, the store did not take them: ' . $this->redactor->text($error->getMessage()));
-            return $error;
+            return $this->unsave($replaced, $error);
         }
         $this->unsaved = false;
         $this->unsavedOver = null;
         return null;
+    }
+
+    /** Keep `$state` in use, unsaved: the store's lock could not be taken. */
+    private function failed(?AuthState $state, TokenStoreError $error): ?TokenStoreError
+    {
+        $replaced = $this->unsaved ? $this->unsavedOver() : $this->state?->token->refreshToken;
+        $this->useState($state);
+        return $this->unsave($replaced, $error);
+    }
+
+    private function useState(?AuthState $state): void
+    {
+        $this->state = $state;
+        if ($state !== null) {
+            $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken, $state->token->idToken);
+        }
+    }
+
+    /** Mark the tokens in use unsaved; the first failure of a run of them is returned. */
+    private function unsave(?string $replaced, TokenStoreError $error): ?TokenStoreError
+    {
+        if ($this->unsaved) {
+            return null; // reported at the first failure of this run of them
+        }
+        [$this->unsaved, $this->unsavedOver] = [true, self::sealed($replaced)];
+        $this->log('warning', 'rcsdk: tokens kept in memory, the store did not take them: ' . $this->redactor->text($error->getMessage()));
+        return $error;
+    }
+
+    private function unsavedOver(): ?string
+    {
+        return $this->unsavedOver === null ? null : ($this->unsavedOver)();
+    }
+
+    /** A refresh token in a closure: no serialization of the platform reaches it. */
+    private static function sealed(#[\SensitiveParameter] ?string $token): \Closure
+    {
+        return static fn (): ?string => $token;
     }
 
     private function reportStore(?TokenStoreError $error): void

@@ -12,7 +12,7 @@ namespace Rcsdk;
  * `new RCSDK($appKey, $appSecret, $server)` as in the original SDK; named options go to
  * Platform (store, timeout, refreshMargin, autoRefresh, maxRetries, clock, sleep, logger, ...).
  */
-final class RCSDK
+final class RCSDK implements \JsonSerializable
 {
     public const SERVER_PRODUCTION = Constants::PRODUCTION_SERVER;
 
@@ -68,5 +68,23 @@ final class RCSDK
     public function __toString(): string
     {
         return "RCSDK(appKey={$this->platform->appKey}, server={$this->platform->server})";
+    }
+
+    /** @return array<string, mixed> what json_encode() writes: no secret */
+    public function jsonSerialize(): array
+    {
+        return ['appKey' => $this->platform->appKey, 'server' => $this->platform->server, 'settings' => $this->settings];
+    }
+
+    /** @return array<string, mixed> */
+    public function __serialize(): array
+    {
+        throw new \LogicException(self::class . ' holds secrets and is not serialized; save its platform\'s getAuthData() instead');
+    }
+
+    /** @param array<string, mixed> $data */
+    public function __unserialize(array $data): void
+    {
+        throw new \LogicException(self::class . ' is not unserialized');
     }
 }

@@ -25,19 +25,27 @@ final class Redactor
     private const EXTRA_NAMES = Constants::EXTRA_SECRET_NAMES;
     private const SECRET_HEADERS = Constants::SECRET_HEADERS;
 
-    /** @var array<string, true> */
-    private array $credentials = [];
-    /** @var list<list<string>> */
-    private array $generations = [];
-    private ?string $pattern = null;
+    /** The secrets and their forms (a RedactorSecrets), sealed: see RedactorSecrets. */
+    private readonly \Closure $secrets;
     private bool $dirty = false;
+
+    public function __construct()
+    {
+        $secrets = new RedactorSecrets();
+        $this->secrets = static fn (): RedactorSecrets => $secrets;
+    }
+
+    private function known(): RedactorSecrets
+    {
+        return ($this->secrets)();
+    }
 
     /** Credentials: the app secret, passwords, JWTs, codes. Kept for the Redactor's life. */
     public function add(#[\SensitiveParameter] ?string ...$values): void
     {
         foreach ($values as $value) {
-            if ($value !== null && $value !== '' && !isset($this->credentials[$value])) {
-                $this->credentials[$value] = true;
+            if ($value !== null && $value !== '' && !isset($this->known()->credentials[$value])) {
+                $this->known()->credentials[$value] = true;
                 $this->dirty = true;
             }
         }
@@ -47,12 +55,12 @@ final class Redactor
     public function addTokens(#[\SensitiveParameter] ?string ...$values): void
     {
         $generation = array_values(array_filter($values, static fn (?string $v): bool => $v !== null && $v !== ''));
-        if ($generation === [] || in_array($generation, $this->generations, true)) {
+        if ($generation === [] || in_array($generation, $this->known()->generations, true)) {
             return;
         }
-        $this->generations[] = $generation;
-        if (count($this->generations) > self::TOKEN_GENERATIONS + 1) {
-            array_shift($this->generations);
+        $this->known()->generations[] = $generation;
+        if (count($this->known()->generations) > self::TOKEN_GENERATIONS + 1) {
+            array_shift($this->known()->generations);
         }
         $this->dirty = true;
     }
@@ -60,8 +68,8 @@ final class Redactor
     /** @return list<string> every value this Redactor blanks (without the encoded forms) */
     public function secrets(): array
     {
-        $all = array_keys($this->credentials);
-        foreach ($this->generations as $generation) {
+        $all = array_keys($this->known()->credentials);
+        foreach ($this->known()->generations as $generation) {
             array_push($all, ...$generation);
         }
         return array_values(array_unique(array_map('strval', $all)));
@@ -72,13 +80,17 @@ final class Redactor
     {
         $text = self::named($text);
         if ($this->dirty) {
-            $this->pattern = $this->compile();
+            $this->compile();
             $this->dirty = false;
         }
-        if ($this->pattern === null) {
+        $known = $this->known();
+        if ($known->long !== []) {
+            $text = strtr($text, $known->long);
+        }
+        if ($known->short === null) {
             return $text;
         }
-        return preg_replace($this->pattern, self::REDACTED, $text) ?? self::REDACTED;
+        return preg_replace($known->short, self::REDACTED, $text) ?? self::REDACTED;
     }
 
     /** A decoded JSON value with secret keys and every known secret blanked, at any depth. */
@@ -98,25 +110,29 @@ final class Redactor
         return is_string($value) ? $this->text($value) : $value;
     }
 
-    private function compile(): ?string
+    /**
+     * Long forms are replaced by strtr() (one pass, the longest form first, linear in the text
+     * whatever a secret's size); only short forms need a pattern, for their lookarounds. One
+     * pattern of every form failed to compile for a 1 MB secret, and then every later message
+     * became [REDACTED].
+     */
+    private function compile(): void
     {
-        $forms = [];
+        $this->known()->long = [];
+        $short = [];
         foreach ($this->secrets() as $secret) {
             foreach (self::encodings($secret) as $form) {
-                $forms[$form] = true;
+                if (strlen($form) >= self::SHORT) {
+                    $this->known()->long[$form] = self::REDACTED;
+                } else {
+                    $short[$form] = true;
+                }
             }
         }
-        if ($forms === []) {
-            return null;
-        }
-        $forms = array_map('strval', array_keys($forms));
-        usort($forms, static fn (string $a, string $b): int => strlen($b) <=> strlen($a));
-        $parts = [];
-        foreach ($forms as $form) {
-            $quoted = preg_quote($form, '/');
-            $parts[] = strlen($form) < self::SHORT ? '(?<![\w%\\\\])' . $quoted . '(?!\w)' : $quoted;
-        }
-        return '/' . implode('|', $parts) . '/';
+        $forms = array_map('strval', array_keys($short));
+        usort($forms, static fn (string $a, string $b): int => strlen($b) <=> strlen($a) ?: strcmp($a, $b));
+        $parts = array_map(static fn (string $form): string => '(?<![\w%\\\\])' . preg_quote($form, '/') . '(?!\w)', $forms);
+        $this->known()->short = $parts === [] ? null : '/' . implode('|', $parts) . '/';
     }
 
     /** @return list<string> the ways a server may echo `$secret` back */
@@ -156,7 +172,7 @@ final class Redactor
             $names = array_merge(Constants::SECRET_FIELDS, self::EXTRA_NAMES);
             usort($names, static fn (string $a, string $b): int => strlen($b) <=> strlen($a));
             $alternatives = implode('|', array_map(static fn (string $n): string => preg_quote($n, '/'), $names));
-            $pattern = '/(\b(?:' . $alternatives . ')=)[^&\s#"\']*|("(?:' . $alternatives . ')"\s*:\s*")(?:[^"\\\\]|\\\\.)*(")/i';
+            $pattern = '/(\b(?:' . $alternatives . ')=)[^&\s#"\']*|("(?:' . $alternatives . ')"\s*:\s*")(?:[^"\\\\]++|\\\\.)*+(")/i';
         }
         return (string) preg_replace_callback(
             $pattern,

@@ -9,15 +9,30 @@ declare(strict_types=1);
  *
  * Parsing is lenient on purpose: a missing or mistyped field becomes null; unknown fields are
  * kept in `raw`, the body exactly as received. Only fields the SDK cannot work without (`needed`
- * in the spec) make fromJson() throw \UnexpectedValueException. Secret fields are left out of
- * var_dump() and print_r().
+ * in the spec) make fromJson() throw \UnexpectedValueException. Secret fields are read as
+ * properties ($token->accessToken) but kept sealed in a closure, so no serialization shows them:
+ * var_export(), json_encode() and (array) casts see `raw` with them blanked, var_dump() and
+ * print_r() see [REDACTED], serialize() refuses; toJson() gives the body with them.
  */
 
 namespace Rcsdk;
 
-/** The token response of `POST /restapi/oauth/token`, for every grant. */
-final class TokenInfo
+/**
+ * The token response of `POST /restapi/oauth/token`, for every grant.
+ *
+ * @property-read string $accessToken Bearer token for API calls.
+ *
+ * @property-read ?string $refreshToken Single-use refresh token, only when the app is allowed to refresh.
+ *
+ * @property-read ?string $idToken OpenID Connect ID token, when OIDC was used.
+ */
+final class TokenInfo implements \JsonSerializable
 {
+    /** @var array<string, mixed> the body as received, secret fields blanked (toJson() has them) */
+    public readonly array $raw;
+    /** The secret fields and the body as received, out of every serialization's reach. */
+    private readonly \Closure $sealed;
+
     /**
      * @param string $accessToken Bearer token for API calls.
      * @param ?string $tokenType Always `bearer`.
@@ -35,21 +50,52 @@ final class TokenInfo
      * @param array<string, mixed> $raw the body as received
      */
     public function __construct(
-        #[\SensitiveParameter] public readonly string $accessToken,
+        #[\SensitiveParameter] string $accessToken,
         public readonly ?string $tokenType = null,
         public readonly ?int $expiresIn = null,
-        #[\SensitiveParameter] public readonly ?string $refreshToken = null,
+        #[\SensitiveParameter] ?string $refreshToken = null,
         public readonly ?int $refreshTokenExpiresIn = null,
         public readonly ?string $scope = null,
         public readonly ?string $ownerId = null,
         public readonly ?string $endpointId = null,
-        #[\SensitiveParameter] public readonly ?string $idToken = null,
+        #[\SensitiveParameter] ?string $idToken = null,
         public readonly ?string $sessionId = null,
         public readonly ?int $sessionExpiresIn = null,
         public readonly ?string $sessionExpirationTime = null,
         public readonly ?int $sessionIdleTimeout = null,
-        public readonly array $raw = [],
+        #[\SensitiveParameter] array $raw = [],
     ) {
+        $secrets = ['accessToken' => $accessToken, 'refreshToken' => $refreshToken, 'idToken' => $idToken];
+        $this->sealed = static fn (): array => [$secrets, $raw];
+        if (array_key_exists('access_token', $raw)) {
+            $raw['access_token'] = Redactor::REDACTED;
+        }
+        if (array_key_exists('refresh_token', $raw)) {
+            $raw['refresh_token'] = Redactor::REDACTED;
+        }
+        if (array_key_exists('id_token', $raw)) {
+            $raw['id_token'] = Redactor::REDACTED;
+        }
+        $this->raw = $raw;
+    }
+
+    public function __get(string $name): mixed
+    {
+        $secrets = ($this->sealed)()[0];
+        if (!array_key_exists($name, $secrets)) {
+            throw new \Error('Undefined property: ' . self::class . '::$' . $name);
+        }
+        return $secrets[$name];
+    }
+
+    public function __isset(string $name): bool
+    {
+        return isset(($this->sealed)()[0][$name]);
+    }
+
+    public function __set(string $name, mixed $value): void
+    {
+        throw new \Error('Cannot modify readonly property ' . self::class . '::$' . $name);
     }
 
     /** Read a decoded JSON body; throws \UnexpectedValueException when a needed field is missing. */
@@ -78,10 +124,28 @@ final class TokenInfo
         );
     }
 
-    /** @return array<string, mixed> the body as received (round-trips through fromJson()) */
+    /** @return array<string, mixed> the body as received, secrets included (round-trips through fromJson()) */
     public function toJson(): array
     {
+        return ($this->sealed)()[1];
+    }
+
+    /** @return array<string, mixed> what json_encode() writes: `raw`, secret fields blanked */
+    public function jsonSerialize(): array
+    {
         return $this->raw;
+    }
+
+    /** @return array<string, mixed> */
+    public function __serialize(): array
+    {
+        throw new \LogicException(self::class . ' holds secrets and is not serialized; save Platform::getAuthData() instead');
+    }
+
+    /** @param array<string, mixed> $data */
+    public function __unserialize(array $data): void
+    {
+        throw new \LogicException(self::class . ' is not unserialized');
     }
 
     /** @return array<string, mixed> */
@@ -105,7 +169,9 @@ final class TokenInfo
     }
 }
 
-/** One entry of RingCentral's `errors[]` list. */
+/**
+ * One entry of RingCentral's `errors[]` list.
+ */
 final class ErrorItem
 {
     /**
@@ -155,7 +221,9 @@ final class ErrorItem
     }
 }
 
-/** An error response. OAuth endpoints send `error` and `error_description`; RingCentral adds `errors[]`, and API calls often carry a top-level `errorCode` and `message`. This is what the platform sends; clients read error bodies leniently (any of it may be missing). */
+/**
+ * An error response. OAuth endpoints send `error` and `error_description`; RingCentral adds `errors[]`, and API calls often carry a top-level `errorCode` and `message`. This is what the platform sends; clients read error bodies leniently (any of it may be missing).
+ */
 final class ErrorBody
 {
     /**
@@ -209,7 +277,9 @@ final class ErrorBody
     }
 }
 
-/** The account an extension belongs to. */
+/**
+ * The account an extension belongs to.
+ */
 final class AccountRef
 {
     /**
@@ -251,7 +321,9 @@ final class AccountRef
     }
 }
 
-/** Contact details of an extension. */
+/**
+ * Contact details of an extension.
+ */
 final class Contact
 {
     /**
@@ -297,7 +369,9 @@ final class Contact
     }
 }
 
-/** The subset of `GET /restapi/v1.0/account/~/extension/~` that rcsdk types. */
+/**
+ * The subset of `GET /restapi/v1.0/account/~/extension/~` that rcsdk types.
+ */
 final class ExtensionInfo
 {
     /**

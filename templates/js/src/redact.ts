@@ -53,16 +53,21 @@ export function named(text: string): string {
   );
 }
 
+/** A lone surrogate (which JSON can carry in a token) as U+FFFD, as a UTF-8 encoder writes it. */
+function wellFormed(text: string): string {
+  return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+}
+
 /** Python's urllib.parse.quote(safe=""): `!'()*` are escaped too, `~` is not. */
 function quote(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(wellFormed(text)).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** The ways a server may echo `secret` back: as is, URL- or form-encoded, JSON-escaped. */
 function encodings(secret: string): string[] {
   const forms = new Set([secret]);
   const quoted = quote(secret);
-  for (const form of [quoted, quoted.replace(/%20/g, "+"), encodeURIComponent(secret)]) {
+  for (const form of [quoted, quoted.replace(/%20/g, "+"), encodeURIComponent(wellFormed(secret))]) {
     forms.add(form);
     forms.add(form.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
   }
@@ -78,14 +83,15 @@ export class Redactor {
   readonly #credentials = new Set<string>();
   /** The live rotation and the TOKEN_GENERATIONS before it, oldest first. */
   #generations: string[][] = [];
-  #pattern: RegExp | null | undefined = undefined;
+  /** The long forms, longest first, and one pattern for the short ones (see #compiled). */
+  #forms: { long: string[]; short: RegExp | null } | undefined = undefined;
 
   /** Credentials: the app secret, passwords, JWTs, codes. Kept for the Redactor's life. */
   add(...values: (string | null | undefined)[]): void {
     for (const value of values) {
       if (typeof value === "string" && value && !this.#credentials.has(value)) {
         this.#credentials.add(value);
-        this.#pattern = undefined;
+        this.#forms = undefined;
       }
     }
   }
@@ -97,7 +103,7 @@ export class Redactor {
     const key = generation.join("\u0000");
     if (this.#generations.some((g) => g.join("\u0000") === key)) return;
     this.#generations = [...this.#generations, generation].slice(-(TOKEN_GENERATIONS + 1));
-    this.#pattern = undefined;
+    this.#forms = undefined;
   }
 
   /** Every value this Redactor blanks (without the encoded forms). */
@@ -113,8 +119,9 @@ export class Redactor {
   /** `text` with every known secret (and every named secret value) blanked. */
   text(text: string): string {
     text = named(text);
-    const pattern = this.#compiled();
-    return pattern === null ? text : text.replace(pattern, REDACTED);
+    const { long, short } = this.#compiled();
+    for (const form of long) text = text.replaceAll(form, REDACTED);
+    return short === null ? text : text.replace(short, REDACTED);
   }
 
   /** A decoded JSON value with secret keys and every known secret blanked, at any depth. */
@@ -132,16 +139,23 @@ export class Redactor {
     return value;
   }
 
-  #compiled(): RegExp | null {
-    if (this.#pattern === undefined) {
+  /**
+   * A long form is replaced as plain text (linear in the text, whatever the secret's size); only
+   * short forms need a pattern, for their lookarounds. One pattern of every form failed to
+   * compile for a JWT of 32,768 characters, and then every later message did.
+   */
+  #compiled(): { long: string[]; short: RegExp | null } {
+    if (this.#forms === undefined) {
       const forms = new Set<string>();
       for (const secret of this.secrets()) for (const form of encodings(secret)) forms.add(form);
-      const parts = [...forms]
-        .sort((a, b) => b.length - a.length)
-        .map((form) => (form.length < SHORT ? `(?<![\\w%\\\\])${escape(form)}(?!\\w)` : escape(form)));
-      this.#pattern = parts.length ? new RegExp(parts.join("|"), "g") : null;
+      const ordered = [...forms].sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0));
+      const short = ordered.filter((form) => form.length < SHORT).map((form) => `(?<![\\w%\\\\])${escape(form)}(?!\\w)`);
+      this.#forms = {
+        long: ordered.filter((form) => form.length >= SHORT),
+        short: short.length ? new RegExp(short.join("|"), "g") : null,
+      };
     }
-    return this.#pattern;
+    return this.#forms;
   }
 }
 

@@ -7,7 +7,7 @@
  *
  * `FileTokenStore` writes the same file as Python's `FileTokenStore` (JSON, mode 0600, atomic
  * rename), so the two runtimes can hand a session to each other. As there, a file it cannot read
- * or trust (a symlink, a directory, a file others may write) is a TokenStoreError, and content
+ * or trust (a symlink, a directory, a named pipe or device, a file others may write) is a TokenStoreError, and content
  * nobody can use (not JSON, not an object) an AuthDataError. Its lock covers one Node process
  * (every FileTokenStore of the process on that path shares it), not several: Node has no flock(2) without a native addon, and rcsdk has no runtime dependencies, so a
  * Node process and a Python process (or two Node processes) refreshing the same file at the same
@@ -47,7 +47,12 @@ export class MemoryTokenStore implements TokenStore {
   }
 }
 
-/** The largest store file read (a real one is under 4 KB). */
+function kind(stat: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
+  if (stat.isDirectory()) return "a directory";
+  if (stat.isFIFO()) return "a named pipe";
+  if (stat.isSocket()) return "a socket";
+  return "a device";
+}
 
 function reason(error: unknown): string {
   const code = (error as { code?: unknown }).code;
@@ -65,9 +70,23 @@ export class FileTokenStore implements TokenStore {
   }
 
   async load(): Promise<AuthData | null> {
+    // What is at the path, before opening it: a named pipe or a device is refused unopened (a
+    // FIFO's open blocks until a writer comes). The open below is non-blocking too, and the file
+    // opened must be the one looked at, for anything swapped in between.
+    let seen: Awaited<ReturnType<typeof fs.lstat>>;
+    try {
+      seen = await fs.lstat(this.path);
+    } catch (error) {
+      if (reason(error) === "ENOENT") return null;
+      throw new TokenStoreError(`cannot read token store ${this.path}: ${reason(error)}`);
+    }
+    if (seen.isSymbolicLink()) {
+      throw new TokenStoreError(`${this.path} is a symbolic link: rcsdk does not follow links at its token store`);
+    }
+    if (!seen.isFile()) throw new TokenStoreError(`token store ${this.path} is not a regular file (${kind(seen)})`);
     let handle: fs.FileHandle;
     try {
-      handle = await fs.open(this.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      handle = await fs.open(this.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (error) {
       if (reason(error) === "ENOENT") return null;
       if (reason(error) === "ELOOP") {
@@ -77,7 +96,10 @@ export class FileTokenStore implements TokenStore {
     }
     try {
       const stat = await handle.stat();
-      if (!stat.isFile()) throw new TokenStoreError(`token store ${this.path} is not a regular file`);
+      if (!stat.isFile()) throw new TokenStoreError(`token store ${this.path} is not a regular file (${kind(stat)})`);
+      if (stat.ino !== seen.ino || stat.dev !== seen.dev) {
+        throw new TokenStoreError(`token store ${this.path} was replaced while being read: refused`);
+      }
       if (stat.mode & 0o022) {
         throw new TokenStoreError(`token store ${this.path} is writable by other users: refused`);
       }
@@ -126,7 +148,7 @@ export class FileTokenStore implements TokenStore {
       `.${nodePath.basename(this.path)}.${randomBytes(6).toString("hex")}`,
     );
     try {
-      await fs.mkdir(folder, { recursive: true });
+      await fs.mkdir(folder, { recursive: true, mode: 0o700 });
       const handle = await fs.open(
         temporary,
         constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,

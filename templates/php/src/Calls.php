@@ -47,7 +47,7 @@ trait Calls
             $state = $this->access();
         }
         try {
-            return $this->transport->send($method, $url, false, $state, $query, $form, $json, $headers);
+            return $this->transport()->send($method, $url, false, $state, $query, $form, $json, $headers);
         } catch (AuthenticationError $error) {
             if (!self::isTokenFailure($error)) {
                 throw $error;
@@ -60,7 +60,7 @@ trait Calls
             } else {
                 $fresh = $this->rotate($state);
             }
-            return $this->transport->send($method, $url, false, $fresh, $query, $form, $json, $headers);
+            return $this->transport()->send($method, $url, false, $fresh, $query, $form, $json, $headers);
         }
     }
 

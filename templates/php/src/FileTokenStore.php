@@ -68,7 +68,21 @@ final class FileTokenStore implements TokenStore
                 "token store {$this->path} holds {$info['size']} bytes, more than a token store can ({$this->maxBytes}): not reading it"
             );
         }
-        $raw = @file_get_contents($this->path, false, null, 0, $this->maxBytes + 1);
+        // Opened non-blocking ('n': O_NONBLOCK; the open of a named pipe swapped in since the
+        // lstat would otherwise wait for a writer), and the file opened must be the one looked at.
+        $handle = @fopen($this->path, 'rn');
+        if ($handle === false) {
+            throw new TokenStoreError("cannot read token store {$this->path}: " . self::lastError());
+        }
+        try {
+            $opened = fstat($handle);
+            if ($opened === false || $opened['ino'] !== $info['ino'] || $opened['dev'] !== $info['dev']) {
+                throw new TokenStoreError("token store {$this->path} was replaced while being read: refused");
+            }
+            $raw = @stream_get_contents($handle, $this->maxBytes + 1);
+        } finally {
+            fclose($handle);
+        }
         if ($raw === false) {
             throw new TokenStoreError("cannot read token store {$this->path}: " . self::lastError());
         }
@@ -223,6 +237,7 @@ final class FileTokenStore implements TokenStore
         $handle = $this->openLock();
         try {
             $this->flock($handle);
+            $this->trustLock($handle);
             $this->held = $handle;
             $this->depth = 1;
             @ftruncate($handle, 0);
@@ -240,24 +255,98 @@ final class FileTokenStore implements TokenStore
         }
     }
 
-    /** @return resource */
+    /**
+     * The lock file, opened so that a link swapped in at its path is never written through.
+     *
+     * PHP's fopen() resolves symbolic links itself (even with 'x'), so a missing lock file is
+     * made as a temporary file, locked, and given its name by link(), which fails on anything at
+     * the path; an existing one is opened without creating or truncating ('r+'), and refused
+     * unless the file opened is the file at the path. Whether it has one name (a hard link would
+     * send the pid written into it to another file) is checked by trustLock() once locked, when
+     * a new lock file's temporary name is gone.
+     *
+     * @return resource
+     */
     private function openLock()
     {
-        $this->folder();
-        $this->refuseLink($this->lockPath);
-        $handle = @fopen($this->lockPath, 'c+');
-        if ($handle === false) {
-            throw new TokenStoreError("cannot open the lock token store {$this->lockPath}: " . self::lastError());
+        $folder = $this->folder();
+        for ($attempt = 0; $attempt < 3; $attempt++) {
+            $this->refuseLink($this->lockPath);
+            clearstatcache(true, $this->lockPath);
+            if (@lstat($this->lockPath) === false) {
+                $created = $this->createLock($folder);
+                if ($created !== null) {
+                    return $created;
+                }
+                continue; // another process made it meanwhile: open theirs
+            }
+            $handle = @fopen($this->lockPath, 'rn+');
+            if ($handle === false) {
+                continue; // gone meanwhile
+            }
+            $opened = fstat($handle);
+            clearstatcache(true, $this->lockPath);
+            $there = @lstat($this->lockPath);
+            if ($opened === false || ($opened['mode'] & 0170000) !== 0100000) {
+                fclose($handle);
+                throw new TokenStoreError("lock file {$this->lockPath} is not a regular file");
+            }
+            if ($there === false || ($there['mode'] & 0170000) === 0120000 || $there['ino'] !== $opened['ino'] || $there['dev'] !== $opened['dev']) {
+                fclose($handle);
+                throw new TokenStoreError("lock file {$this->lockPath} was replaced while being opened (a symbolic link?): not writing to it");
+            }
+            return $handle;
         }
+        throw new TokenStoreError("cannot open the lock token store {$this->lockPath}: it keeps changing");
+    }
+
+    /**
+     * A new lock file, locked before it has its name (null: something is at the path now).
+     *
+     * @return resource|null
+     */
+    private function createLock(string $folder)
+    {
+        $tmp = @tempnam($folder, '.' . basename($this->lockPath) . '.');
+        if ($tmp === false || dirname($tmp) !== $folder) {
+            if (is_string($tmp)) {
+                @unlink($tmp);
+            }
+            throw new TokenStoreError("cannot open the lock token store {$this->lockPath}: " . self::lastError('cannot create a file'));
+        }
+        try {
+            @chmod($tmp, 0600);
+            $handle = @fopen($tmp, 'rn+');
+            if ($handle === false) {
+                throw new TokenStoreError("cannot open the lock token store {$this->lockPath}: " . self::lastError());
+            }
+            // Locked before it is named, so that nobody takes it while it still has two names.
+            flock($handle, LOCK_EX | LOCK_NB);
+            if (!@link($tmp, $this->lockPath)) {
+                fclose($handle);
+                return null;
+            }
+            return $handle;
+        } finally {
+            @unlink($tmp);
+        }
+    }
+
+    /**
+     * Refuse a lock file that writing the holder's pid into would harm (checked once locked).
+     *
+     * @param resource $handle
+     */
+    private function trustLock($handle): void
+    {
         $info = fstat($handle);
-        if ($info === false || ($info['mode'] & 0170000) !== 0100000) {
-            fclose($handle);
-            throw new TokenStoreError("lock file {$this->lockPath} is not a regular file");
+        if ($info === false || $info['nlink'] !== 1) {
+            $names = $info === false ? '?' : $info['nlink'];
+            throw new TokenStoreError("lock file {$this->lockPath} has {$names} names (a hard link): not writing to it");
         }
-        if (($info['mode'] & 0777) !== 0600 && $info['size'] === 0) {
-            @chmod($this->lockPath, 0600);
+        if (function_exists('posix_geteuid') && $info['uid'] !== posix_geteuid()) {
+            throw new TokenStoreError("lock file {$this->lockPath} belongs to another user (uid {$info['uid']}): not writing to it");
         }
-        return $handle;
     }
 
     /** @param resource $handle */

@@ -4,20 +4,25 @@ declare(strict_types=1);
 
 namespace Rcsdk;
 
-/** Tokens in this process's memory, lost when it exits. The default. */
+/**
+ * Tokens in this process's memory, lost when it exits. The default.
+ *
+ * The auth data is sealed in a closure: no serialization of the store (or of the platform that
+ * holds it) shows the tokens.
+ */
 final class MemoryTokenStore implements TokenStore
 {
-    /** @var array<string, mixed>|null */
-    private ?array $data = null;
+    /** The auth data, sealed: a closure that returns it, or null. */
+    private ?\Closure $data = null;
 
     public function load(): ?array
     {
-        return $this->data;
+        return $this->data === null ? null : ($this->data)();
     }
 
-    public function save(?array $data): void
+    public function save(#[\SensitiveParameter] ?array $data): void
     {
-        $this->data = $data;
+        $this->data = $data === null ? null : static fn (): array => $data;
     }
 
     public function synchronized(callable $fn): mixed

@@ -26,8 +26,8 @@ final class Transport
     private readonly ?string $basic;
     /** The User-Agent header line (a line of its own: curl would format CURLOPT_USERAGENT anew per request). */
     private readonly string $agentLine;
-    /** The access token of the last authenticated call, and its header lines (made once per token). */
-    private ?string $bearerToken = null;
+    /** The tokens of the last authenticated call, and its header lines (made once per token). */
+    private ?TokenInfo $bearerOf = null;
     /** @var list<string> */
     private array $bearerLines = [];
     private ?\CurlHandle $curl = null;
@@ -115,7 +115,7 @@ final class Transport
         string $method,
         string $path,
         bool $client = false,
-        ?AuthState $bearer = null,
+        #[\SensitiveParameter] ?AuthState $bearer = null,
         #[\SensitiveParameter] ?array $query = null,
         #[\SensitiveParameter] ?array $form = null,
         #[\SensitiveParameter] mixed $json = null,
@@ -128,9 +128,10 @@ final class Transport
         $body = null;
         if ($bearer !== null && $form === null && $json === null && $headers === []) {
             // Most calls: no body, no headers of the caller's. Their lines change with the token only.
-            if ($bearer->token->accessToken !== $this->bearerToken) {
-                $this->bearerToken = $bearer->token->accessToken;
-                $this->bearerLines = ['Accept: application/json', $this->agentLine, 'Authorization: Bearer ' . $this->bearerToken];
+            if ($bearer->token !== $this->bearerOf) {
+                // Compared by object: reading a sealed token (TokenInfo::__get) costs a call.
+                $this->bearerOf = $bearer->token;
+                $this->bearerLines = ['Accept: application/json', $this->agentLine, 'Authorization: Bearer ' . $bearer->token->accessToken];
             }
             $lines = $this->bearerLines;
         } else {

@@ -8,46 +8,78 @@ import { UsageError } from "./exceptions.js";
 import { Platform } from "./platform.js";
 import { inspectSymbol } from "./read.js";
 
-/** The `RC_*` environment variables, the same ones the cURL snippets read. */
+/**
+ * The `RC_*` environment variables, the same ones the cURL snippets read. Secret ones are getters
+ * of private fields: no serialization (JSON, `util.inspect`, a spread, a structured clone) shows
+ * them.
+ */
 export class Settings {
   /** `RC_SERVER`: Base URL of the platform, for example https://platform.ringcentral.com. */
   readonly server: string | null;
   /** `RC_APP_KEY`: The app's client id (app key). */
   readonly appKey: string | null;
-  /** `RC_APP_SECRET`: The app's client secret. Leave it empty for a public (PKCE) app. */
-  readonly appSecret: string | null;
+  readonly #appSecret: string | null;
   /** `RC_USERNAME`: Login name for the password grant, a phone number in E.164 format or an email. */
   readonly username: string | null;
   /** `RC_EXTENSION`: Extension number for the password grant; may be empty. */
   readonly extension: string | null;
-  /** `RC_PASSWORD`: Password for the password grant. */
-  readonly password: string | null;
-  /** `RC_JWT`: The JWT credential created for the user in the developer console. */
-  readonly jwt: string | null;
+  readonly #password: string | null;
+  readonly #jwt: string | null;
   /** `RC_REDIRECT_URI`: A redirect URI registered for the app. */
   readonly redirectUri: string | null;
-  /** `RC_AUTH_CODE`: The authorization code that the redirect URI received. */
-  readonly authCode: string | null;
-  /** `RC_CODE_VERIFIER`: The PKCE code verifier that went with the authorization request. */
-  readonly codeVerifier: string | null;
-  /** `RC_ACCESS_TOKEN`: Access token, set by the login snippets. */
-  readonly accessToken: string | null;
-  /** `RC_REFRESH_TOKEN`: Refresh token, set by the login snippets. */
-  readonly refreshToken: string | null;
+  readonly #authCode: string | null;
+  readonly #codeVerifier: string | null;
+  readonly #accessToken: string | null;
+  readonly #refreshToken: string | null;
 
   constructor(values: Partial<Record<"server" | "appKey" | "appSecret" | "username" | "extension" | "password" | "jwt" | "redirectUri" | "authCode" | "codeVerifier" | "accessToken" | "refreshToken", string | null | undefined>> = {}) {
     this.server = values.server || null;
     this.appKey = values.appKey || null;
-    this.appSecret = values.appSecret || null;
+    this.#appSecret = values.appSecret || null;
     this.username = values.username || null;
     this.extension = values.extension || null;
-    this.password = values.password || null;
-    this.jwt = values.jwt || null;
+    this.#password = values.password || null;
+    this.#jwt = values.jwt || null;
     this.redirectUri = values.redirectUri || null;
-    this.authCode = values.authCode || null;
-    this.codeVerifier = values.codeVerifier || null;
-    this.accessToken = values.accessToken || null;
-    this.refreshToken = values.refreshToken || null;
+    this.#authCode = values.authCode || null;
+    this.#codeVerifier = values.codeVerifier || null;
+    this.#accessToken = values.accessToken || null;
+    this.#refreshToken = values.refreshToken || null;
+  }
+
+  /** `RC_APP_SECRET`: The app's client secret. Leave it empty for a public (PKCE) app. */
+  get appSecret(): string | null {
+    return this.#appSecret;
+  }
+
+  /** `RC_PASSWORD`: Password for the password grant. */
+  get password(): string | null {
+    return this.#password;
+  }
+
+  /** `RC_JWT`: The JWT credential created for the user in the developer console. */
+  get jwt(): string | null {
+    return this.#jwt;
+  }
+
+  /** `RC_AUTH_CODE`: The authorization code that the redirect URI received. */
+  get authCode(): string | null {
+    return this.#authCode;
+  }
+
+  /** `RC_CODE_VERIFIER`: The PKCE code verifier that went with the authorization request. */
+  get codeVerifier(): string | null {
+    return this.#codeVerifier;
+  }
+
+  /** `RC_ACCESS_TOKEN`: Access token, set by the login snippets. */
+  get accessToken(): string | null {
+    return this.#accessToken;
+  }
+
+  /** `RC_REFRESH_TOKEN`: Refresh token, set by the login snippets. */
+  get refreshToken(): string | null {
+    return this.#refreshToken;
   }
 
   /** Read the variables (empty ones count as unset). */

@@ -6,35 +6,87 @@ declare(strict_types=1);
 
 namespace Rcsdk;
 
-/** The RC_* environment variables, the same ones the cURL snippets read. Secrets stay out of var_dump(). */
-final class Settings
+/**
+ * The RC_* environment variables, the same ones the cURL snippets read.
+ *
+ * Secret ones are read as properties ($settings->jwt) but kept sealed in a closure, so no
+ * serialization shows them: var_export(), json_encode() and (array) casts do not see them,
+ * var_dump() and print_r() see [REDACTED], serialize() refuses.
+ *
+ * @property-read ?string $appSecret The app's client secret. Leave it empty for a public (PKCE) app.
+ *
+ * @property-read ?string $password Password for the password grant.
+ *
+ * @property-read ?string $jwt The JWT credential created for the user in the developer console.
+ *
+ * @property-read ?string $authCode The authorization code that the redirect URI received.
+ *
+ * @property-read ?string $codeVerifier The PKCE code verifier that went with the authorization request.
+ *
+ * @property-read ?string $accessToken Access token, set by the login snippets.
+ *
+ * @property-read ?string $refreshToken Refresh token, set by the login snippets.
+ */
+final class Settings implements \JsonSerializable
 {
+    /** The secret variables, out of every serialization's reach. */
+    private readonly \Closure $sealed;
+
     public function __construct(
         /** Base URL of the platform, for example https://platform.ringcentral.com. */
         public readonly ?string $server = null,
         /** The app's client id (app key). */
         public readonly ?string $appKey = null,
         /** The app's client secret. Leave it empty for a public (PKCE) app. */
-        #[\SensitiveParameter] public readonly ?string $appSecret = null,
+        #[\SensitiveParameter] ?string $appSecret = null,
         /** Login name for the password grant, a phone number in E.164 format or an email. */
         public readonly ?string $username = null,
         /** Extension number for the password grant; may be empty. */
         public readonly ?string $extension = null,
         /** Password for the password grant. */
-        #[\SensitiveParameter] public readonly ?string $password = null,
+        #[\SensitiveParameter] ?string $password = null,
         /** The JWT credential created for the user in the developer console. */
-        #[\SensitiveParameter] public readonly ?string $jwt = null,
+        #[\SensitiveParameter] ?string $jwt = null,
         /** A redirect URI registered for the app. */
         public readonly ?string $redirectUri = null,
         /** The authorization code that the redirect URI received. */
-        #[\SensitiveParameter] public readonly ?string $authCode = null,
+        #[\SensitiveParameter] ?string $authCode = null,
         /** The PKCE code verifier that went with the authorization request. */
-        #[\SensitiveParameter] public readonly ?string $codeVerifier = null,
+        #[\SensitiveParameter] ?string $codeVerifier = null,
         /** Access token, set by the login snippets. */
-        #[\SensitiveParameter] public readonly ?string $accessToken = null,
+        #[\SensitiveParameter] ?string $accessToken = null,
         /** Refresh token, set by the login snippets. */
-        #[\SensitiveParameter] public readonly ?string $refreshToken = null,
+        #[\SensitiveParameter] ?string $refreshToken = null,
     ) {
+        $secrets = [
+            'appSecret' => $appSecret,
+            'password' => $password,
+            'jwt' => $jwt,
+            'authCode' => $authCode,
+            'codeVerifier' => $codeVerifier,
+            'accessToken' => $accessToken,
+            'refreshToken' => $refreshToken,
+        ];
+        $this->sealed = static fn (): array => $secrets;
+    }
+
+    public function __get(string $name): mixed
+    {
+        $secrets = ($this->sealed)();
+        if (!array_key_exists($name, $secrets)) {
+            throw new \Error('Undefined property: ' . self::class . '::$' . $name);
+        }
+        return $secrets[$name];
+    }
+
+    public function __isset(string $name): bool
+    {
+        return isset(($this->sealed)()[$name]);
+    }
+
+    public function __set(string $name, mixed $value): void
+    {
+        throw new \Error('Cannot modify readonly property ' . self::class . '::$' . $name);
     }
 
     /**
@@ -79,5 +131,23 @@ final class Settings
             'accessToken' => $this->accessToken === null ? null : Redactor::REDACTED,
             'refreshToken' => $this->refreshToken === null ? null : Redactor::REDACTED,
         ];
+    }
+
+    /** @return array<string, string|null> what json_encode() writes: secrets blanked */
+    public function jsonSerialize(): array
+    {
+        return $this->__debugInfo();
+    }
+
+    /** @return array<string, mixed> */
+    public function __serialize(): array
+    {
+        throw new \LogicException(self::class . ' holds secrets and is not serialized');
+    }
+
+    /** @param array<string, mixed> $data */
+    public function __unserialize(array $data): void
+    {
+        throw new \LogicException(self::class . ' is not unserialized');
     }
 }

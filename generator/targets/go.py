@@ -135,9 +135,9 @@ class Projection:
 
 class Go(Target):
     name = "go"
-    description = "generated/go (the Go module rcsdk.local/rcsdk) and examples/quickstart.go"
+    description = "generated/go (the Go module rcsdk.local/rcsdk) and its quickstart, examples/go"
     comments = ((".go", "go"), ("go.mod", "//"))
-    templates = ("go", "examples/quickstart.go.j2")
+    templates = ("go", "examples/go")
 
     def namespace(self) -> Mapping[str, Any]:
         return {"go": Projection()}

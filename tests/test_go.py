@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from _docs import readme_blocks, run_readme_example
 from _parity import CLIENTS, client_parity, index_problems, parity
 from _scenarios import SCENARIOS
 from _support import ROOT
 
 GENERATED = ROOT / "generated"
+MODULE = "rcsdk.local/rcsdk"
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +65,16 @@ def test_a_field_renamed_only_in_go_breaks_parity(tmp_path: Path) -> None:
     built = CLIENTS["go"].build(out, tmp_path)
     problems = client_parity("go", built, "login-jwt").problems
     assert any("form" in problem and "jwt" in problem for problem in problems), problems
+
+
+def test_the_readme_go_example_runs_as_written(tmp_path: Path) -> None:
+    """The README's Go block, as main.go of a module outside the checkout whose go.mod requires
+    generated/go as the README says, run twice: the second run reuses the session in
+    tokens.json (one login for both)."""
+    (program,) = readme_blocks("go")
+    (tmp_path / "main.go").write_text(program)
+    subprocess.run(["go", "mod", "init", "example.local/app"], cwd=tmp_path, check=True)
+    edit = [f"-require={MODULE}@v0.0.0", f"-replace={MODULE}={GENERATED / 'go'}"]
+    subprocess.run(["go", "mod", "edit", *edit], cwd=tmp_path, check=True)
+    subprocess.run(["go", "build", "-o", "app", "."], cwd=tmp_path, check=True, timeout=300)
+    assert run_readme_example([str(tmp_path / "app")], tmp_path) == 1

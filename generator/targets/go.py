@@ -24,7 +24,7 @@ from typing import Any
 
 from generator import names
 from generator.model import Field, Operation, Param
-from generator.targets import Target, TemplateError
+from generator.targets import Contract, Target, TemplateError
 
 GO_TYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool"}
 INITIALISMS = frozenset(["api", "http", "id", "jwt", "json", "pkce", "ttl", "uri", "url"])
@@ -138,6 +138,32 @@ class Go(Target):
     description = "generated/go (the Go module rcsdk.local/rcsdk) and its quickstart, examples/go"
     comments = ((".go", "go"), ("go.mod", "//"))
     templates = ("go", "examples/go")
+    contracts = (
+        Contract(
+            events=("refresh_success", "refresh_error", "access_violation", "store_error"),
+            grants=("refresh_token",),
+            paths=("/restapi/oauth/token",),
+            schemas=("TokenInfo", "ErrorBody"),
+            environment=("RC_SERVER", "RC_APP_KEY", "RC_APP_SECRET"),
+            exceptions=(
+                "RCSDKError",
+                "APIStatusError",
+                "AuthDataError",
+                "AuthenticationError",
+                "APIConnectionError",
+                "APITimeoutError",
+                "InternalServerError",
+                "LoginRequiredError",
+                "RateLimitError",
+                "RedirectError",
+                "ResponseFormatError",
+                "TokenError",
+                "TokenStoreError",
+                "UsageError",
+            ),
+            why="the Go runtime (templates/go/)",
+        ),
+    )
 
     def namespace(self) -> Mapping[str, Any]:
         return {"go": Projection()}

@@ -4,17 +4,23 @@ shared case and security tables and the Go-only behaviour."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from rcsdk import RCSDK, FileTokenStore
+
 from _docs import readme_blocks, run_readme_example
 from _parity import CLIENTS, client_parity, index_problems, parity
+from _php import PYTHON_WORKER, Counting
 from _scenarios import SCENARIOS
-from _support import ROOT
+from _support import CREDS, ROOT
 
 GENERATED = ROOT / "generated"
 MODULE = "rcsdk.local/rcsdk"
@@ -78,3 +84,70 @@ def test_the_readme_go_example_runs_as_written(tmp_path: Path) -> None:
     subprocess.run(["go", "mod", "edit", *edit], cwd=tmp_path, check=True)
     subprocess.run(["go", "build", "-o", "app", "."], cwd=tmp_path, check=True, timeout=300)
     assert run_readme_example([str(tmp_path / "app")], tmp_path) == 1
+
+
+def build_worker(workdir: Path) -> Path:
+    """tests/go/worker (one process of a storm) built against generated/go."""
+    subprocess.run(
+        ["go", "build", "-o", str(workdir / "worker"), "./worker"],
+        cwd=ROOT / "tests" / "go",
+        check=True,
+        timeout=300,
+    )
+    return workdir / "worker"
+
+
+def go_storm(
+    worker: Path, path: Path, go: int, python: int, goroutines: int
+) -> tuple[int, list[dict[str, object]]]:
+    """Log in, make the stored token due, release Go and Python processes on that store at
+    once; return the rotations the platform granted and each worker's report."""
+    local = Counting(auth_rate_limit=None, strict_refresh=True)
+    with local:
+        first = RCSDK(
+            CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url, store=FileTokenStore(path)
+        ).get_platform()
+        first.login_jwt(CREDS["RC_JWT"])
+        data = json.loads(path.read_text())
+        data["expires_at"] = time.time() - 1  # due for every process that reads the store
+        FileTokenStore(path).save(data)
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("RC_")},
+            **local.env(),
+            "RC_STORE": str(path),
+            "RC_GOROUTINES": str(goroutines),
+        }
+        commands = [[str(worker)]] * go + [[sys.executable, "-c", PYTHON_WORKER]] * python
+        workers = [
+            subprocess.Popen(c, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            for c in commands
+        ]
+        try:
+            for process in workers:
+                assert process.stdout is not None
+                assert process.stdout.readline().strip() == "ready"
+            for process in workers:
+                assert process.stdin is not None
+                process.stdin.write("go\n")
+                process.stdin.flush()
+            reports = []
+            for process in workers:
+                out, _ = process.communicate(timeout=60)
+                assert process.returncode == 0
+                reports.append(json.loads(out.strip().splitlines()[-1]))
+        finally:
+            for process in workers:
+                if process.poll() is None:
+                    process.kill()
+        return local.rotations, reports
+
+
+def test_go_and_python_processes_on_one_store_refresh_once(tmp_path: Path) -> None:
+    """8 Go processes of 4 goroutines each and 4 Python processes, one FileTokenStore, a due
+    token: one refresh in all (the file's flock is every language's), and no failed call."""
+    worker = build_worker(tmp_path)
+    rotations, reports = go_storm(worker, tmp_path / "tokens.json", go=8, python=4, goroutines=4)
+    assert rotations == 1, reports
+    assert sum(int(str(r["refreshes"])) for r in reports) == 1, reports
+    assert all(r["failed"] == 0 for r in reports), reports
+    assert sum(int(str(r["calls"])) for r in reports) == 8 * 4 + 4

@@ -274,7 +274,7 @@ func (p *Platform) send(ctx context.Context, out *outgoing) (*Response, error) {
 			return nil, err
 		}
 	}
-	out.bearer = state.token.AccessToken
+	out.bearer = state.authorization
 	response, err := p.transport.send(ctx, out)
 	var failure *Error
 	if err == nil || !errors.As(err, &failure) || !isTokenFailure(failure) {
@@ -294,7 +294,7 @@ func (p *Platform) send(ctx context.Context, out *outgoing) (*Response, error) {
 		}
 	}
 	retry := *out
-	retry.bearer = fresh.token.AccessToken
+	retry.bearer = fresh.authorization
 	return p.transport.send(ctx, &retry)
 }
 

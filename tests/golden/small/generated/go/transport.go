@@ -49,7 +49,7 @@ type outgoing struct {
 	method  string
 	url     string
 	client  bool   // authenticates the app (token and revoke requests)
-	bearer  string // the access token, for API calls
+	bearer  string // "Bearer <access token>", for API calls
 	form    []field
 	body    []byte
 	json    bool
@@ -164,9 +164,12 @@ func (t *transport) exchange(ctx context.Context, out *outgoing, body []byte, co
 		request.Header.Set("Authorization", t.basic)
 	}
 	if out.bearer != "" {
-		request.Header.Set("Authorization", "Bearer "+out.bearer)
+		request.Header.Set("Authorization", out.bearer)
 	}
-	sent := t.now()
+	var sent float64
+	if t.log != nil {
+		sent = t.now()
+	}
 	answer, err := t.client.Do(request)
 	var content []byte
 	if err == nil {

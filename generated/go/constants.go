@@ -12,9 +12,12 @@ const Version = "0.1.0"
 const (
 	// ProductionServer: RingCentral's production API.
 	ProductionServer = "https://platform.ringcentral.com"
-	// SandboxServer: The developer sandbox that the original SDK docs use. Retired: RingCentral phased the sandbox out in 2024 and removed it from its API spec on 2025-03-11; new apps get production credentials.
+	// SandboxServer: The developer sandbox that the original SDK docs use. Retired: RingCentral
+	// phased the sandbox out in 2024 and removed it from its API spec on 2025-03-11; new apps get
+	// production credentials.
 	SandboxServer = "https://platform.devtest.ringcentral.com"
-	// LocalServer: The RingCentral-compatible platform shipped as `rcsdk.testing`, for tests and demos on loopback (`python -m rcsdk.testing serve`).
+	// LocalServer: The RingCentral-compatible platform shipped as `rcsdk.testing`, for tests and
+	// demos on loopback (`python -m rcsdk.testing serve`).
 	LocalServer = "http://127.0.0.1:8089"
 )
 

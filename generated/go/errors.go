@@ -49,9 +49,14 @@ var (
 	ErrRCSDK = &Kind{name: "RCSDKError"}
 	// ErrAuthData: Stored auth data that rcsdk cannot use (unknown version or wrong shape).
 	ErrAuthData = &Kind{name: "AuthDataError", base: ErrRCSDK}
-	// ErrUsage: The call cannot be made as written: a path that does not start with `/`, a URL on another host than the platform's, a server URL with credentials, a query or plain HTTP to a remote host, a line break in a header or credential. Nothing was sent. The message names the argument.
+	// ErrUsage: The call cannot be made as written: a path that does not start with `/`, a URL on
+	// another host than the platform's, a server URL with credentials, a query or plain HTTP to a
+	// remote host, a line break in a header or credential. Nothing was sent. The message names the
+	// argument.
 	ErrUsage = &Kind{name: "UsageError", base: ErrRCSDK}
-	// ErrTokenStore: The token store cannot be used safely: it cannot be read or written, is not a regular file, is a symbolic link, is writable by other users or too large, or its lock was not acquired in time (the message names the lock file).
+	// ErrTokenStore: The token store cannot be used safely: it cannot be read or written, is not a
+	// regular file, is a symbolic link, is writable by other users or too large, or its lock was
+	// not acquired in time (the message names the lock file).
 	ErrTokenStore = &Kind{name: "TokenStoreError", base: ErrRCSDK}
 	// ErrLoginRequired: The call needs tokens and there are none (log in first).
 	ErrLoginRequired = &Kind{name: "LoginRequiredError", base: ErrRCSDK}
@@ -59,19 +64,26 @@ var (
 	ErrAPIConnection = &Kind{name: "APIConnectionError", base: ErrRCSDK}
 	// ErrAPITimeout: The platform did not answer within the timeout.
 	ErrAPITimeout = &Kind{name: "APITimeoutError", base: ErrAPIConnection}
-	// ErrResponseFormat: The platform answered with a success status but a body rcsdk cannot use (not JSON, or a token response without an access token).
+	// ErrResponseFormat: The platform answered with a success status but a body rcsdk cannot use
+	// (not JSON, or a token response without an access token).
 	ErrResponseFormat = &Kind{name: "ResponseFormatError", base: ErrRCSDK}
-	// ErrAPIStatus: The platform answered with an error status. Carries `status_code`, the OAuth `error` and `error_description`, the RingCentral `error_codes` and the `request_id`.
+	// ErrAPIStatus: The platform answered with an error status. Carries `status_code`, the OAuth
+	// `error` and `error_description`, the RingCentral `error_codes` and the `request_id`.
 	ErrAPIStatus = &Kind{name: "APIStatusError", base: ErrRCSDK}
-	// ErrRedirect: The platform answered with a redirect (301, 302, 303, 307, 308). rcsdk never follows one: a token or credential must not travel to another URL. The message names the target host.
+	// ErrRedirect: The platform answered with a redirect (301, 302, 303, 307, 308). rcsdk never
+	// follows one: a token or credential must not travel to another URL. The message names the
+	// target host.
 	ErrRedirect = &Kind{name: "RedirectError", base: ErrAPIStatus}
-	// ErrBadRequest: The request was malformed or missing a field (every 400 and 415, whatever its error: a 400 `invalid_grant` is also an `InvalidGrantError`).
+	// ErrBadRequest: The request was malformed or missing a field (every 400 and 415, whatever its
+	// error: a 400 `invalid_grant` is also an `InvalidGrantError`).
 	//   - OAU-111 (400): Request parameter duplication detected
 	//   - CMN-101 (400): Parameter [...] value is invalid
 	ErrBadRequest = &Kind{name: "BadRequestError", base: ErrAPIStatus}
-	// ErrAuthentication: Credentials or tokens were rejected: every 401, and the grant, client and token errors below whatever their status.
+	// ErrAuthentication: Credentials or tokens were rejected: every 401, and the grant, client and
+	// token errors below whatever their status.
 	ErrAuthentication = &Kind{name: "AuthenticationError", base: ErrAPIStatus}
-	// ErrInvalidGrant: The grant was refused: wrong username or password, a bad JWT, an expired or used code or refresh token, or a grant the app may not use.
+	// ErrInvalidGrant: The grant was refused: wrong username or password, a bad JWT, an expired or
+	// used code or refresh token, or a grant the app may not use.
 	//   - OAU-106 (403): Invalid authorization code
 	//   - OAU-108 (403): Authorization code is expired
 	//   - OAU-109 (403): Redirect URIs do not match
@@ -83,7 +95,8 @@ var (
 	//   - OAU-168 (401): Password grant is not allowed because MFA is required
 	//   - OAU-210 (400): Token expired
 	//   - OAU-211 (400): Token revoked
-	//   - OAU-347 (400): Algorithm used to sign the assertion is not supported for the JWT Bearer grant
+	//   - OAU-347 (400): Algorithm used to sign the assertion is not supported for the JWT Bearer
+	//    // grant
 	ErrInvalidGrant = &Kind{name: "InvalidGrantError", base: ErrAuthentication}
 	// ErrInvalidClient: The app key or secret was rejected, or client authentication was missing.
 	//   - OAU-120 (401): Wrong Application ID

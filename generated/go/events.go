@@ -23,11 +23,16 @@ const (
 	EventRefreshError Event = "refresh_error"
 	// EventLogoutSuccess: The session was revoked and the tokens forgotten.
 	EventLogoutSuccess Event = "logout_success"
-	// EventLogoutError: Revoking failed; the tokens were forgotten anyway. The handler gets the `RCSDKError`.
+	// EventLogoutError: Revoking failed; the tokens were forgotten anyway. The handler gets the
+	// `RCSDKError`.
 	EventLogoutError Event = "logout_error"
-	// EventAccessViolation: The session cannot be recovered (the refresh token expired, or the platform answered `invalid_grant` for the refresh token the store still holds): the user has to log in again. The handler gets the `RCSDKError`.
+	// EventAccessViolation: The session cannot be recovered (the refresh token expired, or the
+	// platform answered `invalid_grant` for the refresh token the store still holds): the user has
+	// to log in again. The handler gets the `RCSDKError`.
 	EventAccessViolation Event = "access_violation"
-	// EventStoreError: The tokens could not be written to the token store. They stay in use in memory and are written as soon as the store accepts writes again; no call fails for it. The handler gets the `TokenStoreError`.
+	// EventStoreError: The tokens could not be written to the token store. They stay in use in
+	// memory and are written as soon as the store accepts writes again; no call fails for it. The
+	// handler gets the `TokenStoreError`.
 	EventStoreError Event = "store_error"
 )
 

@@ -30,11 +30,13 @@ type AuthorizeOptions struct {
 
 // Authorize: Log in with a username, extension and password.
 //
-// The password grant (resource owner password credentials), the flow of the original SDK docs. `username` is a phone number in E.164 format or an email; `extension` may be empty.
+// The password grant (resource owner password credentials), the flow of the original SDK docs.
+// `username` is a phone number in E.164 format or an email; `extension` may be empty.
 //
 // Fires EventLoginSuccess or EventLoginError.
 //
-// Deprecated: RingCentral retired the password grant on 2024-03-31 and removed it from its public spec; apps that still have it keep working; new apps use the JWT or authorization code grants.
+// Deprecated: RingCentral retired the password grant on 2024-03-31 and removed it from its public
+// spec; apps that still have it keep working; new apps use the JWT or authorization code grants.
 func (p *Platform) Authorize(ctx context.Context, username string, extension string, password string, options ...AuthorizeOptions) (*TokenInfo, error) {
 	var o AuthorizeOptions
 	if len(options) > 0 {
@@ -80,7 +82,8 @@ type LoginJWTOptions struct {
 
 // LoginJWT: Log in with a JWT credential.
 //
-// The JWT bearer grant (RFC 7523), RingCentral's choice for server apps. The JWT is exchanged for tokens and never sent as a Bearer token itself.
+// The JWT bearer grant (RFC 7523), RingCentral's choice for server apps. The JWT is exchanged for
+// tokens and never sent as a Bearer token itself.
 //
 // Fires EventLoginSuccess or EventLoginError.
 func (p *Platform) LoginJWT(ctx context.Context, jwt string, options ...LoginJWTOptions) (*TokenInfo, error) {
@@ -128,7 +131,8 @@ type LoginAuthCodeOptions struct {
 
 // LoginAuthCode: Exchange an authorization code for tokens.
 //
-// The second step of the authorization code flow. Send the `code_verifier` that went with the authorization URL (PKCE); public apps send `client_id` instead of a client secret.
+// The second step of the authorization code flow. Send the `code_verifier` that went with the
+// authorization URL (PKCE); public apps send `client_id` instead of a client secret.
 //
 // Fires EventLoginSuccess or EventLoginError.
 func (p *Platform) LoginAuthCode(ctx context.Context, code string, options ...LoginAuthCodeOptions) (*TokenInfo, error) {
@@ -178,7 +182,8 @@ type AuthorizeURLOptions struct {
 	LoginHint string
 	// BrandID: Brand of the login page.
 	BrandID string
-	// Scope: Space-separated scopes; RingCentral grants the app's registered scopes whatever it says.
+	// Scope: Space-separated scopes; RingCentral grants the app's registered scopes whatever it
+	// says.
 	Scope string
 	// Display: How the login page is shown; `page` by default.
 	Display string
@@ -188,7 +193,9 @@ type AuthorizeURLOptions struct {
 
 // AuthorizeURL: Build the authorization URL to send the user's browser to.
 //
-// The first step of the authorization code flow: the browser opens this URL, the user logs in, and RingCentral redirects to `redirect_uri` with `code` and `state`. rcsdk makes a PKCE verifier and its S256 challenge, and a random `state` against CSRF. It is a URL, not a call.
+// The first step of the authorization code flow: the browser opens this URL, the user logs in, and
+// RingCentral redirects to `redirect_uri` with `code` and `state`. rcsdk makes a PKCE verifier and
+// its S256 challenge, and a random `state` against CSRF. It is a URL, not a call.
 func (p *Platform) AuthorizeURL(redirectURI string, options ...AuthorizeURLOptions) *AuthorizationRequest {
 	var o AuthorizeURLOptions
 	if len(options) > 0 {
@@ -249,8 +256,9 @@ func (p *Platform) AuthorizeURL(redirectURI string, options ...AuthorizeURLOptio
 
 // Refresh: Refresh the access token, now.
 //
-// Trade the refresh token for a new pair. Refresh tokens are single-use: the response carries a new one, and the old access token stops working at once. Concurrent refreshes are coordinated: one request is sent per
-// rotation, across the goroutines and processes sharing a store.
+// Trade the refresh token for a new pair. Refresh tokens are single-use: the response carries a new
+// one, and the old access token stops working at once. Concurrent refreshes are coordinated: one
+// request is sent per rotation, across the goroutines and processes sharing a store.
 //
 // Fires EventRefreshSuccess or EventRefreshError, and EventAccessViolation when the
 // platform rejects the refresh token (invalid_grant).
@@ -271,7 +279,8 @@ func (p *Platform) refreshForm(state *authState) []field {
 
 // Logout: Revoke the session.
 //
-// Revokes the token, which ends the whole OAuth session (every access and refresh token of it), then forgets the tokens. If revoking fails, the tokens are forgotten anyway.
+// Revokes the token, which ends the whole OAuth session (every access and refresh token of it),
+// then forgets the tokens. If revoking fails, the tokens are forgotten anyway.
 //
 // Fires EventLogoutSuccess, or EventLogoutError and returns the error.
 func (p *Platform) Logout(ctx context.Context) error {
@@ -295,7 +304,8 @@ type ReadExtensionOptions struct {
 
 // ReadExtension: Read the current user's extension.
 //
-// An authenticated API call (`~` means "the account and extension of the token"), to show a token in use.
+// An authenticated API call (`~` means "the account and extension of the token"), to show a token
+// in use.
 func (p *Platform) ReadExtension(ctx context.Context, options ...ReadExtensionOptions) (*ExtensionInfo, error) {
 	var o ReadExtensionOptions
 	if len(options) > 0 {

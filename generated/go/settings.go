@@ -17,7 +17,8 @@ type Settings struct {
 	AppKey string
 	// AppSecret (RC_APP_SECRET): The app's client secret. Leave it empty for a public (PKCE) app.
 	AppSecret string
-	// Username (RC_USERNAME): Login name for the password grant, a phone number in E.164 format or an email.
+	// Username (RC_USERNAME): Login name for the password grant, a phone number in E.164 format or
+	// an email.
 	Username string
 	// Extension (RC_EXTENSION): Extension number for the password grant; may be empty.
 	Extension string
@@ -29,7 +30,8 @@ type Settings struct {
 	RedirectURI string
 	// AuthCode (RC_AUTH_CODE): The authorization code that the redirect URI received.
 	AuthCode string
-	// CodeVerifier (RC_CODE_VERIFIER): The PKCE code verifier that went with the authorization request.
+	// CodeVerifier (RC_CODE_VERIFIER): The PKCE code verifier that went with the authorization
+	// request.
 	CodeVerifier string
 	// AccessToken (RC_ACCESS_TOKEN): Access token, set by the login snippets.
 	AccessToken string

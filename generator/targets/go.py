@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from generator import names
 from generator.model import Field, Operation, Param
 from generator.targets import Contract, Target, TemplateError
 
+WIDTH = 100
 GO_TYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool"}
 INITIALISMS = frozenset(["api", "http", "id", "jwt", "json", "pkce", "ttl", "uri", "url"])
 RESERVED = frozenset(
@@ -71,9 +73,12 @@ def literal(value: Any) -> str:
     raise TypeError(f"no Go literal for {type(value).__name__}")
 
 
-def godoc(text: str) -> str:
-    """Spec prose as one line of ``//`` comment text."""
-    return " ".join(text.split())
+def godoc(text: str, indent: str = "") -> str:
+    """Spec prose as ``//`` comment text, wrapped at 100 columns (tabs counted as 4) after the
+    ``// `` the template writes; ``indent`` is what precedes that ``//`` on each line."""
+    width = WIDTH - 4 * indent.count("\t") - len(indent.replace("\t", "")) - 3
+    lines = textwrap.wrap(" ".join(text.split()), width, break_long_words=False)
+    return f"\n{indent}// ".join(lines or [""])
 
 
 def exported(name: str) -> str:

@@ -12,7 +12,8 @@ const Version = "0.1.0"
 const (
 	// ProductionServer: RingCentral's production API.
 	ProductionServer = "https://platform.ringcentral.com"
-	// LocalServer: The RingCentral-compatible platform shipped as `rcsdk.testing`, for tests and demos on loopback (`python -m rcsdk.testing serve`).
+	// LocalServer: The RingCentral-compatible platform shipped as `rcsdk.testing`, for tests and
+	// demos on loopback (`python -m rcsdk.testing serve`).
 	LocalServer = "http://127.0.0.1:8099"
 )
 

@@ -117,7 +117,7 @@ func validTokens() map[string]any {
 
 // runSecurityCase runs one case; the error says how the client differed from the table.
 func runSecurityCase(t *testing.T, raw json.RawMessage) error {
-	env := local.environment(t)
+	env := securityLocal.environment(t)
 	listenersOnce.Do(func() {
 		foreign = newListener(t, 200, `{"stolen": true}`)
 		redirects = newListener(t, 302, `{"access_token": "redirected-token", "token_type": "bearer", "expires_in": 3600}`)
@@ -141,7 +141,7 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 		if c.Platform == "redirect" {
 			return redirects.requests.Load()
 		}
-		_, connections := local.counts(t)
+		_, connections := securityLocal.counts(t)
 		return int64(connections)
 	}
 	ownCount := int64(1) // the counting request's own connection

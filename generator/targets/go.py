@@ -9,8 +9,8 @@ filter (one line of comment text). Static runtime (plain .go files in templates/
 as it is; every .go output is formatted by gofmt here, and vetted by the Go suite.
 
 The module path is ``rcsdk.local/<package>``: the module is not published, so its path names no
-host that would have to serve it; programs use it through a ``replace`` directive (see
-generated/go/README.md).
+host that would have to serve it; programs use it through a ``replace`` directive (the
+README's "From Go" says how).
 """
 
 from __future__ import annotations
@@ -73,12 +73,13 @@ def literal(value: Any) -> str:
     raise TypeError(f"no Go literal for {type(value).__name__}")
 
 
-def godoc(text: str, indent: str = "") -> str:
+def godoc(text: str, indent: str = "", hang: str = "") -> str:
     """Spec prose as ``//`` comment text, wrapped at 100 columns (tabs counted as 4) after the
-    ``// `` the template writes; ``indent`` is what precedes that ``//`` on each line."""
-    width = WIDTH - 4 * indent.count("\t") - len(indent.replace("\t", "")) - 3
+    ``// `` the template writes: ``indent`` is what precedes that ``//`` on each line, ``hang``
+    what follows it on the lines after the first (a list item's indent)."""
+    width = WIDTH - 4 * indent.count("\t") - len(indent.replace("\t", "")) - 3 - len(hang)
     lines = textwrap.wrap(" ".join(text.split()), width, break_long_words=False)
-    return f"\n{indent}// ".join(lines or [""])
+    return f"\n{indent}// {hang}".join(lines or [""])
 
 
 def exported(name: str) -> str:

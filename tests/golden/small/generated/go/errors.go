@@ -96,7 +96,7 @@ var (
 	//   - OAU-210 (400): Token expired
 	//   - OAU-211 (400): Token revoked
 	//   - OAU-347 (400): Algorithm used to sign the assertion is not supported for the JWT Bearer
-	//    // grant
+	//     grant
 	ErrInvalidGrant = &Kind{name: "InvalidGrantError", base: ErrAuthentication}
 	// ErrInvalidClient: The app key or secret was rejected, or client authentication was missing.
 	//   - OAU-120 (401): Wrong Application ID

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from rcsdk import RCSDK, FileTokenStore
+from rcsdk.testing import LocalPlatform
 
 from _docs import readme_blocks, run_readme_example
 from _parity import CLIENTS, client_parity, index_problems, parity
@@ -151,3 +152,30 @@ def test_go_and_python_processes_on_one_store_refresh_once(tmp_path: Path) -> No
     assert sum(int(str(r["refreshes"])) for r in reports) == 1, reports
     assert all(r["failed"] == 0 for r in reports), reports
     assert sum(int(str(r["calls"])) for r in reports) == 8 * 4 + 4
+
+
+def test_auth_data_round_trips_python_to_go_and_back(go_build: Path) -> None:
+    """GetAuthData / SetAuthData hold the JSON every language uses: Go takes what Python wrote,
+    calls, rotates and gives it back, and Python calls with what Go wrote (the old tokens are
+    dead by then)."""
+    with LocalPlatform(auth_rate_limit=None) as local:
+        python = RCSDK(CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url).get_platform()
+        python.login_jwt(CREDS["RC_JWT"])
+        extension_id = python.read_extension().id
+        data = python.get_auth_data()
+        result = subprocess.run(
+            [str(go_build / "scenario"), "auth-data"],
+            input=json.dumps(data),
+            env={**os.environ, **local.env()},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr[-800:]
+        from_go = json.loads(result.stdout)
+        assert from_go.keys() == data.keys()
+        assert from_go["token"]["refresh_token"] != data["token"]["refresh_token"]  # Go rotated
+        again = RCSDK(CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url).get_platform()
+        again.set_auth_data(from_go)
+        assert again.read_extension().id == extension_id
+        assert again.get_auth_data() == from_go

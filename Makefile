@@ -7,7 +7,8 @@ STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := all
 .PHONY: all system test-deps install vendor official-js official-python generate check lint \
-	test test-python demo record bench clean js-tools build-js typecheck-js test-js build-php test-php
+	test test-python demo record bench clean js-tools build-js typecheck-js test-js build-php test-php \
+	go-tools test-go
 
 all: generate build-js build-php demo
 
@@ -54,15 +55,17 @@ lint: install system
 	$(BIN)/ruff format --check generator generated/rcsdk templates tests bench
 	$(BIN)/mypy --strict generator generated/rcsdk tests bench
 	@bash tests/php/lint.sh generated/php generated/examples/quickstart.php tests/golden/*/generated/php tests/php bench/php_worker.php
+	@$(MAKE) --no-print-directory go-tools
+	@bash tests/go/lint.sh generated/go generated/examples/go tests/golden/*/generated/go tests/go bench/go
 
 # Everything the suites need, installed one step after another (-j1) before they run side by side:
 # installs never overlap (npm, pip and apt-get each keep state that two runs at once can break).
 test-deps:
-	@$(MAKE) --no-print-directory -j1 system install js-tools official-js official-python build-js build-php
+	@$(MAKE) --no-print-directory -j1 system install js-tools official-js official-python build-js build-php go-tools
 
 # The suites run side by side (each language's target adds its suite to TEST_SUITES); output is
 # kept per suite (-O), so each prints its own summary.
-TEST_SUITES := test-python test-js test-php
+TEST_SUITES := test-python test-js test-php test-go
 test: check lint
 	@$(MAKE) --no-print-directory -O -j $(words $(TEST_SUITES)) $(TEST_SUITES)
 
@@ -107,6 +110,23 @@ build-php: $(PHP_BUILD)
 test-php: test-deps
 	PATH="$(CURDIR)/$(BIN):$$PATH" phpunit --configuration tests/php/phpunit.xml
 
+# Go: the toolchain (Debian's golang-go from `system` when `go` is missing) and staticcheck,
+# pinned here and installed into build/go-tools (nothing global). The module generated/go has no
+# dependency; tests/go uses it through a replace directive.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := build/go-tools/.staticcheck-$(STATICCHECK_VERSION)
+$(STATICCHECK):
+	@$(MAKE) --no-print-directory system
+	GOBIN=$(CURDIR)/build/go-tools go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	touch $@
+
+go-tools: $(STATICCHECK)
+
+# The Go tests (go test in tests/go): the shared case and security tables, the store, the
+# concurrency and the authorizing http.Client, against loopback servers and the local platform.
+test-go: test-deps
+	cd tests/go && RCSDK_PYTHON=$(CURDIR)/$(PY) go test -count=1 ./...
+
 # RingCentral's official JavaScript SDK, pinned by its lockfile, for the flows the tests run
 # against the local platform (not a dependency of any rcsdk package).
 OFFICIAL_JS := tests/official-js/node_modules/.installed
@@ -126,13 +146,14 @@ $(OFFICIAL_PY):
 
 official-python: $(OFFICIAL_PY)
 
-# The quickstart in Python, with the cURL snippets, in JavaScript and in PHP, against the local
-# platform.
+# The quickstart in Python, with the cURL snippets, in JavaScript, in PHP and in Go, against the
+# local platform.
 demo: install build-js build-php
 	$(PY) -m rcsdk.testing run -- $(PY) generated/examples/quickstart.py
 	$(PY) -m rcsdk.testing run -- bash generated/examples/quickstart.sh
 	$(PY) -m rcsdk.testing run -- node build/examples/quickstart.mjs
 	$(PY) -m rcsdk.testing run -- php generated/examples/quickstart.php
+	cd generated/examples/go && $(CURDIR)/$(PY) -m rcsdk.testing run -- go run .
 
 # Re-record tests/cassettes (against RC_SERVER when it and credentials are set, else locally).
 record: install

@@ -303,6 +303,67 @@ def php_rows() -> dict[str, Any]:
     return {"php": version, "php_per_call": per_call_result, "php_storm": php_process_storm()}
 
 
+GO_WORKER = ROOT / "build" / "go-bench" / "go_worker"
+
+
+def go_worker(*args: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [str(GO_WORKER), *args], capture_output=True, text=True, check=False, timeout=600
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"go_worker {args[0]} failed:\n{result.stderr}")
+    data: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return data
+
+
+def go_rows() -> dict[str, Any]:
+    """The Go client's rows: per call against bare net/http with a keep-alive client (adjacent
+    blocks in one process, 5 processes), 32 goroutines on a due token, and process start."""
+    print("Go per-call cost ...", flush=True)
+    subprocess.run(
+        ["go", "build", "-o", str(GO_WORKER), "."], cwd=BENCH / "go", check=True, timeout=600
+    )
+    version = subprocess.run(
+        ["go", "env", "GOVERSION"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    creds = json.dumps(LOCAL_CREDENTIALS)
+    with LocalPlatform(auth_rate_limit=None) as local:
+        runs = [go_worker("blocks", local.url, creds) for _ in range(ROUNDS)]
+        storm = go_worker("storm", local.url, creds)
+    blocks = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    starts = []
+    for _ in range(31):
+        began = time.perf_counter()
+        subprocess.run([str(GO_WORKER), "startup"], check=True)
+        starts.append((time.perf_counter() - began) * 1000)
+    return {
+        "go": version,
+        "blocks": blocks,
+        "storm": storm,
+        "startup_ms": statistics.median(starts),
+    }
+
+
+def go_table(results: dict[str, Any]) -> list[str]:
+    if "go" not in results:
+        return []
+    go = results["go"]
+    b, storm = go["blocks"], go["storm"]
+    return [
+        "",
+        f"Go ({go['go']}): in one process, adjacent blocks of 50 authenticated GETs in "
+        f"alternating order, 80 rounds ({ROUNDS} processes, medians): rcsdk {b['rcsdk_us']:.0f} "
+        f"µs, bare net/http (a keep-alive client sending the same request) {b['raw_us']:.0f} µs "
+        f"per call; median ratio of adjacent blocks {b['ratio']:.3f} (two bare clients measured "
+        f"the same way: {b['noise_ratio']:.3f}, the method's noise floor). CPU time of the same "
+        f"blocks: rcsdk {b['rcsdk_cpu_us']:.0f} µs, bare {b['raw_cpu_us']:.0f} µs per call; "
+        f"median ratio {b['cpu_ratio']:.3f} (noise floor {b['cpu_noise_ratio']:.3f}). "
+        f"{storm['goroutines']} goroutines on a due token: {storm['refreshes']} refresh, "
+        f"{storm['failures']} failed calls. Process start with `rcsdk.New`: "
+        f"{go['startup_ms']:.1f} ms (median of 31).",
+    ]
+
+
 PAIRED_IMPORT = """
 import time
 t0 = time.perf_counter()
@@ -586,6 +647,7 @@ def table(results: dict[str, Any]) -> str:
     for name, g in results["generation"].items():
         lines.append(f"| {name} | {g['operations']} | {g['seconds']:.3f} | {g['ms_per_op']:.2f} |")
     lines += js_table(results)
+    lines += go_table(results)
     lines += fleet_table(results)
     return "\n".join(lines)
 
@@ -601,7 +663,7 @@ def update_readme(text: str) -> None:
 
 
 def main() -> int:
-    if sys.argv[1:] in (["fleet"], ["js"], ["php"], ["ttl"], ["python"]):  # only those rows
+    if sys.argv[1:] in (["fleet"], ["js"], ["php"], ["ttl"], ["python"], ["go"]):  # only those
         last: dict[str, Any] = json.loads((BENCH / "results.json").read_text())
         if sys.argv[1] == "python":  # the Python client's per-call cost and import time
             official_python()
@@ -613,6 +675,8 @@ def main() -> int:
             last["fleet"] = fleet()
         elif sys.argv[1] == "php":
             last.update(php_rows())
+        elif sys.argv[1] == "go":
+            last["go"] = go_rows()
         elif sys.argv[1] == "ttl":
             last["short_ttl"] = short_ttl_storms()
         else:
@@ -645,6 +709,7 @@ def main() -> int:
     print("javascript ...", flush=True)
     results["javascript"] = javascript()
     results["javascript"]["node"] = node_version()
+    results["go"] = go_rows()
     print("generation ...", flush=True)
     results["generation"] = generation()
     print("fleet ...", flush=True)

@@ -42,6 +42,11 @@ class Scan:
     """Group 1 is an event as the runtime writes it (``Event.STORE_ERROR`` -> ``STORE_ERROR``)."""
     event_name: Callable[[str], str] = str.lower
     """From the runtime's spelling to the spec's name (``storeError`` -> ``store_error``)."""
+    exception: re.Pattern[str] = _ERROR_NAME
+    """Group 0 (or 1, when the pattern has a group) is an exception as the runtime writes it."""
+    exception_name: Callable[[str], str] = str
+    """From the runtime's spelling of an exception to the spec's (Go: ``InvalidGrant`` ->
+    ``InvalidGrantError``)."""
     skip: tuple[str, ...] = ()
     """Sub-folders that are no part of the client runtime (the local platform, ``testing``)."""
 
@@ -65,7 +70,8 @@ def referenced(scan: Scan, templates: Path) -> tuple[dict[str, str], dict[str, s
             continue
         where = path.relative_to(templates.parent).as_posix()
         for lineno, line in enumerate(text.splitlines(), 1):
-            for name in _ERROR_NAME.findall(line):
+            for match in scan.exception.finditer(line):
+                name = scan.exception_name(match.group(match.re.groups and 1))
                 if name not in scan.builtins:
                     exceptions.setdefault(name, f"{where}:{lineno}")
             for match in scan.event.finditer(line):

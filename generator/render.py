@@ -130,6 +130,8 @@ def add_header(text: str, lines: list[str], style: str | None) -> str:
         if text.startswith("<!DOCTYPE html>\n"):
             return "<!DOCTYPE html>\n<!-- " + " ".join(lines) + " -->\n" + text[16:]
         return "<!-- " + " ".join(lines) + " -->\n" + text
+    if style == "go":  # a blank line keeps the header out of the package's doc comment
+        return "".join(f"// {line}\n" for line in lines) + "\n" + text
     comment = "".join(f"{style} {line}\n" for line in lines)
     first, _, rest = text.partition("\n")
     if first.startswith("#!") or first == "<?php":  # the interpreter's line stays first

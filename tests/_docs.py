@@ -35,6 +35,7 @@ class Runner:
     """The command line that runs the program (given its path)."""
     prelude: str = ""
     joiner: str = "\n\n"
+    postlude: str = ""
     env_from_platform: bool = True
     """Start the program with the platform's RC_* variables (False: the samples set them)."""
     prepare: Callable[[Path, Path], Mapping[str, str]] = field(default=lambda workdir, gen: {})
@@ -97,6 +98,40 @@ def _install_php(workdir: Path, generated: Path) -> Mapping[str, str]:
     return {}
 
 
+def _install_go(workdir: Path, generated: Path) -> Mapping[str, str]:
+    """``go mod edit -require ... -replace ...=/path/to/rcsdk/generated/go``, as the install tab
+    says: a module of the reader's whose go.mod points at the checkout's generated/go."""
+    module = (generated / "go" / "go.mod").read_text()
+    path = re.search(r"^module (\S+)$", module, flags=re.M)
+    assert path is not None, "generated/go/go.mod names no module"
+    (workdir / "go.mod").write_text(
+        f"module docs.local/samples\n\ngo 1.22\n\nrequire {path[1]} v0.0.0\n\n"
+        f"replace {path[1]} => {(generated / 'go').resolve()}\n"
+    )
+    return {"GOFLAGS": "-mod=mod", "GOWORK": "off"}
+
+
+# The Go samples are the body of main; this is what a reader's main.go has around them.
+GO_PRELUDE = """package main
+
+import (
+\t"context"
+\t"encoding/json"
+\t"errors"
+\t"fmt"
+\t"log"
+\t"net/http"
+\t"net/url"
+\t"os"
+\t"strings"
+\t"sync"
+
+\t"rcsdk.local/rcsdk"
+)
+
+func main() {
+"""
+
 RUNNERS: dict[str, Runner] = {
     "javascript": Runner(
         "docs_samples.mjs", lambda script: ["node", str(script)], prepare=_install_js
@@ -108,6 +143,13 @@ RUNNERS: dict[str, Runner] = {
         prepare=_install_php,
     ),
     "python": Runner("docs_samples.py", lambda script: [sys.executable, str(script)]),
+    "go": Runner(
+        "main.go",
+        lambda script: ["go", "run", "."],
+        prelude=GO_PRELUDE,
+        postlude="\n}\n",
+        prepare=_install_go,
+    ),
     "shell": Runner(
         "docs_samples.sh",
         lambda script: ["bash", str(script)],
@@ -138,7 +180,8 @@ def fill(sample: str, exports: Mapping[str, str]) -> str:
 def program(generated: Path, language: str, exports: Mapping[str, str]) -> str:
     runner = RUNNERS[language]
     samples = code_blocks((generated / "docs" / "index.md").read_text(), language)
-    return runner.prelude + runner.joiner.join(fill(sample, exports) for sample in samples)
+    joined = runner.joiner.join(fill(sample, exports) for sample in samples)
+    return runner.prelude + joined + runner.postlude
 
 
 def run_samples(

@@ -70,6 +70,11 @@ def index_problems(generated: Path) -> list[str]:
             method = row["php"].removeprefix("Platform::")
             if f"    public function {method}(" not in platform_php:
                 problems.append(f"{row['id']}: the PHP Platform has no method {method}")
+        if "go" in row:
+            platform_go = (generated / "go" / "platform.go").read_text()
+            method = row["go"].removeprefix("Platform.")
+            if f"func (p *Platform) {method}(" not in platform_go:
+                problems.append(f"{row['id']}: the Go Platform has no method {method}")
         if not (generated / row["curl"]).is_file():
             problems.append(f"{row['id']}: {row['curl']} does not exist")
         anchor = row["docs"].split("#", 1)[1]
@@ -316,6 +321,26 @@ def _build_php(generated: Path, workdir: Path) -> Path:
     return out
 
 
+def _build_go(generated: Path, workdir: Path) -> Path:
+    """tests/go/scenario built as a program of its own against ``generated``/go."""
+    out = workdir / "go-build"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "main.go").write_bytes((ROOT / "tests" / "go" / "scenario" / "main.go").read_bytes())
+    (out / "go.mod").write_text(
+        "module parity.local/scenario\n\ngo 1.22\n\nrequire rcsdk.local/rcsdk v0.0.0\n\n"
+        f"replace rcsdk.local/rcsdk => {(generated / 'go').resolve()}\n"
+    )
+    subprocess.run(
+        ["go", "build", "-o", "scenario", "."],
+        cwd=out,
+        env={**os.environ, "GOWORK": "off", "GOFLAGS": "-mod=mod"},
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return out
+
+
 CLIENTS: dict[str, Client] = {
     "javascript": Client(
         build=_build_js,
@@ -326,6 +351,10 @@ CLIENTS: dict[str, Client] = {
         build=_build_php,
         command=lambda built, name: ["php", str(ROOT / "tests" / "php" / "scenario.php"), name],
         env=lambda built: {"RCSDK_PHP_AUTOLOAD": str(built / "vendor" / "autoload.php")},
+    ),
+    "go": Client(
+        build=_build_go,
+        command=lambda built, name: [str(built / "scenario"), name],
     ),
 }
 

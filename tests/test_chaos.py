@@ -104,11 +104,19 @@ def work(server: str, path: Path, control: Path, results: Path) -> None:
 
 class Fleet:
     """The workers: Python processes forked from the test (THREADS threads each) and, with a
-    PHP build, PHP processes (tests/php/chaos_worker.php), all on one store."""
+    PHP build, PHP processes (tests/php/chaos_worker.php), with a Go worker, Go processes of 4
+    goroutines (tests/go/chaos), all on one store."""
 
-    def __init__(self, local: CountingPlatform, tmp: Path, php_build: Path | None = None) -> None:
+    def __init__(
+        self,
+        local: CountingPlatform,
+        tmp: Path,
+        php_build: Path | None = None,
+        go_worker: Path | None = None,
+    ) -> None:
         self.local = local
         self.php_build = php_build
+        self.go_worker = go_worker
         self.path = tmp / "tokens.json"
         self.control = tmp / "control"
         self.control.mkdir()
@@ -130,12 +138,12 @@ class Fleet:
             {
                 **os.environ,
                 **self.local.env(),
-                "RCSDK_PHP_AUTOLOAD": str(self.php_build / "vendor" / "autoload.php"),
+                "RCSDK_PHP_AUTOLOAD": str(self.php_build or "") + "/vendor/autoload.php",
                 "RC_STORE": str(self.path),
                 "RC_CONTROL": str(self.control),
                 "RC_RESULTS": str(results),
             }
-            if self.php_build
+            if self.php_build or self.go_worker
             else {}
         )
         pid = os.fork()
@@ -144,6 +152,8 @@ class Fleet:
             try:
                 if kind == "php":
                     os.execve(php[0], php, env)
+                if kind == "go" and self.go_worker:
+                    os.execve(self.go_worker, [str(self.go_worker)], env)
                 work(self.local.url, self.path, self.control, results)
             except BaseException:
                 code = 1
@@ -246,6 +256,7 @@ echo (new Rcsdk\\RCSDK($argv[1], $argv[2], $argv[3], store: $store))
 FLEETS = {
     "python": ["python"] * PROCESSES,
     "python+php": ["python"] * 2 + ["php"] * PROCESSES,
+    "python+go": ["python"] * 2 + ["go"] * PROCESSES,
 }
 
 
@@ -255,9 +266,20 @@ def php_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return CLIENTS["php"].build(ROOT / "generated", tmp_path_factory.mktemp("php"))
 
 
+@pytest.fixture(scope="module")
+def go_worker(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/go/chaos built against generated/go."""
+    out = tmp_path_factory.mktemp("go") / "chaos"
+    subprocess.run(
+        ["go", "build", "-o", str(out), "./chaos"], cwd=ROOT / "tests" / "go", check=True
+    )
+    return out
+
+
 @pytest.mark.parametrize("kinds", sorted(FLEETS))
 def test_chaos_loses_no_session(kinds: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     php_build: Path | None = request.getfixturevalue("php_build") if "php" in kinds else None
+    go_worker: Path | None = request.getfixturevalue("go_worker") if "go" in kinds else None
     rng = random.Random(SEED)
     started = time.monotonic()
     local = CountingPlatform(access_ttl=ACCESS_TTL, auth_rate_limit=None)
@@ -269,7 +291,7 @@ def test_chaos_loses_no_session(kinds: str, tmp_path: Path, request: pytest.Fixt
             store=FileTokenStore(tmp_path / "tokens.json"),
         )
         first.login_jwt(CREDS["RC_JWT"])
-        fleet = Fleet(local, tmp_path, php_build)
+        fleet = Fleet(local, tmp_path, php_build, go_worker)
         try:
             for kind in FLEETS[kinds]:
                 fleet.spawn(kind)
@@ -326,6 +348,9 @@ def test_chaos_loses_no_session(kinds: str, tmp_path: Path, request: pytest.Fixt
             afterwards.append(
                 subprocess.run(["php", "-r", AFTER_PHP, "--", *creds], env=env, **RUN)
             )
+        if go_worker:
+            env = {**os.environ, **local.env(), "RC_STORE": store}
+            afterwards.append(subprocess.run([str(go_worker), "after"], env=env, **RUN))
         figures = {
             "workers": " + ".join(
                 f"{n} {kind}" for kind, n in collections.Counter(FLEETS[kinds]).items()

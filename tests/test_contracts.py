@@ -16,6 +16,13 @@ from generator.targets import all_targets
 from _support import ROOT
 
 RUNTIMES = {t.name: t for t in all_targets() if t.scan is not None}
+# How each runtime writes an exception and an event (the mutations below use them).
+SPELLING = {
+    "python": ("{}Error", "Event.ACCESS_VIOLATION"),
+    "javascript": ("{}Error", "Events.accessViolation"),
+    "php": ("{}Error", "Event::ACCESS_VIOLATION"),
+    "go": ("Err{}", "EventAccessViolation"),
+}
 
 
 def has_static_runtime(folder: Path) -> bool:
@@ -40,7 +47,7 @@ def test_every_target_with_a_static_runtime_scans_it() -> None:
         if has_static_runtime(ROOT / "templates" / f)
     }
     assert runtimes == set(RUNTIMES)
-    assert {"python", "javascript", "php"} <= runtimes
+    assert set(SPELLING) == runtimes
 
 
 @pytest.mark.parametrize("name", sorted(RUNTIMES))
@@ -62,7 +69,7 @@ def test_an_unlisted_exception_in_the_code_is_reported(name: str, tmp_path: Path
     assert "PermissionDeniedError" not in listed  # the mutation below must be a new name
     assert target.scan is not None
     victim = next(p for p in sorted((templates / target.scan.folder).iterdir()) if p.is_file())
-    victim.write_text(victim.read_text() + "\n// PermissionDeniedError\n")
+    victim.write_text(victim.read_text() + "\n// " + SPELLING[name][0].format("PermissionDenied"))
     found = contracts.problems(target, templates)
     assert len(found) == 1
     assert "'PermissionDeniedError', which no contract" in found[0]
@@ -76,13 +83,10 @@ def test_a_listed_name_no_code_uses_is_stale(name: str, tmp_path: Path) -> None:
     templates = copy_templates(tmp_path)
     # Rename every reference to one listed event away: the listing is then stale.
     assert "access_violation" in {e for c in target.contracts for e in c.events}
-    written = "accessViolation" if name == "javascript" else "ACCESS_VIOLATION"
+    written = SPELLING[name][1]
     for path in (templates / target.scan.folder).rglob("*"):
         if path.is_file():
-            text = path.read_text(errors="replace")
-            for prefix in ("Event.", "Event::", "Events."):
-                text = text.replace(prefix + written, prefix + "RENAMED")
-            path.write_text(text)
+            path.write_text(path.read_text(errors="replace").replace(written, "Renamed"))
     found = contracts.problems(target, templates)
     stale = "contract lists event 'access_violation', which no file"
     assert any(stale in line for line in found), found

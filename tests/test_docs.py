@@ -57,7 +57,13 @@ def sections() -> dict[str, str]:
 
 SAMPLES = ROOT / "templates" / "docs" / "_samples"
 # The reference's tab order; a language shows once it has a folder of samples.
-ORDER = {"javascript": "JavaScript", "php": "PHP", "python": "Python", "shell": "cURL"}
+ORDER = {
+    "javascript": "JavaScript",
+    "php": "PHP",
+    "python": "Python",
+    "go": "Go",
+    "shell": "cURL",
+}
 LANGUAGES = [name for name in ORDER if (SAMPLES / name).is_dir()]
 
 
@@ -127,6 +133,9 @@ def test_samples_run_in_order(
         assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant OAU-140"
         assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
     if language == "php":
+        assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant OAU-140"
+        assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
+    if language == "go":
         assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant OAU-140"
         assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
     if language == "shell":

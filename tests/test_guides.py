@@ -25,6 +25,7 @@ RUNTIMES = {  # the table's columns, and where their files live
     "Python": ROOT / "templates" / "rcsdk",
     "JavaScript": ROOT / "templates" / "js" / "src",
     "PHP": ROOT / "templates" / "php" / "src",
+    "Go": ROOT / "templates" / "go",
 }
 # Guides that other work writes (security, fleet, bench): linked from here, checked once there.
 ELSEWHERE = {"docs/SECURITY.md", "docs/FLEET.md", "docs/BENCH.md"}
@@ -37,7 +38,7 @@ def prose(markdown: str) -> str:
 
 
 def test_the_readme_is_short() -> None:
-    assert len(README.splitlines()) <= 160
+    assert len(README.splitlines()) <= 185
 
 
 def test_every_number_in_the_readme_prose_is_checked_here() -> None:
@@ -50,6 +51,7 @@ def test_every_number_in_the_readme_prose_is_checked_here() -> None:
         "3.10": 'requires-python = ">=3.10"' in pyproject,
         "18": package["engines"]["node"] == ">=18",
         "8.2": composer["require"]["php"] == ">=8.2",
+        "1.22": "\ngo 1.22\n" in (ROOT / "generated" / "go" / "go.mod").read_text(),
         "401": "401" in (ROOT / "spec" / "ringcentral-auth.yaml").read_text(),
     }
     numbers = set(re.findall(r"(?<![\w.])\d+(?:\.\d+)*", prose(README)))

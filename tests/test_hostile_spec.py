@@ -1,7 +1,8 @@
 """Generation from a hostile spec (tests/_hostile.py): the output passes ruff and mypy --strict,
-tsc --strict, php -l with strict types and bash -n; the Python, JavaScript and PHP clients each
-log in and call both API operations against the hostile package's own local platform; the
-spec's text arrives intact in docstrings, type declarations and doc comments."""
+tsc --strict, php -l with strict types, gofmt, go vet and staticcheck, and bash -n; the Python,
+JavaScript, PHP and Go clients each log in and call both API operations against the hostile
+package's own local platform; the spec's text arrives intact in docstrings, type declarations
+and doc comments."""
 
 from __future__ import annotations
 
@@ -177,3 +178,69 @@ def test_the_php_package_passes_php_lint_and_works(out: Path, tmp_path: Path) ->
     # The spec's prose reaches the doc comment whole (only "*/" is defused).
     assert isinstance(seen["doc"], str)
     assert " ".join(HOSTILE.replace("*/", "*\\/").split()) in " ".join(seen["doc"].split())
+
+
+GO_SMOKE = """package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"rcsdk.local/rcsdk"
+)
+
+func main() {
+	ctx := context.Background()
+	sdk, err := rcsdk.FromEnv()
+	if err != nil {
+		panic(err)
+	}
+	p := sdk.Platform()
+	if _, err := p.LoginJWT(ctx, os.Getenv("RC_JWT")); err != nil {
+		panic(err)
+	}
+	extension, err := p.ReadExtension(ctx)
+	if err != nil {
+		panic(err)
+	}
+	phone, err := p.ReadPhoneNumber(ctx)
+	if err != nil {
+		panic(err)
+	}
+	if _, err := p.Refresh(ctx); err != nil {
+		panic(err)
+	}
+	if err := p.Logout(ctx); err != nil {
+		panic(err)
+	}
+	seen, _ := json.Marshal(map[string]any{
+		"extension":  extension.Name,
+		"phone":      fmt.Sprintf("%T", phone),
+		"authorized": p.IsAuthorized(),
+	})
+	fmt.Println(string(seen))
+}
+"""
+
+
+def test_the_go_module_passes_its_checks_and_works(out: Path, tmp_path: Path) -> None:
+    lint = run("bash", ROOT / "tests" / "go" / "lint.sh", out / "go")
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    (tmp_path / "main.go").write_text(GO_SMOKE)
+    (tmp_path / "go.mod").write_text(
+        "module hostile.local/smoke\n\ngo 1.22\n\nrequire rcsdk.local/rcsdk v0.0.0\n\n"
+        f"replace rcsdk.local/rcsdk => {out / 'go'}\n"
+    )
+    build = run("go", "build", "-o", tmp_path / "smoke", ".", cwd=tmp_path)
+    assert build.returncode == 0, build.stdout + build.stderr
+    seen = against_its_platform(out, tmp_path / "smoke")
+    assert seen == {
+        "extension": seen["extension"],
+        "phone": "*rcsdk.PhoneNumberInfo",
+        "authorized": False,
+    }
+    assert seen["extension"]
+    # The spec's prose reaches the doc comments whole (one line each).
+    assert " ".join(HOSTILE.split()) in " ".join((out / "go" / "platform.go").read_text().split())

@@ -107,12 +107,17 @@ def test_javascript_from_esm_commonjs_and_typescript(tmp_path: Path) -> None:
     text = section("JavaScript")
     install, run = commands(text).splitlines()
     programs = files(text)
-    assert sorted(programs) == ["app.cjs", "app.mjs"]
+    assert sorted(programs) == ["app.mjs"]
+    # CommonJS: "the same calls inside an `async function`, with" the require line the README gives.
+    (require,) = re.findall(r"with\s+`(const \{ RCSDK \} = require\(\"rcsdk\"\);)`", text)
+    calls = programs["app.mjs"].split("\n", 2)[2]  # after the import line and the blank line
+    indented = "".join(f"  {line}\n" if line else "\n" for line in calls.splitlines())
+    programs["app.cjs"] = f"{require}\n\nasync function main() {{\n{indented}}}\nmain();\n"
     esm = project(tmp_path, "esm", {"name": "esm-app", "private": True, "type": "module"})
     cjs = project(tmp_path, "cjs", {"name": "cjs-app", "version": "1.0.0", "main": "index.js"})
     ts = project(tmp_path, "ts", {"name": "ts-app", "private": True})
     for folder in (esm, cjs):
-        for name, code in programs.items():
+        for name, code in sorted(programs.items()):
             (folder / name).write_text(code)
     assert bash(f"{install}\n{run}", esm).endswith(QUICKSTART_OUTPUT)
     assert bash(f"{install}\n{run.replace('app.mjs', 'app.cjs')}", cjs).endswith(QUICKSTART_OUTPUT)
@@ -156,6 +161,19 @@ def test_php(tmp_path: Path) -> None:
     assert json.loads((app / "composer.json").read_text())["require"]["rcsdk/rcsdk"]
 
 
+def test_go(tmp_path: Path) -> None:
+    text = section("Go")
+    app = project(tmp_path, "go")
+    for name, code in files(text).items():
+        (app / name).write_text(code)
+    assert list(files(text)) == ["app.go"]
+    # No module to fetch (standard library only); the machine's build cache, not a cold one.
+    cache = subprocess.run(["go", "env", "GOCACHE"], capture_output=True, text=True, check=True)
+    env = f"export GOFLAGS=-mod=mod GOPROXY=off GOCACHE={cache.stdout.strip()}\n"
+    script = f"{env}go mod init example.local/app 2>/dev/null\n{commands(text)}"
+    assert bash(script, app).endswith(QUICKSTART_OUTPUT)
+
+
 def test_the_shell(tmp_path: Path) -> None:
     text = section("The shell")
     app = project(tmp_path, "shell")
@@ -171,6 +189,7 @@ def test_every_language_has_its_section_and_its_run_line() -> None:
         ("Python", "python app.py"),
         ("JavaScript", "node app.mjs"),
         ("PHP", "php app.php"),
+        ("Go", "go run app.go"),
         ("The shell", "bash app.sh"),
     ):
         assert f"python -m rcsdk.testing run -- {program}" in section(title), title

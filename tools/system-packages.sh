@@ -26,6 +26,7 @@ need 'php_has mbstring'              php-mbstring
 need 'php_has dom'                   php-xml
 need 'has composer'                  composer
 need 'has phpunit'                   phpunit
+need 'has go && has gofmt'            golang-go
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

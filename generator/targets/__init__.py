@@ -56,9 +56,10 @@ class Target:
     comments: tuple[tuple[str, str], ...] = ()
     """How this target's files carry the "generated, do not edit" header: (file-name ending,
     comment style) pairs. A style is a line-comment prefix (``"#"``, ``"//"``; a shebang or
-    ``<?php`` line stays first), ``"html"`` (``<!-- -->``), ``"markdown"`` (a YAML comment in
-    front matter, else ``<!-- -->``) or ``"package.json"`` (npm's ``"//"`` key). Files whose
-    ending is not listed (JSON data, marker files) get no header."""
+    ``<?php`` line stays first), ``"go"`` (``//`` lines, then a blank line: no doc comment),
+    ``"html"`` (``<!-- -->``), ``"markdown"`` (a YAML comment in front matter, else
+    ``<!-- -->``) or ``"package.json"`` (npm's ``"//"`` key). Files whose ending is not listed
+    (JSON data, marker files) get no header."""
 
     def comment_style(self, path: str) -> str | None:
         return next((style for end, style in self.comments if path.endswith(end)), None)
@@ -119,12 +120,13 @@ class CamelNames:
 
 def all_targets() -> tuple[Target, ...]:
     """Every target, in the order their outputs are built (docs after the languages)."""
-    from generator.targets import cases, curl, docs, js, openapi, parity, php, python
+    from generator.targets import cases, curl, docs, go, js, openapi, parity, php, python
 
     return (
         python.TARGET,
         js.TARGET,
         php.TARGET,
+        go.TARGET,
         curl.TARGET,
         openapi.TARGET,
         cases.TARGET,

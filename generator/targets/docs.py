@@ -39,9 +39,16 @@ SAMPLES = "docs/_samples/"
 VENDOR = "docs/_vendor/"
 SCRIPTS = {"minisearch": "dist/umd/index.js"}
 
-# Tab order and labels, as in the reference (Slate's language_tabs). A folder of samples for a
-# language not named here still shows, after these, labelled with its folder name.
-TABS = {"javascript": "JavaScript", "php": "PHP", "python": "Python", "shell": "cURL"}
+# Tab order and labels, as in the reference (Slate's language_tabs; Go, which the reference lacks,
+# after Python). A folder of samples for a language not named here still shows, after these,
+# labelled with its folder name.
+TABS = {
+    "javascript": "JavaScript",
+    "php": "PHP",
+    "python": "Python",
+    "go": "Go",
+    "shell": "cURL",
+}
 
 
 @dataclass(frozen=True)

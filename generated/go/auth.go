@@ -1,0 +1,131 @@
+// Copied verbatim from templates/go/auth.go by rcsdk's generator.
+// Do not edit: change templates/go/auth.go and run `make generate`.
+
+package rcsdk
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+)
+
+// authState is a token response and when its tokens expire (seconds since the epoch).
+//
+// Expiry times are computed once, when the tokens arrive, and stored as they are: restoring
+// saved auth data never recomputes them from expires_in. toJSON is the auth data format that
+// the Python, JavaScript and PHP clients read and write too. An authState is never changed
+// once made: goroutines share it freely.
+type authState struct {
+	token                 *TokenInfo
+	expiresAt             *float64
+	refreshTokenExpiresAt *float64
+	authorization         string // "Bearer <access token>", made once per token
+}
+
+// issued are the tokens of a response that arrived at now. A lifetime that is not a positive
+// number of seconds (expires_in 0, -5, absurdly large) is unknown: the token is used until the
+// platform rejects it, then refreshed once.
+func issued(token *TokenInfo, now float64) *authState {
+	state := &authState{token: token, authorization: "Bearer " + token.AccessToken}
+	if lifetime, ok := lifetime(token.ExpiresIn); ok {
+		at := now + lifetime
+		state.expiresAt = &at
+	}
+	if lifetime, ok := lifetime(token.RefreshTokenExpiresIn); ok && token.RefreshToken != "" {
+		at := now + lifetime
+		state.refreshTokenExpiresAt = &at
+	}
+	return state
+}
+
+func lifetime(seconds int64) (float64, bool) {
+	return float64(seconds), seconds > 0 && seconds <= maxLifetime
+}
+
+// accessDue says whether the access token expires within margin seconds (or has expired).
+// The margin is capped at half the token's lifetime: a token just issued is never due.
+func (s *authState) accessDue(now, margin float64) bool {
+	if s.expiresAt == nil {
+		return false
+	}
+	if lifetime, ok := lifetime(s.token.ExpiresIn); ok {
+		margin = math.Min(margin, lifetime/2)
+	}
+	return now >= *s.expiresAt-margin
+}
+
+func (s *authState) canRefresh(now float64) bool {
+	return s.token.RefreshToken != "" && (s.refreshTokenExpiresAt == nil || now < *s.refreshTokenExpiresAt)
+}
+
+// usable says whether these tokens can still authorize a call, directly or after a refresh.
+func (s *authState) usable(now float64) bool {
+	return !s.accessDue(now, 0) || s.canRefresh(now)
+}
+
+// issuedAt is when the tokens were issued (from the access token's expiry and lifetime).
+func (s *authState) issuedAt() (float64, bool) {
+	lifetime, ok := lifetime(s.token.ExpiresIn)
+	if s.expiresAt == nil || !ok {
+		return 0, false
+	}
+	return *s.expiresAt - lifetime, true
+}
+
+// issuedAfter says whether these tokens were issued after other's (a later rotation); a
+// known issue time beats an unknown one.
+func (s *authState) issuedAfter(other *authState) bool {
+	mine, known := s.issuedAt()
+	theirs, theirsKnown := other.issuedAt()
+	if !theirsKnown {
+		return known
+	}
+	return known && mine > theirs
+}
+
+func (s *authState) toJSON() map[string]any {
+	out := map[string]any{
+		"version":                  AuthDataVersion,
+		"token":                    s.token.Raw,
+		"expires_at":               nil,
+		"refresh_token_expires_at": nil,
+	}
+	if s.expiresAt != nil {
+		out["expires_at"] = *s.expiresAt
+	}
+	if s.refreshTokenExpiresAt != nil {
+		out["refresh_token_expires_at"] = *s.refreshTokenExpiresAt
+	}
+	return out
+}
+
+// stateFromJSON reads saved auth data; nil or an empty object mean "no tokens".
+func stateFromJSON(data map[string]any) (*authState, error) {
+	if len(data) == 0 {
+		return nil, nil
+	}
+	version, _ := data["version"]
+	if number, ok := readNumber(version); !ok || number != AuthDataVersion {
+		shown, _ := json.Marshal(version)
+		return nil, newError(ErrAuthData, fmt.Sprintf(
+			"auth data has version %s; this rcsdk reads version %d (saved by a different rcsdk? log in again to replace it)",
+			shown, AuthDataVersion), nil)
+	}
+	token, err := parseTokenInfo(data["token"])
+	if err != nil {
+		return nil, newError(ErrAuthData, "auth data holds no usable token: "+err.Error(), nil)
+	}
+	state := &authState{token: token, authorization: "Bearer " + token.AccessToken}
+	for key, into := range map[string]**float64{"expires_at": &state.expiresAt, "refresh_token_expires_at": &state.refreshTokenExpiresAt} {
+		value := data[key]
+		if value == nil {
+			continue
+		}
+		number, ok := readNumber(value)
+		if !ok {
+			return nil, newError(ErrAuthData, fmt.Sprintf("auth data field '%s' must be a number (seconds) or null", key), nil)
+		}
+		*into = &number
+	}
+	return state, nil
+}

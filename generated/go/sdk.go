@@ -1,0 +1,83 @@
+// Copied verbatim from templates/go/sdk.go by rcsdk's generator.
+// Do not edit: change templates/go/sdk.go and run `make generate`.
+
+package rcsdk
+
+// SDK is the entry point: one app on one server, and its platform.
+type SDK struct {
+	// Settings are the RC_* variables FromEnv read (empty for New).
+	Settings Settings
+	platform *Platform
+}
+
+// New makes the SDK of an app (appSecret "" for a public, PKCE app) on a server, such as
+// ProductionServer. A server that is not a usable https URL (or http on loopback) is an
+// ErrUsage error.
+func New(appKey, appSecret, server string, options ...Option) (*SDK, error) {
+	s := defaults()
+	for _, option := range options {
+		option(s)
+	}
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if appKey == "" {
+		return nil, usageError("appKey is required")
+	}
+	if err := checkField("appKey", appKey); err != nil {
+		return nil, err
+	}
+	if err := checkField("appSecret", appSecret); err != nil {
+		return nil, err
+	}
+	o, err := parseOrigin(server, s.allowInsecureHTTP)
+	if err != nil {
+		return nil, err
+	}
+	if s.allowInsecureHTTP && o.scheme == "http" && !isLoopback(o.host) {
+		s.warn("rcsdk: plain HTTP to %s (WithAllowInsecureHTTP): credentials cross the network unencrypted", o.netloc)
+	}
+	redactor := &Redactor{}
+	p := &Platform{
+		appKey:        appKey,
+		server:        o.base,
+		store:         s.store,
+		origin:        o,
+		redactor:      redactor,
+		transport:     newTransport(appKey, appSecret, o, redactor, s),
+		now:           s.now,
+		refreshMargin: s.refreshMargin.Seconds(),
+		autoRefresh:   s.autoRefresh,
+		log:           s.logger,
+	}
+	p.events.log = s.logger
+	return &SDK{platform: p}, nil
+}
+
+// FromEnv makes the SDK from RC_SERVER (production when unset), RC_APP_KEY and RC_APP_SECRET;
+// sdk.Settings keeps every RC_* variable (RC_JWT, RC_USERNAME, ...) for the login of your
+// choice.
+func FromEnv(options ...Option) (*SDK, error) {
+	settings := SettingsFromEnv()
+	if settings.AppKey == "" {
+		return nil, usageError("RC_APP_KEY is not set")
+	}
+	server := settings.Server
+	if server == "" {
+		server = ProductionServer
+	}
+	sdk, err := New(settings.AppKey, settings.AppSecret, server, options...)
+	if err != nil {
+		return nil, err
+	}
+	sdk.Settings = settings
+	return sdk, nil
+}
+
+// Platform is the platform: logins, tokens and authenticated calls.
+func (s *SDK) Platform() *Platform { return s.platform }
+
+// String names the app and the server.
+func (s *SDK) String() string {
+	return "rcsdk.SDK(appKey=" + s.platform.appKey + ", server=" + s.platform.server + ")"
+}

@@ -1,0 +1,267 @@
+// Copied verbatim from templates/go/transport.go by rcsdk's generator.
+// Do not edit: change templates/go/transport.go and run `make generate`.
+
+package rcsdk
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// transport is the wire: one request to the platform, with bounded retries, typed errors and
+// redacted logs. It knows the server, the app's client credentials, the timeouts and the retry
+// policy; it knows nothing of the token lifecycle (session.go) or of the spec's operations.
+//
+// Every attempt is bounded by the timeout, and every call by its context: the context's
+// deadline is the call's total deadline, retries and their waits included. Redirects are never
+// followed, and a refresh or code grant (client requests) is never replayed once it may have
+// arrived.
+type transport struct {
+	origin       *origin
+	redactor     *Redactor
+	client       *http.Client
+	basic        string // "Basic base64(key:secret)", "" for a public app
+	userAgent    string
+	timeout      time.Duration
+	maxRetries   int
+	maxRetryWait float64
+	now          func() float64
+	sleep        func(context.Context, time.Duration) error
+	log          func(level, message string)
+}
+
+// field is one form or query field (kept in order, as Python's urlencode keeps it).
+type field struct{ name, value string }
+
+// outgoing is one request before it is sent.
+type outgoing struct {
+	method  string
+	url     string
+	client  bool   // authenticates the app (token and revoke requests)
+	bearer  string // "Bearer <access token>", for API calls
+	form    []field
+	body    []byte
+	json    bool
+	headers map[string]string
+}
+
+func newTransport(appKey, appSecret string, o *origin, redactor *Redactor, s *settings) *transport {
+	t := &transport{
+		origin:       o,
+		redactor:     redactor,
+		timeout:      s.timeout,
+		maxRetries:   s.maxRetries,
+		maxRetryWait: s.maxRetryWait.Seconds(),
+		now:          s.now,
+		sleep:        s.sleep,
+		log:          s.logger,
+	}
+	agent := "rcsdk-go/" + Version + " " + runtime.Version()
+	if s.userAgent != "" {
+		agent = s.userAgent + " " + agent
+	}
+	t.userAgent = agent
+	if appSecret != "" {
+		encoded := base64.StdEncoding.EncodeToString([]byte(appKey + ":" + appSecret))
+		t.basic = "Basic " + encoded
+		redactor.Add(appSecret, encoded)
+	}
+	base := s.roundTripper
+	if base == nil {
+		base = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	t.client = &http.Client{
+		Transport: base,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+	return t
+}
+
+func encodeForm(fields []field) string {
+	parts := make([]string, 0, len(fields))
+	for _, f := range fields {
+		parts = append(parts, url.QueryEscape(f.name)+"="+url.QueryEscape(f.value))
+	}
+	return strings.Join(parts, "&")
+}
+
+// send sends one request, with bounded retries; it returns a 2xx response or an *Error.
+func (t *transport) send(ctx context.Context, out *outgoing) (*Response, error) {
+	var body []byte
+	contentType := ""
+	switch {
+	case out.form != nil:
+		body, contentType = []byte(encodeForm(out.form)), "application/x-www-form-urlencoded"
+	case out.json:
+		body, contentType = out.body, "application/json"
+	}
+	// A refresh or code grant is single-use: never replay it once it may have arrived.
+	replayable := idempotentMethods[out.method] && !out.client
+	waited := 0.0
+	for attempt := 0; ; attempt++ {
+		response, failure, maybeArrived := t.exchange(ctx, out, body, contentType)
+		if failure == nil {
+			if response.StatusCode < 300 {
+				return response, nil
+			}
+			failure = statusError(response, t.redactor, t.now())
+			failure.response = response
+			maybeArrived = failure.Kind != ErrRateLimit && response.StatusCode != 503
+		}
+		if ctx.Err() != nil {
+			return nil, failure
+		}
+		delay, retry := t.retryDelay(failure, attempt, maybeArrived, replayable)
+		if !retry || attempt >= t.maxRetries || waited+delay > t.maxRetryWait {
+			return nil, failure
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < seconds(delay) {
+			return nil, failure // the wait would outlast the call's deadline
+		}
+		t.logf("info", "rcsdk: %s %s failed (%s); retry %d in %.2fs", out.method, t.redactor.Text(out.url), failure.Kind, attempt+1, delay)
+		if err := t.sleep(ctx, seconds(delay)); err != nil {
+			return nil, failure
+		}
+		waited += delay
+	}
+}
+
+// exchange is one HTTP exchange: the response, or the error and whether the request may have
+// arrived.
+func (t *transport) exchange(ctx context.Context, out *outgoing, body []byte, contentType string) (*Response, *Error, bool) {
+	attempt, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	request, err := http.NewRequestWithContext(attempt, out.method, out.url, reader)
+	if err != nil {
+		return nil, newError(ErrUsage, t.redactor.Text("cannot make the request: "+err.Error()), nil), false
+	}
+	request.Header.Set("Accept", "application/json")
+	request.Header.Set("User-Agent", t.userAgent)
+	if contentType != "" {
+		request.Header.Set("Content-Type", contentType)
+	}
+	for key, value := range out.headers {
+		request.Header.Set(key, value)
+	}
+	if out.client && t.basic != "" {
+		request.Header.Set("Authorization", t.basic)
+	}
+	if out.bearer != "" {
+		request.Header.Set("Authorization", out.bearer)
+	}
+	var sent float64
+	if t.log != nil {
+		sent = t.now()
+	}
+	answer, err := t.client.Do(request)
+	var content []byte
+	if err == nil {
+		content, err = io.ReadAll(answer.Body)
+		_ = answer.Body.Close()
+	}
+	if err != nil {
+		return nil, t.failure(ctx, attempt, out.url, err), !neverSent(err)
+	}
+	response := &Response{StatusCode: answer.StatusCode, Header: answer.Header, Body: content}
+	if t.log != nil {
+		t.logf("debug", "rcsdk: %s %s form=%s -> %d in %.3fs: %s", out.method, out.url, formForLog(out.form), response.StatusCode, t.now()-sent, bodyForLog(content))
+	}
+	return response, nil, true
+}
+
+// failure is the typed error of a failed exchange: a timeout (the attempt's or the call's
+// deadline), a cancelled call, or a connection that failed.
+func (t *transport) failure(ctx, attempt context.Context, target string, err error) *Error {
+	what := t.redactor.Text(fmt.Sprintf("%s: %v", target, err))
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return newError(ErrAPITimeout, "the call's deadline passed: "+what, ctx.Err())
+	case ctx.Err() != nil:
+		return newError(ErrAPIConnection, "the call was cancelled: "+what, ctx.Err())
+	case errors.Is(attempt.Err(), context.DeadlineExceeded):
+		return newError(ErrAPITimeout, fmt.Sprintf("timed out after %s: %s", t.timeout, what), context.DeadlineExceeded)
+	}
+	return newError(ErrAPIConnection, what, err)
+}
+
+// neverSent says whether a failure happened before the request could leave (a refused
+// connection, an unknown host).
+func neverSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+func (t *transport) retryDelay(failure *Error, attempt int, maybeArrived, replayable bool) (float64, bool) {
+	if failure.Kind == ErrRateLimit {
+		return failure.RetryAfter.Seconds(), true
+	}
+	if maybeArrived && !replayable {
+		return 0, false
+	}
+	if failure.Kind == ErrInternalServer && retryStatuses[failure.StatusCode] {
+		if failure.HasRetryAfter {
+			return failure.RetryAfter.Seconds(), true
+		}
+		return backoff(attempt), true
+	}
+	if kindIs(failure.Kind, ErrAPIConnection) && !errors.Is(failure.cause, context.Canceled) {
+		return backoff(attempt), true
+	}
+	return 0, false
+}
+
+func (t *transport) logf(level, format string, args ...any) {
+	if t.log != nil {
+		t.log(level, t.redactor.Text(fmt.Sprintf(format, args...)))
+	}
+}
+
+func formForLog(form []field) string {
+	shown := map[string]string{}
+	for _, f := range form {
+		if isSecretName(f.name) {
+			shown[f.name] = Redacted
+		} else {
+			shown[f.name] = f.value
+		}
+	}
+	text, _ := json.Marshal(shown)
+	return string(text)
+}
+
+// bodyForLog is a response body for a debug log: JSON with secrets blanked, else its size.
+func bodyForLog(content []byte) string {
+	if len(content) == 0 {
+		return "(empty)"
+	}
+	value, ok := decodeJSON(content)
+	if !ok {
+		return fmt.Sprintf("(%d bytes, not JSON)", len(content))
+	}
+	text, _ := json.Marshal((&Redactor{}).Value(value))
+	if len(text) > 2000 {
+		return string(text[:2000]) + "..."
+	}
+	return string(text)
+}

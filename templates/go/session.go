@@ -1,0 +1,504 @@
+package rcsdk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+)
+
+// Platform is a connection to one RingCentral platform for one app: logins, tokens that keep
+// working, and authenticated calls. Safe for concurrent use by many goroutines. The operations
+// of the spec are in platform.go; the token lifecycle is here, built for RingCentral's
+// single-use refresh tokens:
+//
+//   - the access token is refreshed the refresh margin before it expires, and once more (with
+//     one retry of the call) when a call gets a 401 token error;
+//   - any number of goroutines, and processes sharing a FileTokenStore, that find the token due
+//     cause one refresh; the others wait for the store's lock and use its result;
+//   - a refresh that fails on the network, or that the platform refuses for any other reason
+//     than an explicit invalid_grant on that very refresh token, keeps the tokens; an
+//     invalid_grant ends the session and fires access_violation once;
+//   - tokens the store could not save are kept and used (EventStoreError reports it; no call
+//     fails for it), and written as soon as it accepts them, unless it has newer ones by then.
+type Platform struct {
+	appKey        string
+	server        string
+	store         TokenStore
+	origin        *origin
+	redactor      *Redactor
+	transport     *transport
+	events        emitter
+	now           func() float64
+	refreshMargin float64
+	autoRefresh   bool
+	log           func(level, message string)
+	ledger
+}
+
+// Server is the platform's base URL.
+func (p *Platform) Server() string { return p.server }
+
+// AppKey is the app's client id.
+func (p *Platform) AppKey() string { return p.appKey }
+
+// Store is where the platform keeps its tokens.
+func (p *Platform) Store() TokenStore { return p.store }
+
+// Redactor blanks every secret this platform knows (for an app's own logs).
+func (p *Platform) Redactor() *Redactor { return p.redactor }
+
+// On calls listener with the payload of event; the function it returns removes the listener.
+func (p *Platform) On(event Event, listener Listener) (remove func()) {
+	return p.events.on(event, listener)
+}
+
+// pending are events to emit once the locks are given back (a listener may call the platform).
+type pending []func()
+
+func (e *pending) add(p *Platform, event Event, payload any) {
+	*e = append(*e, func() { p.events.emit(event, payload) })
+}
+
+func (e pending) emit() {
+	for _, fire := range e {
+		fire()
+	}
+}
+
+// --- logins -----------------------------------------------------------------------------------
+
+func (p *Platform) login(ctx context.Context, form []field, success, failure Event) (*TokenInfo, error) {
+	form, err := p.clientForm(form)
+	if err != nil {
+		return nil, err
+	}
+	response, err := p.transport.send(ctx, &outgoing{method: "POST", url: p.server + tokenPath, client: true, form: form})
+	var token *TokenInfo
+	if err == nil {
+		token, err = tokenFrom(response, p.redactor)
+	}
+	if err != nil {
+		p.events.emit(failure, err)
+		return nil, err
+	}
+	var events pending
+	events.add(p, success, token)
+	p.locked(ctx, &events, func() { p.keep(issued(token, p.now()), &events) })
+	events.emit()
+	return token, nil
+}
+
+// locked runs fn under the store's lock; when the lock cannot be had, fn runs anyway (the
+// tokens are kept in memory) and the store's error is reported.
+func (p *Platform) locked(ctx context.Context, events *pending, fn func()) {
+	unlock, err := p.store.Lock(ctx)
+	if err != nil {
+		events.add(p, EventStoreError, err)
+		fn()
+		return
+	}
+	defer unlock()
+	fn()
+}
+
+// --- the token lifecycle ----------------------------------------------------------------------
+
+// rotate refreshes unless another goroutine or process already replaced seen (the state the
+// caller found due or rejected; nil forces a refresh), and returns the tokens in use.
+func (p *Platform) rotate(ctx context.Context, seen *authState, form func(*authState) []field) (*authState, error) {
+	var events pending
+	defer func() { events.emit() }()
+	unlock, err := p.store.Lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	current, err := p.reload(&events)
+	if err != nil {
+		return nil, err
+	}
+	now := p.now()
+	if current == nil {
+		return nil, newError(ErrLoginRequired, "no tokens: log in first", nil)
+	}
+	if seen != nil && current.token.AccessToken != seen.token.AccessToken && !current.accessDue(now, p.refreshMargin) {
+		return current, nil
+	}
+	if !current.canRefresh(now) {
+		failure := newError(ErrLoginRequired, "the session has expired (no usable refresh token): log in again", nil)
+		p.keep(nil, &events)
+		events.add(p, EventRefreshError, failure)
+		events.add(p, EventAccessViolation, failure)
+		return nil, failure
+	}
+	fields, err := p.clientForm(form(current))
+	if err != nil {
+		return nil, err
+	}
+	response, err := p.transport.send(ctx, &outgoing{method: "POST", url: p.server + tokenPath, client: true, form: fields})
+	var token *TokenInfo
+	if err == nil {
+		token, err = tokenFrom(response, p.redactor)
+	}
+	if err != nil {
+		events.add(p, EventRefreshError, err)
+		var failure *Error
+		if errors.As(err, &failure) && endsSession(failure) {
+			// The platform's verdict on this very refresh token (the store still holds it: we
+			// hold its lock): the session is over.
+			p.keep(nil, &events)
+			events.add(p, EventAccessViolation, err)
+		}
+		return nil, err
+	}
+	fresh := issued(token, p.now())
+	var stored pending
+	p.keep(fresh, &stored)
+	events.add(p, EventRefreshSuccess, token)
+	events = append(events, stored...)
+	return fresh, nil
+}
+
+// endsSession: the platform's verdict on the refresh token itself, invalid_grant with no error
+// code or one that names that token. invalid_client, a rate limit or a proxy's page are not.
+func endsSession(failure *Error) bool {
+	if failure.StatusCode == 0 || failure.OAuthError != "invalid_grant" {
+		return false
+	}
+	if len(failure.ErrorCodes) == 0 {
+		return true
+	}
+	for _, code := range failure.ErrorCodes {
+		if refreshRejectedCodes[code] {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Platform) revoke(ctx context.Context, path string, form []field, success, failure Event) error {
+	var err error
+	if len(form) > 0 {
+		if form, err = p.clientForm(form); err == nil {
+			_, err = p.transport.send(ctx, &outgoing{method: "POST", url: p.server + path, client: true, form: form})
+		}
+	}
+	var events pending
+	p.locked(ctx, &events, func() { p.keep(nil, &events) })
+	events.emit()
+	if err != nil {
+		p.events.emit(failure, err)
+		return err
+	}
+	p.events.emit(success, nil)
+	return nil
+}
+
+// access returns tokens fit for a call: refreshed first when they are due.
+func (p *Platform) access(ctx context.Context, state *authState, unsaved bool) (*authState, error) {
+	if state == nil || unsaved {
+		var events pending
+		if unsaved {
+			// Tokens the store refused earlier: write them now if it takes them.
+			p.locked(ctx, &events, func() { _, _ = p.reload(&events) })
+		}
+		var err error
+		state, err = p.current(&events)
+		events.emit()
+		if err != nil {
+			return nil, err
+		}
+		if state == nil {
+			return nil, newError(ErrLoginRequired, "no tokens: log in first", nil)
+		}
+	}
+	if p.autoRefresh && state.accessDue(p.now(), p.refreshMargin) {
+		return p.rotate(ctx, state, p.refreshForm)
+	}
+	return state, nil
+}
+
+// --- authenticated calls ----------------------------------------------------------------------
+
+// Call is one API request (Platform.Request).
+type Call struct {
+	Method string
+	// Path is an API path (/restapi/v1.0/...) or a URL on the platform's own origin.
+	Path  string
+	Query url.Values
+	// Body is sent as JSON when it is not nil.
+	Body    any
+	Headers map[string]string
+}
+
+// Request calls the API with the access token; an error status is an *Error. A 401 token
+// error triggers one refresh and one retry of the call, never more.
+func (p *Platform) Request(ctx context.Context, call Call) (*Response, error) {
+	target, err := p.origin.url(call.Path, "path")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHeaders(call.Headers); err != nil {
+		return nil, err
+	}
+	out := &outgoing{method: strings.ToUpper(call.Method), url: target, headers: call.Headers}
+	if len(call.Query) > 0 {
+		separator := "?"
+		if strings.Contains(target, "?") {
+			separator = "&"
+		}
+		out.url += separator + call.Query.Encode()
+	}
+	if call.Body != nil {
+		if raw, ok := call.Body.(json.RawMessage); ok {
+			out.body = raw
+		} else if out.body, err = json.Marshal(call.Body); err != nil {
+			return nil, usageError("the body is not JSON: %v", err)
+		}
+		out.json = true
+	}
+	return p.send(ctx, out)
+}
+
+func (p *Platform) send(ctx context.Context, out *outgoing) (*Response, error) {
+	p.mu.Lock()
+	state, unsaved := p.state, p.unsaved
+	p.mu.Unlock()
+	if state == nil || unsaved || p.autoRefresh && state.accessDue(p.now(), p.refreshMargin) {
+		var err error
+		if state, err = p.access(ctx, state, unsaved); err != nil {
+			return nil, err
+		}
+	}
+	out.bearer = state.authorization
+	response, err := p.transport.send(ctx, out)
+	var failure *Error
+	if err == nil || !errors.As(err, &failure) || !isTokenFailure(failure) {
+		return response, err
+	}
+	var fresh *authState
+	if p.autoRefresh {
+		if fresh, err = p.rotate(ctx, state, p.refreshForm); err != nil {
+			return nil, err
+		}
+	} else {
+		var events pending
+		p.locked(ctx, &events, func() { fresh, _ = p.reload(&events) })
+		events.emit()
+		if fresh == nil || fresh.token.AccessToken == state.token.AccessToken {
+			return nil, failure
+		}
+	}
+	retry := *out
+	retry.bearer = fresh.authorization
+	return p.transport.send(ctx, &retry)
+}
+
+// isTokenFailure: a 401 that a refresh can cure (a token error, or a bare 401 naming no other
+// cause).
+func isTokenFailure(failure *Error) bool {
+	if kindIs(failure.Kind, ErrToken) {
+		return true
+	}
+	if failure.Kind != ErrAuthentication || failure.OAuthError != "" {
+		return false
+	}
+	for _, code := range failure.ErrorCodes {
+		if !tokenErrorCodes[code] {
+			return false
+		}
+	}
+	return true
+}
+
+// Get calls GET path (an API path or a URL on the platform's origin) with an optional query.
+func (p *Platform) Get(ctx context.Context, path string, query url.Values) (*Response, error) {
+	return p.Request(ctx, Call{Method: http.MethodGet, Path: path, Query: query})
+}
+
+// Post calls POST path with body as JSON (nil: no body).
+func (p *Platform) Post(ctx context.Context, path string, body any) (*Response, error) {
+	return p.Request(ctx, Call{Method: http.MethodPost, Path: path, Body: body})
+}
+
+// Put calls PUT path with body as JSON.
+func (p *Platform) Put(ctx context.Context, path string, body any) (*Response, error) {
+	return p.Request(ctx, Call{Method: http.MethodPut, Path: path, Body: body})
+}
+
+// Patch calls PATCH path with body as JSON.
+func (p *Platform) Patch(ctx context.Context, path string, body any) (*Response, error) {
+	return p.Request(ctx, Call{Method: http.MethodPatch, Path: path, Body: body})
+}
+
+// Delete calls DELETE path.
+func (p *Platform) Delete(ctx context.Context, path string) (*Response, error) {
+	return p.Request(ctx, Call{Method: http.MethodDelete, Path: path})
+}
+
+// --- helpers ----------------------------------------------------------------------------------
+
+// clientForm checks a form's values; public apps identify themselves in the body (confidential
+// ones use Basic auth).
+func (p *Platform) clientForm(form []field) ([]field, error) {
+	for _, f := range form {
+		if err := checkField(f.name, f.value); err != nil {
+			return nil, err
+		}
+	}
+	if p.transport.basic == "" {
+		form = append(form, field{"client_id", p.appKey})
+	}
+	return form, nil
+}
+
+// ledger is a platform's bookkeeping of its tokens: the ones in use, and what the store holds.
+//
+// Tokens the platform issued are used at once and then written to the store. A write the store
+// refuses leaves them in use, remembered as unsaved together with the refresh token the store
+// held at the time; they are written at the next chance, unless the store has newer tokens by
+// then (another process rotated them meanwhile: theirs win). Callers hold the store's lock
+// around every method that writes; mu guards the fields for the calls that only read them.
+type ledger struct {
+	mu          sync.Mutex
+	state       *authState
+	unsaved     bool
+	unsavedOver string // the refresh token the store held when it refused ours
+}
+
+// GetAuthData returns the tokens and their expiry times, in the format every language's client
+// uses (an empty map when logged out); SetAuthData takes it back exactly.
+func (p *Platform) GetAuthData() map[string]any {
+	var events pending
+	state, _ := p.current(&events)
+	events.emit()
+	if state == nil {
+		return map[string]any{}
+	}
+	return state.toJSON()
+}
+
+// SetAuthData restores what GetAuthData returned (nil or an empty map log out locally). Data
+// of an unknown version or shape is an ErrAuthData error.
+func (p *Platform) SetAuthData(data map[string]any) error {
+	state, err := stateFromJSON(data)
+	if err != nil {
+		return err
+	}
+	var events pending
+	p.locked(context.Background(), &events, func() { p.keep(state, &events) })
+	events.emit()
+	return nil
+}
+
+// IsAuthorized says whether calls can be authorized without a new login (valid or refreshable
+// tokens). It sends nothing.
+func (p *Platform) IsAuthorized() bool {
+	var events pending
+	state, _ := p.current(&events)
+	events.emit()
+	return state != nil && state.usable(p.now())
+}
+
+func (p *Platform) current(events *pending) (*authState, error) {
+	p.mu.Lock()
+	state := p.state
+	p.mu.Unlock()
+	if state != nil {
+		return state, nil
+	}
+	return p.reload(events)
+}
+
+// reload reads the store: another process may have written newer tokens.
+func (p *Platform) reload(events *pending) (*authState, error) {
+	data, err := p.store.Load()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		if p.state == nil || !errors.Is(err, ErrTokenStore) {
+			return nil, err
+		}
+		// The store cannot be read at all (a directory in its place, a permission): go on
+		// with the tokens in memory, to be written once it can be used again.
+		if !p.unsaved {
+			p.unsaved, p.unsavedOver = true, p.state.token.RefreshToken
+			p.warn("rcsdk: tokens kept in memory, the store cannot be read: " + p.redactor.Text(err.Error()))
+			events.add(p, EventStoreError, err)
+		}
+		return p.state, nil
+	}
+	state, err := stateFromJSON(data)
+	unusable := false
+	if err != nil {
+		if !p.unsaved {
+			return nil, err
+		}
+		state, unusable = nil, true // content nobody can use: ours replace it
+	}
+	if p.unsaved {
+		// Tokens the store refused: write them now, unless the store has newer ones by now (a
+		// login, or the same rotation).
+		if unusable || state == nil || state.token.RefreshToken == p.unsavedOver || p.state.issuedAfter(state) {
+			p.save(p.state, p.unsavedOver, events)
+			return p.state, nil
+		}
+		p.unsaved = false
+	}
+	p.state = state
+	if state != nil {
+		p.redactor.AddTokens(state.token.AccessToken, state.token.RefreshToken)
+	}
+	return state, nil
+}
+
+// keep uses tokens and saves them (callers hold the store's lock). A failed save keeps them in
+// use, to be written later; the first failure of a run of them is reported (EventStoreError).
+func (p *Platform) keep(state *authState, events *pending) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	replaced := p.unsavedOver
+	if !p.unsaved && p.state != nil {
+		replaced = p.state.token.RefreshToken
+	} else if !p.unsaved {
+		replaced = ""
+	}
+	p.state = state
+	if state != nil {
+		p.redactor.AddTokens(state.token.AccessToken, state.token.RefreshToken, state.token.IDToken)
+	}
+	p.save(state, replaced, events)
+}
+
+// save writes state to the store (p.mu held).
+func (p *Platform) save(state *authState, replaced string, events *pending) {
+	var data map[string]any
+	if state != nil {
+		data = state.toJSON()
+	}
+	err := p.store.Save(data)
+	if err != nil && !errors.Is(err, ErrTokenStore) {
+		// A store of the application's own may fail any way: the tokens are kept.
+		err = newError(ErrTokenStore, p.redactor.Text("could not write the token store: "+err.Error()), err)
+	}
+	if err != nil {
+		if p.unsaved {
+			return // reported at the first failure of this run of them
+		}
+		p.unsaved, p.unsavedOver = true, replaced
+		p.warn("rcsdk: tokens kept in memory, the store did not take them: " + p.redactor.Text(err.Error()))
+		events.add(p, EventStoreError, err)
+		return
+	}
+	p.unsaved, p.unsavedOver = false, ""
+}
+
+func (p *Platform) warn(message string) {
+	if p.log != nil {
+		p.log("warning", message)
+	}
+}

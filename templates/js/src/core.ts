@@ -34,7 +34,7 @@ import {
   UsageError,
 } from "./exceptions.js";
 import { TokenInfo } from "./models.js";
-import { LOOPBACK, type PlatformOptions, type RequestOptions, checkServer, positive } from "./options.js";
+import { isLoopback, type PlatformOptions, type RequestOptions, checkServer, positive } from "./options.js";
 import { Redactor } from "./redact.js";
 import { type Collected, Session } from "./session.js";
 import { type AuthData, MemoryTokenStore, type TokenStore } from "./store.js";
@@ -116,7 +116,7 @@ export abstract class PlatformCore {
       redactor: this.#redactor,
       logger: options.logger ?? null,
     });
-    if (server.protocol === "http:" && !LOOPBACK.test(server.hostname)) {
+    if (server.protocol === "http:" && !isLoopback(server.hostname)) {
       this.#transport.warn(`rcsdk: plain http to ${server.host}: credentials cross the network in the clear`);
     }
     this.#emitter = new Emitter((event, error) => {

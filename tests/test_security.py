@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 import rcsdk
-from rcsdk import RCSDK, Platform
+from rcsdk import RCSDK, FileTokenStore, Platform
 from rcsdk._redact import Redactor
 from rcsdk.testing import LocalPlatform
 
@@ -78,7 +79,23 @@ def act(platform: Platform, case: dict[str, Any]) -> Any:
         return platform.logout()
     if action == "request":
         return platform.request(args["method"], args["path"], headers=args.get("headers"))
+    if action == "login_auth_code":
+        return platform.login_auth_code(args["code"])
+    if action == "authorize_url":
+        return platform.authorize_url()
+    if action == "read_extension":
+        return platform.read_extension()
+    if action == "get":
+        return platform.get(args["path"], args["query"])
     raise AssertionError(f"unknown action {action}")
+
+
+def closed_port() -> int:
+    """A loopback port where nothing listens (bound, then closed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
@@ -98,6 +115,7 @@ def test_security_case(
             "{foreign}": foreign.host,
             "{remote}": f"0.0.0.0:{host.rsplit(':', 1)[1]}",
             "{jwt}": CREDS["RC_JWT"],
+            "{closed}": f"127.0.0.1:{closed_port()}",
         }
         case = fill(case, names)
         expect = case["expect"]
@@ -116,7 +134,20 @@ def test_security_case(
         error: BaseException | None = None
         before = received()
         try:
-            sdk = RCSDK(CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], server, **options)
+            credentials = case.get("credentials", {})
+            app_key = credentials.get("app_key", CREDS["RC_APP_KEY"])
+            app_secret = credentials.get("app_secret", CREDS["RC_APP_SECRET"])
+            args = case.get("args", {})
+            if case["action"] == "file_store":
+                FileTokenStore(args["path"])
+                raise AssertionError("FileTokenStore took a path that is not one")
+            if case["action"] == "from_env":
+                sdk = RCSDK.from_env(args["env"])
+                # Python's login_jwt() reads the JWT from the settings (RC_JWT).
+                case = {**case, "action": args["then"], "args": {}}
+                case["args"]["jwt"] = None
+            else:
+                sdk = RCSDK(app_key, app_secret, server, **options)
             platform = sdk.platform
             if case["tokens"] == "valid":
                 platform.set_auth_data(valid_tokens())

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rcsdk._constants import PRODUCTION_SERVER
+from rcsdk._exceptions import UsageError
 from rcsdk._platform import Platform
 from rcsdk._settings import Settings
 
@@ -43,7 +44,7 @@ class RCSDK:
         """
         settings = Settings.from_env(environ)
         if not settings.app_key:
-            raise ValueError("RC_APP_KEY is not set")
+            raise UsageError("RC_APP_KEY is not set")
         return cls(
             settings.app_key,
             settings.app_secret,

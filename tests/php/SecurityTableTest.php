@@ -17,7 +17,12 @@ use Rcsdk\RCSDKError;
 final class SecurityTableTest extends TestCase
 {
     /** Python option names -> the PHP client's named arguments. */
-    private const OPTIONS = ['allow_insecure_http' => 'allowInsecureHttp'];
+    private const OPTIONS = [
+        'allow_insecure_http' => 'allowInsecureHttp',
+        'clock' => 'clock',
+        'user_agent' => 'userAgent',
+        'max_retries' => 'maxRetries',
+    ];
 
     /**
      * Expected message substrings whose wording is language-specific -> what PHP says. Only
@@ -26,6 +31,9 @@ final class SecurityTableTest extends TestCase
     private const MESSAGES = [
         // The option the message tells the user to pass, by its PHP name.
         'allow_insecure_http' => 'allowInsecureHttp',
+        'app_key' => 'appKey',
+        'app_secret' => 'appSecret',
+        'user_agent' => 'userAgent',
     ];
 
     private static ?Child $listeners = null;
@@ -93,6 +101,15 @@ final class SecurityTableTest extends TestCase
         return $value;
     }
 
+    /** A loopback port where nothing listens (bound, then closed). */
+    private static function closedPort(): int
+    {
+        $server = stream_socket_server('tcp://127.0.0.1:0');
+        $port = (int) substr((string) strrchr((string) stream_socket_get_name($server, false), ':'), 1);
+        fclose($server);
+        return $port;
+    }
+
     /** @return array<string, mixed> tokens set directly (no request): the access token far from due */
     private static function validTokens(): array
     {
@@ -126,6 +143,7 @@ final class SecurityTableTest extends TestCase
             '{foreign}' => self::$hosts['foreign'],
             '{remote}' => '0.0.0.0:' . substr((string) strrchr($host, ':'), 1),
             '{jwt}' => $env['RC_JWT'],
+            '{closed}' => '127.0.0.1:' . self::closedPort(),
         ];
         $case = self::fill($case, $names);
         $expect = $case['expect'];
@@ -152,27 +170,60 @@ final class SecurityTableTest extends TestCase
         $foreignBefore = self::counts()['foreign'];
         $error = null;
         $before = $received();
+        $args = $case['args'] ?? [];
+        $action = $case['action'];
+        // PHP's declared parameter types refuse some calls before their body runs.
+        $typeError = in_array('php', $case['signature_refuses'] ?? [], true);
         try {
-            $platform = (new RCSDK($env['RC_APP_KEY'], $env['RC_APP_SECRET'], $case['server'] ?? "http://{$host}", ...$options))->getPlatform();
+            if ($action === 'file_store') {
+                new \Rcsdk\FileTokenStore($args['path']);
+                $this->fail("{$id}: FileTokenStore took a path that is not one");
+            }
+            if ($action === 'from_env') {
+                $sdk = RCSDK::fromEnv($args['env']);
+                // PHP's loginJwt takes the JWT from the settings explicitly.
+                [$action, $args] = [$args['then'], ['jwt' => $sdk->settings->jwt]];
+            } else {
+                $credentials = $case['credentials'] ?? [];
+                $sdk = new RCSDK(
+                    $credentials['app_key'] ?? $env['RC_APP_KEY'],
+                    $credentials['app_secret'] ?? $env['RC_APP_SECRET'],
+                    $case['server'] ?? "http://{$host}",
+                    ...$options,
+                );
+            }
+            $platform = $sdk->getPlatform();
             if ($case['tokens'] === 'valid') {
                 $platform->setAuthData(self::validTokens());
             } elseif ($case['tokens'] === 'login') {
                 $platform->loginJwt($env['RC_JWT']);
             }
             $before = $received();
-            $args = $case['args'] ?? [];
-            // Python action names -> PHP calls.
-            match ($case['action']) {
+            // Python action names -> PHP calls (options given as null: PHP has named arguments instead).
+            match ($action) {
                 'construct' => null,
                 'login_jwt' => $platform->loginJwt($args['jwt']),
                 'login_password' => $platform->authorize($args['username'], $args['extension'], $args['password']),
                 'refresh' => $platform->refresh(),
                 'revoke' => $platform->logout(),
                 'request' => $platform->request($args['method'], $args['path'], headers: $args['headers'] ?? []),
+                'login_auth_code' => $platform->loginAuthCode($args['code']),
+                'authorize_url' => $platform->authorizeUrl(),
+                'read_extension' => $platform->readExtension(),
+                'get' => $platform->get($args['path'], $args['query']),
             };
         } catch (RCSDKError $e) {
             $error = $e;
+        } catch (\TypeError $e) {
+            if (!$typeError) {
+                throw $e;
+            }
+            // A declared parameter type's refusal ("Argument #1 ... called in"), not a TypeError
+            // from inside rcsdk's code.
+            $this->assertMatchesRegularExpression('/Argument #\d+ .* must be of type .* called in /', $e->getMessage(), $id);
+            return;
         }
+        $this->assertFalse($typeError, "{$id}: PHP's parameter types were to refuse this call");
         $after = $received();
         $this->assertSame($expect['foreign_requests'], self::counts()['foreign'] - $foreignBefore, "{$id}: the foreign host was reached");
         if (array_key_exists('platform_requests', $expect)) {

@@ -73,6 +73,16 @@ export abstract class PlatformCore {
     if (appSecret !== undefined && appSecret !== null && typeof appSecret !== "string") {
       throw new UsageError("appSecret must be a string or null");
     }
+    // A NUL or line break in a credential is a mistake or an attack (Python and PHP refuse it too).
+    if (/[\u0000-\u001f\u007f]/.test(appKey)) throw new UsageError("appKey contains a control character");
+    if (appSecret && /[\u0000-\u001f\u007f]/.test(appSecret)) {
+      throw new UsageError("appSecret contains a control character");
+    }
+    for (const name of ["clock", "sleep", "fetch"] as const) {
+      if (options[name] !== undefined && typeof options[name] !== "function") {
+        throw new UsageError(`${name} must be a function, not ${typeof options[name]}`);
+      }
+    }
     const server = checkServer(options.server, options.allowInsecureHttp === true);
     this.appKey = appKey;
     this.server = server.origin + server.pathname.replace(/\/+$/, "");
@@ -104,6 +114,9 @@ export abstract class PlatformCore {
     const agent = `rcsdk-js/${VERSION} node/${process.versions.node}`;
     if (options.userAgent !== undefined && /[\r\n]/.test(options.userAgent)) {
       throw new UsageError("userAgent must not contain CR or LF");
+    }
+    if (options.userAgent !== undefined && !/^[\t\u0020-\u007e]*$/.test(options.userAgent)) {
+      throw new UsageError("userAgent contains a control or non-ASCII character");
     }
     this.#transport = new Transport({
       server,
@@ -162,9 +175,10 @@ export abstract class PlatformCore {
     return this.#basic === null ? { ...form, client_id: this.appKey } : form;
   }
 
-  protected checkArgument(name: string, value: unknown, required: boolean): void {
+  protected checkArgument(name: string, value: unknown, required: boolean, variable?: string): void {
     if (value === undefined || value === null || value === "") {
-      if (required) throw new UsageError(`${name} is required`);
+      // The variable it usually comes from is named: sdk.settings holds null when it is unset.
+      if (required) throw new UsageError(`${name} is required${variable ? ` (${variable} is unset or empty?)` : ""}`);
       return;
     }
     if (typeof value !== "string" && typeof value !== "number") {

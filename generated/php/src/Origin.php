@@ -165,6 +165,9 @@ final class Origin
         if (str_contains($target, '\\')) {
             throw new UsageError("{$argument} contains a backslash: " . self::shown($target));
         }
+        if (preg_match('/[^\x21-\x7e]/', $target) === 1) {
+            throw new UsageError("{$argument} contains a space or a non-ASCII character (percent-encode it): " . self::shown($target));
+        }
         if (str_starts_with($target, '//')) {
             throw new UsageError(
                 "{$argument} starts with '//' (a URL to another host): " . self::shown($target)
@@ -219,7 +222,7 @@ final class Origin
         }
     }
 
-    /** @param array<string, string> $headers */
+    /** @param array<mixed> $headers */
     public static function checkHeaders(array $headers): void
     {
         foreach ($headers as $key => $value) {
@@ -227,9 +230,16 @@ final class Origin
             if (preg_match('/^[!#$%&\'*+\-.^_`|~0-9A-Za-z]+$/', $key) !== 1) {
                 throw new UsageError('header name ' . self::shown($key) . ' is not a valid HTTP header name');
             }
+            if (!is_string($value)) {
+                throw new UsageError("header {$key} must be a string, not " . get_debug_type($value));
+            }
             $control = self::control(str_replace("\t", ' ', $value));
             if ($control !== null) {
                 throw new UsageError("header {$key} contains a control character ({$control})");
+            }
+            if (preg_match('/[^\x09\x20-\x7e]/', $value) === 1) {
+                // One rule in every language: HTTP libraries send other characters differently.
+                throw new UsageError("header {$key} contains a non-ASCII character");
             }
         }
     }

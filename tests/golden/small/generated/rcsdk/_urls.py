@@ -148,6 +148,11 @@ class Origin:
             )
         if "\\" in target:
             raise UsageError(f"{argument} contains a backslash: {_shown(target)}")
+        if " " in target or not target.isascii():
+            raise UsageError(
+                f"{argument} contains a space or a non-ASCII character (percent-encode it): "
+                f"{_shown(target)}"
+            )
         if target.startswith("//"):
             raise UsageError(
                 f"{argument} starts with '//' (a URL to another host): {_shown(target)}; "
@@ -256,3 +261,6 @@ def check_headers(headers: Mapping[str, Any] | None) -> None:
         control = _control(text.replace("\t", " "))
         if control is not None:
             raise UsageError(f"header {key} contains a control character ({control})")
+        if not text.isascii():
+            # One rule in every language: HTTP libraries send other characters differently.
+            raise UsageError(f"header {key} contains a non-ASCII character")

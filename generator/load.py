@@ -307,7 +307,8 @@ FORMAT = Obj(
                 "secret_names": ListOf(STR),
                 "secret_headers": ListOf(STR),
                 "redacted_rotations": INT,
-            }
+            },
+            optional={"session_origin_field": STR, "session_app_key_field": STR},
         ),
         "client_auth": Obj(
             required={

@@ -221,6 +221,7 @@ PUBLIC = [
     "RedirectError",
     "ResponseFormatError",
     "SANDBOX_SERVER",
+    "SessionOriginError",
     "Settings",
     "TokenError",
     "TokenInfo",

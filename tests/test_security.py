@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import rcsdk
-from rcsdk import RCSDK, FileTokenStore, Platform
+from rcsdk import RCSDK, FileTokenStore, MemoryTokenStore, Platform
 from rcsdk._redact import Redactor
 from rcsdk.testing import LocalPlatform
 
@@ -87,7 +87,30 @@ def act(platform: Platform, case: dict[str, Any]) -> Any:
         return platform.read_extension()
     if action == "get":
         return platform.get(args["path"], args["query"])
+    if action == "set_auth_data":
+        return platform.set_auth_data({**valid_tokens(), **args["binding"]})
     raise AssertionError(f"unknown action {action}")
+
+
+def prefilled_store(
+    case: dict[str, Any], server: str
+) -> tuple[MemoryTokenStore | None, dict[str, Any] | None]:
+    """The case's store, holding its auth data (``store``), and that data; with no ``store`` but
+    an ``expect.store``, an empty one."""
+    spec = case.get("store")
+    if spec is None:
+        return (MemoryTokenStore(), None) if "store" in case["expect"] else (None, None)
+    if spec["tokens"] == "issued":  # another client logged in to the platform
+        other = RCSDK(CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], server).platform
+        other.login_jwt(CREDS["RC_JWT"])
+        data = other.get_auth_data()
+    else:
+        data = valid_tokens()
+    data = {k: v for k, v in data.items() if k not in ("origin", "app_key")}
+    data.update({k: spec[k] for k in ("origin", "app_key") if k in spec})
+    store = MemoryTokenStore()
+    store.save(data)
+    return store, json.loads(json.dumps(data))
 
 
 def closed_port() -> int:
@@ -116,6 +139,7 @@ def test_security_case(
             "{remote}": f"0.0.0.0:{host.rsplit(':', 1)[1]}",
             "{jwt}": CREDS["RC_JWT"],
             "{closed}": f"127.0.0.1:{closed_port()}",
+            "{app_key}": CREDS["RC_APP_KEY"],
         }
         case = fill(case, names)
         expect = case["expect"]
@@ -130,6 +154,9 @@ def test_security_case(
             connections: int = platform_server.connections
             return connections
 
+        store, held = prefilled_store(case, f"http://{host}")
+        if store is not None:
+            options = {**options, "store": store}
         caplog.set_level(logging.WARNING, logger="rcsdk")
         error: BaseException | None = None
         before = received()
@@ -174,6 +201,13 @@ def test_security_case(
                 assert part not in str(error) and part not in repr(error), str(error)
             if "status" in expect:
                 assert getattr(error, "status_code", None) == expect["status"]
+        if "store" in expect:
+            assert store is not None
+            if expect["store"] == "unchanged":
+                assert store.load() == held, "the store's session was changed"
+            else:
+                now = store.load() or {}
+                assert {k: now.get(k) for k in expect["store"]} == expect["store"], now
         warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
         for part in expect.get("warning", []):
             assert any(part in message for message in warned), (part, warned)

@@ -88,6 +88,10 @@ class Defaults:
     secret_names: tuple[str, ...]
     secret_headers: tuple[str, ...]
     redacted_rotations: int
+    session_origin_field: str = "origin"
+    """The auth data field naming the server origin a session belongs to."""
+    session_app_key_field: str = "app_key"
+    """The auth data field naming the app key a session belongs to."""
 
 
 @dataclass(frozen=True)

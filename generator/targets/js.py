@@ -155,6 +155,7 @@ class JavaScript(Target):
                 "RCSDKError",
                 "AuthDataError",
                 "LoginRequiredError",
+                "SessionOriginError",
                 "APIConnectionError",
                 "APITimeoutError",
                 "ResponseFormatError",

@@ -181,6 +181,7 @@ class Php(Target):
                 "RCSDKError",
                 "AuthDataError",
                 "LoginRequiredError",
+                "SessionOriginError",
                 "APIConnectionError",
                 "APITimeoutError",
                 "ResponseFormatError",

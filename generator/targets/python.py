@@ -111,6 +111,7 @@ class Python(Target):
                 "RCSDKError",
                 "AuthDataError",
                 "LoginRequiredError",
+                "SessionOriginError",
                 "APIConnectionError",
                 "APITimeoutError",
                 "ResponseFormatError",

@@ -128,6 +128,13 @@ class Origin:
     def __repr__(self) -> str:
         return f"Origin({self.scheme}://{self.netloc})"
 
+    @property
+    def key(self) -> str:
+        """``scheme://host:port``, the port always written: what auth data records as its origin
+        (every rcsdk client writes the same string for the same server)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
     def url(self, target: Any, argument: str = "path") -> str:
         """The URL for ``target``: a path on this server, or an absolute URL on its origin.
 

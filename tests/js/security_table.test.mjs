@@ -40,6 +40,7 @@ const ACTIONS = {
   authorize_url: (p, a) => p.authorizeUrl(a.options),
   read_extension: (p, a) => p.readExtension(a.options),
   get: (p, a) => p.get(a.path, a.query, a.options),
+  set_auth_data: (p, a) => p.setAuthData({ ...validTokens(), ...a.binding }),
   login_password: (p, a) => p.authorize({ username: a.username, extension: a.extension, password: a.password }),
   refresh: (p) => p.refresh(),
   revoke: (p) => p.logout(),
@@ -78,6 +79,29 @@ function validTokens() {
   };
 }
 
+/**
+ * The case's store, holding its auth data (`store`), and that data; with no `store` but an
+ * `expect.store`, an empty one.
+ */
+async function prefilledStore(c, server) {
+  if (c.store === undefined) return "store" in c.expect ? [new rcsdk.MemoryTokenStore(), null] : [null, null];
+  let data = validTokens();
+  if (c.store.tokens === "issued") {
+    // another client logged in to the platform
+    const other = new rcsdk.RCSDK({ appKey: CREDS.appKey, appSecret: CREDS.appSecret, server }).getPlatform();
+    await other.loginJwt(CREDS.jwt);
+    data = other.getAuthData();
+  }
+  const tokens = { ...data };
+  for (const key of ["origin", "app_key"]) {
+    delete tokens[key];
+    if (key in c.store) tokens[key] = c.store[key];
+  }
+  const store = new rcsdk.MemoryTokenStore();
+  store.save(tokens);
+  return [store, structuredClone(tokens)];
+}
+
 /** A loopback port where nothing listens (bound, then closed). */
 async function closedPort() {
   const server = net.createServer();
@@ -113,6 +137,7 @@ async function runCase(raw) {
       "{remote}": `0.0.0.0:${new URL(server.url).port}`,
       "{jwt}": CREDS.jwt,
       "{closed}": `127.0.0.1:${await closedPort()}`,
+      "{app_key}": CREDS.appKey,
     };
     const c = fill(raw, names);
     const expect = c.expect;
@@ -122,6 +147,8 @@ async function runCase(raw) {
       assert.ok(name in OPTIONS, `${c.id}: no JS name for option ${name}`);
       options[OPTIONS[name]] = value;
     }
+    const [store, held] = await prefilledStore(c, `http://${host}`);
+    if (store !== null) options.store = store;
     const warnings = [];
     const counts = () => ({ requests: server.requests.length, connections: server.server?.connections ?? server.connections });
     let error = null;
@@ -181,6 +208,11 @@ async function runCase(raw) {
         assert.ok(!error.message.includes(part) && !String(error).includes(part), `${c.id}: ${part} shown: ${error.message}`);
       }
       if ("status" in expect) assert.equal(error.statusCode, expect.status, `${c.id}: status`);
+    }
+    if ("store" in expect) {
+      const now = (await store.load()) ?? {};
+      if (expect.store === "unchanged") assert.deepEqual(now, held, `${c.id}: the store's session was changed`);
+      else for (const [k, v] of Object.entries(expect.store)) assert.equal(now[k], v, `${c.id}: store ${k}`);
     }
     for (const part of expect.warning ?? []) {
       const wanted = MESSAGES[part] ?? part;

@@ -114,7 +114,9 @@ for (const [name, extra] of Object.entries(PATHS)) {
       const source = make(fake.url, extra);
       await source.loginJwt(CREDS.jwt);
       const platform = make(dropUrl, { ...extra, maxRetries: 2 });
-      await platform.setAuthData(source.getAuthData());
+      // The session is bound to the fake platform's origin: rebound here on purpose (a test of
+      // retries, not of origins).
+      await platform.setAuthData({ ...source.getAuthData(), origin: dropUrl });
       drops = 0;
       await assert.rejects(platform.get(API), rcsdk.APIConnectionError);
       assert.equal(drops, 3); // a GET is idempotent: the first try and two retries

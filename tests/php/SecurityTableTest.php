@@ -101,6 +101,36 @@ final class SecurityTableTest extends TestCase
         return $value;
     }
 
+    /**
+     * The case's store, holding its auth data (`store`), and that data; with no `store` but an
+     * `expect.store`, an empty one.
+     *
+     * @param array<string, string> $env
+     * @return array{?\Rcsdk\MemoryTokenStore, ?array<string, mixed>}
+     */
+    private static function prefilledStore(array $case, string $server, array $env): array
+    {
+        $spec = $case['store'] ?? null;
+        if ($spec === null) {
+            return array_key_exists('store', $case['expect']) ? [new \Rcsdk\MemoryTokenStore(), null] : [null, null];
+        }
+        $data = self::validTokens();
+        if ($spec['tokens'] === 'issued') { // another client logged in to the platform
+            $other = (new RCSDK($env['RC_APP_KEY'], $env['RC_APP_SECRET'], $server))->getPlatform();
+            $other->loginJwt($env['RC_JWT']);
+            $data = $other->getAuthData();
+        }
+        unset($data['origin'], $data['app_key']);
+        foreach (['origin', 'app_key'] as $key) {
+            if (array_key_exists($key, $spec)) {
+                $data[$key] = $spec[$key];
+            }
+        }
+        $store = new \Rcsdk\MemoryTokenStore();
+        $store->save($data);
+        return [$store, $data];
+    }
+
     /** A loopback port where nothing listens (bound, then closed). */
     private static function closedPort(): int
     {
@@ -144,6 +174,7 @@ final class SecurityTableTest extends TestCase
             '{remote}' => '0.0.0.0:' . substr((string) strrchr($host, ':'), 1),
             '{jwt}' => $env['RC_JWT'],
             '{closed}' => '127.0.0.1:' . self::closedPort(),
+            '{app_key}' => $env['RC_APP_KEY'],
         ];
         $case = self::fill($case, $names);
         $expect = $case['expect'];
@@ -160,6 +191,10 @@ final class SecurityTableTest extends TestCase
         foreach ($case['options'] ?? [] as $name => $value) {
             $this->assertArrayHasKey($name, self::OPTIONS, "{$id}: no PHP name for option {$name}");
             $options[self::OPTIONS[$name]] = $value;
+        }
+        [$store, $held] = self::prefilledStore($case, "http://{$host}", $env);
+        if ($store !== null) {
+            $options['store'] = $store;
         }
         $warnings = [];
         $options['logger'] = static function (string $level, string $message) use (&$warnings): void {
@@ -211,6 +246,7 @@ final class SecurityTableTest extends TestCase
                 'authorize_url' => $platform->authorizeUrl(),
                 'read_extension' => $platform->readExtension(),
                 'get' => $platform->get($args['path'], $args['query']),
+                'set_auth_data' => $platform->setAuthData($args['binding'] + self::validTokens()),
             };
         } catch (RCSDKError $e) {
             $error = $e;
@@ -242,6 +278,16 @@ final class SecurityTableTest extends TestCase
             }
             if (array_key_exists('status', $expect)) {
                 $this->assertSame($expect['status'], $error->statusCode ?? null, "{$id}: status");
+            }
+        }
+        if (array_key_exists('store', $expect)) {
+            $now = $store?->load() ?? [];
+            if ($expect['store'] === 'unchanged') {
+                $this->assertSame($held, $now, "{$id}: the store's session was changed");
+            } else {
+                foreach ($expect['store'] as $key => $value) {
+                    $this->assertSame($value, $now[$key] ?? null, "{$id}: store {$key}");
+                }
             }
         }
         foreach ($expect['warning'] ?? [] as $part) {

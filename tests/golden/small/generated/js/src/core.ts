@@ -19,7 +19,7 @@
  *   that finds the store writable (unless it holds newer tokens by then: theirs win).
  */
 
-import { AuthState } from "./auth.js";
+import { AuthState, Binding } from "./auth.js";
 import {
   DEFAULT_MAX_RETRIES,
   DEFAULT_MAX_RETRY_WAIT,
@@ -65,6 +65,7 @@ export abstract class PlatformCore {
   readonly #session: Session;
   readonly #transport: Transport;
   readonly #basic: string | null;
+  readonly #binding: Binding;
 
   constructor(options: PlatformOptions) {
     if (typeof options !== "object" || options === null) throw new UsageError("options are required");
@@ -102,7 +103,8 @@ export abstract class PlatformCore {
       false,
     );
     this.#clock = options.clock ?? (() => Date.now() / 1000);
-    this.#session = new Session(this.store, this.lockTimeout, this.#redactor, (m) => this.#transport.warn(m));
+    this.#binding = new Binding(`${server.protocol}//${server.hostname}:${server.port || (server.protocol === "https:" ? 443 : 80)}`, appKey);
+    this.#session = new Session(this.store, this.lockTimeout, this.#redactor, (m) => this.#transport.warn(m), this.#binding);
     const secret = appSecret || null;
     this.#basic = null;
     if (secret !== null) {
@@ -236,7 +238,7 @@ export abstract class PlatformCore {
       return await session.locked(async () => {
         const current = await session.sync(events);
         const now = this.#clock();
-        if (current === null) throw new LoginRequiredError("no tokens: log in first");
+        if (current === null) throw session.refusal();
         if (
           seen !== null &&
           current.token.accessToken !== seen.token.accessToken &&
@@ -286,6 +288,8 @@ export abstract class PlatformCore {
   /** Tokens fit for a call: refreshed first when they are due. */
   protected async access(): Promise<AuthState> {
     const session = this.#session;
+    // Read the store first: a session saved unbound is to be written back bound (as unsaved).
+    if (session.held === null && !session.unsaved) await session.current();
     if (session.unsaved) {
       // Tokens a failed store write could not save: write them now, unless the store holds
       // newer ones (they stay in use either way).
@@ -301,7 +305,7 @@ export abstract class PlatformCore {
       this.#emitAll(events);
     }
     const state = await session.current();
-    if (state === null) throw new LoginRequiredError("no tokens: log in first");
+    if (state === null) throw session.refusal();
     if (this.autoRefresh && state.accessDue(this.#clock(), this.refreshMargin)) return this.refreshTokens(state);
     return state;
   }
@@ -347,7 +351,7 @@ export abstract class PlatformCore {
    */
   getAuthData(): AuthData {
     const state = this.#session.held;
-    return state !== null ? state.toJSON() : {};
+    return state !== null ? { ...state.toJSON(), ...this.#binding.fields() } : {};
   }
 
   /**
@@ -357,6 +361,8 @@ export abstract class PlatformCore {
    * written at the next call that finds the store writable).
    */
   async setAuthData(data: AuthData | null | undefined): Promise<void> {
+    const theirs = this.#binding.other(data);
+    if (theirs !== null) throw this.#binding.refusal("the auth data", theirs);
     this.#emitAll(await this.#replace(AuthState.fromJson(data)));
   }
 

@@ -75,6 +75,7 @@ abstract class Client
         }
         $this->logger = $logger === null ? null : \Closure::fromCallable($logger);
         $this->origin = Origin::of($server, $allowInsecureHttp);
+        $this->binding = new Binding($this->origin->key(), $appKey);
         if ($allowInsecureHttp && $this->origin->scheme === 'http' && !Origin::isLoopback($this->origin->host)) {
             $this->log('warning', "rcsdk: plain HTTP to {$this->origin->netloc} (allowInsecureHttp): credentials cross the network unencrypted");
         }
@@ -166,7 +167,7 @@ abstract class Client
                 $current = $this->reload();
                 $now = $this->now();
                 if ($current === null) {
-                    throw new LoginRequiredError('no tokens: log in first');
+                    throw $this->refusal();
                 }
                 if (
                     $seen !== null
@@ -254,13 +255,15 @@ abstract class Client
     {
         $state = $this->state;
         if ($state === null || $this->unsaved) {
+            $state = $this->current(); // reads the store when no tokens are held
             if ($this->unsaved) {
-                // Tokens the store refused earlier: write them now if it takes them.
+                // Tokens the store refused earlier (or a session saved unbound): write them now
+                // if it takes them.
                 $this->store->synchronized(fn (): ?AuthState => $this->reload());
+                $state = $this->current();
             }
-            $state = $this->current();
             if ($state === null) {
-                throw new LoginRequiredError('no tokens: log in first');
+                throw $this->refusal();
             }
         }
         if ($this->autoRefresh && $state->accessDue($this->now(), $this->refreshMargin)) {

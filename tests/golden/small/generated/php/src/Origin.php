@@ -152,6 +152,13 @@ final class Origin
         return implode(':', array_slice($groups, 0, $best)) . '::' . implode(':', array_slice($groups, $best + $bestLength));
     }
 
+    /** `scheme://host:port`, the port always written: the origin auth data records (as every rcsdk client writes it). */
+    public function key(): string
+    {
+        $host = str_contains($this->host, ':') ? "[{$this->host}]" : $this->host;
+        return "{$this->scheme}://{$host}:{$this->port}";
+    }
+
     /** The URL for `$target`: a path on this server, or an absolute URL on its origin. */
     public function url(string $target, string $argument = 'path'): string
     {

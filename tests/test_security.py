@@ -240,6 +240,46 @@ def test_the_table_covers_what_the_issue_lists() -> None:
         assert required in ids
 
 
+def test_the_table_covers_issue_20s_points() -> None:
+    """Issue #20 points 1, 2, 3, 12 and 13: each defect it lists is a row of the shared table."""
+    ids = {c["id"] for c in CASES}
+    for required in (
+        # 1: a session is bound to its origin
+        "session-of-another-origin-not-sent",
+        "session-of-another-app-not-sent",
+        "session-of-another-origin-not-refreshed",
+        "session-of-another-origin-not-revoked",
+        "session-of-another-origin-not-overwritten",
+        "session-unbound-taken-once-and-bound",
+        # 2: one reading of a server URL
+        "server-backslash-before-at",
+        # 3: loopback means loopback
+        "plain-http-localhost-trailing-dot",
+        "plain-http-ipv4-trailing-dot",
+        "plain-http-localhost-subdomain",
+        # 12: bad input is a usage error before any request
+        "login-jwt-options-null",
+        "login-auth-code-empty",
+        "authorize-url-options-null",
+        "read-extension-options-null",
+        "get-null-query-and-options",
+        "file-store-path-not-a-string",
+        "clock-not-callable",
+        "app-key-nul",
+        "app-secret-nul",
+        "user-agent-non-ascii",
+        "header-non-latin1",
+        "login-jwt-empty",
+        "path-with-space",
+        "header-not-a-string",
+        "from-env-without-app-key",
+        # 13: first-use errors alike
+        "from-env-without-jwt",
+        "connection-refused",
+    ):
+        assert required in ids, required
+
+
 REDACTION = TABLE["redaction"]["cases"]
 
 

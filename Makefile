@@ -56,7 +56,8 @@ lint: install system
 	$(BIN)/mypy --strict generator generated/rcsdk tests bench
 	@bash tests/php/lint.sh generated/php generated/examples/quickstart.php tests/golden/*/generated/php tests/php bench/php_worker.php
 	@$(MAKE) --no-print-directory go-tools
-	@bash tests/go/lint.sh generated/go generated/examples/go tests/golden/*/generated/go tests/go bench/go
+	@bash tests/go/lint.sh generated/go generated/examples/go tests/go bench/go
+	@bash tests/go/lint.sh --gofmt-only tests/golden/*/generated/go
 
 # Everything the suites need, installed one step after another (-j1) before they run side by side:
 # installs never overlap (npm, pip and apt-get each keep state that two runs at once can break).

@@ -308,7 +308,8 @@ FORMAT = Obj(
                 "secret_headers": ListOf(STR),
                 "redacted_rotations": INT,
                 "announce_wait_seconds": INT,
-            }
+            },
+            optional={"session_origin_field": STR, "session_app_key_field": STR},
         ),
         "client_auth": Obj(
             required={

@@ -232,6 +232,7 @@ PUBLIC = [
     "RedirectError",
     "ResponseFormatError",
     "SANDBOX_SERVER",
+    "SessionOriginError",
     "Settings",
     "TokenError",
     "TokenInfo",

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from rcsdk import RCSDK, BadRequestError, NotFoundError, Platform, Settings
+from rcsdk import RCSDK, BadRequestError, NotFoundError, Platform, Settings, UsageError
 from rcsdk.testing import LocalPlatform
 from rcsdk.testing._limits import parse_limit
 
@@ -95,7 +95,7 @@ def test_from_env_reads_the_snippets_variables(local: LocalPlatform) -> None:
     assert CREDS["RC_JWT"] not in repr(sdk.settings)
     sdk.get_platform().login_jwt(sdk.settings.jwt or "")
     assert sdk.get_platform().read_extension().id == 1234567890
-    with pytest.raises(ValueError, match="RC_APP_KEY"):
+    with pytest.raises(UsageError, match="RC_APP_KEY"):
         RCSDK.from_env({})
 
 

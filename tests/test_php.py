@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
-from rcsdk import RCSDK
+from rcsdk import RCSDK, FileTokenStore, RCSDKError
 from rcsdk.testing import LocalPlatform
 
 from _cross import check_file_store_shared_with_python
+from _loopback import Listener
 from _parity import CLIENTS, client_parity, index_problems, parity
 from _php import storm, worker_env
 from _scenarios import SCENARIOS
@@ -144,6 +145,82 @@ def test_a_file_token_store_is_shared_by_python_and_php(
     check_file_store_shared_with_python(
         lambda step, env: run_php(php_build, local, step, extra_env=dict(env)), local, tmp_path
     )
+
+
+# --- a session is bound to its origin, in every language -----------------------------------------
+
+LANGUAGES = ("python", "javascript", "php")
+
+
+def _origin_step(
+    language: str, mode: str, server: str, store: Path, php_build: Path, tmp_path: Path
+) -> dict[str, Any]:
+    """One language's step on a FileTokenStore: ``store-login`` (log in into it) or ``store-use``
+    (a call with it; the error's class and message)."""
+    if language == "python":
+        platform = RCSDK(
+            CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], server, store=FileTokenStore(store)
+        ).get_platform()
+        if mode == "store-login":
+            platform.login_jwt(CREDS["RC_JWT"])
+            return {"ok": True}
+        try:
+            platform.read_extension()
+        except RCSDKError as error:
+            authorized = platform.is_authorized()
+            return {"error": type(error).__name__, "message": str(error), "authorized": authorized}
+        return {"error": None}
+    js = ROOT / "build" / "js"  # made by `make build-js` before the suites run
+    if not (js / "dist" / "index.js").exists():
+        js = CLIENTS["javascript"].build(GENERATED, tmp_path)
+    script = {"javascript": ["node", str(ROOT / "tests" / "js" / "auth_data.mjs")]}.get(
+        language, ["php", str(PHP / "auth_data.php")]
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("RC_")},
+        "RC_APP_KEY": CREDS["RC_APP_KEY"],
+        "RC_APP_SECRET": CREDS["RC_APP_SECRET"],
+        "RC_JWT": CREDS["RC_JWT"],
+        "RC_SERVER": server,
+        "RC_STORE": str(store),
+        "RCSDK_DIST": str(js / "dist" / "index.js"),
+        "RCSDK_PHP_AUTOLOAD": str(php_build / "vendor" / "autoload.php"),
+    }
+    done = subprocess.run(
+        [*script, mode], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr[-800:] + done.stdout[-800:]
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
+
+
+@pytest.mark.parametrize("reader", LANGUAGES)
+@pytest.mark.parametrize("writer", LANGUAGES)
+def test_no_language_sends_another_origins_file_store(
+    writer: str, reader: str, php_build: Path, local: LocalPlatform, tmp_path: Path
+) -> None:
+    """Issue #20 point 1, all nine writer -> reader pairs: a tokens.json written for one server
+    is never sent to another by any language (the other server receives nothing), the reader
+    gets a SessionOriginError naming the file and both origins, and the file is left as it was
+    (its own platform goes on using it)."""
+    store = tmp_path / "tokens.json"
+    _origin_step(writer, "store-login", local.url, store, php_build, tmp_path)
+    written = store.read_bytes()
+    data = json.loads(written)
+    port = local.url.rsplit(":", 1)[1]
+    assert (data["origin"], data["app_key"]) == (f"http://127.0.0.1:{port}", CREDS["RC_APP_KEY"])
+    with Listener(body={"stolen": True}) as other:
+        answer = _origin_step(reader, "store-use", other.url, store, php_build, tmp_path)
+        assert other.received == 0, f"{reader} sent {writer}'s tokens to another origin"
+    assert answer["error"] == "SessionOriginError", answer
+    assert not answer["authorized"]
+    for part in (str(store), f"http://127.0.0.1:{port}", f"http://{other.host}"):
+        assert part in answer["message"], (part, answer["message"])
+    assert store.read_bytes() == written
+    owner = RCSDK(
+        CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url, store=FileTokenStore(store)
+    ).get_platform()
+    assert owner.read_extension().id
 
 
 # --- processes, not threads ---------------------------------------------------------------------

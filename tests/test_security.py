@@ -9,6 +9,7 @@ import json
 import logging
 import pickle
 import re
+import socket
 import traceback
 import warnings
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 import rcsdk
-from rcsdk import RCSDK, Platform
+from rcsdk import RCSDK, FileTokenStore, MemoryTokenStore, Platform
 from rcsdk._redact import Redactor
 from rcsdk.testing import LocalPlatform
 
@@ -82,7 +83,46 @@ def act(platform: Platform, case: dict[str, Any]) -> Any:
         return platform.logout()
     if action == "request":
         return platform.request(args["method"], args["path"], headers=args.get("headers"))
+    if action == "login_auth_code":
+        return platform.login_auth_code(args["code"])
+    if action == "authorize_url":
+        return platform.authorize_url()
+    if action == "read_extension":
+        return platform.read_extension()
+    if action == "get":
+        return platform.get(args["path"], args["query"])
+    if action == "set_auth_data":
+        return platform.set_auth_data({**valid_tokens(), **args["binding"]})
     raise AssertionError(f"unknown action {action}")
+
+
+def prefilled_store(
+    case: dict[str, Any], server: str
+) -> tuple[MemoryTokenStore | None, dict[str, Any] | None]:
+    """The case's store, holding its auth data (``store``), and that data; with no ``store`` but
+    an ``expect.store``, an empty one."""
+    spec = case.get("store")
+    if spec is None:
+        return (MemoryTokenStore(), None) if "store" in case["expect"] else (None, None)
+    if spec["tokens"] == "issued":  # another client logged in to the platform
+        other = RCSDK(CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], server).platform
+        other.login_jwt(CREDS["RC_JWT"])
+        data = other.get_auth_data()
+    else:
+        data = valid_tokens()
+    data = {k: v for k, v in data.items() if k not in ("origin", "app_key")}
+    data.update({k: spec[k] for k in ("origin", "app_key") if k in spec})
+    store = MemoryTokenStore()
+    store.save(data)
+    return store, json.loads(json.dumps(data))
+
+
+def closed_port() -> int:
+    """A loopback port where nothing listens (bound, then closed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
@@ -102,6 +142,8 @@ def test_security_case(
             "{foreign}": foreign.host,
             "{remote}": f"0.0.0.0:{host.rsplit(':', 1)[1]}",
             "{jwt}": CREDS["RC_JWT"],
+            "{closed}": f"127.0.0.1:{closed_port()}",
+            "{app_key}": CREDS["RC_APP_KEY"],
         }
         case = fill(case, names)
         expect = case["expect"]
@@ -116,11 +158,27 @@ def test_security_case(
             connections: int = platform_server.connections
             return connections
 
+        store, held = prefilled_store(case, f"http://{host}")
+        if store is not None:
+            options = {**options, "store": store}
         caplog.set_level(logging.WARNING, logger="rcsdk")
         error: BaseException | None = None
         before = received()
         try:
-            sdk = RCSDK(CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], server, **options)
+            credentials = case.get("credentials", {})
+            app_key = credentials.get("app_key", CREDS["RC_APP_KEY"])
+            app_secret = credentials.get("app_secret", CREDS["RC_APP_SECRET"])
+            args = case.get("args", {})
+            if case["action"] == "file_store":
+                FileTokenStore(args["path"])
+                raise AssertionError("FileTokenStore took a path that is not one")
+            if case["action"] == "from_env":
+                sdk = RCSDK.from_env(args["env"])
+                # Python's login_jwt() reads the JWT from the settings (RC_JWT).
+                case = {**case, "action": args["then"], "args": {}}
+                case["args"]["jwt"] = None
+            else:
+                sdk = RCSDK(app_key, app_secret, server, **options)
             platform = sdk.platform
             if case["tokens"] == "valid":
                 platform.set_auth_data(valid_tokens())
@@ -147,6 +205,13 @@ def test_security_case(
                 assert part not in str(error) and part not in repr(error), str(error)
             if "status" in expect:
                 assert getattr(error, "status_code", None) == expect["status"]
+        if "store" in expect:
+            assert store is not None
+            if expect["store"] == "unchanged":
+                assert store.load() == held, "the store's session was changed"
+            else:
+                now = store.load() or {}
+                assert {k: now.get(k) for k in expect["store"]} == expect["store"], now
         warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
         for part in expect.get("warning", []):
             assert any(part in message for message in warned), (part, warned)
@@ -177,6 +242,46 @@ def test_the_table_covers_what_the_issue_lists() -> None:
         "plain-http-remote-opt-in",
     ):
         assert required in ids
+
+
+def test_the_table_covers_issue_20s_points() -> None:
+    """Issue #20 points 1, 2, 3, 12 and 13: each defect it lists is a row of the shared table."""
+    ids = {c["id"] for c in CASES}
+    for required in (
+        # 1: a session is bound to its origin
+        "session-of-another-origin-not-sent",
+        "session-of-another-app-not-sent",
+        "session-of-another-origin-not-refreshed",
+        "session-of-another-origin-not-revoked",
+        "session-of-another-origin-not-overwritten",
+        "session-unbound-taken-once-and-bound",
+        # 2: one reading of a server URL
+        "server-backslash-before-at",
+        # 3: loopback means loopback
+        "plain-http-localhost-trailing-dot",
+        "plain-http-ipv4-trailing-dot",
+        "plain-http-localhost-subdomain",
+        # 12: bad input is a usage error before any request
+        "login-jwt-options-null",
+        "login-auth-code-empty",
+        "authorize-url-options-null",
+        "read-extension-options-null",
+        "get-null-query-and-options",
+        "file-store-path-not-a-string",
+        "clock-not-callable",
+        "app-key-nul",
+        "app-secret-nul",
+        "user-agent-non-ascii",
+        "header-non-latin1",
+        "login-jwt-empty",
+        "path-with-space",
+        "header-not-a-string",
+        "from-env-without-app-key",
+        # 13: first-use errors alike
+        "from-env-without-jwt",
+        "connection-refused",
+    ):
+        assert required in ids, required
 
 
 REDACTION = TABLE["redaction"]["cases"]

@@ -113,7 +113,9 @@ def test_a_refresh_against_a_dripping_server_ends_and_keeps_the_tokens(
         # The locks were let go: another platform on the store can take them at once.
         with store.lock():
             pass
-    assert store.load() == tokens()
+    # The same tokens, bound to the server they were set for.
+    assert store.load() == {**tokens(), **platform.get_auth_data()}
+    assert platform.get_auth_data()["token"] == tokens()["token"]
 
 
 # --- point 6: ambient configuration does not change what is sent ----------------------------

@@ -13,6 +13,7 @@ package rcsdk
 //	├── UsageError
 //	├── TokenStoreError
 //	├── LoginRequiredError
+//	│   └── SessionOriginError
 //	├── APIConnectionError
 //	│   └── APITimeoutError
 //	├── ResponseFormatError
@@ -60,6 +61,10 @@ var (
 	ErrTokenStore = &Kind{name: "TokenStoreError", base: ErrRCSDK}
 	// ErrLoginRequired: The call needs tokens and there are none (log in first).
 	ErrLoginRequired = &Kind{name: "LoginRequiredError", base: ErrRCSDK}
+	// ErrSessionOrigin: The token store or auth data holds the session of another server origin or
+	// app key: its tokens are never sent to this platform's server, and the store is left as it is.
+	// The message names the store and both origins.
+	ErrSessionOrigin = &Kind{name: "SessionOriginError", base: ErrLoginRequired}
 	// ErrAPIConnection: The platform could not be reached, or the connection dropped.
 	ErrAPIConnection = &Kind{name: "APIConnectionError", base: ErrRCSDK}
 	// ErrAPITimeout: The platform did not answer within the timeout.
@@ -189,6 +194,7 @@ var Kinds = map[string]*Kind{
 	"UsageError":            ErrUsage,
 	"TokenStoreError":       ErrTokenStore,
 	"LoginRequiredError":    ErrLoginRequired,
+	"SessionOriginError":    ErrSessionOrigin,
 	"APIConnectionError":    ErrAPIConnection,
 	"APITimeoutError":       ErrAPITimeout,
 	"ResponseFormatError":   ErrResponseFormat,

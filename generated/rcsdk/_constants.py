@@ -76,6 +76,10 @@ TOKEN_GENERATIONS = 4
 
 AUTH_DATA_VERSION = 1
 """Version of the dict that ``get_auth_data`` returns and token stores keep."""
+AUTH_DATA_ORIGIN = "origin"
+"""The auth data field naming the server origin (``scheme://host:port``) of the session."""
+AUTH_DATA_APP_KEY = "app_key"
+"""The auth data field naming the app key the session was issued for."""
 
 AUTHORIZE_PATH = "/restapi/oauth/authorize"
 REVOKE_PATH = "/restapi/oauth/revoke"

@@ -7,6 +7,7 @@
     ├── UsageError
     ├── TokenStoreError
     ├── LoginRequiredError
+    │   └── SessionOriginError
     ├── APIConnectionError
     │   └── APITimeoutError
     ├── ResponseFormatError
@@ -47,6 +48,7 @@ __all__ = [
     "RateLimitError",
     "RedirectError",
     "ResponseFormatError",
+    "SessionOriginError",
     "TokenError",
     "TokenStoreError",
     "UsageError",
@@ -79,6 +81,13 @@ class TokenStoreError(RCSDKError):
 
 class LoginRequiredError(RCSDKError):
     """The call needs tokens and there are none (log in first)."""
+
+
+class SessionOriginError(LoginRequiredError):
+    """The token store or auth data holds the session of another server origin or app key: its
+    tokens are never sent to this platform's server, and the store is left as it is. The message
+    names the store and both origins.
+    """
 
 
 class APIConnectionError(RCSDKError):

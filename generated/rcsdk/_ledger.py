@@ -2,6 +2,12 @@
 # Do not edit: change templates/rcsdk/_ledger.py and run `make generate`.
 """The bookkeeping of a platform's tokens: the ones in use, and what the store holds.
 
+What is written is bound to the platform's origin and app key (``Binding``). A store holding
+another's session is, to this platform, a store holding no session that refuses writes: its
+tokens are never used, and it is never written over or emptied (``foreign`` names whose it is).
+A session saved without a binding is used, and written back bound at the next call
+(``unsaved``).
+
 Tokens the platform issued are kept in memory first, then written to the store. A write the
 store refuses leaves them in use, remembered as *unsaved* together with the refresh token
 the store held at the time; they are written at the next chance, unless the store has newer
@@ -16,9 +22,15 @@ from __future__ import annotations
 
 import logging
 
-from rcsdk._auth import AuthState
+from rcsdk._auth import AuthState, Binding, store_name
 from rcsdk._events import Event
-from rcsdk._exceptions import APIStatusError, AuthDataError, TokenStoreError
+from rcsdk._exceptions import (
+    APIStatusError,
+    AuthDataError,
+    LoginRequiredError,
+    RCSDKError,
+    TokenStoreError,
+)
 from rcsdk._redact import Redactor
 from rcsdk._store import TokenStore
 
@@ -63,9 +75,12 @@ def _refresh_token(state: AuthState | None) -> str | None:
 class TokenLedger:
     """The tokens in use (``state``), the unsaved ones, and the store's last known content."""
 
-    def __init__(self, store: TokenStore, redactor: Redactor) -> None:
+    def __init__(self, store: TokenStore, redactor: Redactor, binding: Binding) -> None:
         self.store = store
         self.redactor = redactor
+        self.binding = binding
+        self.foreign: tuple[object, object] | None = None
+        """Whose session the store held at the last read, when not this platform's."""
         self.state: AuthState | None = None
         self.unsaved: Unsaved | None = None
         self.stored: str | object | None = None
@@ -80,8 +95,28 @@ class TokenLedger:
     def current(self) -> AuthState | None:
         """The tokens in use; with none, the store is asked (another process may have logged in)."""
         if self.state is None and self.unsaved is None:
-            self._adopt(AuthState.from_json(self.store.load()))
+            data = self.store.load()
+            state = self._read(data)
+            self._adopt(state)
+            if state is not None and self.binding.unbound(data):
+                # Saved without a binding: used, and written back bound at the next call.
+                self.unsaved = Unsaved(state, state.token.refresh_token)
         return self.state
+
+    def _read(self, data: object) -> AuthState | None:
+        """The tokens of stored ``data`` when they are this platform's (another's: none)."""
+        self.foreign = self.binding.other(data)
+        return AuthState.from_json(data) if self.foreign is None else None
+
+    def _load(self) -> AuthState | None:
+        self.foreign = None
+        return self._read(self.store.load())
+
+    def refusal(self) -> RCSDKError:
+        """The error of a call that needs a session and finds none: another's, or no tokens."""
+        if self.foreign is not None:
+            return self.binding.refusal(store_name(self.store), self.foreign)
+        return LoginRequiredError("no tokens: log in first")
 
     def _adopt(self, state: AuthState | None) -> None:
         self.use(state)
@@ -90,7 +125,7 @@ class TokenLedger:
     def replace(self, state: AuthState | None, events: Events) -> None:
         """Under the locks: note what the store holds, then write ``state`` over it."""
         try:
-            self.stored = _refresh_token(AuthState.from_json(self.store.load()))
+            self.stored = _refresh_token(self._load())
         except (AuthDataError, TokenStoreError):
             self.stored = ANY
         self.keep(state, events)
@@ -103,7 +138,7 @@ class TokenLedger:
         """
         unsaved = self.unsaved
         try:
-            stored = AuthState.from_json(self.store.load())
+            stored = self._load()
         except AuthDataError:
             if unsaved is None:
                 raise
@@ -137,8 +172,17 @@ class TokenLedger:
         """Under the locks: use ``state`` and write it to the store. A failed write keeps the
         tokens in memory, to write later, and reports ``Event.STORE_ERROR``."""
         self.use(state)
+        if self.foreign is not None:
+            # The store holds another's session: never written over, never emptied.
+            if state is None:
+                self.unsaved = None
+                return
+            refusal = self.binding.refusal(store_name(self.store), self.foreign)
+            self.failed(state, TokenStoreError(f"not writing over it: {refusal}"), events)
+            return
+        data = None if state is None else {**state.to_json(), **self.binding.fields()}
         try:
-            self.store.save(state.to_json() if state is not None else None)
+            self.store.save(data)
         except Exception as exc:  # a store of the application's own may raise anything
             error = (
                 exc
@@ -172,7 +216,7 @@ class TokenLedger:
         (for every process sharing the store), unless the store holds other tokens by now:
         then those are used."""
         try:
-            stored = AuthState.from_json(self.store.load())
+            stored = self._load()
         except TokenStoreError:
             return  # the store cannot say whether it still holds that token: keep the session
         rejected = current.token.refresh_token

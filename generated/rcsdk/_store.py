@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rcsdk._constants import DEFAULT_LOCK_TIMEOUT, MAX_STORE_BYTES
-from rcsdk._exceptions import AuthDataError, TokenStoreError
+from rcsdk._exceptions import AuthDataError, TokenStoreError, UsageError
 
 __all__ = ["FileTokenStore", "MemoryTokenStore", "TokenStore"]
 
@@ -104,6 +104,8 @@ class FileTokenStore:
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         max_bytes: int = MAX_STORE_BYTES,
     ) -> None:
+        if not isinstance(path, (str, os.PathLike)):
+            raise UsageError(f"path must be a str or os.PathLike, not {type(path).__name__}")
         try:
             self.path = Path(os.path.abspath(os.fspath(path)))
         except (TypeError, ValueError) as exc:

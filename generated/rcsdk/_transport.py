@@ -109,6 +109,8 @@ class Transport:
         check_field("app_key", app_key)
         check_field("app_secret", app_secret)
         check_field("user_agent", user_agent)
+        if user_agent is not None and not str(user_agent).isascii():
+            raise UsageError("user_agent contains a non-ASCII character")
         self.app_key = app_key
         self.server = self.origin.base
         self.timeout = timeout

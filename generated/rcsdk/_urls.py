@@ -50,14 +50,61 @@ def _control(value: str) -> str | None:
 
 
 def is_loopback(host: str) -> bool:
-    """Whether ``host`` (a name or an address) is this machine's loopback interface."""
-    host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
+    """Whether ``host`` is this machine's loopback interface, known without a DNS lookup: a
+    literal loopback address (127.0.0.0/8, ::1) or exactly ``localhost`` (not ``localhost.``,
+    ``x.localhost`` or ``127.0.0.1.``: names that DNS answers for)."""
+    host = host.lower()
+    if host == "localhost":
         return True
+    if _IPV4.match(host):
+        return host.startswith("127.")
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.IPv6Address(host.strip("[]")) == _IPV6_LOOPBACK
     except ValueError:
         return False
+
+
+# The one reading of a server's host that every rcsdk client shares: a name of dot-separated
+# labels (letters, digits, '-', '_') whose last label is not a number, a dotted-quad IPv4 address
+# in plain decimal, or a bracketed IPv6 address. Anything else (a trailing dot, '%', non-ASCII,
+# 127.1, 0x7f.0.0.1, a zone id) is refused: URL parsers read such hosts differently.
+_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)")
+_HOST_PORT = re.compile(r"(\[[0-9A-Fa-f:]+\]|[^:\[\]]+)(?::([0-9]{1,5}))?\Z")
+_LABEL = re.compile(r"[a-z0-9_-]+\Z")
+_IPV4 = re.compile(
+    r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
+    r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\Z"
+)
+_IPV6_LOOPBACK = ipaddress.IPv6Address("::1")
+
+
+def host_of(server: str) -> tuple[str, int | None]:
+    """The host (lower case, IPv6 compressed in brackets) and port of ``server``'s authority,
+    read by the shared rule above; ``UsageError`` when it does not follow it."""
+    match = _AUTHORITY.match(server)
+    authority = match.group(1) if match else ""
+    if "@" in authority:
+        raise UsageError(
+            "server must not carry credentials (user:password@): rcsdk authenticates itself"
+        )
+    parts = _HOST_PORT.match(authority)
+    port = int(parts.group(2)) if parts and parts.group(2) else None
+    if parts is None or port == 0 or (port or 0) > 65535:
+        raise UsageError(f"server has no valid host and port: {_shown(server)}")
+    host = parts.group(1).lower()
+    if host.startswith("["):
+        try:
+            return f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]", port
+        except ValueError:
+            raise UsageError(f"server has an invalid IPv6 address: {_shown(server)}") from None
+    labels = host.split(".")
+    numeric = labels[-1].isdigit() or labels[-1].startswith("0x")
+    if not all(_LABEL.match(label) for label in labels) or (numeric and not _IPV4.match(host)):
+        raise UsageError(
+            f"server host {_shown(host)} is not a name (letters, digits, '-' and '_' between "
+            "dots, no trailing dot), a dotted-quad IPv4 address or a bracketed IPv6 address"
+        )
+    return host, port
 
 
 CHECKED_LIMIT = 1024
@@ -83,6 +130,13 @@ class Origin:
     def __repr__(self) -> str:
         return f"Origin({self.scheme}://{self.netloc})"
 
+    @property
+    def key(self) -> str:
+        """``scheme://host:port``, the port always written: what auth data records as its origin
+        (every rcsdk client writes the same string for the same server)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
     def url(self, target: Any, argument: str = "path") -> str:
         """The URL for ``target``: a path on this server, or an absolute URL on its origin.
 
@@ -101,6 +155,11 @@ class Origin:
             )
         if "\\" in target:
             raise UsageError(f"{argument} contains a backslash: {_shown(target)}")
+        if " " in target or not target.isascii():
+            raise UsageError(
+                f"{argument} contains a space or a non-ASCII character (percent-encode it): "
+                f"{_shown(target)}"
+            )
         if target.startswith("//"):
             raise UsageError(
                 f"{argument} starts with '//' (a URL to another host): {_shown(target)}; "
@@ -157,10 +216,10 @@ def origin_of(server: Any, *, allow_insecure_http: bool = False) -> Origin:
             f"server must be a URL string such as 'https://platform.ringcentral.com', "
             f"not {type(server).__name__}"
         )
-    control = _control(server)
-    if control is not None or "\\" in server or " " in server:
+    if not server.isascii() or _control(server) is not None or "\\" in server or " " in server:
         raise UsageError(
-            f"server contains a control character, space or backslash: {_shown(server)}"
+            "server contains a control character, space, backslash or non-ASCII character: "
+            f"{_shown(server)}"
         )
     try:
         parts = urllib.parse.urlsplit(server)
@@ -178,14 +237,14 @@ def origin_of(server: Any, *, allow_insecure_http: bool = False) -> Origin:
         raise UsageError(f"server must not have a query (?...): {_shown(server)}")
     if parts.fragment or "#" in server:
         raise UsageError(f"server must not have a fragment (#...): {_shown(server)}")
-    host = parts.hostname.lower()
+    host, _ = host_of(server)
     if scheme == "http" and not is_loopback(host) and not allow_insecure_http:
         raise UsageError(
             f"server {scheme}://{parts.netloc} uses plain HTTP: the app secret, passwords and "
             "tokens would cross the network unencrypted. Use https://, or pass "
             "allow_insecure_http=True if this network is trusted."
         )
-    origin = Origin(scheme, host, port or DEFAULT_PORTS[scheme], "")
+    origin = Origin(scheme, host.strip("[]"), port or DEFAULT_PORTS[scheme], "")
     origin.base = f"{scheme}://{origin.netloc}{parts.path.rstrip('/')}"
     return origin
 
@@ -209,3 +268,6 @@ def check_headers(headers: Mapping[str, Any] | None) -> None:
         control = _control(text.replace("\t", " "))
         if control is not None:
             raise UsageError(f"header {key} contains a control character ({control})")
+        if not text.isascii():
+            # One rule in every language: HTTP libraries send other characters differently.
+            raise UsageError(f"header {key} contains a non-ASCII character")

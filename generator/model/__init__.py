@@ -89,6 +89,10 @@ class Defaults:
     secret_headers: tuple[str, ...]
     redacted_rotations: int
     announce_wait_seconds: int
+    session_origin_field: str = "origin"
+    """The auth data field naming the server origin a session belongs to."""
+    session_app_key_field: str = "app_key"
+    """The auth data field naming the app key a session belongs to."""
 
 
 @dataclass(frozen=True)

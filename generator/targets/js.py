@@ -158,6 +158,7 @@ class JavaScript(Target):
                 "RCSDKError",
                 "AuthDataError",
                 "LoginRequiredError",
+                "SessionOriginError",
                 "APIConnectionError",
                 "APITimeoutError",
                 "ResponseFormatError",

@@ -110,6 +110,7 @@ class Python(Target):
                 "RCSDKError",
                 "AuthDataError",
                 "LoginRequiredError",
+                "SessionOriginError",
                 "APIConnectionError",
                 "APITimeoutError",
                 "ResponseFormatError",

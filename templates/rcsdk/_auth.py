@@ -6,12 +6,12 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from rcsdk._constants import AUTH_DATA_VERSION
-from rcsdk._exceptions import AuthDataError
+from rcsdk._constants import AUTH_DATA_APP_KEY, AUTH_DATA_ORIGIN, AUTH_DATA_VERSION
+from rcsdk._exceptions import AuthDataError, SessionOriginError
 from rcsdk._models import TokenInfo
 from rcsdk._record import Record
 
-__all__ = ["AuthState", "AuthorizationRequest"]
+__all__ = ["AuthState", "AuthorizationRequest", "Binding"]
 
 MAX_LIFETIME = 10 * 365 * 24 * 3600
 """Lifetimes (``expires_in``) above this, or not above 0, are treated as unknown."""
@@ -147,6 +147,60 @@ class AuthState(Record):
             expires_at=_time(data, "expires_at"),
             refresh_token_expires_at=_time(data, "refresh_token_expires_at"),
         )
+
+
+class Binding:
+    """Whose session auth data holds: the server origin (``scheme://host:port``) and the app key
+    it was issued for. A platform uses only the sessions bound to its own; data saved without a
+    binding (by an rcsdk before it) is taken once and saved back bound."""
+
+    __slots__ = ("app_key", "origin")
+
+    def __init__(self, origin: str, app_key: str) -> None:
+        self.origin = origin
+        self.app_key = app_key
+
+    def fields(self) -> dict[str, str]:
+        return {AUTH_DATA_ORIGIN: self.origin, AUTH_DATA_APP_KEY: self.app_key}
+
+    def other(self, data: object) -> tuple[object, object] | None:
+        """The (origin, app key) ``data`` records when it is another's session, else None (ours,
+        unbound, or no data)."""
+        if not isinstance(data, Mapping) or (
+            AUTH_DATA_ORIGIN not in data and AUTH_DATA_APP_KEY not in data
+        ):
+            return None
+        theirs = (data.get(AUTH_DATA_ORIGIN), data.get(AUTH_DATA_APP_KEY))
+        return None if theirs == (self.origin, self.app_key) else theirs
+
+    def unbound(self, data: object) -> bool:
+        """Whether ``data`` is a session saved without a binding (by an earlier rcsdk)."""
+        return (
+            isinstance(data, Mapping)
+            and bool(data)
+            and AUTH_DATA_ORIGIN not in data
+            and AUTH_DATA_APP_KEY not in data
+        )
+
+    def refusal(self, where: str, theirs: tuple[object, object]) -> SessionOriginError:
+        """The error of a call that needs a session when ``where`` holds another's."""
+        return SessionOriginError(
+            f"{where} holds the session of {_plain(theirs[0])} (app key {_plain(theirs[1])}), not"
+            f" of this platform ({self.origin}, app key {_plain(self.app_key)}): its tokens are"
+            " not sent here and it is left as it is; log in to start a session for this platform"
+        )
+
+
+def _plain(value: object, limit: int = 80) -> str:
+    """A value read from a store, for a message: printable ASCII, cut short."""
+    text = "".join(c if " " <= c <= "~" else "?" for c in str(value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def store_name(store: object) -> str:
+    """How a message names a store: its file where it has one, else its class."""
+    path = getattr(store, "path", None)
+    return f"token store {path}" if path is not None else f"token store {type(store).__name__}"
 
 
 def _time(data: Mapping[str, Any], key: str) -> float | None:

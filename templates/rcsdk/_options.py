@@ -4,15 +4,25 @@ naming the option, never an ``AttributeError`` or a urllib3 ``ValueError`` at th
 from __future__ import annotations
 
 import math
+from typing import TypeVar
 
 from rcsdk._exceptions import UsageError
 
-__all__ = ["check_count", "check_seconds", "check_text"]
+__all__ = ["check_callable", "check_count", "check_seconds", "check_text"]
+
+T = TypeVar("T")
 
 
 def check_text(name: str, value: object) -> str:
     if not isinstance(value, str) or not value:
         raise UsageError(f"{name} must be a non-empty str, not {type(value).__name__}")
+    return value
+
+
+def check_callable(name: str, value: T) -> T:
+    """A function (a clock, a sleep): a string there fails now, not at the first call."""
+    if not callable(value):
+        raise UsageError(f"{name} must be callable, not {type(value).__name__}")
     return value
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rcsdk._constants import PRODUCTION_SERVER
+from rcsdk._exceptions import UsageError
 from rcsdk._platform import Platform
 from rcsdk._settings import Settings
 
@@ -45,7 +46,7 @@ class RCSDK:
         """
         settings = Settings.from_env(environ)
         if not settings.app_key:
-            raise ValueError("RC_APP_KEY is not set")
+            raise UsageError("RC_APP_KEY is not set")
         if not settings.server:
             logger.warning(
                 "rcsdk: no server given (RC_SERVER is not set): using production, %s",

@@ -33,7 +33,7 @@ from typing import Any
 import requests
 
 from rcsdk._answers import is_token_failure
-from rcsdk._auth import AuthState
+from rcsdk._auth import AuthState, Binding
 from rcsdk._constants import REFRESH_REJECTED_CODES, TOKEN_PATH
 from rcsdk._emitter import Emitter
 from rcsdk._events import Event
@@ -102,7 +102,8 @@ class TokenSession:
     ) -> None:
         self.transport = transport
         self.store = store
-        self.ledger = TokenLedger(store, transport.redactor)
+        self.binding = Binding(transport.origin.key, transport.app_key)
+        self.ledger = TokenLedger(store, transport.redactor, self.binding)
         self.refresh_margin = refresh_margin
         self.auto_refresh = auto_refresh
         self.emitter = emitter
@@ -173,9 +174,12 @@ class TokenSession:
 
     def get_auth_data(self) -> dict[str, Any]:
         state = self.ledger.current()
-        return state.to_json() if state is not None else {}
+        return {**state.to_json(), **self.binding.fields()} if state is not None else {}
 
     def set_auth_data(self, data: Mapping[str, Any] | None) -> None:
+        theirs = self.binding.other(data)
+        if theirs is not None:
+            raise self.binding.refusal("the auth data", theirs)
         events: Events = []
         self._replace(AuthState.from_json(data), events)
         self._emit(events)
@@ -199,7 +203,7 @@ class TokenSession:
                 current = ledger.sync(events)
                 now = transport.clock()
                 if current is None:
-                    raise LoginRequiredError("no tokens: log in first")
+                    raise ledger.refusal()
                 if (
                     seen is not None
                     and current.token.access_token != seen.token.access_token
@@ -247,11 +251,13 @@ class TokenSession:
     def access(self) -> AuthState:
         """Tokens fit for a call: refreshed first when they are due (unsaved ones written)."""
         ledger = self.ledger
+        if ledger.state is None and ledger.unsaved is None:
+            ledger.current()  # read the store (a session saved unbound is to be written back)
         if ledger.unsaved is not None:
             self._flush()
         state = ledger.current()
         if state is None:
-            raise LoginRequiredError("no tokens: log in first")
+            raise ledger.refusal()
         if self.auto_refresh and self.due(state, self.transport.clock()):
             state = self.refresh(seen=state)
         return state

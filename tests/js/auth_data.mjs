@@ -3,10 +3,13 @@
 //                 prints getAuthData() for Python to take back.
 //   store-call:   a FileTokenStore at RC_STORE (written by Python) -> a call and a refresh through
 //                 it; the store then holds the rotated tokens for Python.
+//   store-login:  log in with RC_JWT into the FileTokenStore at RC_STORE.
+//   store-use:    a call with the FileTokenStore at RC_STORE (another origin's session, when
+//                 RC_SERVER is another server); prints the error's class and message.
 const rcsdk = await import(process.env.RCSDK_DIST);
 const env = process.env;
 const mode = process.argv[2];
-const store = mode === "store-call" ? new rcsdk.FileTokenStore(env.RC_STORE) : undefined;
+const store = mode.startsWith("store-") ? new rcsdk.FileTokenStore(env.RC_STORE) : undefined;
 const platform = new rcsdk.RCSDK({
   appKey: env.RC_APP_KEY,
   appSecret: env.RC_APP_SECRET,
@@ -14,6 +17,20 @@ const platform = new rcsdk.RCSDK({
   ...(store ? { store } : {}),
 }).getPlatform();
 
+if (mode === "store-login") {
+  await platform.loginJwt(env.RC_JWT);
+  console.log(JSON.stringify({ ok: true }));
+  process.exit(0);
+}
+if (mode === "store-use") {
+  try {
+    await platform.readExtension();
+    console.log(JSON.stringify({ error: null }));
+  } catch (error) {
+    console.log(JSON.stringify({ error: error.constructor.name, message: error.message, authorized: await platform.isAuthorized() }));
+  }
+  process.exit(0);
+}
 if (mode === "set-call-get") {
   const chunks = [];
   for await (const chunk of process.stdin) chunks.push(chunk);

@@ -38,6 +38,7 @@ const PUBLIC = [
   "RedirectError",
   "ResponseFormatError",
   "SANDBOX_SERVER",
+  "SessionOriginError",
   "Settings",
   "TokenError",
   "TokenInfo",

@@ -4,6 +4,7 @@
 // actions and a few message words the Python way; the maps below translate them, explicitly.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import util from "node:util";
 import v8 from "node:v8";
@@ -16,7 +17,7 @@ import { ROOT, internal, rcsdk } from "./_support.mjs";
 const TABLE = JSON.parse(readFileSync(path.join(ROOT, "tests/cases/security.json"), "utf8"));
 
 /** Python option names -> the JavaScript client's. */
-const OPTIONS = { allow_insecure_http: "allowInsecureHttp" };
+const OPTIONS = { allow_insecure_http: "allowInsecureHttp", clock: "clock", user_agent: "userAgent", max_retries: "maxRetries" };
 
 /**
  * Expected message substrings whose wording is language-specific -> what the JS client says.
@@ -29,11 +30,19 @@ const MESSAGES = {
   "plain HTTP": "plain http",
   // The option the message tells the user to pass, by its JS name.
   allow_insecure_http: "allowInsecureHttp",
+  app_key: "appKey",
+  app_secret: "appSecret",
+  user_agent: "userAgent",
 };
 
 /** Python action names -> calls on the JS Platform. */
 const ACTIONS = {
-  login_jwt: (p, a) => p.loginJwt(a.jwt),
+  login_jwt: (p, a) => ("options" in a ? p.loginJwt(a.jwt, a.options) : p.loginJwt(a.jwt)),
+  login_auth_code: (p, a) => p.loginAuthCode(a.code, a.options),
+  authorize_url: (p, a) => p.authorizeUrl(a.options),
+  read_extension: (p, a) => p.readExtension(a.options),
+  get: (p, a) => p.get(a.path, a.query, a.options),
+  set_auth_data: (p, a) => p.setAuthData({ ...validTokens(), ...a.binding }),
   login_password: (p, a) => p.authorize({ username: a.username, extension: a.extension, password: a.password }),
   refresh: (p) => p.refresh(),
   revoke: (p) => p.logout(),
@@ -72,6 +81,38 @@ function validTokens() {
   };
 }
 
+/**
+ * The case's store, holding its auth data (`store`), and that data; with no `store` but an
+ * `expect.store`, an empty one.
+ */
+async function prefilledStore(c, server) {
+  if (c.store === undefined) return "store" in c.expect ? [new rcsdk.MemoryTokenStore(), null] : [null, null];
+  let data = validTokens();
+  if (c.store.tokens === "issued") {
+    // another client logged in to the platform
+    const other = new rcsdk.RCSDK({ appKey: CREDS.appKey, appSecret: CREDS.appSecret, server }).getPlatform();
+    await other.loginJwt(CREDS.jwt);
+    data = other.getAuthData();
+  }
+  const tokens = { ...data };
+  for (const key of ["origin", "app_key"]) {
+    delete tokens[key];
+    if (key in c.store) tokens[key] = c.store[key];
+  }
+  const store = new rcsdk.MemoryTokenStore();
+  store.save(tokens);
+  return [store, structuredClone(tokens)];
+}
+
+/** A loopback port where nothing listens (bound, then closed). */
+async function closedPort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 let foreign;
 before(async () => {
   foreign = await serve((req, res) => reply(res, { body: { stolen: true } }));
@@ -97,6 +138,8 @@ async function runCase(raw) {
       "{foreign}": `127.0.0.1:${foreign.port}`,
       "{remote}": `0.0.0.0:${new URL(server.url).port}`,
       "{jwt}": CREDS.jwt,
+      "{closed}": `127.0.0.1:${await closedPort()}`,
+      "{app_key}": CREDS.appKey,
     };
     const c = fill(raw, names);
     const expect = c.expect;
@@ -106,25 +149,42 @@ async function runCase(raw) {
       assert.ok(name in OPTIONS, `${c.id}: no JS name for option ${name}`);
       options[OPTIONS[name]] = value;
     }
+    const [store, held] = await prefilledStore(c, `http://${host}`);
+    if (store !== null) options.store = store;
     const warnings = [];
     const counts = () => ({ requests: server.requests.length, connections: server.server?.connections ?? server.connections });
     let error = null;
     let start = counts();
     try {
-      const sdk = new rcsdk.RCSDK({
-        appKey: CREDS.appKey,
-        appSecret: CREDS.appSecret,
-        server: c.server ?? `http://${host}`,
-        logger: { warn: (m) => warnings.push(m) },
-        ...options,
-      });
+      const args = c.args ?? {};
+      if (c.action === "file_store") {
+        new rcsdk.FileTokenStore(args.path);
+        assert.fail("FileTokenStore took a path that is not one");
+      }
+      let sdk;
+      let action = c.action;
+      let actionArgs = args;
+      if (c.action === "from_env") {
+        sdk = rcsdk.RCSDK.fromEnv(args.env);
+        // JavaScript's loginJwt takes the JWT from the settings explicitly.
+        action = args.then;
+        actionArgs = { jwt: sdk.settings.jwt };
+      } else {
+        sdk = new rcsdk.RCSDK({
+          appKey: c.credentials?.app_key ?? CREDS.appKey,
+          appSecret: c.credentials?.app_secret ?? CREDS.appSecret,
+          server: c.server ?? `http://${host}`,
+          logger: { warn: (m) => warnings.push(m) },
+          ...options,
+        });
+      }
       const platform = sdk.getPlatform();
       if (c.tokens === "valid") await platform.setAuthData(validTokens());
       else if (c.tokens === "login") await platform.loginJwt(CREDS.jwt);
       start = counts();
-      if (c.action !== "construct") {
-        assert.ok(c.action in ACTIONS, `${c.id}: no JS call for action ${c.action}`);
-        await ACTIONS[c.action](platform, c.args ?? {});
+      if (action !== "construct") {
+        assert.ok(action in ACTIONS, `${c.id}: no JS call for action ${action}`);
+        await ACTIONS[action](platform, actionArgs);
       }
     } catch (e) {
       if (!(e instanceof rcsdk.RCSDKError)) throw e;
@@ -150,6 +210,11 @@ async function runCase(raw) {
         assert.ok(!error.message.includes(part) && !String(error).includes(part), `${c.id}: ${part} shown: ${error.message}`);
       }
       if ("status" in expect) assert.equal(error.statusCode, expect.status, `${c.id}: status`);
+    }
+    if ("store" in expect) {
+      const now = (await store.load()) ?? {};
+      if (expect.store === "unchanged") assert.deepEqual(now, held, `${c.id}: the store's session was changed`);
+      else for (const [k, v] of Object.entries(expect.store)) assert.equal(now[k], v, `${c.id}: store ${k}`);
     }
     for (const part of expect.warning ?? []) {
       const wanted = MESSAGES[part] ?? part;

@@ -153,7 +153,7 @@ final class PlatformTest extends TestCase
         $platform = $this->local();
         $platform->loginJwt(Local::env()['RC_JWT']);
         $data = $platform->getAuthData();
-        $this->assertSame(['version', 'token', 'expires_at', 'refresh_token_expires_at'], array_keys($data));
+        $this->assertSame(['version', 'token', 'expires_at', 'refresh_token_expires_at', 'origin', 'app_key'], array_keys($data));
         $other = $this->local();
         $other->setAuthData(json_decode((string) json_encode($data), true));
         $this->assertSame($data, $other->getAuthData());

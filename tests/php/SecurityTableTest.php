@@ -17,7 +17,12 @@ use Rcsdk\RCSDKError;
 final class SecurityTableTest extends TestCase
 {
     /** Python option names -> the PHP client's named arguments. */
-    private const OPTIONS = ['allow_insecure_http' => 'allowInsecureHttp'];
+    private const OPTIONS = [
+        'allow_insecure_http' => 'allowInsecureHttp',
+        'clock' => 'clock',
+        'user_agent' => 'userAgent',
+        'max_retries' => 'maxRetries',
+    ];
 
     /**
      * Expected message substrings whose wording is language-specific -> what PHP says. Only
@@ -26,6 +31,9 @@ final class SecurityTableTest extends TestCase
     private const MESSAGES = [
         // The option the message tells the user to pass, by its PHP name.
         'allow_insecure_http' => 'allowInsecureHttp',
+        'app_key' => 'appKey',
+        'app_secret' => 'appSecret',
+        'user_agent' => 'userAgent',
     ];
 
     private static ?Child $listeners = null;
@@ -93,6 +101,45 @@ final class SecurityTableTest extends TestCase
         return $value;
     }
 
+    /**
+     * The case's store, holding its auth data (`store`), and that data; with no `store` but an
+     * `expect.store`, an empty one.
+     *
+     * @param array<string, string> $env
+     * @return array{?\Rcsdk\MemoryTokenStore, ?array<string, mixed>}
+     */
+    private static function prefilledStore(array $case, string $server, array $env): array
+    {
+        $spec = $case['store'] ?? null;
+        if ($spec === null) {
+            return array_key_exists('store', $case['expect']) ? [new \Rcsdk\MemoryTokenStore(), null] : [null, null];
+        }
+        $data = self::validTokens();
+        if ($spec['tokens'] === 'issued') { // another client logged in to the platform
+            $other = (new RCSDK($env['RC_APP_KEY'], $env['RC_APP_SECRET'], $server))->getPlatform();
+            $other->loginJwt($env['RC_JWT']);
+            $data = $other->getAuthData();
+        }
+        unset($data['origin'], $data['app_key']);
+        foreach (['origin', 'app_key'] as $key) {
+            if (array_key_exists($key, $spec)) {
+                $data[$key] = $spec[$key];
+            }
+        }
+        $store = new \Rcsdk\MemoryTokenStore();
+        $store->save($data);
+        return [$store, $data];
+    }
+
+    /** A loopback port where nothing listens (bound, then closed). */
+    private static function closedPort(): int
+    {
+        $server = stream_socket_server('tcp://127.0.0.1:0');
+        $port = (int) substr((string) strrchr((string) stream_socket_get_name($server, false), ':'), 1);
+        fclose($server);
+        return $port;
+    }
+
     /** @return array<string, mixed> tokens set directly (no request): the access token far from due */
     private static function validTokens(): array
     {
@@ -126,6 +173,8 @@ final class SecurityTableTest extends TestCase
             '{foreign}' => self::$hosts['foreign'],
             '{remote}' => '0.0.0.0:' . substr((string) strrchr($host, ':'), 1),
             '{jwt}' => $env['RC_JWT'],
+            '{closed}' => '127.0.0.1:' . self::closedPort(),
+            '{app_key}' => $env['RC_APP_KEY'],
         ];
         $case = self::fill($case, $names);
         $expect = $case['expect'];
@@ -143,6 +192,10 @@ final class SecurityTableTest extends TestCase
             $this->assertArrayHasKey($name, self::OPTIONS, "{$id}: no PHP name for option {$name}");
             $options[self::OPTIONS[$name]] = $value;
         }
+        [$store, $held] = self::prefilledStore($case, "http://{$host}", $env);
+        if ($store !== null) {
+            $options['store'] = $store;
+        }
         $warnings = [];
         $options['logger'] = static function (string $level, string $message) use (&$warnings): void {
             if ($level === 'warning') {
@@ -152,27 +205,61 @@ final class SecurityTableTest extends TestCase
         $foreignBefore = self::counts()['foreign'];
         $error = null;
         $before = $received();
+        $args = $case['args'] ?? [];
+        $action = $case['action'];
+        // PHP's declared parameter types refuse some calls before their body runs.
+        $typeError = in_array('php', $case['signature_refuses'] ?? [], true);
         try {
-            $platform = (new RCSDK($env['RC_APP_KEY'], $env['RC_APP_SECRET'], $case['server'] ?? "http://{$host}", ...$options))->getPlatform();
+            if ($action === 'file_store') {
+                new \Rcsdk\FileTokenStore($args['path']);
+                $this->fail("{$id}: FileTokenStore took a path that is not one");
+            }
+            if ($action === 'from_env') {
+                $sdk = RCSDK::fromEnv($args['env']);
+                // PHP's loginJwt takes the JWT from the settings explicitly.
+                [$action, $args] = [$args['then'], ['jwt' => $sdk->settings->jwt]];
+            } else {
+                $credentials = $case['credentials'] ?? [];
+                $sdk = new RCSDK(
+                    $credentials['app_key'] ?? $env['RC_APP_KEY'],
+                    $credentials['app_secret'] ?? $env['RC_APP_SECRET'],
+                    $case['server'] ?? "http://{$host}",
+                    ...$options,
+                );
+            }
+            $platform = $sdk->getPlatform();
             if ($case['tokens'] === 'valid') {
                 $platform->setAuthData(self::validTokens());
             } elseif ($case['tokens'] === 'login') {
                 $platform->loginJwt($env['RC_JWT']);
             }
             $before = $received();
-            $args = $case['args'] ?? [];
-            // Python action names -> PHP calls.
-            match ($case['action']) {
+            // Python action names -> PHP calls (options given as null: PHP has named arguments instead).
+            match ($action) {
                 'construct' => null,
                 'login_jwt' => $platform->loginJwt($args['jwt']),
                 'login_password' => $platform->authorize($args['username'], $args['extension'], $args['password']),
                 'refresh' => $platform->refresh(),
                 'revoke' => $platform->logout(),
                 'request' => $platform->request($args['method'], $args['path'], headers: $args['headers'] ?? []),
+                'login_auth_code' => $platform->loginAuthCode($args['code']),
+                'authorize_url' => $platform->authorizeUrl(),
+                'read_extension' => $platform->readExtension(),
+                'get' => $platform->get($args['path'], $args['query']),
+                'set_auth_data' => $platform->setAuthData($args['binding'] + self::validTokens()),
             };
         } catch (RCSDKError $e) {
             $error = $e;
+        } catch (\TypeError $e) {
+            if (!$typeError) {
+                throw $e;
+            }
+            // A declared parameter type's refusal ("Argument #1 ... called in"), not a TypeError
+            // from inside rcsdk's code.
+            $this->assertMatchesRegularExpression('/Argument #\d+ .* must be of type .* called in /', $e->getMessage(), $id);
+            return;
         }
+        $this->assertFalse($typeError, "{$id}: PHP's parameter types were to refuse this call");
         $after = $received();
         $this->assertSame($expect['foreign_requests'], self::counts()['foreign'] - $foreignBefore, "{$id}: the foreign host was reached");
         if (array_key_exists('platform_requests', $expect)) {
@@ -191,6 +278,16 @@ final class SecurityTableTest extends TestCase
             }
             if (array_key_exists('status', $expect)) {
                 $this->assertSame($expect['status'], $error->statusCode ?? null, "{$id}: status");
+            }
+        }
+        if (array_key_exists('store', $expect)) {
+            $now = $store?->load() ?? [];
+            if ($expect['store'] === 'unchanged') {
+                $this->assertSame($held, $now, "{$id}: the store's session was changed");
+            } else {
+                foreach ($expect['store'] as $key => $value) {
+                    $this->assertSame($value, $now[$key] ?? null, "{$id}: store {$key}");
+                }
             }
         }
         foreach ($expect['warning'] ?? [] as $part) {

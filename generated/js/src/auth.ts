@@ -7,8 +7,8 @@
  * never recomputes them from `expires_in`.
  */
 
-import { AUTH_DATA_VERSION } from "./constants.js";
-import { AuthDataError } from "./exceptions.js";
+import { AUTH_DATA_APP_KEY, AUTH_DATA_ORIGIN, AUTH_DATA_VERSION } from "./constants.js";
+import { AuthDataError, SessionOriginError } from "./exceptions.js";
 import { TokenInfo } from "./models.js";
 import { MissingFieldError, isObject } from "./read.js";
 import type { AuthData } from "./store.js";
@@ -107,6 +107,55 @@ export class AuthState {
     }
     return new AuthState(token, time(data, "expires_at"), time(data, "refresh_token_expires_at"));
   }
+}
+
+/**
+ * Whose session auth data holds: the server origin (`scheme://host:port`) and the app key it was
+ * issued for (the rule of Python's `Binding`). A platform uses only the sessions bound to its
+ * own; data saved without a binding (by an rcsdk before it) is taken once and saved back bound.
+ */
+export class Binding {
+  constructor(
+    readonly origin: string,
+    readonly appKey: string,
+  ) {}
+
+  fields(): AuthData {
+    return { [AUTH_DATA_ORIGIN]: this.origin, [AUTH_DATA_APP_KEY]: this.appKey };
+  }
+
+  /** The [origin, app key] `data` records when it is another's session, else null. */
+  other(data: unknown): [unknown, unknown] | null {
+    if (!isObject(data) || (!(AUTH_DATA_ORIGIN in data) && !(AUTH_DATA_APP_KEY in data))) return null;
+    const theirs: [unknown, unknown] = [data[AUTH_DATA_ORIGIN], data[AUTH_DATA_APP_KEY]];
+    return theirs[0] === this.origin && theirs[1] === this.appKey ? null : theirs;
+  }
+
+  /** Whether `data` is a session saved without a binding (by an earlier rcsdk). */
+  unbound(data: unknown): boolean {
+    return isObject(data) && Object.keys(data).length > 0 && !(AUTH_DATA_ORIGIN in data) && !(AUTH_DATA_APP_KEY in data);
+  }
+
+  /** The error of a call that needs a session when `where` holds another's. */
+  refusal(where: string, theirs: [unknown, unknown]): SessionOriginError {
+    return new SessionOriginError(
+      `${where} holds the session of ${plain(theirs[0])} (app key ${plain(theirs[1])}), not of this ` +
+        `platform (${this.origin}, app key ${plain(this.appKey)}): its tokens are not sent here and it ` +
+        "is left as it is; log in to start a session for this platform",
+    );
+  }
+}
+
+/** A value read from a store, for a message: printable ASCII, cut short. */
+function plain(value: unknown, limit = 80): string {
+  const text = String(value).replace(/[^\u0020-\u007e]/g, "?");
+  return text.length <= limit ? text : `${text.slice(0, limit - 3)}...`;
+}
+
+/** How a message names a store: its file where it has one, else its class. */
+export function storeName(store: object): string {
+  const path = (store as { path?: unknown }).path;
+  return path !== undefined && path !== null ? `token store ${String(path)}` : `token store ${store.constructor?.name ?? "object"}`;
 }
 
 function time(data: Readonly<Record<string, unknown>>, key: string): number | null {

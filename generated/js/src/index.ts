@@ -28,6 +28,7 @@ export {
   UsageError,
   TokenStoreError,
   LoginRequiredError,
+  SessionOriginError,
   APIConnectionError,
   APITimeoutError,
   ResponseFormatError,

@@ -4,6 +4,11 @@
  * The bookkeeping of a platform's tokens: the ones in use, what the store holds, and the lock
  * that serialises rotations (the same rules as Python's rcsdk/_ledger.py and PHP's Client).
  *
+ * What is written is bound to the platform's origin and app key (`Binding`). A store holding
+ * another's session is, to this platform, a store holding no session that refuses writes: its
+ * tokens are never used, and it is never written over or emptied. A session saved without a
+ * binding is used, and written back bound at the next call (as unsaved tokens).
+ *
  * Tokens the platform issued are used at once, then written to the store. A write the store
  * refuses leaves them in use, remembered as *unsaved* together with the refresh token the store
  * held at the time (`storeError` reports the first failure of a run); they are written at the
@@ -14,9 +19,9 @@
  * the store run inside `locked`; they collect events, which the caller emits after the lock.
  */
 
-import { AuthState } from "./auth.js";
+import { AuthState, type Binding, storeName } from "./auth.js";
 import { type EventName, Events } from "./events.js";
-import { AuthDataError, TokenStoreError } from "./exceptions.js";
+import { AuthDataError, LoginRequiredError, type RCSDKError, TokenStoreError } from "./exceptions.js";
 import { Lock } from "./lock.js";
 import type { Redactor } from "./redact.js";
 import { FileTokenStore, type TokenStore } from "./store.js";
@@ -65,9 +70,13 @@ export class Session {
   #unsaved: Unsaved | null = null;
   /** The refresh token last read from or written to the store (ANY: unknown). */
   #stored: Stored = null;
+  readonly #binding: Binding;
+  /** Whose session the store held at the last read, when not this platform's. */
+  #foreign: [unknown, unknown] | null = null;
 
-  constructor(store: TokenStore, lockTimeout: number, redactor: Redactor, warn: (message: string) => void) {
+  constructor(store: TokenStore, lockTimeout: number, redactor: Redactor, warn: (message: string) => void, binding: Binding) {
     this.store = store;
+    this.#binding = binding;
     this.#lockTimeout = lockTimeout;
     this.#redactor = redactor;
     this.#warn = warn;
@@ -108,10 +117,16 @@ export class Session {
   /** The tokens in use; with none, the store is asked (another process may have logged in). */
   current(): AuthState | null | Promise<AuthState | null> {
     if (this.#state !== null || this.#unsaved !== null) return this.#state;
-    return this.#load().then((state) => {
+    return this.#load(true).then((state) => {
       this.#adopt(state);
       return state;
     });
+  }
+
+  /** The error of a call that needs a session and finds none: another's, or no tokens. */
+  refusal(): RCSDKError {
+    if (this.#foreign !== null) return this.#binding.refusal(storeName(this.store), this.#foreign);
+    return new LoginRequiredError("no tokens: log in first");
   }
 
   /** Under the lock: note what the store holds, then write `state` over it. */
@@ -172,8 +187,18 @@ export class Session {
    */
   async keep(state: AuthState | null, events: Collected): Promise<void> {
     this.use(state);
+    if (this.#foreign !== null) {
+      // The store holds another's session: never written over, never emptied.
+      if (state === null) {
+        this.#unsaved = null;
+        return;
+      }
+      const refusal = this.#binding.refusal(storeName(this.store), this.#foreign);
+      this.failed(state, new TokenStoreError(`not writing over it: ${refusal.message}`), events);
+      return;
+    }
     try {
-      await this.store.save(state !== null ? state.toJSON() : null);
+      await this.store.save(state !== null ? { ...state.toJSON(), ...this.#binding.fields() } : null);
     } catch (error) {
       this.failed(state, this.#storeError("could not write the token store", error), events);
       return;
@@ -227,16 +252,27 @@ export class Session {
     this.#stored = refreshTokenOf(state);
   }
 
-  /** The store's tokens: AuthDataError for content nobody can use, TokenStoreError otherwise. */
-  async #load(): Promise<AuthState | null> {
+  /**
+   * The store's tokens when they are this platform's (another's: none, noted in #foreign):
+   * AuthDataError for content nobody can use, TokenStoreError otherwise. With `rebind`, a
+   * session saved unbound is marked unsaved, to be written back bound at the next call.
+   */
+  async #load(rebind = false): Promise<AuthState | null> {
     let data: unknown;
+    this.#foreign = null;
     try {
       data = await this.store.load();
     } catch (error) {
       if (error instanceof AuthDataError) throw error;
       throw this.#storeError("could not read the token store", error);
     }
-    return AuthState.fromJson(data);
+    this.#foreign = this.#binding.other(data);
+    if (this.#foreign !== null) return null;
+    const state = AuthState.fromJson(data);
+    if (rebind && state !== null && this.#binding.unbound(data)) {
+      this.#unsaved = { state, replaces: state.token.refreshToken };
+    }
+    return state;
   }
 
   #storeError(what: string, error: unknown): TokenStoreError {

@@ -22,7 +22,7 @@ import { constants, promises as fs } from "node:fs";
 import * as nodePath from "node:path";
 
 import { MAX_STORE_BYTES } from "./constants.js";
-import { AuthDataError, TokenStoreError } from "./exceptions.js";
+import { AuthDataError, TokenStoreError, UsageError } from "./exceptions.js";
 
 export type AuthData = Record<string, unknown>;
 
@@ -67,7 +67,7 @@ export class FileTokenStore implements TokenStore {
   readonly path: string;
 
   constructor(path: string) {
-    if (typeof path !== "string" || !path) throw new TypeError("path must be a non-empty string");
+    if (typeof path !== "string" || !path) throw new UsageError("path must be a non-empty string");
     this.path = nodePath.resolve(path);
   }
 

@@ -81,6 +81,7 @@ abstract class Client
         }
         $this->logger = $logger === null ? null : \Closure::fromCallable($logger);
         $this->origin = Origin::of($server, $allowInsecureHttp);
+        $this->binding = new Binding($this->origin->key(), $appKey);
         if ($allowInsecureHttp && $this->origin->scheme === 'http' && !Origin::isLoopback($this->origin->host)) {
             $this->log('warning', "rcsdk: plain HTTP to {$this->origin->netloc} (allowInsecureHttp): credentials cross the network unencrypted");
         }
@@ -181,7 +182,7 @@ abstract class Client
                 $current = $this->reload();
                 $now = $this->now();
                 if ($current === null) {
-                    throw new LoginRequiredError('no tokens: log in first');
+                    throw $this->refusal();
                 }
                 if (
                     $seen !== null
@@ -268,17 +269,19 @@ abstract class Client
     {
         $state = $this->state;
         if ($state === null || $this->unsaved) {
+            $state = $this->current(); // reads the store when no tokens are held
             if ($this->unsaved) {
-                // Tokens the store refused earlier: write them now if it takes them.
+                // Tokens the store refused earlier (or a session saved unbound): write them now
+                // if it takes them.
                 try {
                     $this->store->synchronized(fn (): ?AuthState => $this->reload());
                 } catch (TokenStoreError) {
                     // The store cannot even be locked: go on with the tokens in memory (as Python).
                 }
+                $state = $this->current();
             }
-            $state = $this->current();
             if ($state === null) {
-                throw new LoginRequiredError('no tokens: log in first');
+                throw $this->refusal();
             }
         }
         if ($this->autoRefresh && $state->accessDue($this->now(), $this->refreshMargin)) {

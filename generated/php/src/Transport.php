@@ -64,6 +64,9 @@ final class Transport
         $agent = 'rcsdk-php/' . Constants::VERSION . ' php/' . PHP_VERSION . ' curl/' . (curl_version()['version'] ?? '?');
         if ($userAgent !== null) {
             Origin::checkField('userAgent', $userAgent);
+            if (preg_match('/[^\x09\x20-\x7e]/', $userAgent) === 1) {
+                throw new UsageError('userAgent contains a non-ASCII character');
+            }
         }
         $this->agentLine = 'User-Agent: ' . ($userAgent !== null ? "{$userAgent} {$agent}" : $agent);
         $secret = $appSecret === '' ? null : $appSecret;
@@ -285,6 +288,13 @@ final class Transport
             return [new APITimeoutError("timed out after {$this->timeout} s: {$what}"), $sent];
         }
         $neverSent = in_array($errno, [CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY], true);
+        // The first-use errors say what Python's and JavaScript's say: the server, and the likely cause.
+        $host = preg_match('#^[a-z]+://([^/?\#]+)#i', $url, $m) === 1 ? $m[1] : $url;
+        if ($errno === CURLE_COULDNT_CONNECT) {
+            $what = "cannot connect to {$host}: connection refused (is the platform running, and is the port right?)";
+        } elseif ($errno === CURLE_COULDNT_RESOLVE_HOST) {
+            $what = "cannot connect to {$host}: the host name does not resolve";
+        }
         return [new APIConnectionError($what), $sent && !$neverSent];
     }
 

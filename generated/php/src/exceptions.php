@@ -12,6 +12,7 @@ declare(strict_types=1);
  *     ├── UsageError
  *     ├── TokenStoreError
  *     ├── LoginRequiredError
+ *     │ └── SessionOriginError
  *     ├── APIConnectionError
  *     │ └── APITimeoutError
  *     ├── ResponseFormatError
@@ -108,6 +109,13 @@ class TokenStoreError extends RCSDKError
  * The call needs tokens and there are none (log in first).
  */
 class LoginRequiredError extends RCSDKError
+{
+}
+
+/**
+ * The token store or auth data holds the session of another server origin or app key: its tokens are never sent to this platform's server, and the store is left as it is. The message names the store and both origins.
+ */
+class SessionOriginError extends LoginRequiredError
 {
 }
 

@@ -17,7 +17,7 @@
  *   that finds the store writable (unless it holds newer tokens by then: theirs win).
  */
 
-import { AuthState } from "./auth.js";
+import { AuthState, Binding } from "./auth.js";
 import {
   DEFAULT_MAX_RETRIES,
   DEFAULT_MAX_RETRY_WAIT,
@@ -34,7 +34,7 @@ import {
   UsageError,
 } from "./exceptions.js";
 import { TokenInfo } from "./models.js";
-import { LOOPBACK, type PlatformOptions, type RequestOptions, checkServer, positive } from "./options.js";
+import { isLoopback, type PlatformOptions, type RequestOptions, checkServer, positive } from "./options.js";
 import { Redactor } from "./redact.js";
 import { type Collected, Session } from "./session.js";
 import { type AuthData, MemoryTokenStore, type TokenStore } from "./store.js";
@@ -63,6 +63,7 @@ export abstract class PlatformCore {
   readonly #session: Session;
   readonly #transport: Transport;
   readonly #basic: string | null;
+  readonly #binding: Binding;
 
   constructor(options: PlatformOptions) {
     if (typeof options !== "object" || options === null) throw new UsageError("options are required");
@@ -70,6 +71,16 @@ export abstract class PlatformCore {
     if (typeof appKey !== "string" || !appKey) throw new UsageError("appKey is required");
     if (appSecret !== undefined && appSecret !== null && typeof appSecret !== "string") {
       throw new UsageError("appSecret must be a string or null");
+    }
+    // A NUL or line break in a credential is a mistake or an attack (Python and PHP refuse it too).
+    if (/[\u0000-\u001f\u007f]/.test(appKey)) throw new UsageError("appKey contains a control character");
+    if (appSecret && /[\u0000-\u001f\u007f]/.test(appSecret)) {
+      throw new UsageError("appSecret contains a control character");
+    }
+    for (const name of ["clock", "sleep", "fetch"] as const) {
+      if (options[name] !== undefined && typeof options[name] !== "function") {
+        throw new UsageError(`${name} must be a function, not ${typeof options[name]}`);
+      }
     }
     const server = checkServer(options.server, options.allowInsecureHttp === true);
     this.appKey = appKey;
@@ -90,7 +101,8 @@ export abstract class PlatformCore {
       false,
     );
     this.#clock = options.clock ?? (() => Date.now() / 1000);
-    this.#session = new Session(this.store, this.lockTimeout, this.#redactor, (m) => this.#transport.warn(m));
+    this.#binding = new Binding(`${server.protocol}//${server.hostname}:${server.port || (server.protocol === "https:" ? 443 : 80)}`, appKey);
+    this.#session = new Session(this.store, this.lockTimeout, this.#redactor, (m) => this.#transport.warn(m), this.#binding);
     const secret = appSecret || null;
     this.#basic = null;
     if (secret !== null) {
@@ -102,6 +114,9 @@ export abstract class PlatformCore {
     const agent = `rcsdk-js/${VERSION} node/${process.versions.node}`;
     if (options.userAgent !== undefined && /[\r\n]/.test(options.userAgent)) {
       throw new UsageError("userAgent must not contain CR or LF");
+    }
+    if (options.userAgent !== undefined && !/^[\t\u0020-\u007e]*$/.test(options.userAgent)) {
+      throw new UsageError("userAgent contains a control or non-ASCII character");
     }
     this.#transport = new Transport({
       server,
@@ -117,7 +132,7 @@ export abstract class PlatformCore {
       logger: options.logger ?? null,
       onLongWait: (error) => this.#emitter.emit(Events.rateLimitWait, error),
     });
-    if (server.protocol === "http:" && !LOOPBACK.test(server.hostname)) {
+    if (server.protocol === "http:" && !isLoopback(server.hostname)) {
       this.#transport.warn(`rcsdk: plain http to ${server.host}: credentials cross the network in the clear`);
     }
     this.#emitter = new Emitter((event, error) => {
@@ -161,9 +176,10 @@ export abstract class PlatformCore {
     return this.#basic === null ? { ...form, client_id: this.appKey } : form;
   }
 
-  protected checkArgument(name: string, value: unknown, required: boolean): void {
+  protected checkArgument(name: string, value: unknown, required: boolean, variable?: string): void {
     if (value === undefined || value === null || value === "") {
-      if (required) throw new UsageError(`${name} is required`);
+      // The variable it usually comes from is named: sdk.settings holds null when it is unset.
+      if (required) throw new UsageError(`${name} is required${variable ? ` (${variable} is unset or empty?)` : ""}`);
       return;
     }
     if (typeof value !== "string" && typeof value !== "number") {
@@ -221,7 +237,7 @@ export abstract class PlatformCore {
       return await session.locked(async () => {
         const current = await session.sync(events);
         const now = this.#clock();
-        if (current === null) throw new LoginRequiredError("no tokens: log in first");
+        if (current === null) throw session.refusal();
         if (
           seen !== null &&
           current.token.accessToken !== seen.token.accessToken &&
@@ -271,6 +287,8 @@ export abstract class PlatformCore {
   /** Tokens fit for a call: refreshed first when they are due. */
   protected async access(): Promise<AuthState> {
     const session = this.#session;
+    // Read the store first: a session saved unbound is to be written back bound (as unsaved).
+    if (session.held === null && !session.unsaved) await session.current();
     if (session.unsaved) {
       // Tokens a failed store write could not save: write them now, unless the store holds
       // newer ones (they stay in use either way).
@@ -286,7 +304,7 @@ export abstract class PlatformCore {
       this.#emitAll(events);
     }
     const state = await session.current();
-    if (state === null) throw new LoginRequiredError("no tokens: log in first");
+    if (state === null) throw session.refusal();
     if (this.autoRefresh && state.accessDue(this.#clock(), this.refreshMargin)) return this.refreshTokens(state);
     return state;
   }
@@ -332,7 +350,7 @@ export abstract class PlatformCore {
    */
   getAuthData(): AuthData {
     const state = this.#session.held;
-    return state !== null ? state.toJSON() : {};
+    return state !== null ? { ...state.toJSON(), ...this.#binding.fields() } : {};
   }
 
   /**
@@ -342,6 +360,8 @@ export abstract class PlatformCore {
    * written at the next call that finds the store writable).
    */
   async setAuthData(data: AuthData | null | undefined): Promise<void> {
+    const theirs = this.#binding.other(data);
+    if (theirs !== null) throw this.#binding.refusal("the auth data", theirs);
     this.#emitAll(await this.#replace(AuthState.fromJson(data)));
   }
 

@@ -48,7 +48,43 @@ export interface RequestOptions {
   headers?: Record<string, string> | null;
 }
 
-export const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/i;
+const OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+const IPV4 = new RegExp(`^(?:${OCTET}\\.){3}${OCTET}$`);
+const LABEL = /^[a-z0-9_-]+$/;
+
+/**
+ * Whether `host` (as the URL parser gives it: lower case, IPv6 in brackets) is this machine's
+ * loopback interface, known without a DNS lookup: 127.0.0.0/8, [::1], or exactly `localhost`.
+ */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "[::1]" || (IPV4.test(host) && host.startsWith("127."));
+}
+
+/**
+ * The host of `server` as every rcsdk client reads it (one shared rule): a name of dot-separated
+ * labels (letters, digits, '-', '_') whose last label is not a number, a dotted-quad IPv4 address
+ * in plain decimal, or a bracketed IPv6 address; a port from 1 to 65535. Anything else (a trailing
+ * dot, '%', 127.1, 0x7f.0.0.1, a zone id) is refused: URL parsers read such hosts differently, and
+ * the WHATWG parser would turn some of them into another host than the one written.
+ */
+function checkHost(server: string): void {
+  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(server)?.[1] ?? "";
+  if (authority.includes("@")) throw new UsageError("server must not contain credentials");
+  const parts = /^(\[[0-9A-Fa-f:]+\]|[^:[\]]+)(?::([0-9]{1,5}))?$/.exec(authority);
+  const port = parts?.[2] === undefined ? null : Number(parts[2]);
+  if (!parts || port === 0 || (port ?? 0) > 65535) throw new UsageError("server has no valid host and port");
+  const host = parts[1]!.toLowerCase();
+  if (host.startsWith("[")) return; // the URL parser refuses an invalid IPv6 address
+  const labels = host.split(".");
+  const last = labels[labels.length - 1]!;
+  const numeric = /^[0-9]+$/.test(last) || last.startsWith("0x");
+  if (!labels.every((label) => LABEL.test(label)) || (numeric && !IPV4.test(host))) {
+    throw new UsageError(
+      `server host ${JSON.stringify(host)} is not a name (letters, digits, '-' and '_' between dots, ` +
+        "no trailing dot), a dotted-quad IPv4 address or a bracketed IPv6 address",
+    );
+  }
+}
 
 export function positive(name: string, value: number, allowZero: boolean): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
@@ -60,8 +96,12 @@ export function positive(name: string, value: number, allowZero: boolean): numbe
 /** The server URL, checked: http(s), no credentials, query or fragment; https unless loopback. */
 export function checkServer(server: unknown, allowInsecureHttp: boolean): URL {
   if (typeof server !== "string" || !server) throw new UsageError("server must be a URL string");
-  // The URL parser silently drops CR, LF and tab: refuse them before it sees them.
-  if (/[\u0000-\u001f\u007f]/.test(server)) throw new UsageError("server must not contain control characters");
+  // The URL parser silently drops CR, LF and tab, reads a backslash as a slash and rewrites
+  // non-ASCII hosts: refuse them before it sees them (Python and PHP refuse them too).
+  if (/[^\u0021-\u007e]/.test(server) || server.includes("\\")) {
+    throw new UsageError("server contains a control character, space, backslash or non-ASCII character");
+  }
+  checkHost(server);
   let url: URL;
   try {
     url = new URL(server);
@@ -75,7 +115,7 @@ export function checkServer(server: unknown, allowInsecureHttp: boolean): URL {
   if (server.includes("?") || server.includes("#")) {
     throw new UsageError("server must not contain a query or a fragment");
   }
-  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname) && !allowInsecureHttp) {
+  if (url.protocol === "http:" && !isLoopback(url.hostname) && !allowInsecureHttp) {
     throw new UsageError(
       `server ${url.origin} is plain http: credentials and tokens would cross the network in ` +
         "the clear (use https, or pass allowInsecureHttp: true)",

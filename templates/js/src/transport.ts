@@ -38,6 +38,10 @@ import { backoff, parseRetryAfter, rateLimitDelay } from "./retry.js";
 import { type Exchange, WireFailure, fetchExchange, nodeExchange } from "./wire.js";
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/** What a header value or the user agent may hold: printable ASCII and tab (one rule in every language). */
+const HEADER_VALUE = /^[\t\u0020-\u007e]*$/;
+/** What a path may hold: printable ASCII without space (percent-encode anything else). */
+const PATH_CHARS = /^[\u0021-\u007e]*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BODY_LOG_LIMIT = 2000;
 const nodeDebug = debuglog("rcsdk");
@@ -122,6 +126,9 @@ export class Transport {
     if (CONTROL.test(path) || path.includes("\\")) {
       throw new UsageError("path must not contain control characters or backslashes");
     }
+    if (!PATH_CHARS.test(path)) {
+      throw new UsageError(`path contains a space or a non-ASCII character (percent-encode it): ${JSON.stringify(path.slice(0, 60))}`);
+    }
     if (/^https?:\/\//i.test(path)) {
       let url: URL;
       try {
@@ -181,9 +188,11 @@ export class Transport {
     };
     if (options.headers) for (const [name, value] of Object.entries(options.headers)) {
       if (!HEADER_NAME.test(name)) throw new UsageError(`header name ${JSON.stringify(name)} is invalid`);
-      if (typeof value !== "string" || CONTROL.test(value.replace(/\t/g, ""))) {
+      if (typeof value !== "string") throw new UsageError(`header ${name} must be a string, not ${typeof value}`);
+      if (CONTROL.test(value.replace(/\t/g, ""))) {
         throw new UsageError(`header ${name} must be a string without CR, LF or control characters`);
       }
+      if (!HEADER_VALUE.test(value)) throw new UsageError(`header ${name} contains a non-ASCII character`);
       headers[name] = value;
     }
     let body: string | undefined;
@@ -274,7 +283,15 @@ export class Transport {
       // Refused or unresolvable: nothing was sent, so even a grant may be sent again.
       arrived = answered || !["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"].includes(code);
       const detail = code || (caught instanceof Error ? caught.message : String(caught));
-      error = new APIConnectionError(this.#o.redactor.text(`${detail} on ${where}`));
+      // The first-use errors say what Python's and PHP's say: the server, and the likely cause.
+      const host = new URL(url).host;
+      const message =
+        code === "ECONNREFUSED"
+          ? `cannot connect to ${host}: connection refused (is the platform running, and is the port right?)`
+          : code === "ENOTFOUND" || code === "EAI_AGAIN"
+            ? `cannot connect to ${host}: the host name does not resolve (${code})`
+            : `${detail} on ${where}`;
+      error = new APIConnectionError(this.#o.redactor.text(message));
     }
     Object.defineProperty(error, "maybeArrived", { value: arrived, enumerable: false });
     return error;

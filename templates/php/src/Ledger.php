@@ -8,6 +8,11 @@ namespace Rcsdk;
  * Client's bookkeeping of its tokens: the ones in use, and what the store holds (the PHP twin of
  * the Python client's TokenLedger).
  *
+ * What is written is bound to the platform's origin and app key (Binding). A store holding
+ * another's session is, to this platform, a store holding no session that refuses writes: its
+ * tokens are never used, and it is never written over or emptied. A session saved without a
+ * binding is used, and written back bound at the next call (as unsaved tokens).
+ *
  * Tokens the platform issued are used at once and then written to the store. A write the store
  * refuses leaves them in use, remembered as *unsaved* together with the refresh token the store
  * held at the time; they are written at the next chance, unless the store has newer tokens by
@@ -21,6 +26,9 @@ trait Ledger
     private bool $unsaved = false;
     /** The refresh token the store held when it refused our tokens (sealed: see unsavedOver()). */
     private ?\Closure $unsavedOver = null;
+    private readonly Binding $binding;
+    /** @var array{mixed, mixed}|null whose session the store held at the last read, when not ours */
+    private ?array $foreign = null;
 
     /**
      * The tokens and their expiry times, in the format the Python and JavaScript clients use
@@ -31,7 +39,7 @@ trait Ledger
     public function getAuthData(): array
     {
         $state = $this->current();
-        return $state !== null ? $state->toJson() : [];
+        return $state !== null ? $state->toJson() + $this->binding->fields() : [];
     }
 
     /**
@@ -42,6 +50,10 @@ trait Ledger
      */
     public function setAuthData(#[\SensitiveParameter] ?array $data): void
     {
+        $theirs = $this->binding->other($data);
+        if ($theirs !== null) {
+            throw $this->binding->refusal('the auth data', $theirs);
+        }
         $this->reportStore($this->replace(AuthState::fromJson($data)));
     }
 
@@ -75,8 +87,9 @@ trait Ledger
             }
             return $this->state;
         }
+        $this->foreign = $this->binding->other($data);
         try {
-            $state = AuthState::fromJson($data);
+            $state = $this->foreign === null ? AuthState::fromJson($data) : null;
             $unusable = false;
         } catch (AuthDataError $error) {
             if (!$this->unsaved) {
@@ -98,6 +111,9 @@ trait Ledger
                 return $this->state;
             }
             $this->unsaved = false;
+        } elseif ($state !== null && $this->binding->unbound($data)) {
+            // Saved without a binding: used, and written back bound at the next call.
+            [$this->unsaved, $this->unsavedOver] = [true, self::sealed($state->token->refreshToken)];
         }
         $this->state = $state;
         if ($state !== null) {
@@ -131,7 +147,16 @@ trait Ledger
         $this->useState($state);
         try {
             try {
-                $this->store->save($state?->toJson());
+                $theirs = $this->foreignSession();
+                if ($theirs !== null) {
+                    // The store holds another's session: never written over, never emptied.
+                    if ($state === null) {
+                        [$this->unsaved, $this->unsavedOver] = [false, null];
+                        return null;
+                    }
+                    throw new TokenStoreError('not writing over it: ' . $this->binding->refusal(Binding::storeName($this->store), $theirs)->getMessage());
+                }
+                $this->store->save($state === null ? null : $state->toJson() + $this->binding->fields());
             } catch (\Throwable $raised) {
                 // A store of the application's own may throw anything: the tokens are kept.
                 throw $raised instanceof TokenStoreError ? $raised : new TokenStoreError(
@@ -182,6 +207,26 @@ trait Ledger
     private static function sealed(#[\SensitiveParameter] ?string $token): \Closure
     {
         return static fn (): ?string => $token;
+    }
+
+    /** @return array{mixed, mixed}|null whose session the store holds, when not ours (unreadable: null) */
+    private function foreignSession(): ?array
+    {
+        try {
+            $data = $this->store->load();
+        } catch (\Throwable) {
+            return null; // the write that follows reports what is wrong with the store
+        }
+        return $this->foreign = $this->binding->other($data);
+    }
+
+    /** The error of a call that needs a session and finds none: another's, or no tokens. */
+    private function refusal(): LoginRequiredError
+    {
+        if ($this->foreign !== null) {
+            return $this->binding->refusal(Binding::storeName($this->store), $this->foreign);
+        }
+        return new LoginRequiredError('no tokens: log in first');
     }
 
     private function reportStore(?TokenStoreError $error): void

@@ -28,8 +28,10 @@ final class Origin
 
     public static function of(string $server, bool $allowInsecureHttp = false): self
     {
-        if (self::control($server) !== null || str_contains($server, '\\') || str_contains($server, ' ')) {
-            throw new UsageError('server contains a control character, space or backslash: ' . self::shown($server));
+        if (preg_match('/[^\x21-\x7e]/', $server) === 1 || str_contains($server, '\\')) {
+            throw new UsageError(
+                'server contains a control character, space, backslash or non-ASCII character: ' . self::shown($server)
+            );
         }
         $parts = parse_url($server);
         $scheme = strtolower((string) ($parts['scheme'] ?? ''));
@@ -45,10 +47,10 @@ final class Origin
         if (isset($parts['fragment']) || str_contains($server, '#')) {
             throw new UsageError('server must not have a fragment (#...): ' . self::shown($server));
         }
-        $host = strtolower(trim((string) $parts['host'], '[]'));
-        $port = (int) ($parts['port'] ?? self::DEFAULT_PORTS[$scheme]);
-        $bracketed = str_contains($host, ':') ? "[{$host}]" : $host;
-        $netloc = $port === self::DEFAULT_PORTS[$scheme] ? $bracketed : "{$bracketed}:{$port}";
+        [$host, $port] = self::hostOf($server);
+        $port ??= self::DEFAULT_PORTS[$scheme];
+        $netloc = $port === self::DEFAULT_PORTS[$scheme] ? $host : "{$host}:{$port}";
+        $host = trim($host, '[]');
         if ($scheme === 'http' && !self::isLoopback($host) && !$allowInsecureHttp) {
             throw new UsageError(
                 "server {$scheme}://{$netloc} uses plain HTTP: the app secret, passwords and tokens would "
@@ -60,13 +62,99 @@ final class Origin
         return new self($scheme, $host, $port, $netloc, "{$scheme}://{$netloc}{$path}");
     }
 
+    /**
+     * Whether `$host` is this machine's loopback interface, known without a DNS lookup: a literal
+     * loopback address (127.0.0.0/8, ::1) or exactly `localhost` (not `localhost.`, `x.localhost`
+     * or `127.0.0.1.`: names that DNS answers for).
+     */
     public static function isLoopback(string $host): bool
     {
-        $host = rtrim(strtolower(trim($host, '[]')), '.');
-        if ($host === 'localhost' || str_ends_with($host, '.localhost') || $host === '::1') {
+        $host = strtolower($host);
+        if ($host === 'localhost') {
             return true;
         }
-        return filter_var($host, FILTER_VALIDATE_IP, FILTER_FLAG_IPV4) !== false && str_starts_with($host, '127.');
+        if (preg_match(self::IPV4, $host) === 1) {
+            return str_starts_with($host, '127.');
+        }
+        return self::ipv6(trim($host, '[]')) === '::1';
+    }
+
+    private const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+    private const IPV4 = '/^(?:' . self::OCTET . '\.){3}' . self::OCTET . '$/D';
+
+    /**
+     * The host (lower case, IPv6 compressed in brackets) and port of `$server`'s authority, by
+     * the one reading every rcsdk client shares: a name of dot-separated labels (letters,
+     * digits, '-', '_') whose last label is not a number, a dotted-quad IPv4 address in plain
+     * decimal, or a bracketed IPv6 address. Anything else (a trailing dot, '%', 127.1,
+     * 0x7f.0.0.1, a zone id) is refused: URL parsers read such hosts differently.
+     *
+     * @return array{string, ?int}
+     */
+    private static function hostOf(string $server): array
+    {
+        $authority = preg_match('#^[A-Za-z][A-Za-z0-9+.-]*://([^/?\#]*)#', $server, $m) === 1 ? $m[1] : '';
+        if (str_contains($authority, '@')) {
+            throw new UsageError('server must not carry credentials (user:password@): rcsdk authenticates itself');
+        }
+        $port = null;
+        if (preg_match('/^(\[[0-9A-Fa-f:]+\]|[^:\[\]]+)(?::([0-9]{1,5}))?$/D', $authority, $parts) === 1) {
+            $port = isset($parts[2]) ? (int) $parts[2] : null;
+        }
+        if ($parts === [] || $port === 0 || ($port ?? 0) > 65535) {
+            throw new UsageError('server has no valid host and port: ' . self::shown($server));
+        }
+        $host = strtolower($parts[1]);
+        if (str_starts_with($host, '[')) {
+            $compressed = self::ipv6(substr($host, 1, -1));
+            if ($compressed === null) {
+                throw new UsageError('server has an invalid IPv6 address: ' . self::shown($server));
+            }
+            return ["[{$compressed}]", $port];
+        }
+        $labels = explode('.', $host);
+        $last = $labels[count($labels) - 1];
+        $numeric = ctype_digit($last) || str_starts_with($last, '0x');
+        $names = array_filter($labels, static fn (string $l): bool => preg_match('/^[a-z0-9_-]+$/D', $l) === 1);
+        if (count($names) !== count($labels) || ($numeric && preg_match(self::IPV4, $host) !== 1)) {
+            throw new UsageError(
+                'server host ' . self::shown($host) . " is not a name (letters, digits, '-' and '_' between dots, "
+                . 'no trailing dot), a dotted-quad IPv4 address or a bracketed IPv6 address'
+            );
+        }
+        return [$host, $port];
+    }
+
+    /** An IPv6 address in RFC 5952 form (as Python's ipaddress and the WHATWG URL write it), or null. */
+    private static function ipv6(string $address): ?string
+    {
+        if (str_contains($address, '.') || filter_var($address, FILTER_VALIDATE_IP, FILTER_FLAG_IPV6) === false) {
+            return null;
+        }
+        $groups = array_map(static fn (int $g): string => dechex($g), array_values(unpack('n8', (string) inet_pton($address))));
+        // The longest run of two or more zero groups (the first of equals) becomes '::'.
+        [$best, $bestLength, $start] = [-1, 1, -1];
+        foreach ([...$groups, 'end'] as $i => $group) {
+            if ($group === '0' && $start < 0) {
+                $start = $i;
+            } elseif ($group !== '0' && $start >= 0) {
+                if ($i - $start > $bestLength) {
+                    [$best, $bestLength] = [$start, $i - $start];
+                }
+                $start = -1;
+            }
+        }
+        if ($best < 0) {
+            return implode(':', $groups);
+        }
+        return implode(':', array_slice($groups, 0, $best)) . '::' . implode(':', array_slice($groups, $best + $bestLength));
+    }
+
+    /** `scheme://host:port`, the port always written: the origin auth data records (as every rcsdk client writes it). */
+    public function key(): string
+    {
+        $host = str_contains($this->host, ':') ? "[{$this->host}]" : $this->host;
+        return "{$this->scheme}://{$host}:{$this->port}";
     }
 
     /** The URL for `$target`: a path on this server, or an absolute URL on its origin. */
@@ -81,6 +169,9 @@ final class Origin
         }
         if (str_contains($target, '\\')) {
             throw new UsageError("{$argument} contains a backslash: " . self::shown($target));
+        }
+        if (preg_match('/[^\x21-\x7e]/', $target) === 1) {
+            throw new UsageError("{$argument} contains a space or a non-ASCII character (percent-encode it): " . self::shown($target));
         }
         if (str_starts_with($target, '//')) {
             throw new UsageError(
@@ -136,7 +227,7 @@ final class Origin
         }
     }
 
-    /** @param array<string, string> $headers */
+    /** @param array<mixed> $headers */
     public static function checkHeaders(array $headers): void
     {
         foreach ($headers as $key => $value) {
@@ -144,9 +235,16 @@ final class Origin
             if (preg_match('/^[!#$%&\'*+\-.^_`|~0-9A-Za-z]+$/', $key) !== 1) {
                 throw new UsageError('header name ' . self::shown($key) . ' is not a valid HTTP header name');
             }
+            if (!is_string($value)) {
+                throw new UsageError("header {$key} must be a string, not " . get_debug_type($value));
+            }
             $control = self::control(str_replace("\t", ' ', $value));
             if ($control !== null) {
                 throw new UsageError("header {$key} contains a control character ({$control})");
+            }
+            if (preg_match('/[^\x09\x20-\x7e]/', $value) === 1) {
+                // One rule in every language: HTTP libraries send other characters differently.
+                throw new UsageError("header {$key} contains a non-ASCII character");
             }
         }
     }

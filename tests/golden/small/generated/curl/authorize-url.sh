@@ -12,7 +12,7 @@ done
 RC_SERVER=${RC_SERVER%/}
 rc_re='^https?://[][A-Za-z0-9.:-]+$'
 [[ "$RC_SERVER" =~ $rc_re ]] || { echo "rcsdk: RC_SERVER must be scheme://host[:port], with no credentials, path, query or fragment: $RC_SERVER" >&2; return 2 2>/dev/null || exit 2; }
-rc_re='^http://(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?$'
+rc_re='^http://(127(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}|localhost|\[::1\])(:[0-9]+)?$'
 [[ "$RC_SERVER" == https://* || "$RC_SERVER" =~ $rc_re || "${RC_ALLOW_INSECURE_HTTP:-}" == 1 ]] || { echo "rcsdk: plain http:// only to loopback (RC_ALLOW_INSECURE_HTTP=1 sends credentials in the clear): $RC_SERVER" >&2; return 2 2>/dev/null || exit 2; }
 
 # PKCE: a random verifier (keep it for the code exchange) and its S256 challenge.

@@ -31,7 +31,7 @@ from rcsdk._emitter import Emitter, Handler
 from rcsdk._events import Event
 from rcsdk._exceptions import UsageError
 from rcsdk._models import ExtensionInfo, PhoneNumber, TokenInfo
-from rcsdk._options import check_count, check_seconds, check_text
+from rcsdk._options import check_callable, check_count, check_seconds, check_text
 from rcsdk._session import TokenSession
 from rcsdk._settings import Settings
 from rcsdk._store import MemoryTokenStore, TokenStore
@@ -76,8 +76,8 @@ class Platform:
             timeout=check_seconds("timeout", timeout, zero=False),
             max_retries=check_count("max_retries", max_retries),
             max_retry_wait=check_seconds("max_retry_wait", max_retry_wait),
-            clock=clock,
-            sleep=sleep,
+            clock=check_callable("clock", clock),
+            sleep=check_callable("sleep", sleep),
             session=session,
             user_agent=user_agent,
             allow_insecure_http=allow_insecure_http,
@@ -164,9 +164,9 @@ class Platform:
             extension = self._settings.extension
         if password is None and self._settings is not None:
             password = self._settings.password
-        if username is None:
+        if username is None or username == "":
             raise UsageError("authorize() needs username (or RC_USERNAME, with RCSDK.from_env())")
-        if password is None:
+        if password is None or password == "":
             raise UsageError("authorize() needs password (or RC_PASSWORD, with RCSDK.from_env())")
         warnings.warn(
             "authorize() uses RingCentral's retired password grant; prefer login_jwt()",
@@ -216,7 +216,7 @@ class Platform:
         """
         if jwt is None and self._settings is not None:
             jwt = self._settings.jwt
-        if jwt is None:
+        if jwt is None or jwt == "":
             raise UsageError("login_jwt() needs jwt (or RC_JWT, with RCSDK.from_env())")
         self._redactor.add(jwt)
         form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer"}
@@ -262,7 +262,7 @@ class Platform:
         """
         if code is None and self._settings is not None:
             code = self._settings.auth_code
-        if code is None:
+        if code is None or code == "":
             raise UsageError(
                 "login_auth_code() needs code (or RC_AUTH_CODE, with RCSDK.from_env())"
             )

@@ -23,6 +23,10 @@ export const ANNOUNCE_WAIT = 2;
 export const BACKOFF_BASE = 0.5;
 /** Version of the object that getAuthData() returns and token stores keep (the same as Python's). */
 export const AUTH_DATA_VERSION = 1;
+/** The auth data field naming the server origin (`scheme://host:port`) of the session. */
+export const AUTH_DATA_ORIGIN = "origin";
+/** The auth data field naming the app key the session was issued for. */
+export const AUTH_DATA_APP_KEY = "app_key";
 /** Statuses after which a request that may be replayed is sent again (with backoff). */
 export const RETRY_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
 /** Methods that may be sent again after a failure (never a login, refresh or revoke). */

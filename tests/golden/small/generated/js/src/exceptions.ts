@@ -9,6 +9,7 @@
  *     ├── UsageError
  *     ├── TokenStoreError
  *     ├── LoginRequiredError
+ *     │ └── SessionOriginError
  *     ├── APIConnectionError
  *     │ └── APITimeoutError
  *     ├── ResponseFormatError
@@ -61,6 +62,11 @@ export class TokenStoreError extends RCSDKError {}
  * The call needs tokens and there are none (log in first).
  */
 export class LoginRequiredError extends RCSDKError {}
+
+/**
+ * The token store or auth data holds the session of another server origin or app key: its tokens are never sent to this platform's server, and the store is left as it is.
+ */
+export class SessionOriginError extends LoginRequiredError {}
 
 /**
  * The platform could not be reached, or the connection dropped.

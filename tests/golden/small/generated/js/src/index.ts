@@ -27,6 +27,7 @@ export {
   UsageError,
   TokenStoreError,
   LoginRequiredError,
+  SessionOriginError,
   APIConnectionError,
   APITimeoutError,
   ResponseFormatError,

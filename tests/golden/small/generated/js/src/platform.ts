@@ -152,9 +152,9 @@ export class Platform extends PlatformCore {
     const endpointId = options.endpointId;
     const accessTokenTtl = options.accessTokenTtl;
     const refreshTokenTtl = options.refreshTokenTtl;
-    this.checkArgument("username", username, true);
+    this.checkArgument("username", username, true, "RC_USERNAME");
     this.checkArgument("extension", extension, false);
-    this.checkArgument("password", password, true);
+    this.checkArgument("password", password, true, "RC_PASSWORD");
     this.checkArgument("scope", scope, false);
     this.checkArgument("endpointId", endpointId, false);
     this.checkArgument("accessTokenTtl", accessTokenTtl, false);
@@ -178,12 +178,12 @@ export class Platform extends PlatformCore {
    * The JWT bearer grant (RFC 7523), RingCentral's choice for server apps. The JWT is exchanged for tokens and never sent as a Bearer token itself.
    * Fires `loginSuccess` or `loginError`.
    */
-  async loginJwt(jwt: string, options: LoginJwtOptions = {}): Promise<TokenInfo> {
-    const scope = options.scope;
-    const endpointId = options.endpointId;
-    const accessTokenTtl = options.accessTokenTtl;
-    const refreshTokenTtl = options.refreshTokenTtl;
-    this.checkArgument("jwt", jwt, true);
+  async loginJwt(jwt: string, options: LoginJwtOptions | null = {}): Promise<TokenInfo> {
+    const scope = options?.scope;
+    const endpointId = options?.endpointId;
+    const accessTokenTtl = options?.accessTokenTtl;
+    const refreshTokenTtl = options?.refreshTokenTtl;
+    this.checkArgument("jwt", jwt, true, "RC_JWT");
     this.checkArgument("scope", scope, false);
     this.checkArgument("endpointId", endpointId, false);
     this.checkArgument("accessTokenTtl", accessTokenTtl, false);
@@ -204,14 +204,14 @@ export class Platform extends PlatformCore {
    * The second step of the authorization code flow. Send the `code_verifier` that went with the authorization URL (PKCE); public apps send `client_id` instead of a client secret.
    * Fires `loginSuccess` or `loginError`.
    */
-  async loginAuthCode(code: string, options: LoginAuthCodeOptions = {}): Promise<TokenInfo> {
-    const redirectUri = options.redirectUri;
-    const codeVerifier = options.codeVerifier;
-    const scope = options.scope;
-    const endpointId = options.endpointId;
-    const accessTokenTtl = options.accessTokenTtl;
-    const refreshTokenTtl = options.refreshTokenTtl;
-    this.checkArgument("code", code, true);
+  async loginAuthCode(code: string, options: LoginAuthCodeOptions | null = {}): Promise<TokenInfo> {
+    const redirectUri = options?.redirectUri;
+    const codeVerifier = options?.codeVerifier;
+    const scope = options?.scope;
+    const endpointId = options?.endpointId;
+    const accessTokenTtl = options?.accessTokenTtl;
+    const refreshTokenTtl = options?.refreshTokenTtl;
+    this.checkArgument("code", code, true, "RC_AUTH_CODE");
     this.checkArgument("redirectUri", redirectUri, false);
     this.checkArgument("codeVerifier", codeVerifier, false);
     this.checkArgument("scope", scope, false);
@@ -235,26 +235,26 @@ export class Platform extends PlatformCore {
    *
    * The first step of the authorization code flow: the browser opens this URL, the user logs in, and RingCentral redirects to `redirect_uri` with `code` and `state`. rcsdk makes a PKCE verifier and its S256 challenge, and a random `state` against CSRF. It is a URL, not a call.
    */
-  authorizeUrl(options: AuthorizeUrlOptions = {}): AuthorizationRequest {
+  authorizeUrl(options: AuthorizeUrlOptions | null = {}): AuthorizationRequest {
     const verifier = makeCodeVerifier();
     this.redact(verifier);
-    const redirectUri = options.redirectUri ?? null;
+    const redirectUri = options?.redirectUri ?? null;
     this.checkArgument("redirectUri", redirectUri, false);
-    const state = options.state ?? null;
+    const state = options?.state ?? null;
     this.checkArgument("state", state, false);
-    const prompt = options.prompt ?? null;
+    const prompt = options?.prompt ?? null;
     this.checkArgument("prompt", prompt, false);
-    const uiLocales = options.uiLocales ?? null;
+    const uiLocales = options?.uiLocales ?? null;
     this.checkArgument("uiLocales", uiLocales, false);
-    const loginHint = options.loginHint ?? null;
+    const loginHint = options?.loginHint ?? null;
     this.checkArgument("loginHint", loginHint, false);
-    const brandId = options.brandId ?? null;
+    const brandId = options?.brandId ?? null;
     this.checkArgument("brandId", brandId, false);
-    const scope = options.scope ?? null;
+    const scope = options?.scope ?? null;
     this.checkArgument("scope", scope, false);
-    const display = options.display ?? null;
+    const display = options?.display ?? null;
     this.checkArgument("display", display, false);
-    const nonce = options.nonce ?? null;
+    const nonce = options?.nonce ?? null;
     this.checkArgument("nonce", nonce, false);
     const chosenState = state ? String(state) : makeState();
     const query = new URLSearchParams();
@@ -325,33 +325,33 @@ export class Platform extends PlatformCore {
   // --- authenticated calls --------------------------------------------------------------------
 
   /** Call the API with the access token; rejects with an APIStatusError on an error status. */
-  async request(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse> {
-    return this.authorized(method, path, options);
+  async request(method: string, path: string, options: RequestOptions | null = {}): Promise<ApiResponse> {
+    return this.authorized(method, path, options ?? {});
   }
 
   /** `GET` an API path (`/restapi/v1.0/...`, or a URL of the platform's own origin). */
-  async get(path: string, query?: Record<string, unknown> | null, options: RequestOptions = {}): Promise<ApiResponse> {
-    return this.authorized("GET", path, { ...options, query: query ?? options.query ?? null });
+  async get(path: string, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
+    return this.authorized("GET", path, { ...options, query: query ?? options?.query ?? null });
   }
 
   /** `POST` JSON to an API path. */
-  async post(path: string, body?: unknown, query?: Record<string, unknown> | null, options: RequestOptions = {}): Promise<ApiResponse> {
-    return this.authorized("POST", path, { ...options, json: body, query: query ?? options.query ?? null });
+  async post(path: string, body?: unknown, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
+    return this.authorized("POST", path, { ...options, json: body, query: query ?? options?.query ?? null });
   }
 
   /** `PUT` JSON to an API path. */
-  async put(path: string, body?: unknown, query?: Record<string, unknown> | null, options: RequestOptions = {}): Promise<ApiResponse> {
-    return this.authorized("PUT", path, { ...options, json: body, query: query ?? options.query ?? null });
+  async put(path: string, body?: unknown, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
+    return this.authorized("PUT", path, { ...options, json: body, query: query ?? options?.query ?? null });
   }
 
   /** `PATCH` JSON to an API path. */
-  async patch(path: string, body?: unknown, query?: Record<string, unknown> | null, options: RequestOptions = {}): Promise<ApiResponse> {
-    return this.authorized("PATCH", path, { ...options, json: body, query: query ?? options.query ?? null });
+  async patch(path: string, body?: unknown, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
+    return this.authorized("PATCH", path, { ...options, json: body, query: query ?? options?.query ?? null });
   }
 
   /** `DELETE` an API path. */
-  async delete(path: string, query?: Record<string, unknown> | null, options: RequestOptions = {}): Promise<ApiResponse> {
-    return this.authorized("DELETE", path, { ...options, query: query ?? options.query ?? null });
+  async delete(path: string, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
+    return this.authorized("DELETE", path, { ...options, query: query ?? options?.query ?? null });
   }
 
   /**
@@ -359,9 +359,9 @@ export class Platform extends PlatformCore {
    *
    * An authenticated API call (`~` means "the account and extension of the token"), to show a token in use.
    */
-  async readExtension(options: ReadExtensionOptions = {}): Promise<ExtensionInfo> {
-    const accountId = options.accountId ?? "~";
-    const extensionId = options.extensionId ?? "~";
+  async readExtension(options: ReadExtensionOptions | null = {}): Promise<ExtensionInfo> {
+    const accountId = options?.accountId ?? "~";
+    const extensionId = options?.extensionId ?? "~";
     const response = await this.authorized("GET", `/restapi/v1.0/account/${encodePathSegment(accountId)}/extension/${encodePathSegment(extensionId)}`, {});
     return ExtensionInfo.fromJson(jsonBody(response));
   }
@@ -371,9 +371,9 @@ export class Platform extends PlatformCore {
    *
    * A second API call, so that templates looping over API operations loop.
    */
-  async readPhoneNumber(options: ReadPhoneNumberOptions = {}): Promise<PhoneNumber> {
-    const accountId = options.accountId ?? "~";
-    const extensionId = options.extensionId ?? "~";
+  async readPhoneNumber(options: ReadPhoneNumberOptions | null = {}): Promise<PhoneNumber> {
+    const accountId = options?.accountId ?? "~";
+    const extensionId = options?.extensionId ?? "~";
     const response = await this.authorized("GET", `/restapi/v1.0/account/${encodePathSegment(accountId)}/extension/${encodePathSegment(extensionId)}/phone-number`, {});
     return PhoneNumber.fromJson(jsonBody(response));
   }

@@ -45,6 +45,10 @@ final class Constants
     public const TOKEN_GENERATIONS = 4;
     /** Version of the array that getAuthData() returns and token stores keep. */
     public const AUTH_DATA_VERSION = 1;
+    /** The auth data field naming the server origin (scheme://host:port) of the session. */
+    public const AUTH_DATA_ORIGIN = 'origin';
+    /** The auth data field naming the app key the session was issued for. */
+    public const AUTH_DATA_APP_KEY = 'app_key';
 
     public const AUTHORIZE_PATH = '/restapi/oauth/authorize';
     public const REVOKE_PATH = '/restapi/oauth/revoke';

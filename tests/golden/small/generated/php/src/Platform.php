@@ -22,9 +22,9 @@ final class Platform extends Client
      *
      * @deprecated RingCentral retired the password grant on 2024-03-31 and removed it from its public spec; apps that still have it keep working; new apps use the JWT or authorization code grants.
      *
-     * @param string $username Phone number (E.164) or email.
+     * @param string|null $username Phone number (E.164) or email.
      * @param string|null $extension Extension number; sent only when not empty.
-     * @param string $password The user's password.
+     * @param string|null $password The user's password.
      * @param string|null $scope Space-separated scopes to request; all the app's scopes when absent.
      * @param string|null $endpointId App instance id; derived by the server when absent.
      * @param int|null $accessTokenTtl Access token lifetime in seconds, 600 to 3600 (default 3600).
@@ -33,14 +33,22 @@ final class Platform extends Client
      * Fires Event::LOGIN_SUCCESS or Event::LOGIN_ERROR.
      */
     public function authorize(
-        string $username,
+        ?string $username,
         ?string $extension,
-        #[\SensitiveParameter] string $password,
+        #[\SensitiveParameter] ?string $password,
         ?string $scope = null,
         ?string $endpointId = null,
         ?int $accessTokenTtl = null,
         ?int $refreshTokenTtl = null,
     ): TokenInfo {
+        if ($username === null || $username === '') {
+            // Null or empty is never sent: it is an unset variable (sdk settings hold null then).
+            throw new UsageError('authorize() needs username (RC_USERNAME is unset or empty?)');
+        }
+        if ($password === null || $password === '') {
+            // Null or empty is never sent: it is an unset variable (sdk settings hold null then).
+            throw new UsageError('authorize() needs password (RC_PASSWORD is unset or empty?)');
+        }
         $this->redactor->add($password);
         $form = ['grant_type' => Constants::AUTHORIZE_GRANT];
         $form['username'] = $username;
@@ -68,7 +76,7 @@ final class Platform extends Client
      *
      * The JWT bearer grant (RFC 7523), RingCentral's choice for server apps. The JWT is exchanged for tokens and never sent as a Bearer token itself.
      *
-     * @param string $jwt The JWT credential.
+     * @param string|null $jwt The JWT credential.
      * @param string|null $scope Space-separated scopes to request; all the app's scopes when absent.
      * @param string|null $endpointId App instance id; derived by the server when absent.
      * @param int|null $accessTokenTtl Access token lifetime in seconds, 600 to 3600 (default 3600).
@@ -77,12 +85,16 @@ final class Platform extends Client
      * Fires Event::LOGIN_SUCCESS or Event::LOGIN_ERROR.
      */
     public function loginJwt(
-        #[\SensitiveParameter] string $jwt,
+        #[\SensitiveParameter] ?string $jwt,
         ?string $scope = null,
         ?string $endpointId = null,
         ?int $accessTokenTtl = null,
         ?int $refreshTokenTtl = null,
     ): TokenInfo {
+        if ($jwt === null || $jwt === '') {
+            // Null or empty is never sent: it is an unset variable (sdk settings hold null then).
+            throw new UsageError('loginJwt() needs jwt (RC_JWT is unset or empty?)');
+        }
         $this->redactor->add($jwt);
         $form = ['grant_type' => Constants::LOGIN_JWT_GRANT];
         $form['assertion'] = $jwt;
@@ -106,7 +118,7 @@ final class Platform extends Client
      *
      * The second step of the authorization code flow. Send the `code_verifier` that went with the authorization URL (PKCE); public apps send `client_id` instead of a client secret.
      *
-     * @param string $code The code that the redirect URI received.
+     * @param string|null $code The code that the redirect URI received.
      * @param string|null $redirectUri The redirect URI used in the authorization URL.
      * @param string|null $codeVerifier The PKCE verifier whose challenge was in the authorization URL.
      * @param string|null $scope Space-separated scopes to request; all the app's scopes when absent.
@@ -117,7 +129,7 @@ final class Platform extends Client
      * Fires Event::LOGIN_SUCCESS or Event::LOGIN_ERROR.
      */
     public function loginAuthCode(
-        #[\SensitiveParameter] string $code,
+        #[\SensitiveParameter] ?string $code,
         ?string $redirectUri = null,
         #[\SensitiveParameter] ?string $codeVerifier = null,
         ?string $scope = null,
@@ -125,6 +137,10 @@ final class Platform extends Client
         ?int $accessTokenTtl = null,
         ?int $refreshTokenTtl = null,
     ): TokenInfo {
+        if ($code === null || $code === '') {
+            // Null or empty is never sent: it is an unset variable (sdk settings hold null then).
+            throw new UsageError('loginAuthCode() needs code (RC_AUTH_CODE is unset or empty?)');
+        }
         $this->redactor->add($code, $codeVerifier);
         $form = ['grant_type' => Constants::LOGIN_AUTH_CODE_GRANT];
         $form['code'] = $code;

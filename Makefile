@@ -27,6 +27,10 @@ install: $(STAMP)
 # many jobs run side by side (`make -j`, `make test`'s suites; tests/test_install.py).
 system:
 	@bash tools/system-packages.sh
+	@bash tools/go-toolchain.sh
+
+# A Go fetched by tools/go-toolchain.sh (when the machine's is older than go.mod asks) comes first.
+export PATH := $(CURDIR)/build/go-toolchain/bin:$(PATH)
 
 # The docs page's search library (MiniSearch), pinned in templates/docs/_vendor/package-lock.json
 # and copied into the page by the generator, and axe-core, which only the browser test injects
@@ -154,7 +158,7 @@ demo: install build-js build-php
 	$(PY) -m rcsdk.testing run -- bash generated/examples/quickstart.sh
 	$(PY) -m rcsdk.testing run -- node build/examples/quickstart.mjs
 	$(PY) -m rcsdk.testing run -- php generated/examples/quickstart.php
-	cd generated/examples/go && $(CURDIR)/$(PY) -m rcsdk.testing run -- go run .
+	$(PY) -m rcsdk.testing run -- go -C generated/examples/go run .
 
 # Re-record tests/cassettes (against RC_SERVER when it and credentials are set, else locally).
 record: install

@@ -17,9 +17,12 @@ openssl) fails test_make_test_installs_once: its suites' prerequisites ran apt-g
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -81,6 +84,7 @@ ALL_PACKAGES = {
     "php-xml",
     "composer",
     "phpunit",
+    "golang-go",
 }
 
 APT_GET = r"""#!/bin/bash
@@ -114,6 +118,16 @@ EOF
     php-xml) echo dom >> "$state/php-modules" ;;
     php-*) echo "${package#php-}" >> "$state/php-modules" ;;
     nodejs) stub node ;;
+    golang-go)
+      # A Go new enough that tools/go-toolchain.sh fetches no other.
+      cat > __SYSBIN__/go <<'EOF'
+#!/bin/bash
+[ "$1 $2" = "env GOVERSION" ] && { echo go1.26.0; exit 0; }
+[ "$1" = install ] && mkdir -p "$GOBIN"
+echo "go $*" >> __STATE__/tools
+EOF
+      chmod +x __SYSBIN__/go
+      stub gofmt ;;
     npm)
       # npm ci: records the call and leaves a node_modules folder where npm would.
       cat > __SYSBIN__/npm <<'EOF'
@@ -154,6 +168,7 @@ def clean_machine(tmp_path: Path, makefile: str, *, built: bool) -> tuple[Path, 
     (checkout / "tests/js/build.sh").write_text(BUILD_JS)
     (checkout / "tests/php").mkdir(parents=True)
     (checkout / "tests/php/build.sh").write_text(BUILD_PHP)
+    (checkout / "generated/examples/go").mkdir(parents=True)  # where the demo runs `go run .`
     stamps = [".venv/.installed", ".venv-official/.installed"]
     if built:
         stamps += [
@@ -248,3 +263,67 @@ def test_the_stand_in_catches_an_overlap(tmp_path: Path) -> None:
     subprocess.run(["bash", "-c", both], cwd=checkout, env=env, capture_output=True, check=False)
     assert len(apt_calls(tmp_path)[1]) == 1
     assert os.listdir(tmp_path / "state").count("lock") == 0
+
+
+def test_a_go_older_than_the_tools_need_is_replaced_through_the_module_proxy(
+    tmp_path: Path,
+) -> None:
+    """tools/go-toolchain.sh on a machine whose Go is Debian's 1.19: it fetches the release it
+    names as the module golang.org/toolchain (here from a module proxy in a folder, GOPROXY=file://,
+    so nothing leaves the machine) into build/go-toolchain, binaries made executable."""
+    real_go = shutil.which("go")
+    assert real_go, "the test drives the machine's go, pretending it is 1.19"
+    script = (ROOT / "tools" / "go-toolchain.sh").read_text()
+    release = re.search(r"^release=(go[\d.]+)$", script, re.M)
+    assert release
+    goos, goarch = (
+        subprocess.run(
+            [real_go, "env", name], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for name in ("GOOS", "GOARCH")
+    )
+    version = f"v0.0.1-{release[1]}.{goos}-{goarch}"
+    proxy = tmp_path / "proxy" / "golang.org" / "toolchain" / "@v"
+    proxy.mkdir(parents=True)
+    (proxy / "list").write_text(version + "\n")
+    (proxy / f"{version}.info").write_text(
+        json.dumps({"Version": version, "Time": "2026-01-01T00:00:00Z"})
+    )
+    (proxy / f"{version}.mod").write_text("module golang.org/toolchain\n")
+    prefix = f"golang.org/toolchain@{version}/"
+    with zipfile.ZipFile(proxy / f"{version}.zip", "w") as archive:
+        archive.writestr(prefix + "go.mod", "module golang.org/toolchain\n")
+        archive.writestr(prefix + "bin/go", f"#!/bin/sh\necho go version {release[1]} fetched\n")
+        archive.writestr(prefix + "bin/gofmt", "#!/bin/sh\n")
+        archive.writestr(prefix + f"pkg/tool/{goos}_{goarch}/vet", "#!/bin/sh\n")
+    old = tmp_path / "old"
+    old.mkdir()
+    pretend = '[ "$1 $2" = "env GOVERSION" ] && { echo go1.19.8; exit 0; }'
+    (old / "go").write_text(f'#!/bin/sh\n{pretend}\nexec {real_go} "$@"\n')
+    (old / "go").chmod(0o755)
+    checkout = tmp_path / "checkout"
+    shutil.copytree(ROOT / "tools", checkout / "tools")
+    env = {
+        **os.environ,
+        "PATH": f"{old}:{os.environ['PATH']}",
+        "GOPROXY": (tmp_path / "proxy").as_uri(),
+        "GOSUMDB": "off",  # the stand-in module is in no checksum database
+        "GOTOOLCHAIN": "local",
+    }
+    run = subprocess.run(
+        ["bash", "tools/go-toolchain.sh"], cwd=checkout, env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "go1.19.8 is older than 1.26" in run.stdout
+    fetched = checkout / "build" / "go-toolchain" / "bin" / "go"
+    assert os.access(fetched, os.X_OK)
+    assert (
+        subprocess.run([fetched], capture_output=True, text=True)
+        .stdout.strip()
+        .endswith(f"{release[1]} fetched")
+    )
+    # A Go that is new enough is left alone: nothing fetched again.
+    fetched.unlink()
+    env["PATH"] = os.environ["PATH"]
+    again = subprocess.run(["bash", "tools/go-toolchain.sh"], cwd=checkout, env=env, text=True)
+    assert again.returncode == 0 and not fetched.exists()

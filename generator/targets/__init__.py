@@ -48,6 +48,9 @@ class Target:
     description: str = ""
     templates: tuple[str, ...] = ()
     """Paths under templates/ that this target renders: folders, or single files."""
+    also_under: tuple[str, ...] = ()
+    """Output folders that also receive a copy of each static file, byte for byte (the store
+    protocol's scripts ship inside every package)."""
     contracts: tuple[Contract, ...] = ()
     comments: tuple[tuple[str, str], ...] = ()
     """How this target's files carry the "generated, do not edit" header: (file-name ending,
@@ -115,12 +118,13 @@ class CamelNames:
 
 def all_targets() -> tuple[Target, ...]:
     """Every target, in the order their outputs are built (docs after the languages)."""
-    from generator.targets import cases, curl, docs, js, openapi, parity, php, python
+    from generator.targets import cases, curl, docs, js, openapi, parity, php, python, store
 
     return (
         python.TARGET,
         js.TARGET,
         php.TARGET,
+        store.TARGET,
         curl.TARGET,
         openapi.TARGET,
         cases.TARGET,

@@ -26,12 +26,12 @@ import time
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from rcsdk._constants import DEFAULT_LOCK_TIMEOUT, MAX_STORE_BYTES
 from rcsdk._exceptions import AuthDataError, TokenStoreError
 
-__all__ = ["FileTokenStore", "MemoryTokenStore", "TokenStore"]
+__all__ = ["ANY_GENERATION", "FencedTokenStore", "FileTokenStore", "MemoryTokenStore", "TokenStore"]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -52,6 +52,29 @@ class TokenStore(Protocol):
 
     def lock(self) -> contextlib.AbstractContextManager[None]:
         """An exclusive lock held around refreshing and writing tokens."""
+
+
+ANY_GENERATION = "*"
+"""``FencedTokenStore.save_if``'s ``expected`` for a write that replaces whatever is stored."""
+
+
+@runtime_checkable
+class FencedTokenStore(Protocol):
+    """A store that numbers its writes (``RedisTokenStore``): the platform then writes refreshed
+    tokens only over the generation they were refreshed from, and orders tokens by generation,
+    never by a clock. A generation is an opaque string; ``None`` means the store holds nothing
+    at all (a lost key, which the platform writes again from valid tokens in memory), whereas
+    data ``None`` with a generation means logged out."""
+
+    def load_generation(self) -> tuple[dict[str, Any] | None, str | None]:
+        """The saved auth data and its generation."""
+
+    def save_if(
+        self, data: dict[str, Any] | None, expected: str | None
+    ) -> tuple[bool, dict[str, Any] | None, str | None]:
+        """Write ``data`` if the store holds generation ``expected`` (``None``: nothing at all;
+        ``ANY_GENERATION``: anything). Returns whether it wrote, and the data and generation
+        the store holds now (``data``'s when written, what a refused writer adopts otherwise)."""
 
 
 class MemoryTokenStore:

@@ -36,6 +36,24 @@ export interface TokenStore {
   lock?<T>(task: () => Promise<T>): Promise<T>;
 }
 
+/** `FencedTokenStore.saveIf`'s `expected` for a write that replaces whatever is stored. */
+export const ANY_GENERATION = "*";
+
+/**
+ * A store that numbers its writes (RedisTokenStore): the platform then writes refreshed tokens
+ * only over the generation they were refreshed from, and orders tokens by generation, never by a
+ * clock (docs/FLEET.md). A generation is an opaque string; null means the store holds nothing at
+ * all (a lost key, written back from valid tokens in memory), while data null with a generation
+ * means logged out.
+ */
+export interface FencedTokenStore extends TokenStore {
+  /** The saved auth data and its generation. */
+  loadGeneration(): Promise<[AuthData | null, string | null]>;
+  /** Write `data` if the store holds generation `expected` (null: nothing; ANY_GENERATION:
+   * anything); resolves to whether it wrote, and the data and generation the store holds now. */
+  saveIf(data: AuthData | null, expected: string | null): Promise<[boolean, AuthData | null, string | null]>;
+}
+
 /** Tokens in this process's memory, lost when it exits. The default. */
 export class MemoryTokenStore implements TokenStore {
   #data: AuthData | null = null;

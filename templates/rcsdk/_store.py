@@ -30,6 +30,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from rcsdk._constants import DEFAULT_LOCK_TIMEOUT, MAX_STORE_BYTES
 from rcsdk._exceptions import AuthDataError, TokenStoreError
+from rcsdk._owner import OwnerFile
 
 __all__ = ["ANY_GENERATION", "FencedTokenStore", "FileTokenStore", "MemoryTokenStore", "TokenStore"]
 
@@ -114,8 +115,10 @@ class FileTokenStore:
 
     Writes are atomic (a temporary file in the same folder, fsync, rename), so a crash at any
     moment leaves either the old or the new tokens. ``lock()`` takes an exclusive ``flock`` on
-    ``<path>.lock`` and gives up after ``lock_timeout`` seconds with a ``TokenStoreError`` naming
-    that file and the process holding it. A relative ``path`` is resolved when the store is made.
+    ``<path>.lock`` and, for Node and PHP processes on the same file, the owner file
+    ``<path>.lock.owner`` (``rcsdk._owner``); it gives up after ``lock_timeout`` seconds with a
+    ``TokenStoreError`` naming the lock and the process holding it. A relative ``path`` is
+    resolved when the store is made.
     """
 
     def __init__(
@@ -263,10 +266,23 @@ class FileTokenStore:
                 with contextlib.suppress(OSError):
                     os.ftruncate(fd, 0)
                     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+                # Node honours the owner file, not flock: take it too (rcsdk._owner).
+                owner = OwnerFile(self._lock_path.with_name(self._lock_path.name + ".owner"))
+                try:
+                    taken = owner.acquire(deadline)
+                except OSError as exc:
+                    raise self._error("lock", owner.path, exc) from None
+                if not taken:
+                    raise TokenStoreError(
+                        f"timed out after {self.lock_timeout:g} s waiting for the token store "
+                        f"lock {owner.path} (held by {owner.holder() or 'another process'})"
+                    )
                 try:
                     yield
                 finally:
                     self._held_fd = None
+                    with contextlib.suppress(OSError):
+                        owner.release()
             finally:
                 os.close(fd)
         finally:

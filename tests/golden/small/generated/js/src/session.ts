@@ -120,10 +120,12 @@ export class Session {
     return this.#unsaved !== null;
   }
 
-  /** Run `task` holding the store's lock (if it has one) and the platform's (or file's) own. */
+  /** Run `task` holding the platform's (or file's) own lock, then the store's (if it has one):
+   * callers of one process queue here, not at the store. */
   locked<T>(task: () => Promise<T>): Promise<T> {
-    const run = (): Promise<T> => this.#lock.run(task, this.#lockTimeout, this.#what);
-    return this.store.lock ? this.store.lock(run) : run();
+    const store = this.store;
+    const run = store.lock ? (): Promise<T> => store.lock!(task) : task;
+    return this.#lock.run(run, this.#lockTimeout, this.#what);
   }
 
   /** Use `state` from now on, before anything can fail (the store comes after). */

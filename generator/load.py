@@ -307,7 +307,8 @@ FORMAT = Obj(
                 "secret_names": ListOf(STR),
                 "secret_headers": ListOf(STR),
                 "redacted_rotations": INT,
-            }
+            },
+            optional={"store_lease_seconds": INT, "store_key_ttl_seconds": INT},
         ),
         "client_auth": Obj(
             required={

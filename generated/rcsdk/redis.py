@@ -43,7 +43,7 @@ from typing import Any
 import redis
 
 from rcsdk._budget import POLL, Grant, RateLimitSignal
-from rcsdk._constants import DEFAULT_LOCK_TIMEOUT
+from rcsdk._constants import DEFAULT_LOCK_TIMEOUT, DEFAULT_STORE_KEY_TTL, DEFAULT_STORE_LEASE
 from rcsdk._exceptions import AuthDataError, TokenStoreError
 from rcsdk._store import ANY_GENERATION
 
@@ -51,12 +51,12 @@ __all__ = ["DEFAULT_KEY_TTL", "DEFAULT_LEASE", "RedisRateLimitBudget", "RedisTok
 
 logger = logging.getLogger("rcsdk")
 
-DEFAULT_LEASE = 10.0
+DEFAULT_LEASE = DEFAULT_STORE_LEASE
 """Seconds a lock lasts unless its holder renews it (it renews every third of that)."""
-DEFAULT_KEY_TTL = 7 * 24 * 3600.0
+DEFAULT_KEY_TTL = DEFAULT_STORE_KEY_TTL
 """How long the tokens key lives when the refresh token's lifetime is unknown (seconds): a
-week, RingCentral's refresh-token lifetime. Never the access token's: a key that expired with
-the access token would log the fleet out while its refresh token still works."""
+week, RingCentral's refresh-token lifetime (spec defaults). Never the access token's: a key
+that expired with the access token would log the fleet out while its refresh token works."""
 
 PROTOCOL = Path(__file__).with_name("store")
 """The protocol's Lua scripts, the same bytes in every language's package."""

@@ -88,6 +88,10 @@ class Defaults:
     secret_names: tuple[str, ...]
     secret_headers: tuple[str, ...]
     redacted_rotations: int
+    store_lease_seconds: int = 10
+    """How long a shared store's refresh lease lasts unless renewed (docs/FLEET.md)."""
+    store_key_ttl_seconds: int = 604800
+    """How long a shared store keeps tokens whose refresh token's lifetime is unknown."""
 
 
 @dataclass(frozen=True)

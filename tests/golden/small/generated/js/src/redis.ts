@@ -22,14 +22,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 
-import { DEFAULT_LOCK_TIMEOUT } from "./constants.js";
+import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STORE_KEY_TTL, DEFAULT_STORE_LEASE } from "./constants.js";
 import { AuthDataError, TokenStoreError } from "./exceptions.js";
 import { ANY_GENERATION, type AuthData, type FencedTokenStore } from "./store.js";
 
 /** Seconds a lock lasts unless its holder renews it (it renews every third of that). */
-export const DEFAULT_LEASE = 10;
+export const DEFAULT_LEASE = DEFAULT_STORE_LEASE;
 /** How long the tokens key lives when the refresh token's lifetime is unknown (a week). */
-export const DEFAULT_KEY_TTL = 7 * 24 * 3600;
+export const DEFAULT_KEY_TTL = DEFAULT_STORE_KEY_TTL;
 
 /** The protocol's scripts, shipped beside dist/ in store/. */
 const PROTOCOL = new URL("../store/", import.meta.url);

@@ -22,9 +22,9 @@ namespace Rcsdk;
  */
 final class RedisTokenStore implements FencedTokenStore
 {
-    public const DEFAULT_LEASE = 10.0;
+    public const DEFAULT_LEASE = Constants::DEFAULT_STORE_LEASE;
     /** How long the tokens key lives when the refresh token's lifetime is unknown (a week). */
-    public const DEFAULT_KEY_TTL = 604800.0;
+    public const DEFAULT_KEY_TTL = Constants::DEFAULT_STORE_KEY_TTL;
     private const SCRIPTS = ['load', 'save', 'acquire', 'renew', 'release'];
 
     public readonly string $lockKey;

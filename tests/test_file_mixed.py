@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -90,6 +91,10 @@ def test_python_node_and_php_processes_share_one_file_store(tmp_path: Path) -> N
         refreshes_per_trial: list[int] = []
         with ExitStack() as stack:
             workers = [stack.enter_context(worker(c, env)) for c in COMMANDS.values()]
+            # Bounded: a worker that hangs is killed, and its empty answer fails the test.
+            watchdog = threading.Timer(120, lambda: [p.kill() for p in workers])
+            watchdog.start()
+            stack.callback(watchdog.cancel)
             for trial in range(1, TRIALS + 1):
                 offset[0] = trial * 3600.0  # the access token (an hour) has expired for all
                 before = local.grant_count("refresh_token")

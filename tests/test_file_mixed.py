@@ -91,8 +91,13 @@ def test_python_node_and_php_processes_share_one_file_store(tmp_path: Path) -> N
         refreshes_per_trial: list[int] = []
         with ExitStack() as stack:
             workers = [stack.enter_context(worker(c, env)) for c in COMMANDS.values()]
+
             # Bounded: a worker that hangs is killed, and its empty answer fails the test.
-            watchdog = threading.Timer(120, lambda: [p.kill() for p in workers])
+            def kill_all() -> None:
+                for process in workers:
+                    process.kill()
+
+            watchdog = threading.Timer(120, kill_all)
             watchdog.start()
             stack.callback(watchdog.cancel)
             for trial in range(1, TRIALS + 1):

@@ -23,7 +23,7 @@ from rcsdk.testing import LocalPlatform
 
 from _support import CREDS, ROOT
 
-TRIALS = 200
+TRIALS = 100
 PYTHON_WORKER = """
 import json, os, sys, time
 from rcsdk import RCSDK, Event, FileTokenStore, RCSDKError

@@ -3,7 +3,9 @@
 // compare-and-set on the store's generation, platforms on one key refresh once, a key Redis lost
 // is written back from the tokens in memory, and with Redis down a valid access token still
 // serves calls. The core package works without the optional `redis` dependency.
-// (The Python, Node and PHP workers on one key: tests/test_redis_mixed.py.)
+// Node-only: what is tested here is the binding to node-redis (its replies, its reconnection,
+// the optional import); the protocol's rules are the shared scripts, and the Python, Node and PHP
+// workers on one key run together in tests/test_redis_mixed.py and tests/test_redis_chaos.py.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { promises as fs, readFileSync } from "node:fs";

@@ -12,7 +12,9 @@ use Rcsdk\TokenStoreError;
 /**
  * PHP's RedisTokenStore (phpredis) against a redis-server of its own: the protocol's shared
  * scripts, compare-and-set saves on the generation, the lease, and typed errors when Redis is
- * unreachable. (The Python, Node and PHP workers on one key: tests/test_redis_mixed.py.)
+ * unreachable. PHP-only: what is tested here is the binding to phpredis (its replies, its
+ * errors); the protocol's rules are the shared scripts, and the Python, Node and PHP workers on
+ * one key run together in tests/test_redis_mixed.py and tests/test_redis_chaos.py.
  */
 final class RedisStoreTest extends TestCase
 {

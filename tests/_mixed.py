@@ -166,7 +166,10 @@ def steady(redis_url: str, counts: dict[str, int], callers: int, duration: float
     key = f"rcsdk:mixed:{os.getpid()}:{time.monotonic_ns()}"
     with CountingPlatform(access_ttl=2, auth_rate_limit=None, strict_refresh=True) as local:
         login(local, redis_url, key)
-        fleet = MixedFleet(local, redis_url, key, counts, callers=callers, duration=duration)
+        # PHP does not renew its lease: 5 s leaves room for a slow refresh on a loaded machine.
+        fleet = MixedFleet(
+            local, redis_url, key, counts, callers=callers, duration=duration, lease=5.0
+        )
         try:
             fleet.go()
             results = fleet.results()

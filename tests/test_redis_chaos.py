@@ -24,19 +24,19 @@ def test_a_mixed_fleet_on_one_redis_key_survives_chaos() -> None:
     with RedisServer() as server, CountingPlatform(access_ttl=3, auth_rate_limit=None) as local:
         login(local, server.url, key)
         counts = {"python": 2, "node": 2, "php": 2}
-        fleet = MixedFleet(local, server.url, key, counts, callers=2, duration=DURATION)
+        fleet = MixedFleet(local, server.url, key, counts, callers=2, duration=DURATION, lease=2.0)
         try:
             fleet.go()
             fleet.at(2.0)
-            fleet.signal(2, signal.SIGSTOP)  # a Node worker, paused past its lease (1 s)
-            fleet.at(4.0)
+            fleet.signal(2, signal.SIGSTOP)  # a Node worker, paused past its lease (2 s)
+            fleet.at(5.0)
             fleet.signal(2, signal.SIGCONT)
             client = redis.Redis.from_url(server.url)
             client.flushall()  # the key is lost
             client.close()
-            fleet.at(6.0)
+            fleet.at(6.5)
             fleet.signal(5, signal.SIGKILL)  # a PHP worker
-            fleet.at(7.5)
+            fleet.at(8.0)
             server.restart()  # down and back, empty
             events = 4
             results = fleet.results()

@@ -11,7 +11,8 @@ A holder killed with SIGKILL leaves its file behind: a waiter that finds the own
 host, and no process with that pid and start time) breaks the lock. Breaking is itself guarded
 by a second file made the same way (``<lock>.break``), so that two waiters never both break, and
 the one that breaks removes the owner file only if it is still the dead owner's (same inode and
-content). On a host without ``/proc`` an owner is never found dead: waiters time out instead.
+content). Without ``/proc`` an owner is dead when no process has its pid (a reused pid keeps the
+lock until its own process ends); another host's owner is never found dead.
 """
 
 from __future__ import annotations
@@ -56,9 +57,17 @@ def dead(raw: bytes) -> bool:
         host, pid, start = owner["host"], int(owner["pid"]), str(owner["start"])
     except (ValueError, KeyError, TypeError):
         return True
-    if host != _HOST or not start or not Path("/proc/self/stat").exists():
-        return False  # another machine's process, or no way to tell: never broken
-    return start_time(pid) != start
+    if host != _HOST:
+        return False  # another machine's process: never broken
+    if start and Path("/proc/self/stat").exists():
+        return start_time(pid) != start
+    try:  # no /proc (macOS, BSD): whether the pid lives, without telling a reused one apart
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _read(path: Path) -> tuple[bytes, int] | None:

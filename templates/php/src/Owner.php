@@ -14,7 +14,8 @@ namespace Rcsdk;
  * for the owner) and a random token. A waiter that finds the owner dead (a holder killed with
  * SIGKILL) breaks the lock, guarded by `<lock>.break` made the same way so that two waiters
  * never both break, and removes the owner file only if it is still the dead owner's (same inode
- * and content). Without /proc an owner is never found dead.
+ * and content). Without /proc an owner is dead when no process has its pid (posix_kill); another
+ * host's owner is never found dead.
  */
 final class Owner
 {
@@ -119,10 +120,14 @@ final class Owner
             return true;
         }
         $start = (string) ($owner['start'] ?? '');
-        if (($owner['host'] ?? null) !== gethostname() || $start === '' || self::startTime((int) getmypid()) === null) {
-            return false; // another machine's process, or no way to tell: never broken
+        if (($owner['host'] ?? null) !== gethostname()) {
+            return false; // another machine's process: never broken
         }
-        return self::startTime($owner['pid']) !== $start;
+        if ($start !== '' && self::startTime((int) getmypid()) !== null) {
+            return self::startTime($owner['pid']) !== $start;
+        }
+        // No /proc: whether the pid lives (a reused one is not told apart); no posix: never.
+        return function_exists('posix_kill') && !posix_kill($owner['pid'], 0) && posix_get_last_error() === 3;
     }
 
     /** @return array{string, int}|null the content and inode */

@@ -11,7 +11,8 @@
  * for the owner) and a random token. A holder killed with SIGKILL leaves it behind: a waiter that
  * finds the owner dead breaks the lock, guarded by a second file made the same way
  * (`<lock>.break`) so that two waiters never both break, and removes the owner file only if it
- * is still the dead owner's (same inode and content). Without /proc an owner is never found dead.
+ * is still the dead owner's (same inode and content). Without /proc an owner is dead when no
+ * process has its pid; another host's owner is never found dead.
  */
 
 import { randomBytes } from "node:crypto";
@@ -48,8 +49,14 @@ function dead(raw: string): boolean {
   }
   if (typeof owner !== "object" || owner === null || typeof owner.pid !== "number") return true;
   const start = String(owner.start ?? "");
-  if (owner.host !== HOST || !start || startTime(process.pid) === null) return false;
-  return startTime(owner.pid) !== start;
+  if (owner.host !== HOST) return false; // another machine's process: never broken
+  if (start && startTime(process.pid) !== null) return startTime(owner.pid) !== start;
+  try {
+    process.kill(owner.pid, 0); // no /proc: whether the pid lives (a reused one is not told apart)
+    return false;
+  } catch (error) {
+    return (error as { code?: string }).code === "ESRCH";
+  }
 }
 
 async function read(path: string): Promise<[string, number] | null> {

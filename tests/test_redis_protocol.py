@@ -40,23 +40,37 @@ def test_every_package_ships_the_same_scripts() -> None:
     assert PROTOCOL == ROOT / "generated" / "rcsdk" / "store"  # the copy Python loads
 
 
-def auth(access: str, refresh: str) -> dict[str, Any]:
-    token = {"access_token": access, "refresh_token": refresh, "expires_in": 3600}
-    return {"version": 1, "token": token, "expires_at": time.time() + 3600}
+STORE_CASES: dict[str, Any] = json.loads((ROOT / "tests" / "cases" / "store.json").read_text())
 
 
-def test_a_save_is_a_compare_and_set_on_the_generation(redis_url: str) -> None:
+@pytest.mark.parametrize("case", STORE_CASES["cases"], ids=lambda case: case["name"])
+def test_store_case(redis_url: str, case: dict[str, Any]) -> None:
+    """The shared table of the protocol (tests/cases/store.json; JavaScript and PHP run it too)."""
     store = RedisTokenStore(KEY, url=redis_url)
-    assert store.load_generation() == (None, None)
-    first, second = auth("a1", "r1"), auth("a2", "r2")
-    written, held, g1 = store.save_if(first, None)  # nothing stored: re-seeding writes
-    assert written and held == first and g1 is not None
-    assert store.save_if(second, None) == (False, first, g1)  # the first writer won
-    written, held, g2 = store.save_if(second, g1)
-    assert written and held == second and g2 is not None and int(g2) > int(g1)
-    # A stale writer, refreshed from g1, is refused and told what the store holds.
-    assert store.save_if(auth("a-stale", "r-stale"), g1) == (False, second, g2)
-    assert store.load_generation() == (second, g2)
+    data: dict[str, Any] = STORE_CASES["data"]
+    bound: dict[str, str] = {}
+    for step in case["steps"]:
+        written: bool | None = None
+        if step["op"] == "load":
+            held, generation = store.load_generation()
+        else:
+            expected = step["expected"]
+            if expected not in (None, "*"):
+                expected = bound[expected]
+            saved = data[step["data"]] if step["data"] is not None else None
+            written, held, generation = store.save_if(saved, expected)
+        want = step["expect"]
+        if "written" in want:
+            assert written is want["written"], step
+        assert held == (data[want["data"]] if want["data"] is not None else None), step
+        name = want["generation"]
+        if name is None:
+            assert generation is None, step
+        elif name in bound:
+            assert generation == bound[name], step
+        else:
+            assert generation is not None and all(int(generation) > int(g) for g in bound.values())
+            bound[name] = generation
 
 
 class Pausing(RedisTokenStore):

@@ -126,21 +126,37 @@ test("the core package works without the optional redis dependency", async () =>
   }
 });
 
-test("a save is a compare-and-set on the generation; the first writer of a lost key wins", async () => {
-  await direct.flushAll();
-  const tokens = redisStore();
-  assert.deepEqual(await tokens.loadGeneration(), [null, null]);
-  const first = { version: 1, token: { access_token: "a1", refresh_token: "r1" }, expires_at: null };
-  const second = { ...first, token: { access_token: "a2", refresh_token: "r2" } };
-  const [written, held, g1] = await tokens.saveIf(first, null);
-  assert.ok(written && g1 !== null);
-  assert.deepEqual(held, first);
-  assert.deepEqual(await tokens.saveIf(second, null), [false, first, g1]);
-  const [again, , g2] = await tokens.saveIf(second, g1);
-  assert.ok(again && BigInt(g2) > BigInt(g1));
-  assert.deepEqual(await tokens.saveIf({ ...first, token: { access_token: "stale" } }, g1), [false, second, g2]);
-  assert.equal(await direct.type(KEY), "hash");
-});
+const STORE_CASES = JSON.parse(readFileSync(path.join(ROOT, "tests/cases/store.json"), "utf8"));
+
+// The shared table of the protocol (Python and PHP run it too).
+for (const c of STORE_CASES.cases) {
+  test(`store case: ${c.name}`, async () => {
+    await direct.flushAll();
+    const tokens = redisStore();
+    const bound = {};
+    for (const step of c.steps) {
+      let written = null;
+      let held;
+      let generation;
+      if (step.op === "load") [held, generation] = await tokens.loadGeneration();
+      else {
+        const expected = step.expected === null || step.expected === "*" ? step.expected : bound[step.expected];
+        const data = step.data === null ? null : STORE_CASES.data[step.data];
+        [written, held, generation] = await tokens.saveIf(data, expected);
+      }
+      const want = step.expect;
+      if ("written" in want) assert.equal(written, want.written, JSON.stringify(step));
+      assert.deepEqual(held, want.data === null ? null : STORE_CASES.data[want.data]);
+      if (want.generation === null) assert.equal(generation, null);
+      else if (want.generation in bound) assert.equal(generation, bound[want.generation]);
+      else {
+        assert.ok(generation !== null && Object.values(bound).every((g) => BigInt(generation) > BigInt(g)));
+        bound[want.generation] = generation;
+      }
+    }
+    assert.equal(await direct.type(KEY), c.steps.some((s) => s.op === "save") ? "hash" : "none");
+  });
+}
 
 test("platforms on one key cause one refresh for a due token", async () => {
   await direct.flushAll();

@@ -5,7 +5,6 @@ declare(strict_types=1);
 namespace Rcsdk\Tests;
 
 use PHPUnit\Framework\TestCase;
-use Rcsdk\FencedTokenStore;
 use Rcsdk\RedisTokenStore;
 use Rcsdk\TokenStoreError;
 
@@ -48,28 +47,59 @@ final class RedisStoreTest extends TestCase
         }
     }
 
-    public function testASaveIsACompareAndSetOnTheGeneration(): void
+    /** @return array<string, array{array<string, mixed>}> */
+    public static function storeCases(): array
     {
-        $store = $this->store();
-        $store->save(null);
+        $cases = [];
+        foreach (self::table()['cases'] as $case) {
+            $cases[$case['name']] = [$case];
+        }
+        return $cases;
+    }
+
+    /** @return array<string, mixed> the shared table of the protocol (Python and Node run it too) */
+    private static function table(): array
+    {
+        return json_decode((string) file_get_contents(ROOT . '/tests/cases/store.json'), true);
+    }
+
+    /**
+     * @dataProvider storeCases
+     * @param array<string, mixed> $case
+     */
+    public function testStoreCase(array $case): void
+    {
+        $data = self::table()['data'];
         $redis = new \Redis();
         $redis->connect('127.0.0.1', self::$port);
         $redis->del(self::KEY);
-        self::assertSame([null, null], $store->loadGeneration());
-        $first = ['version' => 1, 'token' => ['access_token' => 'a1', 'refresh_token' => 'r1'], 'expires_at' => null];
-        $second = ['version' => 1, 'token' => ['access_token' => 'a2', 'refresh_token' => 'r2'], 'expires_at' => null];
-        [$written, $held, $g1] = $store->saveIf($first, null);
-        self::assertTrue($written);
-        self::assertSame($first, $held);
-        self::assertSame([false, $first, $g1], $store->saveIf($second, null)); // the first writer won
-        [$again, , $g2] = $store->saveIf($second, $g1);
-        self::assertTrue($again);
-        self::assertGreaterThan((int) $g1, (int) $g2);
-        self::assertSame([false, $second, $g2], $store->saveIf(['version' => 1, 'token' => ['access_token' => 'stale']], $g1));
-        $store->saveIf(null, FencedTokenStore::ANY); // a logout: a tombstone, not a lost key
-        [$data, $generation] = $store->loadGeneration();
-        self::assertNull($data);
-        self::assertNotNull($generation);
+        $store = $this->store();
+        $bound = [];
+        foreach ($case['steps'] as $step) {
+            $written = null;
+            if ($step['op'] === 'load') {
+                [$held, $generation] = $store->loadGeneration();
+            } else {
+                $expected = $step['expected'] === null || $step['expected'] === '*' ? $step['expected'] : $bound[$step['expected']];
+                [$written, $held, $generation] = $store->saveIf($step['data'] === null ? null : $data[$step['data']], $expected);
+            }
+            $want = $step['expect'];
+            if (array_key_exists('written', $want)) {
+                self::assertSame($want['written'], $written, json_encode($step));
+            }
+            self::assertSame($want['data'] === null ? null : $data[$want['data']], $held, json_encode($step));
+            if ($want['generation'] === null) {
+                self::assertNull($generation);
+            } elseif (isset($bound[$want['generation']])) {
+                self::assertSame($bound[$want['generation']], $generation);
+            } else {
+                self::assertNotNull($generation);
+                foreach ($bound as $earlier) {
+                    self::assertGreaterThan((int) $earlier, (int) $generation);
+                }
+                $bound[$want['generation']] = $generation;
+            }
+        }
     }
 
     public function testTheLeaseIsExclusiveAndReentrant(): void

@@ -27,7 +27,7 @@ from rcsdk.redis import RedisTokenStore
 env = os.environ
 store = RedisTokenStore(env["RC_KEY"], url=env["RC_REDIS"], lease=float(env["RC_LEASE"]))
 p = RCSDK(env["RC_APP_KEY"], env["RC_APP_SECRET"], env["RC_SERVER"], store=store,
-          refresh_margin=0.5).get_platform()
+          refresh_margin=0.5, user_agent=f"fleet-worker/{os.getpid()}").get_platform()
 seen = {"refreshes": 0, "refreshErrors": 0, "violations": 0}
 p.on(Event.REFRESH_SUCCESS, lambda _: seen.update(refreshes=seen["refreshes"] + 1))
 p.on(Event.REFRESH_ERROR, lambda _: seen.update(refreshErrors=seen["refreshErrors"] + 1))
@@ -113,10 +113,18 @@ class MixedFleet:
         """Wait until ``moment`` seconds after ``go()`` (a scheduled moment)."""
         time.sleep(max(0.0, self.started + moment - time.monotonic()))
 
-    def signal(self, index: int, sig: signal.Signals) -> None:
+    def send_signal(self, index: int, sig: signal.Signals) -> None:
         os.killpg(self.workers[index][1].pid, sig)
         if sig == signal.SIGKILL:
             self.killed.add(index)
+
+    def signal_pid(self, pid: int, sig: signal.Signals) -> bool:
+        """Signal the worker whose process is ``pid``; False if it is none of ours."""
+        for index, (_, process) in enumerate(self.workers):
+            if process.pid == pid:
+                self.send_signal(index, sig)
+                return True
+        return False
 
     def results(self) -> list[dict[str, Any]]:
         """The figures of every worker not killed (one that failed to report raises)."""

@@ -189,7 +189,7 @@ class TokenSession:
 
     # --- refresh ------------------------------------------------------------------------------
 
-    def refresh(self, seen: int | None) -> AuthState:
+    def refresh(self, seen: int | None, *, rejected: bool = False) -> AuthState:
         """Refresh unless another thread or process already replaced the tokens the caller saw
         (``seen``: the ledger's generation when it read them; ``None`` forces a refresh);
         return the tokens.
@@ -197,9 +197,9 @@ class TokenSession:
         A replacement is recognised by the generation, never by comparing token strings: a
         server that hands out the same access token every time still gets one refresh per
         rotation. If the store cannot even be locked (Redis down, a lease nobody releases), a
-        caller whose access token is still valid goes on with it; with an expired one the
-        ``TokenStoreError`` is raised: nothing is refreshed without the store, so nothing that
-        the fleet shares can be lost.
+        caller whose access token is still valid goes on with it (not one whose call the
+        platform just ``rejected``); otherwise the ``TokenStoreError`` is raised: nothing is
+        refreshed without the store, so nothing that the fleet shares can be lost.
         """
         events: Events = []
         transport = self.transport
@@ -212,6 +212,7 @@ class TokenSession:
                     state = ledger.state
                     if (
                         seen is not None
+                        and not rejected
                         and state is not None
                         and not self.due(state, transport.clock(), 0.0)
                     ):
@@ -307,7 +308,7 @@ class TokenSession:
                 if fresh is None:
                     raise
             else:
-                fresh = self.refresh(seen)
+                fresh = self.refresh(seen, rejected=True)
         seen = self.ledger.generation
         try:
             return send(method, path, bearer=fresh.token.access_token, **kwargs)

@@ -12,7 +12,15 @@ const { RedisTokenStore } = await import(path.join(dist, "redis.js"));
 
 const env = process.env;
 const store = new RedisTokenStore(env.RC_KEY, { url: env.RC_REDIS, lease: Number(env.RC_LEASE ?? 2) });
-const platform = new RCSDK({ appKey: env.RC_APP_KEY, appSecret: env.RC_APP_SECRET, server: env.RC_SERVER, store, refreshMargin: 0.5 }).getPlatform();
+// The pid in the User-Agent: the chaos test's platform signals the sender of a refresh.
+const platform = new RCSDK({
+  appKey: env.RC_APP_KEY,
+  appSecret: env.RC_APP_SECRET,
+  server: env.RC_SERVER,
+  store,
+  refreshMargin: 0.5,
+  userAgent: `fleet-worker/${process.pid}`,
+}).getPlatform();
 const seen = { refreshes: 0, refreshErrors: 0, violations: 0 };
 platform.on(Events.refreshSuccess, () => (seen.refreshes += 1));
 platform.on(Events.refreshError, () => (seen.refreshErrors += 1));

@@ -16,7 +16,8 @@ use Rcsdk\RedisTokenStore;
 
 $env = static fn (string $name): string => (string) getenv($name);
 $store = new RedisTokenStore($env('RC_KEY'), url: $env('RC_REDIS'), lease: (float) ($env('RC_LEASE') ?: '2'));
-$platform = (new RCSDK($env('RC_APP_KEY'), $env('RC_APP_SECRET'), $env('RC_SERVER'), store: $store, refreshMargin: 0.5))->getPlatform();
+// The pid in the User-Agent: the chaos test's platform signals the sender of a refresh.
+$platform = (new RCSDK($env('RC_APP_KEY'), $env('RC_APP_SECRET'), $env('RC_SERVER'), store: $store, refreshMargin: 0.5, userAgent: 'fleet-worker/' . getmypid()))->getPlatform();
 $seen = ['refreshes' => 0, 'refreshErrors' => 0, 'violations' => 0];
 $platform->on(Event::REFRESH_SUCCESS, function () use (&$seen): void {
     $seen['refreshes']++;

@@ -251,7 +251,7 @@ export class RedisTokenStore implements FencedTokenStore {
     const client = module.createClient({
       url,
       disableOfflineQueue: true,
-      socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500) },
+      socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(20 * 2 ** retries, 100) },
     }) as unknown as RedisClientLike & {
       on(event: string, listener: (error: unknown) => void): void;
       connect(): Promise<unknown>;

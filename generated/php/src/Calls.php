@@ -61,7 +61,7 @@ trait Calls
                     throw $error;
                 }
             } else {
-                $fresh = $this->rotate($seen);
+                $fresh = $this->rotate($seen, true);
             }
             return $this->transport->send($method, $url, false, $fresh, $query, $form, $json, $headers);
         }

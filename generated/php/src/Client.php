@@ -157,10 +157,11 @@ abstract class Client
      * ledger's generation when it read them; null forces a refresh); return the tokens in use.
      * A replacement is recognised by the generation, never by comparing token strings (a server
      * may hand out the same access token every time). If the store cannot even be locked (Redis
-     * down), a caller whose access token is still valid goes on with it; with an expired one
-     * the TokenStoreError is thrown: nothing is refreshed without the store (docs/FLEET.md).
+     * down), a caller whose access token is still valid goes on with it (not one whose call the
+     * platform just `$rejected`); otherwise the TokenStoreError is thrown: nothing is refreshed
+     * without the store (docs/FLEET.md).
      */
-    protected function rotate(?int $seen): AuthState
+    protected function rotate(?int $seen, bool $rejected = false): AuthState
     {
         /** @var list<array{string, mixed}> $events */
         $events = [];
@@ -222,7 +223,7 @@ abstract class Client
             });
         } catch (TokenStoreError $error) {
             $held = $this->state;
-            if ($entered || $seen === null || $held === null || $held->accessDue($this->now(), 0.0)) {
+            if ($entered || $rejected || $seen === null || $held === null || $held->accessDue($this->now(), 0.0)) {
                 throw $error;
             }
             return $held; // the store cannot be locked; the access token in memory is still valid

@@ -219,10 +219,11 @@ export abstract class PlatformCore {
    * generation when it read them; `null` forces a refresh). A replacement is recognised by the
    * generation, never by comparing token strings (a server may hand out the same access token
    * every time). If the store cannot even be locked (Redis down), a caller whose access token is
-   * still valid goes on with it; with an expired one the TokenStoreError is thrown: nothing is
-   * refreshed without the store, so nothing the fleet shares is lost (docs/FLEET.md).
+   * still valid goes on with it (not one whose call the platform just `rejected`); otherwise the
+   * TokenStoreError is thrown: nothing is refreshed without the store, so nothing the fleet
+   * shares is lost (docs/FLEET.md).
    */
-  protected async refreshTokens(seen: number | null): Promise<AuthState> {
+  protected async refreshTokens(seen: number | null, rejected = false): Promise<AuthState> {
     const events: Collected = [];
     const session = this.#session;
     let entered = false;
@@ -273,7 +274,14 @@ export abstract class PlatformCore {
       });
     } catch (error) {
       const held = session.held;
-      if (!entered && error instanceof TokenStoreError && seen !== null && held !== null && !held.accessDue(this.#clock(), 0)) {
+      if (
+        !entered &&
+        !rejected &&
+        error instanceof TokenStoreError &&
+        seen !== null &&
+        held !== null &&
+        !held.accessDue(this.#clock(), 0)
+      ) {
         return held; // the store cannot be locked; the access token in memory is still valid
       }
       throw error;
@@ -337,7 +345,7 @@ export abstract class PlatformCore {
         this.#emitAll(events);
         if (fresh === null || this.#session.generation === seen) throw error;
       } else {
-        fresh = await this.refreshTokens(seen);
+        fresh = await this.refreshTokens(seen, true);
       }
       return this.#transport.send(method, path, { ...options, bearer: fresh.token.accessToken });
     }

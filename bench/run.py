@@ -29,6 +29,7 @@ from generator import build, load, render, write  # noqa: E402
 from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform  # noqa: E402
 
 from _fleet import login_storm, rotations  # noqa: E402
+from _mixed import steady as mixed_steady  # noqa: E402
 from _php import storm as php_storm  # noqa: E402
 from _redis import RedisServer  # noqa: E402
 
@@ -514,6 +515,34 @@ def fleet() -> dict[str, Any]:
     return out
 
 
+MIXED_WORKERS = {"python": 6, "node": 5, "php": 5}
+MIXED_CALLERS, MIXED_SECONDS = 4, 20.0
+
+
+def mixed() -> dict[str, Any]:
+    """16 worker processes across Python, Node and PHP on one Redis key (docs/FLEET.md), 4
+    callers each (PHP: one, it has no threads), 2 s access tokens, strict refresh, 20 s."""
+    print("  mixed fleet: 16 workers in three languages ...", flush=True)
+    with RedisServer() as server:
+        return mixed_steady(server.url, MIXED_WORKERS, MIXED_CALLERS, MIXED_SECONDS)
+
+
+def mixed_table(results: dict[str, Any]) -> list[str]:
+    m = results.get("mixed")
+    if not m:
+        return []
+    workers = ", ".join(f"{count} {language}" for language, count in m["workers"].items())
+    per_rotation = m["refresh_requests"] / m["rotations"] if m["rotations"] else float("nan")
+    return [
+        "",
+        f"Mixed fleet on one Redis key ({workers} workers, {m['callers']} callers each, PHP one; "
+        f"2 s access tokens, strict refresh, {m['seconds']:.0f} s): {m['calls_per_second']:.0f} "
+        f"calls/s, {m['refresh_requests']} refresh requests for {m['rotations']} rotations "
+        f"({per_rotation:.2f} per rotation), {m['failed']} failed calls, {m['logouts']} logouts, "
+        f"session kept: {'yes' if m['session_kept'] else 'NO'}.",
+    ]
+
+
 def fleet_table(results: dict[str, Any]) -> list[str]:
     f = results.get("fleet")
     if not f:
@@ -649,6 +678,7 @@ def table(results: dict[str, Any]) -> str:
     lines += js_table(results)
     lines += go_table(results)
     lines += fleet_table(results)
+    lines += mixed_table(results)
     return "\n".join(lines)
 
 
@@ -663,7 +693,7 @@ def update_readme(text: str) -> None:
 
 
 def main() -> int:
-    if sys.argv[1:] in (["fleet"], ["js"], ["php"], ["ttl"], ["python"], ["go"]):  # only those
+    if sys.argv[1:] in (["fleet"], ["js"], ["php"], ["ttl"], ["python"], ["go"], ["mixed"]):
         last: dict[str, Any] = json.loads((BENCH / "results.json").read_text())
         if sys.argv[1] == "python":  # the Python client's per-call cost and import time
             official_python()
@@ -673,6 +703,8 @@ def main() -> int:
             last["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         elif sys.argv[1] == "fleet":
             last["fleet"] = fleet()
+        elif sys.argv[1] == "mixed":
+            last["mixed"] = mixed()
         elif sys.argv[1] == "php":
             last.update(php_rows())
         elif sys.argv[1] == "go":
@@ -714,6 +746,7 @@ def main() -> int:
     results["generation"] = generation()
     print("fleet ...", flush=True)
     results["fleet"] = fleet()
+    results["mixed"] = mixed()
     results["seconds"] = time.perf_counter() - began
     (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     text = table(results)

@@ -208,6 +208,9 @@ class _Builder:
         for key in ("timeout_seconds", "lock_timeout_seconds", "store_max_bytes"):
             if raw[key] <= 0:
                 raise self.fail(("defaults", key), f"must be positive, not {raw[key]}")
+        for key in ("store_lease_seconds", "store_key_ttl_seconds"):
+            if key in raw and raw[key] <= 0:
+                raise self.fail(("defaults", key), f"must be positive, not {raw[key]}")
         for key in (
             "refresh_margin_seconds",
             "max_retries",

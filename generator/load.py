@@ -309,7 +309,12 @@ FORMAT = Obj(
                 "redacted_rotations": INT,
                 "announce_wait_seconds": INT,
             },
-            optional={"session_origin_field": STR, "session_app_key_field": STR},
+            optional={
+                "session_origin_field": STR,
+                "session_app_key_field": STR,
+                "store_lease_seconds": INT,
+                "store_key_ttl_seconds": INT,
+            },
         ),
         "client_auth": Obj(
             required={

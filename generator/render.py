@@ -172,6 +172,8 @@ def render(
                 text = (templates / rel).read_text(encoding="utf-8")
                 lines = file_header(spec, rel.as_posix(), static=True)
                 static[rel.as_posix()] = add_header(text, lines, target.comment_style(rel.name))
+                for folder in target.also_under:
+                    static[f"{folder}/{rel.as_posix()}"] = static[rel.as_posix()]
                 continue
             files.update(_render_template(env, spec, rel, {**out, **files}, target))
         for path, text in target.data(spec).items():

@@ -39,9 +39,9 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> RedisServer:
+    def start(self, port: int | None = None) -> RedisServer:
         for _ in range(5):  # another process may take the free port before redis binds it
-            self.port = free_port()
+            self.port = port or free_port()
             self.process = subprocess.Popen(
                 [
                     self.executable,
@@ -89,6 +89,18 @@ class RedisServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def restart(self) -> None:
+        """Kill redis-server and start it again on the same port, empty (no persistence): what
+        a fleet meets when Redis restarts, fails over to an empty replica or is flushed."""
+        self.down()
+        self.start(self.port)
+
+    def down(self) -> None:
+        """Kill redis-server (SIGKILL): Redis unreachable until ``start(port)``."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
     def stop(self) -> None:
         self._kill()

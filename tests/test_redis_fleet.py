@@ -48,9 +48,9 @@ from rcsdk.redis import RedisTokenStore
 server, url, key, mode, app_key, app_secret = sys.argv[1:7]
 
 class Hangs(RedisTokenStore):
-    def save(self, data):
+    def save_if(self, data, expected):
         if mode == "after-save":
-            super().save(data)
+            super().save_if(data, expected)
         print("hanging", flush=True)
         time.sleep(600)
 

@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from rcsdk import Platform, TokenStoreError
-from rcsdk.redis import RedisTokenStore
+from rcsdk.redis import DEFAULT_KEY_TTL, RedisTokenStore
 from rcsdk.testing import LocalPlatform
 
 from _support import CREDS, FakeClock, PlatformFactory
@@ -43,15 +43,21 @@ def test_tokens_are_stored_as_the_versioned_auth_data_with_the_refresh_tokens_tt
     platform = make_platform(store=store(redis_url, clock=clock))
     platform.login_jwt(CREDS["RC_JWT"])
     client = redis.Redis.from_url(redis_url)
-    saved = json.loads(client.get(KEY) or b"null")
+    assert client.type(KEY) == b"hash"  # the protocol's layout: auth data and its generation
+    saved = json.loads(client.hget(KEY, "auth") or b"null")
     assert saved == platform.get_auth_data()
     assert saved["version"] == 1
+    generation = int(client.hget(KEY, "generation") or 0)
+    assert generation > 0
     ttl = client.pttl(KEY) / 1000
     expected = saved["refresh_token_expires_at"] - clock()
     assert expected - 5 <= ttl <= expected
-    assert client.type(KEY) == b"string"  # one value, written with its TTL in one SET
     platform.logout()
-    assert client.exists(KEY) == 0
+    # A logout leaves a tombstone, a newer generation with no tokens: workers do not write
+    # their tokens back over it, as they do over a key Redis lost.
+    assert client.hget(KEY, "auth") == b""
+    assert int(client.hget(KEY, "generation") or 0) > generation
+    assert store(redis_url).load() is None
 
 
 def test_a_client_the_user_passes_is_used(
@@ -65,20 +71,27 @@ def test_a_client_the_user_passes_is_used(
     assert second.get_auth_data() == first.get_auth_data()
 
 
-def test_expired_data_is_not_kept(redis_url: str) -> None:
+def test_expired_data_is_not_kept_and_an_unknown_refresh_lifetime_gets_the_default_ttl(
+    redis_url: str,
+) -> None:
     tokens = store(redis_url)
     tokens.save({"version": 1, "token": {"access_token": "a"}, "expires_at": time.time() - 1})
     assert tokens.load() is None
-    tokens.save({"version": 1, "token": {"access_token": "a"}, "expires_at": None})
-    assert tokens.load() == {"version": 1, "token": {"access_token": "a"}, "expires_at": None}
-    assert redis.Redis.from_url(redis_url).pttl(KEY) == -1  # no expiry known: no TTL
+    # The access token expires in a minute, the refresh token's lifetime is unknown: the key
+    # lives for the documented default, not for the access token's minute.
+    token = {"access_token": "a", "refresh_token": "r"}
+    data = {"version": 1, "token": token, "expires_at": time.time() + 60}
+    tokens.save(data)
+    assert tokens.load() == data
+    ttl = redis.Redis.from_url(redis_url).pttl(KEY) / 1000
+    assert DEFAULT_KEY_TTL - 5 <= ttl <= DEFAULT_KEY_TTL
 
 
 @pytest.mark.parametrize(
     ("raw", "message"), [(b"{not json", "does not hold JSON"), (b"[1]", "JSON object")]
 )
 def test_unusable_content_is_an_auth_data_error(redis_url: str, raw: bytes, message: str) -> None:
-    redis.Redis.from_url(redis_url).set(KEY, raw)
+    redis.Redis.from_url(redis_url).hset(KEY, mapping={"auth": raw, "generation": "1"})
     with pytest.raises(Exception, match=message) as caught:
         store(redis_url).load()
     assert type(caught.value).__name__ == "AuthDataError"
@@ -125,7 +138,7 @@ def test_the_lease_is_renewed_while_held_and_others_time_out(redis_url: str) -> 
 
 HOLDER = """
 import sys, time
-from rcsdk.redis import RedisTokenStore
+from rcsdk.redis import DEFAULT_KEY_TTL, RedisTokenStore
 store = RedisTokenStore(sys.argv[2], url=sys.argv[1], lease=float(sys.argv[3]))
 with store.lock():
     print("held", flush=True)

@@ -155,6 +155,12 @@ CASES = {
         "defaults.lock_timeout_seconds",
         "must be positive",
     ),
+    "a shared store's lease of zero": (
+        replace_once("  store_lease_seconds: 10", "  store_lease_seconds: 0"),
+        ("store_lease_seconds", ""),
+        "defaults.store_lease_seconds",
+        "must be positive",
+    ),
     "schema that nests itself": (
         replace_once("        ref: AccountRef\n", "        ref: ExtensionInfo\n"),
         ("ref: ExtensionInfo", ""),

@@ -24,6 +24,7 @@ need 'has php'                       php-cli
 need 'php_has curl'                  php-curl
 need 'php_has mbstring'              php-mbstring
 need 'php_has dom'                   php-xml
+need 'php_has redis'                 php-redis
 need 'has composer'                  composer
 need 'has phpunit'                   phpunit
 need 'has go && has gofmt'            golang-go

@@ -13,6 +13,14 @@ store refuses leaves them in use, remembered as *unsaved* together with the refr
 the store held at the time; they are written at the next chance, unless the store has newer
 tokens by then (another platform or process rotated them meanwhile: theirs win).
 
+With a store that numbers its writes (``FencedTokenStore``: Redis), the store's generation
+orders tokens, never a clock: refreshed tokens are written only over the generation they were
+refreshed from (a worker that paused past its lease finds a newer one and adopts it), and a key
+the store lost is written again from valid tokens in memory (the first writer wins). Every
+change of the tokens in use counts a *generation* of the ledger's own, by which the session
+recognises another thread's or process's refresh (a server may hand out the same access token
+every time: comparing token strings would refresh again).
+
 ``TokenLedger`` never locks: its callers (``rcsdk._session``, which decides when to refresh)
 hold the session's lock and the store's lock around every method that reads or writes the
 store, and emit the events it collects once the locks are released.
@@ -20,6 +28,7 @@ store, and emit the events it collects once the locks are released.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from rcsdk._auth import AuthState, Binding, store_name
@@ -32,7 +41,7 @@ from rcsdk._exceptions import (
     TokenStoreError,
 )
 from rcsdk._redact import Redactor
-from rcsdk._store import TokenStore
+from rcsdk._store import ANY_GENERATION, FencedTokenStore, TokenStore
 
 __all__ = ["Events", "TokenLedger"]
 
@@ -50,11 +59,14 @@ class Unsaved:
     def __init__(self, state: AuthState | None, replaces: str | object | None) -> None:
         self.state = state
         self.replaces = replaces
-        """The refresh token the store held when the write failed (``None``: it held nothing;
-        ``ANY``: it could not be read, so the unsaved tokens replace whatever it holds)."""
+        """What the store held when the write failed: its generation (fenced stores) or its
+        refresh token (``None``: it held nothing; ``ANY``: it could not be read, or a login
+        replaces whatever it holds)."""
 
 
 ANY = object()
+CURRENT = object()
+"""``keep``'s default ``expected``: the generation the store held when last read."""
 
 
 def _older(stored: AuthState, ours: AuthState | None) -> bool:
@@ -77,40 +89,53 @@ class TokenLedger:
 
     def __init__(self, store: TokenStore, redactor: Redactor, binding: Binding) -> None:
         self.store = store
+        self.fenced = store if isinstance(store, FencedTokenStore) else None
         self.redactor = redactor
         self.binding = binding
         self.foreign: tuple[object, object] | None = None
         """Whose session the store held at the last read, when not this platform's."""
+        self.unbound = False
+        """The store's session, at the last read, was saved without a binding."""
         self.state: AuthState | None = None
         self.unsaved: Unsaved | None = None
         self.stored: str | object | None = None
-        """The refresh token last read from or written to the store (``ANY``: unknown)."""
+        """What the store held when last read or written: its generation (fenced stores) or
+        its refresh token (``None``: nothing; ``ANY``: unknown)."""
+        self.generation = 0
+        """Counts the changes of the tokens in use (set after ``state``: a reader that reads it
+        before ``state`` never takes new tokens for old ones)."""
 
     def use(self, state: AuthState | None) -> None:
         """Use ``state`` from now on, before anything can fail (the store comes after)."""
-        self.state = state
+        if state is not self.state:
+            self.state = state
+            self.generation += 1
         if state is not None:
             self.redactor.add_tokens(state.token.access_token, state.token.refresh_token)
 
     def current(self) -> AuthState | None:
         """The tokens in use; with none, the store is asked (another process may have logged in)."""
         if self.state is None and self.unsaved is None:
-            data = self.store.load()
-            state = self._read(data)
-            self._adopt(state)
-            if state is not None and self.binding.unbound(data):
+            state, marker = self._read()
+            self._adopt(state, marker)
+            if state is not None and self.unbound:
                 # Saved without a binding: used, and written back bound at the next call.
-                self.unsaved = Unsaved(state, state.token.refresh_token)
+                self.unsaved = Unsaved(state, marker)
         return self.state
 
-    def _read(self, data: object) -> AuthState | None:
-        """The tokens of stored ``data`` when they are this platform's (another's: none)."""
-        self.foreign = self.binding.other(data)
-        return AuthState.from_json(data) if self.foreign is None else None
-
-    def _load(self) -> AuthState | None:
+    def _read(self) -> tuple[AuthState | None, str | object | None]:
+        """The store's tokens when they are this platform's (another's: none, and ``foreign``
+        names whose), and what marks them (the store's generation, or the refresh token)."""
         self.foreign = None
-        return self._read(self.store.load())
+        marker: str | None = None
+        if self.fenced is not None:
+            data, marker = self.fenced.load_generation()
+        else:
+            data = self.store.load()
+        self.foreign = self.binding.other(data)
+        self.unbound = self.foreign is None and self.binding.unbound(data)
+        state = AuthState.from_json(data) if self.foreign is None else None
+        return state, marker if self.fenced is not None else _refresh_token(state)
 
     def refusal(self) -> RCSDKError:
         """The error of a call that needs a session and finds none: another's, or no tokens."""
@@ -118,16 +143,22 @@ class TokenLedger:
             return self.binding.refusal(store_name(self.store), self.foreign)
         return LoginRequiredError("no tokens: log in first")
 
-    def _adopt(self, state: AuthState | None) -> None:
-        self.use(state)
-        self.stored = _refresh_token(state)
+    def _adopt(self, state: AuthState | None, marker: str | object | None) -> None:
+        if state is None or state != self.state:  # the same tokens read back keep their generation
+            self.use(state)
+        self.stored = marker
 
     def replace(self, state: AuthState | None, events: Events) -> None:
         """Under the locks: note what the store holds, then write ``state`` over it."""
-        try:
-            self.stored = _refresh_token(self._load())
-        except (AuthDataError, TokenStoreError):
-            self.stored = ANY
+        if self.fenced is not None:
+            self.stored = ANY  # a login or logout replaces whatever the store holds
+            with contextlib.suppress(AuthDataError, TokenStoreError):
+                self._read()  # whose session it holds: another's is never written over
+        else:
+            try:
+                self.stored = self._read()[1]
+            except (AuthDataError, TokenStoreError):
+                self.stored = ANY
         self.keep(state, events)
 
     def sync(self, events: Events) -> AuthState | None:
@@ -138,39 +169,53 @@ class TokenLedger:
         """
         unsaved = self.unsaved
         try:
-            stored = self._load()
+            stored, marker = self._read()
         except AuthDataError:
             if unsaved is None:
                 raise
-            stored = None  # content nobody can use: the unsaved tokens replace it
+            stored, marker = None, ANY  # content nobody can use: the unsaved tokens replace it
         except TokenStoreError as exc:
             if self.state is None:
                 raise
-            # The store cannot be read at all (a directory in its place, a permission): go on
-            # with the tokens in memory, to be written once it can be used again.
+            # The store cannot be read at all (a directory in its place, a permission, Redis
+            # down): go on with the tokens in memory, to be written once it can be used again.
             if unsaved is None:
                 self.failed(self.state, exc, events)
             return self.state
+        if self.fenced is not None:
+            if marker is None and (unsaved is not None or self.state is not None):
+                # The key is gone, not logged out (Redis restarted empty, FLUSHALL, eviction):
+                # write the tokens in memory back; the first writer wins, the others adopt.
+                self.keep(unsaved.state if unsaved is not None else self.state, events, None)
+            elif unsaved is not None:
+                # Written only over what they replace: a newer generation wins, whatever the
+                # clocks say (a paused worker's late pair is refused, and it adopts the store's).
+                self.keep(unsaved.state, events, ANY if marker is ANY else unsaved.replaces)
+            else:
+                self._adopt(stored, marker)
+            return self.state
         if unsaved is None:
-            self._adopt(stored)
+            self._adopt(stored, marker)
             return stored
         if (
             stored is not None
             and unsaved.replaces is not ANY
-            and _refresh_token(stored) != unsaved.replaces
+            and marker != unsaved.replaces
             and not _older(stored, unsaved.state)
         ):
             # Someone wrote newer tokens meanwhile (a login, or the same rotation): theirs win.
             self.unsaved = None
-            self._adopt(stored)
+            self._adopt(stored, marker)
             return stored
-        self.stored = _refresh_token(stored)
+        self.stored = marker
         self.keep(unsaved.state, events)
         return unsaved.state
 
-    def keep(self, state: AuthState | None, events: Events) -> None:
-        """Under the locks: use ``state`` and write it to the store. A failed write keeps the
-        tokens in memory, to write later, and reports ``Event.STORE_ERROR``."""
+    def keep(self, state: AuthState | None, events: Events, expected: object = CURRENT) -> None:
+        """Under the locks: use ``state`` and write it to the store (a fenced store: only over
+        generation ``expected``, by default the one last read; refused, the store's tokens
+        are adopted). A failed write keeps the tokens in memory, to write later, and reports
+        ``Event.STORE_ERROR``."""
         self.use(state)
         if self.foreign is not None:
             # The store holds another's session: never written over, never emptied.
@@ -180,9 +225,10 @@ class TokenLedger:
             refusal = self.binding.refusal(store_name(self.store), self.foreign)
             self.failed(state, TokenStoreError(f"not writing over it: {refusal}"), events)
             return
-        data = None if state is None else {**state.to_json(), **self.binding.fields()}
+        if expected is CURRENT:
+            expected = self.stored
         try:
-            self.store.save(data)
+            self._write(state, expected)
         except Exception as exc:  # a store of the application's own may raise anything
             error = (
                 exc
@@ -193,10 +239,29 @@ class TokenLedger:
                     )
                 )
             )
+            if self.fenced is not None:
+                self.stored = expected  # what the unsaved tokens may replace
             self.failed(state, error, events)
             return
         self.unsaved = None
-        self.stored = _refresh_token(state)
+
+    def _write(self, state: AuthState | None, expected: object) -> None:
+        data = None if state is None else {**state.to_json(), **self.binding.fields()}
+        if self.fenced is None:
+            self.store.save(data)
+            self.stored = _refresh_token(state)
+            return
+        wanted = ANY_GENERATION if expected is ANY else expected
+        assert wanted is None or isinstance(wanted, str)
+        written, held, generation = self.fenced.save_if(data, wanted)
+        if not written and generation is None and state is not None:
+            # The key was lost since it was read: ours are the tokens to write back.
+            written, held, generation = self.fenced.save_if(data, None)
+        if written:
+            self.stored = generation
+        else:
+            self.foreign = self.binding.other(held)
+            self._adopt(AuthState.from_json(held) if self.foreign is None else None, generation)
 
     def failed(self, state: AuthState | None, error: TokenStoreError, events: Events) -> None:
         """Keep ``state`` to write later; report the first failure of a run of them."""
@@ -216,15 +281,21 @@ class TokenLedger:
         (for every process sharing the store), unless the store holds other tokens by now:
         then those are used."""
         try:
-            stored = self._load()
+            stored, marker = self._read()
         except TokenStoreError:
             return  # the store cannot say whether it still holds that token: keep the session
-        rejected = current.token.refresh_token
-        if stored is not None and _refresh_token(stored) != rejected:
+        if self.fenced is not None and marker is None:
+            # The store lost the key: the verdict is on our tokens, not on the store's (another
+            # worker may write newer ones back). Ours are dropped; the session is not ended.
             self.unsaved = None
-            self._adopt(stored)
+            self._adopt(None, None)
             return
-        self.state = None
+        rejected = self.stored if self.fenced is not None else current.token.refresh_token
+        if stored is not None and marker != rejected:
+            self.unsaved = None
+            self._adopt(stored, marker)
+            return
         self.unsaved = None
-        self.keep(None, events)
-        events.append((Event.ACCESS_VIOLATION, error))
+        self.keep(None, events, marker)
+        if self.state is None:  # not refused for newer tokens
+            events.append((Event.ACCESS_VIOLATION, error))

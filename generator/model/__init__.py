@@ -93,6 +93,10 @@ class Defaults:
     """The auth data field naming the server origin a session belongs to."""
     session_app_key_field: str = "app_key"
     """The auth data field naming the app key a session belongs to."""
+    store_lease_seconds: int = 10
+    """How long a shared store's refresh lease lasts unless renewed (docs/FLEET.md)."""
+    store_key_ttl_seconds: int = 604800
+    """How long a shared store keeps tokens whose refresh token's lifetime is unknown."""
 
 
 @dataclass(frozen=True)

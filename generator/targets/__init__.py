@@ -49,6 +49,9 @@ class Target:
     description: str = ""
     templates: tuple[str, ...] = ()
     """Paths under templates/ that this target renders: folders, or single files."""
+    also_under: tuple[str, ...] = ()
+    """Output folders that also receive a copy of each static file, byte for byte (the store
+    protocol's scripts ship inside every package)."""
     contracts: tuple[Contract, ...] = ()
     scan: Scan | None = None
     """Where this target's static runtime is and how it names exceptions and events, so that
@@ -120,13 +123,14 @@ class CamelNames:
 
 def all_targets() -> tuple[Target, ...]:
     """Every target, in the order their outputs are built (docs after the languages)."""
-    from generator.targets import cases, curl, docs, go, js, openapi, parity, php, python
+    from generator.targets import cases, curl, docs, go, js, openapi, parity, php, python, store
 
     return (
         python.TARGET,
         js.TARGET,
         php.TARGET,
         go.TARGET,
+        store.TARGET,
         curl.TARGET,
         openapi.TARGET,
         cases.TARGET,

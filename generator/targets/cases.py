@@ -15,7 +15,9 @@ instance of), ``also`` (the classes of its status beyond those: a 400 ``invalid_
 ``BadRequestError`` too; Python and JavaScript check them), ``announced`` (the waits announced
 with a warning line and the ``rate_limit_wait`` event, whose ``RateLimitError`` carries the wait:
 those on a 429 longer than ``announce_wait_seconds``) and the optional ``error``,
-``error_codes``, ``retry_after`` and ``authorized_after``.
+``error_codes``, ``retry_after`` and ``authorized_after``. ``advance`` moves the clock that many
+seconds after the auth data is set; ``callers`` makes that many calls at once (threads in Python,
+concurrent promises in JavaScript, one after another in PHP), each of which must succeed.
 """
 
 from __future__ import annotations
@@ -429,6 +431,20 @@ class Cases(Target):
             [_reply(200, {"token_type": "bearer"})],
             count=1,
             outcome="ResponseFormatError",
+        )
+        # Issue #26.4: another caller's refresh is recognised by a generation, never by comparing
+        # token strings: a server that hands out the same tokens again gets one refresh for 32
+        # callers finding the token expired (JavaScript: 32 concurrent calls; PHP, which has no
+        # threads: 32 calls one after another).
+        same = {**token, "access_token": "ACCESS_TOKEN_0", "refresh_token": "REFRESH_TOKEN_0"}
+        retry(
+            "a refresh answering the same tokens again is one refresh for 32 callers",
+            "api",
+            [_reply(200, same)] + [ok] * 32,
+            requests=[token_path] + [["GET", API_PATH]] * 32,
+            callers=32,
+            advance=3600,
+            issue=26,
         )
 
         table = {

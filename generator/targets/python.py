@@ -9,6 +9,7 @@ is copied as it is and linted where it lives.
 
 from __future__ import annotations
 
+import builtins
 import json
 import re
 import subprocess
@@ -130,26 +131,9 @@ class Python(Target):
     )
     scan = Scan(
         "rcsdk",
-        builtins=frozenset(
-            # Python's own, argparse's and redis-py's (rcsdk.redis).
-            {
-                "ArgumentTypeError",
-                "AttributeError",
-                "BlockingIOError",
-                "ConnectionError",
-                "ConnectionRefusedError",
-                "FileNotFoundError",
-                "IndexError",
-                "OSError",
-                "OverflowError",
-                "RecursionError",
-                "RedisError",
-                "TimeoutError",
-                "TypeError",
-                "UnicodeDecodeError",
-                "ValueError",
-            }
-        ),
+        # Python's own (every builtin ...Error), argparse's and redis-py's (rcsdk.redis).
+        builtins=frozenset(name for name in dir(builtins) if name.endswith("Error"))
+        | {"ArgumentTypeError", "RedisError"},
         event=re.compile(r"\bEvent\.([A-Z][A-Z0-9_]*)\b"),
         skip=("testing",),
     )

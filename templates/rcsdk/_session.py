@@ -23,6 +23,7 @@ retry and lock.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import urllib.parse
@@ -190,25 +191,40 @@ class TokenSession:
 
     # --- refresh ------------------------------------------------------------------------------
 
-    def refresh(self, seen: AuthState | None) -> AuthState:
-        """Refresh unless another thread or process already replaced ``seen``; return the tokens.
+    def refresh(self, seen: int | None, *, rejected: bool = False) -> AuthState:
+        """Refresh unless another thread or process already replaced the tokens the caller saw
+        (``seen``: the ledger's generation when it read them; ``None`` forces a refresh);
+        return the tokens.
 
-        ``seen`` is the state the caller found due or rejected; ``None`` forces a refresh.
+        A replacement is recognised by the generation, never by comparing token strings: a
+        server that hands out the same access token every time still gets one refresh per
+        rotation. If the store cannot even be locked (Redis down, a lease nobody releases), a
+        caller whose access token is still valid goes on with it (not one whose call the
+        platform just ``rejected``); otherwise the ``TokenStoreError`` is raised: nothing is
+        refreshed without the store, so nothing that the fleet shares can be lost.
         """
         events: Events = []
         transport = self.transport
         ledger = self.ledger
         try:
-            with self._lock, self.store.lock():
+            with self._lock, contextlib.ExitStack() as held:
+                try:
+                    held.enter_context(self.store.lock())
+                except TokenStoreError:
+                    state = ledger.state
+                    if (
+                        seen is not None
+                        and not rejected
+                        and state is not None
+                        and not self.due(state, transport.clock(), 0.0)
+                    ):
+                        return state
+                    raise
                 current = ledger.sync(events)
                 now = transport.clock()
                 if current is None:
                     raise ledger.refusal()
-                if (
-                    seen is not None
-                    and current.token.access_token != seen.token.access_token
-                    and not self.due(current, now)
-                ):
+                if seen is not None and ledger.generation != seen and not self.due(current, now):
                     return current
                 if not current.can_refresh(now):
                     error = LoginRequiredError(
@@ -238,29 +254,34 @@ class TokenSession:
                 # The old refresh token is spent: from here on only the new tokens are kept.
                 ledger.keep(fresh, events)
                 events.append((Event.REFRESH_SUCCESS, token))
-                return fresh
+                # A fenced store that holds a newer generation refuses ours (our lease lapsed
+                # while the platform answered): the ledger adopted the store's.
+                return ledger.state if ledger.state is not None else fresh
         finally:
             self._emit(events)
 
-    def due(self, state: AuthState, now: float) -> bool:
-        """Whether ``state`` needs a refresh before a call."""
-        return state.access_due(now, self.refresh_margin)
+    def due(self, state: AuthState, now: float, margin: float | None = None) -> bool:
+        """Whether ``state`` needs a refresh before a call (``margin``: the session's)."""
+        return state.access_due(now, self.refresh_margin if margin is None else margin)
 
     # --- authorized calls ---------------------------------------------------------------------
 
-    def access(self) -> AuthState:
-        """Tokens fit for a call: refreshed first when they are due (unsaved ones written)."""
+    def access(self) -> tuple[AuthState, int]:
+        """Tokens fit for a call, refreshed first when they are due (unsaved ones written),
+        and the ledger's generation of them."""
         ledger = self.ledger
         if ledger.state is None and ledger.unsaved is None:
             ledger.current()  # read the store (a session saved unbound is to be written back)
         if ledger.unsaved is not None:
             self._flush()
+        seen = ledger.generation  # read before the state: never newer than it
         state = ledger.current()
         if state is None:
             raise ledger.refusal()
         if self.auto_refresh and self.due(state, self.transport.clock()):
-            state = self.refresh(seen=state)
-        return state
+            state = self.refresh(seen)
+            seen = ledger.generation
+        return state, seen
 
     def _flush(self) -> None:
         events: Events = []
@@ -278,7 +299,7 @@ class TokenSession:
         If the retry gets a 401 token error too because another worker rotated the tokens
         again in between, the call is sent once more with the tokens that worker stored.
         """
-        state = self.access()
+        state, seen = self.access()
         send = self.transport.send
         try:
             return send(method, path, bearer=state.token.access_token, **kwargs)
@@ -287,26 +308,28 @@ class TokenSession:
                 raise
             if not self.auto_refresh:
                 # A central refresher may have rotated the tokens: use them if so.
-                fresh = self._rotated_since(state)
+                fresh = self._rotated_since(seen)
                 if fresh is None:
                     raise
             else:
-                fresh = self.refresh(seen=state)
+                fresh = self.refresh(seen, rejected=True)
+        seen = self.ledger.generation
         try:
             return send(method, path, bearer=fresh.token.access_token, **kwargs)
         except AuthenticationError as exc:
-            newer = self._rotated_since(fresh) if is_token_failure(exc) else None
+            newer = self._rotated_since(seen) if is_token_failure(exc) else None
             if newer is None:
                 raise
             return send(method, path, bearer=newer.token.access_token, **kwargs)
 
-    def _rotated_since(self, state: AuthState) -> AuthState | None:
-        """The stored tokens, if another thread or process has replaced ``state`` by now."""
+    def _rotated_since(self, seen: int) -> AuthState | None:
+        """The stored tokens, if another thread or process has replaced the generation
+        ``seen`` by now."""
         events: Events = []
         with self._lock, self.store.lock():
             fresh = self.ledger.sync(events)
         self._emit(events)
-        if fresh is None or fresh.token.access_token == state.token.access_token:
+        if fresh is None or self.ledger.generation == seen:
             return None
         return fresh
 

@@ -26,12 +26,13 @@ import time
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from rcsdk._constants import DEFAULT_LOCK_TIMEOUT, MAX_STORE_BYTES
 from rcsdk._exceptions import AuthDataError, TokenStoreError, UsageError
+from rcsdk._owner import OwnerFile
 
-__all__ = ["FileTokenStore", "MemoryTokenStore", "TokenStore"]
+__all__ = ["ANY_GENERATION", "FencedTokenStore", "FileTokenStore", "MemoryTokenStore", "TokenStore"]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -52,6 +53,29 @@ class TokenStore(Protocol):
 
     def lock(self) -> contextlib.AbstractContextManager[None]:
         """An exclusive lock held around refreshing and writing tokens."""
+
+
+ANY_GENERATION = "*"
+"""``FencedTokenStore.save_if``'s ``expected`` for a write that replaces whatever is stored."""
+
+
+@runtime_checkable
+class FencedTokenStore(Protocol):
+    """A store that numbers its writes (``RedisTokenStore``): the platform then writes refreshed
+    tokens only over the generation they were refreshed from, and orders tokens by generation,
+    never by a clock. A generation is an opaque string; ``None`` means the store holds nothing
+    at all (a lost key, which the platform writes again from valid tokens in memory), whereas
+    data ``None`` with a generation means logged out."""
+
+    def load_generation(self) -> tuple[dict[str, Any] | None, str | None]:
+        """The saved auth data and its generation."""
+
+    def save_if(
+        self, data: dict[str, Any] | None, expected: str | None
+    ) -> tuple[bool, dict[str, Any] | None, str | None]:
+        """Write ``data`` if the store holds generation ``expected`` (``None``: nothing at all;
+        ``ANY_GENERATION``: anything). Returns whether it wrote, and the data and generation
+        the store holds now (``data``'s when written, what a refused writer adopts otherwise)."""
 
 
 class MemoryTokenStore:
@@ -91,8 +115,10 @@ class FileTokenStore:
 
     Writes are atomic (a temporary file in the same folder, fsync, rename), so a crash at any
     moment leaves either the old or the new tokens. ``lock()`` takes an exclusive ``flock`` on
-    ``<path>.lock`` and gives up after ``lock_timeout`` seconds with a ``TokenStoreError`` naming
-    that file and the process holding it. A relative ``path`` is resolved when the store is made.
+    ``<path>.lock`` and, for Node and PHP processes on the same file, the owner file
+    ``<path>.lock.owner`` (``rcsdk._owner``); it gives up after ``lock_timeout`` seconds with a
+    ``TokenStoreError`` naming the lock and the process holding it. A relative ``path`` is
+    resolved when the store is made.
     """
 
     def __init__(
@@ -245,10 +271,23 @@ class FileTokenStore:
                 with contextlib.suppress(OSError):
                     os.ftruncate(fd, 0)
                     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+                # Node honours the owner file, not flock: take it too (rcsdk._owner).
+                owner = OwnerFile(self._lock_path.with_name(self._lock_path.name + ".owner"))
+                try:
+                    taken = owner.acquire(deadline)
+                except OSError as exc:
+                    raise self._error("lock", owner.path, exc) from None
+                if not taken:
+                    raise TokenStoreError(
+                        f"timed out after {self.lock_timeout:g} s waiting for the token store "
+                        f"lock {owner.path} (held by {owner.holder() or 'another process'})"
+                    )
                 try:
                     yield
                 finally:
                     self._held_fd = None
+                    with contextlib.suppress(OSError):
+                        owner.release()
             finally:
                 os.close(fd)
         finally:

@@ -6,12 +6,19 @@
     store = RedisTokenStore("rcsdk:APP_KEY:USER", url="redis://localhost:6379/0")
     sdk = RCSDK("APP_KEY", "APP_SECRET", SERVER, store=store)
 
-``RedisTokenStore`` keeps the auth data (the same versioned JSON as ``FileTokenStore``) under a
-key you name, per app and user, written in one ``SET`` with a TTL that ends with the refresh
-token. Its ``lock()`` is a lease in Redis (a random token with an expiry, renewed while its
-holder lives, deleted only by its holder), so a fleet refreshes once per rotation and a worker
-killed while holding it delays the others by at most ``lease`` seconds. ``budget()`` is the
-rate-limit budget the fleet shares (see ``rcsdk._budget``).
+``RedisTokenStore`` speaks rcsdk's token store protocol, the Lua scripts of ``rcsdk/store/``
+that the JavaScript and PHP packages load too, byte for byte (docs/FLEET.md): a Python, a Node
+and a PHP worker naming the same key share one session. The key is a hash of the auth data
+(the same JSON as ``FileTokenStore``'s) and the store's *generation* of it; every write after a
+refresh is a compare-and-set on the generation the tokens were refreshed from, so a worker
+paused past its lease cannot write its stale pair over a newer one (it adopts the store's).
+A key that Redis lost (a restart without persistence, FLUSHALL, eviction, failover) is written
+again from a worker's valid tokens in memory, the first writer winning; a logout leaves a
+tombstone instead, so it is not undone. The key lives as long as the refresh token (``key_ttl``
+when its lifetime is unknown). ``lock()`` is a lease in Redis (a random token with an expiry,
+renewed while its holder lives, deleted only by its holder), so a fleet refreshes once per
+rotation and a worker killed while holding it delays the others by at most ``lease`` seconds.
+``budget()`` is the rate-limit budget the fleet shares (see ``rcsdk._budget``).
 
 Connect with ``url=`` (``redis://``, ``rediss://`` for TLS, ``unix://``) or pass ``client=``:
 any redis-py client (``Redis``, ``Sentinel.master_for(...)``, ``RedisCluster``). Importing
@@ -28,35 +35,38 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import redis
 
 from rcsdk._budget import POLL, Grant, RateLimitSignal
-from rcsdk._constants import DEFAULT_LOCK_TIMEOUT
+from rcsdk._constants import DEFAULT_LOCK_TIMEOUT, DEFAULT_STORE_KEY_TTL, DEFAULT_STORE_LEASE
 from rcsdk._exceptions import AuthDataError, TokenStoreError
+from rcsdk._store import ANY_GENERATION
 
-__all__ = ["RedisRateLimitBudget", "RedisTokenStore"]
+__all__ = ["DEFAULT_KEY_TTL", "DEFAULT_LEASE", "RedisRateLimitBudget", "RedisTokenStore"]
 
 logger = logging.getLogger("rcsdk")
 
-DEFAULT_LEASE = 10.0
+DEFAULT_LEASE = DEFAULT_STORE_LEASE
 """Seconds a lock lasts unless its holder renews it (it renews every third of that)."""
+DEFAULT_KEY_TTL = DEFAULT_STORE_KEY_TTL
+"""How long the tokens key lives when the refresh token's lifetime is unknown (seconds): a
+week, RingCentral's refresh-token lifetime (spec defaults). Never the access token's: a key
+that expired with the access token would log the fleet out while its refresh token works."""
+
+PROTOCOL = Path(__file__).with_name("store")
+"""The protocol's Lua scripts, the same bytes in every language's package."""
 
 
-# Delete the lock only if it still holds our token: a lease that expired and was taken by
-# another worker is not ours to release.
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-# Extend the lease only while we still hold it.
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
-"""
+def script(name: str) -> str:
+    """One script of the token store protocol (``load``, ``save``, ``acquire``, ...)."""
+    return (PROTOCOL / f"{name}.lua").read_text(encoding="utf-8")
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class RedisTokenStore:
@@ -71,10 +81,11 @@ class RedisTokenStore:
             that dies holding it delays the others by at most this.
         lock_timeout: how long ``lock()`` waits for another holder before it raises
             ``TokenStoreError`` (seconds).
+        key_ttl: how long the key lives when the refresh token's lifetime is unknown (seconds).
+        clock: the time used for TTLs (the auth data's expiry times are epoch seconds).
 
     A failed read or write (Redis unreachable, say) is a ``TokenStoreError``; content it cannot
     use is an ``AuthDataError``.
-        clock: the time used for TTLs (the auth data's expiry times are epoch seconds).
     """
 
     def __init__(
@@ -85,13 +96,14 @@ class RedisTokenStore:
         client: Any = None,
         lease: float = DEFAULT_LEASE,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        key_ttl: float = DEFAULT_KEY_TTL,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not key:
             raise ValueError("key is required (one per app and user, e.g. 'rcsdk:APP_KEY:USER')")
         if (url is None) == (client is None):
             raise ValueError("pass either url= or client=")
-        for name, value in (("lease", lease), ("lock_timeout", lock_timeout)):
+        for name, value in (("lease", lease), ("lock_timeout", lock_timeout), ("key_ttl", key_ttl)):
             if not (isinstance(value, (int, float)) and value > 0 and math.isfinite(value)):
                 raise TokenStoreError(f"{name} must be a positive number of seconds, not {value!r}")
         self.key = key
@@ -100,36 +112,75 @@ class RedisTokenStore:
         self.client: Any = redis.Redis.from_url(url) if url is not None else client
         self.lease = lease
         self.lock_timeout = lock_timeout
+        self.key_ttl = key_ttl
         self._clock = clock
-        self._release = self.client.register_script(_RELEASE)
-        self._renew = self.client.register_script(_RENEW)
+        register = self.client.register_script
+        self._load, self._save = register(script("load")), register(script("save"))
+        self._acquire, self._renew = register(script("acquire")), register(script("renew"))
+        self._release = register(script("release"))
         self._budget: RedisRateLimitBudget | None = None
 
     def __repr__(self) -> str:
         return f"RedisTokenStore(key={self.key!r})"
 
-    def load(self) -> dict[str, Any] | None:
+    # --- the fenced protocol (rcsdk._store.FencedTokenStore), which the platform uses ----------
+
+    def load_generation(self) -> tuple[dict[str, Any] | None, str | None]:
         with self._errors("read"):
-            raw = self.client.get(self.key)
-        if raw is None:
+            auth, generation = self._load(keys=[self.key])
+        return self._parse(auth), _text(generation) or None
+
+    def save_if(
+        self, data: dict[str, Any] | None, expected: str | None
+    ) -> tuple[bool, dict[str, Any] | None, str | None]:
+        text = json.dumps(data, sort_keys=True) if data is not None else ""
+        ttl = self._ttl(data)
+        if ttl is None:
+            text, ttl = "", self.key_ttl  # nothing in it authorizes any more: as logged out
+        arg = "" if expected is None else expected
+        with self._errors("write"):
+            written, generation, auth = self._save(
+                keys=[self.key], args=[arg, text, max(1, math.ceil(ttl * 1000))]
+            )
+        return bool(written), self._parse(auth), _text(generation) or None
+
+    def _ttl(self, data: dict[str, Any] | None) -> float | None:
+        """Seconds the key lives: until the later expiry of the two tokens, at least the
+        refresh token's (``key_ttl`` when unknown); ``None`` when both have expired."""
+        if data is None:
+            return self.key_ttl
+        now = self._clock()
+        ends = [
+            value - now
+            for value in (data.get("refresh_token_expires_at"), data.get("expires_at"))
+            if isinstance(value, (int, float)) and not isinstance(value, bool)
+        ]
+        token = data.get("token")
+        refreshable = isinstance(token, dict) and bool(token.get("refresh_token"))
+        if not ends or (refreshable and data.get("refresh_token_expires_at") is None):
+            ends.append(self.key_ttl)  # a lifetime that is unknown
+        ttl = max(ends)
+        return ttl if ttl > 0 else None
+
+    def _parse(self, raw: object) -> dict[str, Any] | None:
+        text = _text(raw)
+        if not text:
             return None
         try:
-            data = json.loads(raw)
+            data = json.loads(text)
         except ValueError:
             raise AuthDataError(f"token store {self.key!r} does not hold JSON") from None
         if data is not None and not isinstance(data, dict):
             raise AuthDataError(f"token store {self.key!r} does not hold a JSON object")
         return data
 
+    # --- the plain TokenStore protocol --------------------------------------------------------
+
+    def load(self) -> dict[str, Any] | None:
+        return self.load_generation()[0]
+
     def save(self, data: dict[str, Any] | None) -> None:
-        text = json.dumps(data, sort_keys=True) if data is not None else ""
-        ends = _expiry(data) if data is not None else None
-        ttl_ms = math.ceil((ends - self._clock()) * 1000) if ends is not None else None
-        with self._errors("write"):
-            if data is None or (ttl_ms is not None and ttl_ms <= 0):
-                self.client.delete(self.key)  # forgotten, or nothing in it authorizes any more
-            else:
-                self.client.set(self.key, text, px=ttl_ms)  # value and TTL in one command
+        self.save_if(data, ANY_GENERATION)
 
     @contextlib.contextmanager
     def _errors(self, action: str) -> Iterator[None]:
@@ -148,7 +199,7 @@ class RedisTokenStore:
         pause = 0.005
         while True:
             with self._errors("lock"):
-                if self.client.set(self.lock_key, token, nx=True, px=lease_ms):
+                if self._acquire(keys=[self.lock_key], args=[token, lease_ms]):
                     break
             if time.monotonic() >= deadline:
                 raise TokenStoreError(
@@ -170,8 +221,11 @@ class RedisTokenStore:
         finally:
             stop.set()
             keeper.join()
-            with self._errors("unlock"):
+            try:
                 self._release(keys=[self.lock_key], args=[token])
+            except redis.RedisError as exc:
+                # The work under the lock is done (tokens kept); the lease ends by itself.
+                logger.warning("rcsdk: could not release the refresh lock: %s", exc)
 
     def _keep_lease(self, token: str, lease_ms: int, stop: threading.Event) -> None:
         """Renew the lease every third of it while the holder works (a slow refresh)."""
@@ -188,16 +242,6 @@ class RedisTokenStore:
         if self._budget is None:
             self._budget = RedisRateLimitBudget(self.client, self.budget_key)
         return self._budget
-
-
-def _expiry(data: dict[str, Any]) -> float | None:
-    """When the last of the tokens in ``data`` expires (the refresh token, usually)."""
-    times = [
-        value
-        for value in (data.get("refresh_token_expires_at"), data.get("expires_at"))
-        if isinstance(value, (int, float)) and not isinstance(value, bool)
-    ]
-    return max(times) if times else None
 
 
 # The budget lives in one hash (so that a cluster keeps it in one slot): ``route:<route>`` is

@@ -27,9 +27,13 @@ async function run(c) {
     }).getPlatform();
     platform.on(platform.events.rateLimitWait, (error) => announced.events.push(error.retryAfter));
     if (c.operation !== "login") await platform.setAuthData(TABLE.auth_data);
+    clock.advance(c.advance ?? 0);
     let outcome;
     try {
-      if (c.operation === "login") outcome = await platform.loginJwt(TABLE.credentials.jwt);
+      if (c.callers !== undefined) {
+        const results = await Promise.all(Array.from({ length: c.callers }, () => platform.request(c.method, c.path)));
+        outcome = results[0];
+      } else if (c.operation === "login") outcome = await platform.loginJwt(TABLE.credentials.jwt);
       else if (c.operation === "refresh") outcome = await platform.refresh();
       else {
         const json = ["POST", "PUT", "PATCH"].includes(c.method) ? {} : undefined;

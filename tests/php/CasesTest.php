@@ -59,7 +59,12 @@ final class CasesTest extends TestCase
         if ($case['operation'] !== 'login') {
             $platform->setAuthData($table['auth_data']);
         }
+        $clock->now += $case['advance'] ?? 0;
         try {
+            // `callers` calls at once: one after another here, PHP has no threads.
+            for ($i = 1; $i < ($case['callers'] ?? 1); $i++) {
+                $platform->request($case['method'], $case['path']);
+            }
             $outcome = match ($case['operation']) {
                 'login' => $platform->loginJwt($table['credentials']['jwt']),
                 'refresh' => $platform->refresh(),

@@ -35,6 +35,8 @@ export const RETRY_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 /** Seconds to wait for a token store's lock before a TokenStoreError says who holds it. */
 export const DEFAULT_LOCK_TIMEOUT = 120;
+export const DEFAULT_STORE_LEASE = 10;
+export const DEFAULT_STORE_KEY_TTL = 604800;
 /** A file store larger than this is refused unread (AuthDataError). */
 export const MAX_STORE_BYTES = 1048576;
 /** Names whose values are never shown, beyond the operations' secret fields (any case). */

@@ -231,20 +231,26 @@ export abstract class PlatformCore {
   /** The refresh grant's form for the tokens held (generated from the spec). */
   protected abstract refreshForm(state: AuthState): Record<string, string>;
 
-  /** Refresh unless someone already replaced `seen`; `null` forces a refresh. */
-  protected async refreshTokens(seen: AuthState | null): Promise<AuthState> {
+  /**
+   * Refresh unless someone already replaced the tokens the caller saw (`seen`: the session's
+   * generation when it read them; `null` forces a refresh). A replacement is recognised by the
+   * generation, never by comparing token strings (a server may hand out the same access token
+   * every time). If the store cannot even be locked (Redis down), a caller whose access token is
+   * still valid goes on with it (not one whose call the platform just `rejected`); otherwise the
+   * TokenStoreError is thrown: nothing is refreshed without the store, so nothing the fleet
+   * shares is lost (docs/FLEET.md).
+   */
+  protected async refreshTokens(seen: number | null, rejected = false): Promise<AuthState> {
     const events: Collected = [];
     const session = this.#session;
+    let entered = false;
     try {
       return await session.locked(async () => {
+        entered = true;
         const current = await session.sync(events);
         const now = this.#clock();
         if (current === null) throw session.refusal();
-        if (
-          seen !== null &&
-          current.token.accessToken !== seen.token.accessToken &&
-          !current.accessDue(now, this.refreshMargin)
-        ) {
+        if (seen !== null && session.generation !== seen && !current.accessDue(now, this.refreshMargin)) {
           return current;
         }
         if (!current.canRefresh(now)) {
@@ -279,15 +285,31 @@ export abstract class PlatformCore {
         // The old refresh token is spent: from here on only the new tokens are kept.
         await session.keep(fresh, events);
         events.push([Events.refreshSuccess, token]);
-        return fresh;
+        // A fenced store holding a newer generation refuses ours (our lease lapsed while the
+        // platform answered): the session adopted the store's.
+        return session.held ?? fresh;
       });
+    } catch (error) {
+      const held = session.held;
+      if (
+        !entered &&
+        !rejected &&
+        error instanceof TokenStoreError &&
+        seen !== null &&
+        held !== null &&
+        !held.accessDue(this.#clock(), 0)
+      ) {
+        return held; // the store cannot be locked; the access token in memory is still valid
+      }
+      throw error;
     } finally {
       this.#emitAll(events);
     }
   }
 
-  /** Tokens fit for a call: refreshed first when they are due. */
-  protected async access(): Promise<AuthState> {
+  /** Tokens fit for a call, refreshed first when they are due, and the session's generation
+   * of them. */
+  protected async access(): Promise<[AuthState, number]> {
     const session = this.#session;
     // Read the store first: a session saved unbound is to be written back bound (as unsaved).
     if (session.held === null && !session.unsaved) await session.current();
@@ -305,10 +327,14 @@ export abstract class PlatformCore {
       }
       this.#emitAll(events);
     }
+    const seen = session.generation; // read before the state: never newer than it
     const state = await session.current();
     if (state === null) throw session.refusal();
-    if (this.autoRefresh && state.accessDue(this.#clock(), this.refreshMargin)) return this.refreshTokens(state);
-    return state;
+    if (this.autoRefresh && state.accessDue(this.#clock(), this.refreshMargin)) {
+      const fresh = await this.refreshTokens(seen);
+      return [fresh, session.generation];
+    }
+    return [state, seen];
   }
 
   /** The tokens held when a call can use them as they are (access() does the rest). */
@@ -324,7 +350,8 @@ export abstract class PlatformCore {
     path: string,
     options: RequestOptions,
   ): Promise<ApiResponse> {
-    const state = this.#ready() ?? (await this.access());
+    const ready = this.#ready();
+    const [state, seen] = ready !== null ? [ready, this.#session.generation] : await this.access();
     try {
       return await this.#transport.send(method, path, { ...options, bearer: state.token.accessToken });
     } catch (error) {
@@ -335,9 +362,9 @@ export abstract class PlatformCore {
         const events: Collected = [];
         fresh = await this.#session.locked(() => this.#session.sync(events));
         this.#emitAll(events);
-        if (fresh === null || fresh.token.accessToken === state.token.accessToken) throw error;
+        if (fresh === null || this.#session.generation === seen) throw error;
       } else {
-        fresh = await this.refreshTokens(state);
+        fresh = await this.refreshTokens(seen, true);
       }
       return this.#transport.send(method, path, { ...options, bearer: fresh.token.accessToken });
     }

@@ -15,6 +15,13 @@
  * next chance, unless the store has newer tokens by then (another platform or process rotated
  * them meanwhile: theirs win). Every token it sees is handed to the redactor.
  *
+ * With a store that numbers its writes (a FencedTokenStore: RedisTokenStore), the store's
+ * generation orders tokens, never a clock: refreshed tokens are written only over the generation
+ * they were refreshed from (a worker paused past its lease adopts the newer ones), and a key the
+ * store lost is written back from valid tokens in memory (the first writer wins). `generation`
+ * counts the changes of the tokens in use: core.ts recognises another caller's refresh by it,
+ * never by comparing token strings (docs/FLEET.md).
+ *
  * The policy (when to refresh, what ends a session) is core.ts's. The methods that read or write
  * the store run inside `locked`; they collect events, which the caller emits after the lock.
  */
@@ -24,19 +31,33 @@ import { type EventName, Events } from "./events.js";
 import { AuthDataError, LoginRequiredError, type RCSDKError, TokenStoreError } from "./exceptions.js";
 import { Lock } from "./lock.js";
 import type { Redactor } from "./redact.js";
-import { FileTokenStore, type TokenStore } from "./store.js";
+import { ANY_GENERATION, FileTokenStore, type FencedTokenStore, type TokenStore } from "./store.js";
 
 /** Events collected under the lock, emitted after it. */
 export type Collected = [EventName, unknown][];
 
-/** The store could not be read: unsaved tokens replace whatever it holds. */
+/** The store could not be read, or a login replaces whatever it holds. */
 const ANY: unique symbol = Symbol("any");
+/** keep()'s default: the generation the store held when last read. */
+const CURRENT: unique symbol = Symbol("current");
+/** What marks the store's content: its generation (fenced stores) or its refresh token. */
 type Stored = string | null | typeof ANY;
 
 interface Unsaved {
   readonly state: AuthState | null;
-  /** The refresh token the store held when the write failed (null: none; ANY: unreadable). */
+  /** What the store held when the write failed (null: nothing; ANY: unreadable, or anything). */
   readonly replaces: Stored;
+}
+
+function fenced(store: TokenStore): FencedTokenStore | null {
+  const candidate = store as Partial<FencedTokenStore>;
+  return typeof candidate.loadGeneration === "function" && typeof candidate.saveIf === "function"
+    ? (store as FencedTokenStore)
+    : null;
+}
+
+function same(a: AuthState | null, b: AuthState | null): boolean {
+  return a !== null && b !== null && JSON.stringify(a.toJSON()) === JSON.stringify(b.toJSON());
 }
 
 /**
@@ -61,6 +82,8 @@ function older(stored: AuthState, ours: AuthState | null): boolean {
 
 export class Session {
   readonly store: TokenStore;
+  readonly #fenced: FencedTokenStore | null;
+  #generation = 0;
   readonly #lockTimeout: number;
   readonly #redactor: Redactor;
   readonly #warn: (message: string) => void;
@@ -73,10 +96,13 @@ export class Session {
   readonly #binding: Binding;
   /** Whose session the store held at the last read, when not this platform's. */
   #foreign: [unknown, unknown] | null = null;
+  /** The store's session, at the last read, was saved without a binding. */
+  #unbound = false;
 
   constructor(store: TokenStore, lockTimeout: number, redactor: Redactor, warn: (message: string) => void, binding: Binding) {
     this.store = store;
     this.#binding = binding;
+    this.#fenced = fenced(store);
     this.#lockTimeout = lockTimeout;
     this.#redactor = redactor;
     this.#warn = warn;
@@ -95,20 +121,30 @@ export class Session {
     return this.#state;
   }
 
+  /** Counts the changes of the tokens in use (another caller's refresh is recognised by it). */
+  get generation(): number {
+    return this.#generation;
+  }
+
   /** Whether tokens a failed store write could not save are waiting. */
   get unsaved(): boolean {
     return this.#unsaved !== null;
   }
 
-  /** Run `task` holding the store's lock (if it has one) and the platform's (or file's) own. */
+  /** Run `task` holding the platform's (or file's) own lock, then the store's (if it has one):
+   * callers of one process queue here, not at the store. */
   locked<T>(task: () => Promise<T>): Promise<T> {
-    const run = (): Promise<T> => this.#lock.run(task, this.#lockTimeout, this.#what);
-    return this.store.lock ? this.store.lock(run) : run();
+    const store = this.store;
+    const run = store.lock ? (): Promise<T> => store.lock!(task) : task;
+    return this.#lock.run(run, this.#lockTimeout, this.#what);
   }
 
   /** Use `state` from now on, before anything can fail (the store comes after). */
   use(state: AuthState | null): void {
-    this.#state = state;
+    if (state !== this.#state) {
+      this.#state = state;
+      this.#generation += 1;
+    }
     if (state !== null) {
       this.#redactor.addTokens(state.token.accessToken, state.token.refreshToken, state.token.idToken);
     }
@@ -117,9 +153,11 @@ export class Session {
   /** The tokens in use; with none, the store is asked (another process may have logged in). */
   current(): AuthState | null | Promise<AuthState | null> {
     if (this.#state !== null || this.#unsaved !== null) return this.#state;
-    return this.#load(true).then((state) => {
-      this.#adopt(state);
-      return state;
+    return this.#read().then(([state, marker]) => {
+      this.#adopt(state, marker);
+      // Saved without a binding: used, and written back bound at the next call.
+      if (state !== null && this.#unbound) this.#unsaved = { state, replaces: marker };
+      return this.#state;
     });
   }
 
@@ -131,10 +169,14 @@ export class Session {
 
   /** Under the lock: note what the store holds, then write `state` over it. */
   async replace(state: AuthState | null, events: Collected): Promise<void> {
-    try {
-      this.#stored = refreshTokenOf(await this.#load());
-    } catch {
-      this.#stored = ANY;
+    if (this.#fenced !== null) {
+      this.#stored = ANY; // a login or logout replaces whatever the store holds
+    } else {
+      try {
+        this.#stored = (await this.#read())[1];
+      } catch {
+        this.#stored = ANY;
+      }
     }
     await this.keep(state, events);
   }
@@ -147,12 +189,14 @@ export class Session {
   async sync(events: Collected): Promise<AuthState | null> {
     const unsaved = this.#unsaved;
     let stored: AuthState | null;
+    let marker: Stored;
     try {
-      stored = await this.#load();
+      [stored, marker] = await this.#read();
     } catch (error) {
       if (error instanceof AuthDataError) {
         if (unsaved === null) throw error;
         stored = null; // content nobody can use: the unsaved tokens replace it
+        marker = ANY;
       } else {
         if (this.#state === null) throw error;
         // The store cannot be read at all: go on with the tokens in memory, to be written
@@ -161,31 +205,49 @@ export class Session {
         return this.#state;
       }
     }
+    if (this.#fenced !== null) {
+      if (marker === null && (unsaved !== null || this.#state !== null)) {
+        // The key is gone, not logged out (Redis restarted empty, FLUSHALL, eviction): write
+        // the tokens in memory back; the first writer wins, the others adopt.
+        await this.keep(unsaved !== null ? unsaved.state : this.#state, events, null);
+      } else if (unsaved !== null) {
+        // Written only over what they replace: a newer generation wins, whatever the clocks say.
+        await this.keep(unsaved.state, events, marker === ANY ? ANY : unsaved.replaces);
+      } else {
+        this.#adopt(stored, marker);
+      }
+      return this.#state;
+    }
     if (unsaved === null) {
-      this.#adopt(stored);
+      this.#adopt(stored, marker);
       return stored;
     }
     if (
       stored !== null &&
       unsaved.replaces !== ANY &&
-      refreshTokenOf(stored) !== unsaved.replaces &&
+      marker !== unsaved.replaces &&
       !older(stored, unsaved.state)
     ) {
       // Someone wrote newer tokens meanwhile (a login, or the same rotation): theirs win.
       this.#unsaved = null;
-      this.#adopt(stored);
+      this.#adopt(stored, marker);
       return stored;
     }
-    this.#stored = refreshTokenOf(stored);
+    this.#stored = marker;
     await this.keep(unsaved.state, events);
     return unsaved.state;
   }
 
   /**
-   * Under the lock: use `state` and write it to the store. A failed write keeps the tokens in
-   * memory, to write later, and reports `storeError`.
+   * Under the lock: use `state` and write it to the store (a fenced store: only over generation
+   * `expected`, by default the one last read; refused, the store's tokens are adopted). A failed
+   * write keeps the tokens in memory, to write later, and reports `storeError`.
    */
-  async keep(state: AuthState | null, events: Collected): Promise<void> {
+  async keep(
+    state: AuthState | null,
+    events: Collected,
+    expected: Stored | typeof CURRENT = CURRENT,
+  ): Promise<void> {
     this.use(state);
     if (this.#foreign !== null) {
       // The store holds another's session: never written over, never emptied.
@@ -197,14 +259,36 @@ export class Session {
       this.failed(state, new TokenStoreError(`not writing over it: ${refusal.message}`), events);
       return;
     }
+    const wanted = expected === CURRENT ? this.#stored : expected;
     try {
-      await this.store.save(state !== null ? { ...state.toJSON(), ...this.#binding.fields() } : null);
+      await this.#write(state, wanted);
     } catch (error) {
+      if (this.#fenced !== null) this.#stored = wanted; // what the unsaved tokens may replace
       this.failed(state, this.#storeError("could not write the token store", error), events);
       return;
     }
     this.#unsaved = null;
-    this.#stored = refreshTokenOf(state);
+  }
+
+  async #write(state: AuthState | null, expected: Stored): Promise<void> {
+    const data = state !== null ? { ...state.toJSON(), ...this.#binding.fields() } : null;
+    const store = this.#fenced;
+    if (store === null) {
+      await this.store.save(data);
+      this.#stored = refreshTokenOf(state);
+      return;
+    }
+    let [written, held, generation] = await store.saveIf(data, expected === ANY ? ANY_GENERATION : expected);
+    if (!written && generation === null && state !== null) {
+      // The key was lost since it was read: ours are the tokens to write back.
+      [written, held, generation] = await store.saveIf(data, null);
+    }
+    if (written) {
+      this.#stored = generation;
+      return;
+    }
+    this.#foreign = this.#binding.other(held);
+    this.#adopt(this.#foreign === null ? AuthState.fromJson(held) : null, generation);
   }
 
   /** Keep `state` to write later; report the first failure of a run of them. */
@@ -228,51 +312,63 @@ export class Session {
    */
   async rejected(current: AuthState, error: unknown, events: Collected): Promise<AuthState | null> {
     let stored: AuthState | null;
+    let marker: Stored;
     try {
-      stored = await this.#load();
+      [stored, marker] = await this.#read();
     } catch (caught) {
-      if (caught instanceof AuthDataError) stored = null;
-      else return this.#state; // the store cannot say whether it still holds that token: keep the session
+      // The store cannot say whether it still holds that token: keep the session.
+      if (!(caught instanceof AuthDataError)) return this.#state;
+      stored = null;
+      marker = ANY;
     }
-    if (stored !== null && refreshTokenOf(stored) !== current.token.refreshToken) {
+    if (this.#fenced !== null && marker === null) {
+      // The store lost the key: the verdict is on our tokens, not on the store's (another
+      // worker may write newer ones back). Ours are dropped; the session is not ended.
       this.#unsaved = null;
-      this.#adopt(stored);
+      this.#adopt(null, null);
+      return null;
+    }
+    const rejected = this.#fenced !== null ? this.#stored : current.token.refreshToken;
+    if (stored !== null && marker !== rejected) {
+      this.#unsaved = null;
+      this.#adopt(stored, marker);
       return stored;
     }
     this.#unsaved = null;
-    await this.keep(null, events);
+    await this.keep(null, events, marker);
+    if (this.#state !== null) return this.#state; // refused: newer tokens were adopted
     events.push([Events.accessViolation, error]);
     return null;
   }
 
   // --- internals ------------------------------------------------------------------------------
 
-  #adopt(state: AuthState | null): void {
-    this.use(state);
-    this.#stored = refreshTokenOf(state);
+  #adopt(state: AuthState | null, marker: Stored): void {
+    // The same tokens read back keep their generation.
+    if (state === null || !same(state, this.#state)) this.use(state);
+    this.#stored = marker;
   }
 
   /**
-   * The store's tokens when they are this platform's (another's: none, noted in #foreign):
-   * AuthDataError for content nobody can use, TokenStoreError otherwise. With `rebind`, a
-   * session saved unbound is marked unsaved, to be written back bound at the next call.
+   * The store's tokens when they are this platform's (another's: none, noted in #foreign), and
+   * what marks them: AuthDataError for content nobody can use, TokenStoreError otherwise.
+   * #unbound notes a session saved without a binding (to be written back bound).
    */
-  async #load(rebind = false): Promise<AuthState | null> {
+  async #read(): Promise<[AuthState | null, Stored]> {
     let data: unknown;
+    let generation: string | null = null;
     this.#foreign = null;
     try {
-      data = await this.store.load();
+      if (this.#fenced !== null) [data, generation] = await this.#fenced.loadGeneration();
+      else data = await this.store.load();
     } catch (error) {
       if (error instanceof AuthDataError) throw error;
       throw this.#storeError("could not read the token store", error);
     }
     this.#foreign = this.#binding.other(data);
-    if (this.#foreign !== null) return null;
-    const state = AuthState.fromJson(data);
-    if (rebind && state !== null && this.#binding.unbound(data)) {
-      this.#unsaved = { state, replaces: state.token.refreshToken };
-    }
-    return state;
+    this.#unbound = this.#foreign === null && this.#binding.unbound(data);
+    const state = this.#foreign === null ? AuthState.fromJson(data) : null;
+    return [state, this.#fenced !== null ? generation : refreshTokenOf(state)];
   }
 
   #storeError(what: string, error: unknown): TokenStoreError {

@@ -9,20 +9,21 @@
  *
  * `FileTokenStore` writes the same file as Python's `FileTokenStore` (JSON, mode 0600, atomic
  * rename), so the two runtimes can hand a session to each other. As there, a file it cannot read
- * or trust (a symlink, a directory, a named pipe or device, a file others may write) is a TokenStoreError, and content
- * nobody can use (not JSON, not an object) an AuthDataError. Its lock covers one Node process
- * (every FileTokenStore of the process on that path shares it), not several: Node has no flock(2) without a native addon, and rcsdk has no runtime dependencies, so a
- * Node process and a Python process (or two Node processes) refreshing the same file at the same
- * moment are not coordinated. Share a file across processes from one runtime at a time, or give
- * each process its own login.
+ * or trust (a symlink, a directory, a named pipe or device, a file others may write) is a
+ * TokenStoreError, and content nobody can use (not JSON, not an object) an AuthDataError. Its
+ * lock is the owner file `<path>.lock.owner` (owner.ts), which Python and PHP processes take too,
+ * beside their flock(2) (Node has none without a native addon): Node, Python and PHP processes
+ * can share one file, and a holder killed with SIGKILL is found dead and its lock broken
+ * (docs/FLEET.md).
  */
 
 import { randomBytes } from "node:crypto";
 import { constants, promises as fs } from "node:fs";
 import * as nodePath from "node:path";
 
-import { MAX_STORE_BYTES } from "./constants.js";
+import { DEFAULT_LOCK_TIMEOUT, MAX_STORE_BYTES } from "./constants.js";
 import { AuthDataError, TokenStoreError, UsageError } from "./exceptions.js";
+import { OwnerFile } from "./owner.js";
 
 export type AuthData = Record<string, unknown>;
 
@@ -34,6 +35,24 @@ export interface TokenStore {
   save(data: AuthData | null): void | Promise<void>;
   /** Run `task` holding the store's exclusive lock (optional: the platform's own lock is used). */
   lock?<T>(task: () => Promise<T>): Promise<T>;
+}
+
+/** `FencedTokenStore.saveIf`'s `expected` for a write that replaces whatever is stored. */
+export const ANY_GENERATION = "*";
+
+/**
+ * A store that numbers its writes (RedisTokenStore): the platform then writes refreshed tokens
+ * only over the generation they were refreshed from, and orders tokens by generation, never by a
+ * clock (docs/FLEET.md). A generation is an opaque string; null means the store holds nothing at
+ * all (a lost key, written back from valid tokens in memory), while data null with a generation
+ * means logged out.
+ */
+export interface FencedTokenStore extends TokenStore {
+  /** The saved auth data and its generation. */
+  loadGeneration(): Promise<[AuthData | null, string | null]>;
+  /** Write `data` if the store holds generation `expected` (null: nothing; ANY_GENERATION:
+   * anything); resolves to whether it wrote, and the data and generation the store holds now. */
+  saveIf(data: AuthData | null, expected: string | null): Promise<[boolean, AuthData | null, string | null]>;
 }
 
 /** Tokens in this process's memory, lost when it exits. The default. */
@@ -65,10 +84,35 @@ function reason(error: unknown): string {
 export class FileTokenStore implements TokenStore {
   /** The absolute path (resolved when the store is made, so a later chdir changes nothing). */
   readonly path: string;
+  /** How long lock() waits for another process before it throws TokenStoreError (seconds). */
+  readonly lockTimeout: number;
 
-  constructor(path: string) {
+  constructor(path: string, options: { lockTimeout?: number } = {}) {
     if (typeof path !== "string" || !path) throw new UsageError("path must be a non-empty string");
     this.path = nodePath.resolve(path);
+    this.lockTimeout = options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT;
+  }
+
+  /** Run `task` holding the owner file, the lock Node, Python and PHP processes share. */
+  async lock<T>(task: () => Promise<T>): Promise<T> {
+    const owner = new OwnerFile(`${this.path}.lock.owner`);
+    try {
+      await fs.mkdir(nodePath.dirname(this.path), { recursive: true, mode: 0o700 });
+      if (!(await owner.acquire(Date.now() + this.lockTimeout * 1000))) {
+        const holder = (await owner.holder()) ?? "another process";
+        throw new TokenStoreError(
+          `timed out after ${this.lockTimeout} s waiting for the token store lock ${owner.path} (held by ${holder})`,
+        );
+      }
+    } catch (error) {
+      if (error instanceof TokenStoreError) throw error;
+      throw new TokenStoreError(`cannot lock token store ${this.path}: ${reason(error)}`);
+    }
+    try {
+      return await task();
+    } finally {
+      await owner.release().catch(() => undefined);
+    }
   }
 
   async load(): Promise<AuthData | null> {

@@ -160,7 +160,7 @@ abstract class Client
         $state = AuthState::issued($token, $this->now());
         // The platform issued these tokens: whatever the store does, they are kept (in memory
         // at least), as in Python.
-        $storeError = $this->replace($state);
+        $storeError = $this->replace($state, FencedTokenStore::ANY);
         $this->emit($success, $token);
         $this->reportStore($storeError);
         return $token;
@@ -169,26 +169,29 @@ abstract class Client
     // --- the token lifecycle ----------------------------------------------------------------
 
     /**
-     * Refresh unless another process already replaced `$seen`; return the tokens in use.
-     * `$seen` is the state the caller found due or rejected; null forces a refresh.
+     * Refresh unless another process already replaced the tokens the caller saw (`$seen`: the
+     * ledger's generation when it read them; null forces a refresh); return the tokens in use.
+     * A replacement is recognised by the generation, never by comparing token strings (a server
+     * may hand out the same access token every time). If the store cannot even be locked (Redis
+     * down), a caller whose access token is still valid goes on with it (not one whose call the
+     * platform just `$rejected`); otherwise the TokenStoreError is thrown: nothing is refreshed
+     * without the store (docs/FLEET.md).
      */
-    protected function rotate(?AuthState $seen): AuthState
+    protected function rotate(?int $seen, bool $rejected = false): AuthState
     {
         /** @var list<array{string, mixed}> $events */
         $events = [];
         $storeError = null;
+        $entered = false;
         try {
-            $fresh = $this->store->synchronized(function () use ($seen, &$events, &$storeError): AuthState {
+            $fresh = $this->store->synchronized(function () use ($seen, &$events, &$storeError, &$entered): AuthState {
+                $entered = true;
                 $current = $this->reload();
                 $now = $this->now();
                 if ($current === null) {
                     throw $this->refusal();
                 }
-                if (
-                    $seen !== null
-                    && $current->token->accessToken !== $seen->token->accessToken
-                    && !$current->accessDue($now, $this->refreshMargin)
-                ) {
+                if ($seen !== null && $this->generation !== $seen && !$current->accessDue($now, $this->refreshMargin)) {
                     return $current;
                 }
                 if (!$current->canRefresh($now)) {
@@ -204,10 +207,19 @@ abstract class Client
                 } catch (APIStatusError $error) {
                     $events[] = [Event::REFRESH_ERROR, $error];
                     if (self::endsSession($error)) {
-                        // The platform's verdict on this very refresh token (the store still
-                        // holds it: we hold its lock): the session is over.
-                        $this->keep(null);
-                        $events[] = [Event::ACCESS_VIOLATION, $error];
+                        if ($this->store instanceof FencedTokenStore && $this->storedGeneration === null) {
+                            // The store lost the key: the verdict is on our tokens, not on the
+                            // store's (another worker may write newer ones back). Ours go.
+                            $this->useState(null);
+                        } else {
+                            // The platform's verdict on this very refresh token (the store still
+                            // holds it: we hold its lock; a fenced store refuses the logout if
+                            // another worker rotated meanwhile): the session is over.
+                            $this->keep(null);
+                            if ($this->state === null) {
+                                $events[] = [Event::ACCESS_VIOLATION, $error];
+                            }
+                        }
                     }
                     throw $error;
                 } catch (RCSDKError $error) {
@@ -221,8 +233,16 @@ abstract class Client
                 if ($storeError !== null) {
                     $events[] = [Event::STORE_ERROR, $storeError];
                 }
-                return $fresh;
+                // A fenced store holding a newer generation refuses ours (our lease lapsed while
+                // the platform answered): the ledger adopted the store's.
+                return $this->state ?? $fresh;
             });
+        } catch (TokenStoreError $error) {
+            $held = $this->state;
+            if ($entered || $rejected || $seen === null || $held === null || $held->accessDue($this->now(), 0.0)) {
+                throw $error;
+            }
+            return $held; // the store cannot be locked; the access token in memory is still valid
         } finally {
             foreach ($events as [$event, $payload]) {
                 $this->emit($event, $payload);
@@ -245,7 +265,7 @@ abstract class Client
                 $error = $caught;
             }
         }
-        $this->reportStore($this->replace(null));
+        $this->reportStore($this->replace(null, FencedTokenStore::ANY));
         if ($error !== null) {
             $this->emit($failure, $error);
             throw $error;
@@ -285,7 +305,7 @@ abstract class Client
             }
         }
         if ($this->autoRefresh && $state->accessDue($this->now(), $this->refreshMargin)) {
-            $state = $this->rotate($state);
+            $state = $this->rotate($this->generation);
         }
         return $state;
     }

@@ -245,8 +245,18 @@ final class FileTokenStore implements TokenStore
             @ftruncate($handle, 0);
             @fwrite($handle, getmypid() . "\n");
             @fflush($handle);
+            // Node honours the owner file, not flock: take it too (Owner).
+            $owner = new Owner($this->lockPath . '.owner');
             try {
-                return $fn();
+                if (!$owner->acquire(microtime(true) + $this->lockTimeout)) {
+                    $holder = $owner->holder() ?? 'another process';
+                    throw new TokenStoreError("timed out after {$this->lockTimeout} s waiting for the token store lock {$owner->path} (held by {$holder})");
+                }
+                try {
+                    return $fn();
+                } finally {
+                    $owner->release();
+                }
             } finally {
                 $this->depth = 0;
                 $this->held = null;

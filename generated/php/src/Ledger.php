@@ -21,16 +21,28 @@ namespace Rcsdk;
  * then (another process rotated them meanwhile: theirs win). Only a Client uses it: Client
  * decides when to refresh, and holds the store's lock around every method here that reads or
  * writes the store.
+ *
+ * With a store that numbers its writes (FencedTokenStore: RedisTokenStore), the store's
+ * generation orders tokens, never a clock: refreshed tokens are written only over the generation
+ * they were refreshed from (a worker paused past its lease adopts the newer ones), and a key the
+ * store lost is written back from valid tokens in memory (the first writer wins). `generation`
+ * counts the changes of the tokens in use; Client recognises another process's refresh by it,
+ * never by comparing token strings (docs/FLEET.md).
  */
 trait Ledger
 {
     private ?AuthState $state = null;
     private bool $unsaved = false;
-    /** The refresh token the store held when it refused our tokens (sealed: see unsavedOver()). */
+    /** What the store held when it refused our tokens: its refresh token, or its generation
+     * (sealed: see unsavedOver()). */
     private ?\Closure $unsavedOver = null;
     private readonly Binding $binding;
     /** @var array{mixed, mixed}|null whose session the store held at the last read, when not ours */
     private ?array $foreign = null;
+    /** Counts the changes of the tokens in use. */
+    private int $generation = 0;
+    /** A fenced store's generation when last read or written (null: the key does not exist). */
+    private ?string $storedGeneration = null;
 
     /**
      * The tokens and their expiry times, in the format the Python and JavaScript clients use
@@ -56,7 +68,7 @@ trait Ledger
         if ($theirs !== null) {
             throw $this->binding->refusal('the auth data', $theirs);
         }
-        $this->reportStore($this->replace(AuthState::fromJson($data)));
+        $this->reportStore($this->replace(AuthState::fromJson($data), FencedTokenStore::ANY));
     }
 
     /** Whether calls can be authorized without a new login (valid or refreshable tokens). No request. */
@@ -74,16 +86,23 @@ trait Ledger
     /** Read the store: another process may have written newer tokens. */
     private function reload(): ?AuthState
     {
+        $fenced = $this->store instanceof FencedTokenStore ? $this->store : null;
+        $generation = null;
         try {
-            $data = $this->store->load();
+            if ($fenced !== null) {
+                [$data, $generation] = $fenced->loadGeneration();
+            } else {
+                $data = $this->store->load();
+            }
         } catch (TokenStoreError $error) {
             if ($this->state === null) {
                 throw $error;
             }
-            // The store cannot be read at all (a directory in its place, a permission): go on
-            // with the tokens in memory, to be written once it can be used again.
+            // The store cannot be read at all (a directory in its place, a permission, Redis
+            // down): go on with the tokens in memory, to be written once it can be used again.
             if (!$this->unsaved) {
-                [$this->unsaved, $this->unsavedOver] = [true, self::sealed($this->state->token->refreshToken)];
+                $over = $fenced !== null ? $this->storedGeneration : $this->state->token->refreshToken;
+                [$this->unsaved, $this->unsavedOver] = [true, self::sealed($over)];
                 $this->log('warning', 'rcsdk: tokens kept in memory, the store cannot be read: ' . $this->redactor->text($error->getMessage()));
                 $this->reportStore($error);
             }
@@ -99,6 +118,28 @@ trait Ledger
             }
             [$state, $unusable] = [null, true]; // content nobody can use: ours replace it
         }
+        $unbound = $state !== null && $this->binding->unbound($data);
+        if ($fenced !== null) {
+            if ($unusable) {
+                $this->reportStore($this->keep($this->state, FencedTokenStore::ANY));
+            } elseif ($generation === null && $this->state !== null) {
+                // The key is gone, not logged out (Redis restarted empty, FLUSHALL, eviction):
+                // write the tokens in memory back; the first writer wins, the others adopt.
+                $this->reportStore($this->keep($this->state, null));
+            } elseif ($this->unsaved) {
+                // Written only over what they replace: a newer generation wins, whatever the
+                // clocks say (a paused worker's late pair is refused; it adopts the store's).
+                $this->reportStore($this->keep($this->state, $this->unsavedOver()));
+            } else {
+                $this->storedGeneration = $generation;
+                $this->useState($state);
+                if ($unbound) {
+                    // Saved without a binding: used, and written back bound at the next call.
+                    [$this->unsaved, $this->unsavedOver] = [true, self::sealed($generation)];
+                }
+            }
+            return $this->state;
+        }
         if ($this->unsaved) {
             // Tokens the store refused: write them now, unless the store has newer ones by now
             // (a login, or the same rotation). Older ones another process wrote when the store
@@ -113,14 +154,11 @@ trait Ledger
                 return $this->state;
             }
             $this->unsaved = false;
-        } elseif ($state !== null && $this->binding->unbound($data)) {
+        } elseif ($unbound) {
             // Saved without a binding: used, and written back bound at the next call.
             [$this->unsaved, $this->unsavedOver] = [true, self::sealed($state->token->refreshToken)];
         }
-        $this->state = $state;
-        if ($state !== null) {
-            $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken);
-        }
+        $this->useState($state);
         return $state;
     }
 
@@ -129,23 +167,27 @@ trait Ledger
      * (held past lockTimeout, a link or a directory at its path) keeps the tokens in use, to be
      * written later, as a failed write does: the error is returned, never thrown.
      */
-    private function replace(?AuthState $state): ?TokenStoreError
+    private function replace(?AuthState $state, string|null|false $expected = false): ?TokenStoreError
     {
         try {
-            return $this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state));
+            return $this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state, $expected));
         } catch (TokenStoreError $error) {
             return $this->failed($state, $error);
         }
     }
 
     /**
-     * Use tokens, and save them (callers hold the store's lock). A failed save keeps them in
-     * use, to be written later; the first failure of a run of them is returned (for
+     * Use tokens, and save them (callers hold the store's lock). A fenced store writes them only
+     * over generation `$expected` (false: the one last read; null: none, a lost key;
+     * FencedTokenStore::ANY: anything) and, refused, has its tokens adopted. A failed save keeps
+     * them in use, to be written later; the first failure of a run of them is returned (for
      * Event::STORE_ERROR, reported once per run as in Python), never thrown.
      */
-    private function keep(?AuthState $state): ?TokenStoreError
+    private function keep(?AuthState $state, string|null|false $expected = false): ?TokenStoreError
     {
-        $replaced = $this->unsaved ? $this->unsavedOver() : $this->state?->token->refreshToken;
+        $fenced = $this->store instanceof FencedTokenStore ? $this->store : null;
+        $wanted = $expected === false ? $this->storedGeneration : $expected;
+        $replaced = $this->unsaved ? $this->unsavedOver() : ($fenced !== null ? $wanted : $this->state?->token->refreshToken);
         $this->useState($state);
         try {
             try {
@@ -158,7 +200,21 @@ trait Ledger
                     }
                     throw new TokenStoreError('not writing over it: ' . $this->binding->refusal(Binding::storeName($this->store), $theirs)->getMessage());
                 }
-                $this->store->save($state === null ? null : $state->toJson() + $this->binding->fields());
+                $data = $state === null ? null : $state->toJson() + $this->binding->fields();
+                if ($fenced === null) {
+                    $this->store->save($data);
+                } else {
+                    [$written, $held, $generation] = $fenced->saveIf($data, $wanted);
+                    if (!$written && $generation === null && $data !== null) {
+                        // The key was lost since it was read: ours are the tokens to write back.
+                        [$written, $held, $generation] = $fenced->saveIf($data, null);
+                    }
+                    $this->storedGeneration = $generation;
+                    if (!$written) {
+                        $this->foreign = $this->binding->other($held);
+                        $this->useState($this->foreign === null ? AuthState::fromJson($held) : null);
+                    }
+                }
             } catch (\Throwable $raised) {
                 // A store of the application's own may throw anything: the tokens are kept.
                 throw $raised instanceof TokenStoreError ? $raised : new TokenStoreError(
@@ -181,8 +237,12 @@ trait Ledger
         return $this->unsave($replaced, $error);
     }
 
+    /** Use `$state`; the same tokens read back keep their generation. */
     private function useState(?AuthState $state): void
     {
+        if ($state === null ? $this->state !== null : $this->state === null || $state->toJson() != $this->state->toJson()) {
+            $this->generation++;
+        }
         $this->state = $state;
         if ($state !== null) {
             $this->redactor->addTokens($state->token->accessToken, $state->token->refreshToken, $state->token->idToken);

@@ -46,6 +46,7 @@ trait Calls
         ) {
             $state = $this->access();
         }
+        $seen = $this->generation;
         try {
             return $this->transport()->send($method, $url, false, $state, $query, $form, $json, $headers);
         } catch (AuthenticationError $error) {
@@ -54,11 +55,11 @@ trait Calls
             }
             if (!$this->autoRefresh) {
                 $fresh = $this->store->synchronized(fn (): ?AuthState => $this->reload());
-                if ($fresh === null || $fresh->token->accessToken === $state->token->accessToken) {
+                if ($fresh === null || $this->generation === $seen) {
                     throw $error;
                 }
             } else {
-                $fresh = $this->rotate($state);
+                $fresh = $this->rotate($seen, true);
             }
             return $this->transport()->send($method, $url, false, $fresh, $query, $form, $json, $headers);
         }

@@ -42,6 +42,8 @@ IDEMPOTENT_METHODS = frozenset(
 )
 """Methods that may be sent again after a failure (never a login, refresh or revoke)."""
 DEFAULT_LOCK_TIMEOUT = 120.0
+DEFAULT_STORE_LEASE = 10.0
+DEFAULT_STORE_KEY_TTL = 604800.0
 """Seconds to wait for a token store's lock before a ``TokenStoreError`` names its holder."""
 MAX_STORE_BYTES = 1048576
 """A file store larger than this is refused unread (``AuthDataError``)."""

@@ -360,7 +360,7 @@ class Platform:
         Fires ``Event.REFRESH_SUCCESS`` or ``Event.REFRESH_ERROR``, and ``Event.ACCESS_VIOLATION``
         when the platform rejects the refresh token.
         """
-        return self._tokens.refresh(seen=None).token
+        return self._tokens.refresh(None).token
 
     def _refresh_form(self, state: AuthState) -> dict[str, str]:
         form = {"grant_type": "refresh_token"}

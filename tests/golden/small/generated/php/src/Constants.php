@@ -35,6 +35,8 @@ final class Constants
     public const IDEMPOTENT_METHODS = ['GET' => true, 'HEAD' => true, 'OPTIONS' => true, 'PUT' => true, 'DELETE' => true];
     /** Seconds to wait for a token store's lock before a TokenStoreError names its holder. */
     public const DEFAULT_LOCK_TIMEOUT = 120.0;
+    public const DEFAULT_STORE_LEASE = 10.0;
+    public const DEFAULT_STORE_KEY_TTL = 604800.0;
     /** A file store larger than this is refused unread (AuthDataError). */
     public const MAX_STORE_BYTES = 1048576;
     /** Names whose values are never shown, beyond the operations' secret fields (any case). */

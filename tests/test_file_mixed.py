@@ -1,0 +1,161 @@
+"""The mixed file-store race (issue #21): one long-lived Python, Node and PHP process on one
+FileTokenStore, strictly single-use refresh tokens, all three calling at the same instant once
+the access token has expired, trial after trial. The owner file (rcsdk._owner, owner.ts,
+Owner.php) is the lock all three honour: no failed call, one refresh request per trial, and
+the session still works at the end. Time moves by a clock offset each trial (workers and
+platform alike) instead of waiting for tokens to expire."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from rcsdk import RCSDK, FileTokenStore
+from rcsdk.testing import LocalPlatform
+
+from _support import CREDS, ROOT
+
+TRIALS = 100
+PYTHON_WORKER = """
+import json, os, sys, time
+from rcsdk import RCSDK, Event, FileTokenStore, RCSDKError
+offset = [0.0]
+p = RCSDK(os.environ["RC_APP_KEY"], os.environ["RC_APP_SECRET"], os.environ["RC_SERVER"],
+          store=FileTokenStore(os.environ["RC_STORE"]),
+          clock=lambda: time.time() + offset[0]).get_platform()
+refreshes = []
+p.on(Event.REFRESH_SUCCESS, refreshes.append)
+print("ready", flush=True)
+for line in sys.stdin:
+    offset[0] = float(line.split()[1])
+    error = None
+    try:
+        p.read_extension()
+    except RCSDKError as exc:
+        error = repr(exc)
+    print(json.dumps({"language": "python", "error": error, "refreshes": len(refreshes)}),
+          flush=True)
+"""
+COMMANDS = {
+    "python": [sys.executable, "-c", PYTHON_WORKER],
+    "node": ["node", str(ROOT / "tests" / "js" / "file_worker.mjs")],
+    "php": ["php", str(ROOT / "tests" / "php" / "file_worker.php")],
+}
+
+
+@contextmanager
+def worker(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **env},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == "ready\n", process.stderr and process.stderr.read()
+        yield process
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
+        process.kill()
+        process.wait()
+
+
+def test_python_node_and_php_processes_share_one_file_store(tmp_path: Path) -> None:
+    offset = [0.0]
+    path = tmp_path / "tokens.json"
+    with LocalPlatform(
+        clock=lambda: time.time() + offset[0], auth_rate_limit=None, strict_refresh=True
+    ) as local:
+        RCSDK(
+            CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url, store=FileTokenStore(path)
+        ).get_platform().login_jwt(CREDS["RC_JWT"])
+        env = {
+            **local.env(),
+            "RC_STORE": str(path),
+            "RCSDK_PHP_AUTOLOAD": str(ROOT / "build" / "php" / "vendor" / "autoload.php"),
+        }
+        failures: list[dict[str, object]] = []
+        refreshes_per_trial: list[int] = []
+        with ExitStack() as stack:
+            workers = [stack.enter_context(worker(c, env)) for c in COMMANDS.values()]
+
+            # Bounded: a worker that hangs is killed, and its empty answer fails the test.
+            def kill_all() -> None:
+                for process in workers:
+                    process.kill()
+
+            watchdog = threading.Timer(120, kill_all)
+            watchdog.start()
+            stack.callback(watchdog.cancel)
+            for trial in range(1, TRIALS + 1):
+                offset[0] = trial * 3600.0  # the access token (an hour) has expired for all
+                before = local.grant_count("refresh_token")
+                for process in workers:  # the same instant, as near as three pipes allow
+                    assert process.stdin is not None
+                    process.stdin.write(f"go {offset[0]}\n")
+                    process.stdin.flush()
+                for process in workers:
+                    assert process.stdout is not None
+                    answer = json.loads(process.stdout.readline())
+                    if answer["error"] is not None:
+                        failures.append({"trial": trial, **answer})
+                refreshes_per_trial.append(local.grant_count("refresh_token") - before)
+        print("mixed file store:", TRIALS, "trials, refreshes per trial:", set(refreshes_per_trial))
+        assert failures == []
+        assert refreshes_per_trial == [1] * TRIALS  # one per trial, whoever sent it
+        after = RCSDK(
+            CREDS["RC_APP_KEY"],
+            CREDS["RC_APP_SECRET"],
+            local.url,
+            store=FileTokenStore(path),
+            clock=lambda: time.time() + offset[0],
+        ).get_platform()
+        assert after.read_extension().id == 1234567890  # the session survived every trial
+
+
+NODE_HOLDER = """
+const { FileTokenStore } = await import(process.env.RCSDK_DIST + "/index.js");
+await new FileTokenStore(process.env.RC_STORE).lock(async () => {
+  console.log("held");
+  await new Promise(() => setInterval(() => undefined, 1000));
+});
+"""
+
+
+def test_a_lock_holder_killed_by_sigkill_is_found_dead_across_languages(tmp_path: Path) -> None:
+    """A Node process holding the owner file is SIGKILLed: a Python process takes the lock at
+    once (the owner is dead), not after its lock timeout."""
+    path = tmp_path / "tokens.json"
+    holder = subprocess.Popen(
+        ["node", "--input-type=module", "-e", NODE_HOLDER],
+        env={**os.environ, "RC_STORE": str(path), "RCSDK_DIST": str(ROOT / "build/js/dist")},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        assert (tmp_path / "tokens.json.lock.owner").exists()
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait()
+        started = time.monotonic()
+        with FileTokenStore(path, lock_timeout=30).lock():
+            waited = time.monotonic() - started
+        assert waited < 5  # broken as dead, not waited out (30 s)
+        assert not (tmp_path / "tokens.json.lock.owner").exists()  # released
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()

@@ -175,6 +175,36 @@ class _Builder:
             error_codes=tuple(codes.values()),
         )
 
+    def check_example(
+        self, value: Any, schema: Schema, schemas: Mapping[str, Schema], path: YamlPath
+    ) -> None:
+        """An example is what the local platform serves: it must fit its schema exactly (no
+        field the schema lacks, every required one, each of its type, enum and format)."""
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping ({schema.name}), got {type(value).__name__}")
+        fields = {f.name: f for f in schema.fields}
+        for key in value:
+            if key not in fields:
+                known = ", ".join(fields)
+                raise self.fail((*path, key), f"{schema.name} has no field {key!r} ({known})")
+        for f in schema.fields:
+            if f.required and f.name not in value:
+                raise self.fail(path, f"missing {schema.name}'s required field {f.name!r}")
+        for key, item in value.items():
+            f = fields[key]
+            where = (*path, key)
+            if f.type == "object":
+                self.check_example(item, schemas[f.ref or ""], schemas, where)
+            elif f.type == "array":
+                if not isinstance(item, list):
+                    raise self.fail(where, f"expected a list, got {type(item).__name__}")
+                for index, element in enumerate(item):
+                    self.check_example(element, schemas[f.items or ""], schemas, (*where, index))
+            else:
+                problem = scalar_problem(f, item)
+                if problem:
+                    raise self.fail(where, problem)
+
     def check_schema_cycles(self, schemas: Mapping[str, Schema]) -> None:
         """A schema that nests itself, directly or through others, has no finite instance."""
         names = list(schemas)
@@ -378,6 +408,10 @@ class _Builder:
             if p.location == "path" and "{" + p.name + "}" not in raw["path"]:
                 raise self.fail((*path, "path"), f"path has no '{{{p.name}}}' placeholder")
         example = raw["example"]
+        if response is not None and "response" in example:
+            self.check_example(
+                example["response"], response, schemas, (*path, "example", "response")
+            )
         return Operation(
             id=raw["id"],
             summary=raw["summary"],
@@ -400,3 +434,29 @@ class _Builder:
             after=after,
             responses=responses,
         )
+
+
+_SCALARS: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+}
+
+
+def scalar_problem(f: Field, value: Any) -> str | None:
+    """What is wrong with ``value`` as field ``f`` of an example (None: nothing)."""
+    kinds = _SCALARS[f.type]
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        return f"expected {f.type}, got {type(value).__name__} {value!r}"
+    if f.enum and value not in f.enum:
+        return f"{value!r} is not one of {', '.join(f.enum)}"
+    if f.format == "uri" and not re.match(r"https?://[^\s/]+", str(value)):
+        return f"{value!r} is not a uri"
+    if f.format == "email" and not re.fullmatch(r"[^@\s]+@[^@\s]+", str(value)):
+        return f"{value!r} is not an email address"
+    if f.format == "date-time" and not re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", str(value)
+    ):
+        return f"{value!r} is not an RFC 3339 date-time"
+    return None

@@ -115,7 +115,17 @@ class CamelNames:
 
 def all_targets() -> tuple[Target, ...]:
     """Every target, in the order their outputs are built (docs after the languages)."""
-    from generator.targets import cases, curl, docs, js, openapi, parity, php, python
+    from generator.targets import (
+        cases,
+        curl,
+        docs,
+        js,
+        openapi,
+        parity,
+        php,
+        python,
+        scenarios,
+    )
 
     return (
         python.TARGET,
@@ -125,5 +135,6 @@ def all_targets() -> tuple[Target, ...]:
         openapi.TARGET,
         cases.TARGET,
         parity.TARGET,
+        scenarios.TARGET,
         docs.TARGET,
     )

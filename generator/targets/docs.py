@@ -3,7 +3,9 @@
 Every tab of every section is rendered from the model and run by the tests. The page
 (templates/docs/index.md.j2) holds the prose; each section's code, per language, is a partial
 ``templates/docs/_samples/<language>/<section>.md.j2``, so a language adds its tabs by adding
-files (see templates/docs/_samples/README.md). The HTML page is rendered after the Markdown,
+files (see templates/docs/_samples/README.md). Every operation has a section generated from the
+spec (endpoint, parameters, the call in every tab, example response, errors): those named in
+SECTIONS where the page's prose places them, every other one after them. The HTML page is rendered after the Markdown,
 from the Markdown (generator/pages.py), so the two cannot drift.
 """
 
@@ -20,7 +22,8 @@ import jinja2
 from generator.model import Operation
 from generator.targets import Contract, Target, TemplateError
 
-# The operations the reference has a section for, by the spec's ids.
+# The operations the page places among its prose, by the spec's ids, in templates/docs/index.md.j2;
+# every other operation gets a section of its own, generated from the spec, after these.
 SECTIONS = (
     "authorize",
     "loginJwt",
@@ -103,7 +106,7 @@ class Docs(Target):
     )
 
     def namespace(self) -> Mapping[str, Any]:
-        return {"docs_languages": languages, "vendored": vendored}
+        return {"docs_languages": languages, "vendored": vendored, "docs_sections": SECTIONS}
 
     def parity(self, op: Operation) -> Mapping[str, str]:
         return {"docs": f"docs/index.md#{op.anchor}", "html": f"docs/index.html#{op.anchor}"}

@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         files = render.render(spec, args.templates)
+    except SpecError as exc:  # a template met a spec item it cannot render
+        print(exc, file=sys.stderr)
+        return 2
     except TemplateError as exc:
         print(f"templates: {exc}", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from generator.errors import Origin
 from generator.load import Document, YamlPath
 from generator.model import (
     ClientAuth,
@@ -56,6 +57,10 @@ class _Builder:
 
     def fail(self, path: YamlPath, message: str) -> Exception:
         return self.doc.error(path, message)
+
+    def origin(self, path: YamlPath) -> Origin:
+        placed = self.doc.error(path, "")
+        return Origin(placed.file, placed.line, placed.path)
 
     def unique(self, items: list[Any], key: str, path: YamlPath) -> None:
         seen: set[str] = set()
@@ -326,10 +331,11 @@ class _Builder:
                 tuple(f.get("enum", ())),
                 f.get("format"),
                 f.get("min_items"),
+                self.origin(("schemas", name, "fields", index)),
             )
-            for f in raw["fields"]
+            for index, f in enumerate(raw["fields"])
         )
-        return Schema(name, raw["description"], fields)
+        return Schema(name, raw["description"], fields, self.origin(("schemas", name)))
 
     def param(self, raw: Mapping[str, Any], env: Mapping[str, EnvVar], path: YamlPath) -> Param:
         env_var = None
@@ -352,6 +358,7 @@ class _Builder:
             description=raw.get("description", ""),
             enum=tuple(raw.get("enum", ())),
             also_in=raw.get("also_in"),
+            origin=self.origin(path),
         )
 
     def operation(
@@ -407,6 +414,14 @@ class _Builder:
         for p in params:
             if p.location == "path" and "{" + p.name + "}" not in raw["path"]:
                 raise self.fail((*path, "path"), f"path has no '{{{p.name}}}' placeholder")
+        has_ids = any(p.location == "path" for p in params)
+        if kind == "api" and has_ids and not any(code.status == 404 for code in errors):
+            known = ", ".join(c.code for c in codes.values() if c.status == 404) or "none"
+            raise self.fail(
+                (*path, "errors"),
+                "an API operation with path parameters answers 404 for an id the platform"
+                f" does not know: list a 404 error code ({known})",
+            )
         example = raw["example"]
         if response is not None and "response" in example:
             self.check_example(
@@ -433,6 +448,7 @@ class _Builder:
             ),
             after=after,
             responses=responses,
+            origin=self.origin(path),
         )
 
 

@@ -69,7 +69,7 @@ OPERATION = """\
         default: "~"
         description: Extension id, or `~` for the token's extension.
     response: PresenceInfo
-    errors: [OAU-128, CMN-405]
+    errors: [OAU-128, CMN-405, CMN-102]
     example:
       request: {}
       status: 200

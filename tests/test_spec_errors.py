@@ -155,6 +155,39 @@ CASES = {
         "defaults.lock_timeout_seconds",
         "must be positive",
     ),
+    "an example field its schema lacks": (
+        replace_once(
+            '        extensionNumber: "101"\n', '        extensionNumber: "101"\n        nick: Lu\n'
+        ),
+        ("nick: Lu", ""),
+        "operations[6].example.response.nick",
+        "ExtensionInfo has no field 'nick'",
+    ),
+    "an example value of the wrong type": (
+        replace_once("        id: 1234567890\n", "        id: one\n"),
+        ("id: one", ""),
+        "operations[6].example.response.id",
+        "expected integer, got str 'one'",
+    ),
+    "an API call with ids but no 404": (
+        replace_once("OAU-213, CMN-405, CMN-102, CMN-301]", "OAU-213, CMN-405, CMN-301]"),
+        ("errors: [OAU-128", ""),
+        "operations[6].errors",
+        "list a 404 error code (CMN-102)",
+    ),
+    # A shape the templates do not expect (a required argument that no variable gives, which
+    # the samples read as `p.env.name`): the error names the parameter, not a Jinja traceback.
+    "a template meeting an unexpected shape": (
+        replace_once(
+            "    response: ExtensionInfo\n",
+            "      - name: view\n        in: query\n        type: string\n        required: true\n"
+            "        description: A required parameter that no variable gives.\n"
+            "    response: ExtensionInfo\n",
+        ),
+        ("- name: view", ""),
+        "operations[6].params[2]",
+        "templates/_macros/python.j2:4 cannot render this: UndefinedError",
+    ),
     "schema that nests itself": (
         replace_once("        ref: AccountRef\n", "        ref: ExtensionInfo\n"),
         ("ref: ExtensionInfo", ""),

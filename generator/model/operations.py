@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from generator import names
+from generator.errors import Origin
 from generator.model.records import PYTHON_TYPES, EnvVar, Schema
 from generator.model.tables import ErrorCode, Event
 
@@ -35,6 +36,7 @@ class Param:
     enum: tuple[str, ...] = ()
     also_in: str | None = None
     """Another place the server accepts it (``query``); clients send it at ``location``."""
+    origin: Origin | None = field(default=None, compare=False, repr=False)
 
     @property
     def python_name(self) -> str:
@@ -97,6 +99,7 @@ class Operation:
     example: Example
     after: str | None
     responses: tuple[Response, ...] = ()
+    origin: Origin | None = field(default=None, compare=False, repr=False)
 
     @property
     def python_name(self) -> str:

@@ -5,8 +5,8 @@ Every tab of every section is rendered from the model and run by the tests. The 
 ``templates/docs/_samples/<language>/<section>.md.j2``, so a language adds its tabs by adding
 files (see templates/docs/_samples/README.md). Every operation has a section generated from the
 spec (endpoint, parameters, the call in every tab, example response, errors): those named in
-SECTIONS where the page's prose places them, every other one after them. The HTML page is rendered after the Markdown,
-from the Markdown (generator/pages.py), so the two cannot drift.
+SECTIONS where the page's prose places them, every other one after them. The HTML page is
+rendered after the Markdown, from the Markdown (generator/pages.py), so the two cannot drift.
 """
 
 from __future__ import annotations

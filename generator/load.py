@@ -342,7 +342,7 @@ FORMAT = Obj(
                                 "ref": STR,
                                 "items": STR,
                                 "enum": ListOf(STR, non_empty=True),
-                                "format": OneOf(("date-time", "uri", "email")),
+                                "format": OneOf(("date-time", "uri", "email", "int32", "int64")),
                                 "min_items": INT,
                             },
                         ),

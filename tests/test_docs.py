@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 
 from generator import pages
+from generator.model import Operation
 from rcsdk import RCSDK, RateLimitError
 from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform
 
 from _docs import PLACEHOLDER, RUNNERS, code_blocks, fill, readme_blocks, run_samples
-from _support import ROOT
+from _support import ROOT, SPEC
 
 DOCS = ROOT / "generated" / "docs" / "index.md"
 TEXT = DOCS.read_text()
@@ -247,3 +248,17 @@ def test_a_long_rate_limit_wait_is_announced_as_the_docs_say(
         "Auth group" in w and "/restapi/oauth/token" in w and "60 s" in w and "max_retries=0" in w
         for w in warnings
     ), warnings
+
+
+@pytest.mark.parametrize("op", SPEC.operations, ids=lambda op: op.id)
+def test_an_operations_curl_tab_is_the_short_call_its_snippet_makes(op: Operation) -> None:
+    """The guards and helpers are in rcsdk.bash: the tab shows the call, which is what the
+    runnable snippet runs after sourcing them from its own folder."""
+    section = TEXT.split(f'<a id="{op.anchor}"></a>', 1)[1]
+    tab = code_blocks(section, "shell")[0]
+    first, call = tab[tab.index(". ./rcsdk.bash ") :].split("\n", 1)
+    assert first.startswith(". ./rcsdk.bash RC_SERVER ")
+    snippet = (ROOT / "generated" / "curl" / f"{op.file_stem}.sh").read_text()
+    assert snippet.endswith('/rcsdk.bash"' + first.removeprefix(". ./rcsdk.bash") + "\n" + call)
+    assert f"\n`{op.method} {op.path}`\n" in section.split('\n<a id="', 1)[0]
+    assert "for rc_name" not in tab and len(tab.splitlines()) <= 12 + len(op.params)

@@ -467,7 +467,7 @@ def scalar_problem(f: Field, value: Any) -> str | None:
         return f"expected {f.type}, got {type(value).__name__} {value!r}"
     if f.enum and value not in f.enum:
         return f"{value!r} is not one of {', '.join(f.enum)}"
-    if f.format == "uri" and not re.match(r"https?://[^\s/]+", str(value)):
+    if f.format == "uri" and not re.match(r"[a-z][a-z0-9+.-]*://[^\s/]+", str(value)):
         return f"{value!r} is not a uri"
     if f.format == "email" and not re.fullmatch(r"[^@\s]+@[^@\s]+", str(value)):
         return f"{value!r} is not an email address"

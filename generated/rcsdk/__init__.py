@@ -48,6 +48,7 @@ from rcsdk._models import (
     ErrorItem,
     ExtensionInfo,
     TokenInfo,
+    WsTokenInfo,
 )
 from rcsdk._platform import AuthorizationRequest, Platform
 from rcsdk._sdk import RCSDK
@@ -94,5 +95,6 @@ __all__ = [
     "TokenStore",
     "TokenStoreError",
     "UsageError",
+    "WsTokenInfo",
     "__version__",
 ]

@@ -29,7 +29,7 @@ from rcsdk._constants import (
 from rcsdk._emitter import Emitter, Handler
 from rcsdk._events import Event
 from rcsdk._exceptions import UsageError
-from rcsdk._models import ExtensionInfo, TokenInfo
+from rcsdk._models import ExtensionInfo, TokenInfo, WsTokenInfo
 from rcsdk._options import check_count, check_seconds, check_text
 from rcsdk._session import TokenSession
 from rcsdk._settings import Settings
@@ -465,3 +465,14 @@ class Platform:
             "GET", f"/restapi/v1.0/account/{account_id}/extension/{extension_id}"
         )
         return ExtensionInfo.from_json(json_body(response))
+
+    def read_ws_token(
+        self,
+    ) -> WsTokenInfo:
+        """Get a WebSocket token.
+
+        A token for RingCentral's WebSocket gateway (push notifications), asked for with the
+        access token before opening the connection. The request has no body.
+        """
+        response = self.request("POST", "/restapi/oauth/wstoken")
+        return WsTokenInfo.from_json(json_body(response))

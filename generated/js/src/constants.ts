@@ -71,6 +71,7 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set([
   "password",
   "refresh_token",
   "token",
+  "ws_access_token",
 ]);
 
 /** The RC_* variables that RCSDK.fromEnv() reads (the ones the cURL snippets read). */

@@ -51,6 +51,7 @@ export {
   AccountRef,
   Contact,
   ExtensionInfo,
+  WsTokenInfo,
 } from "./models.js";
 export * from "./platform.js";
 export { ApiResponse } from "./response.js";

@@ -346,3 +346,45 @@ export class ExtensionInfo {
     };
   }
 }
+
+/** The answer of `POST /restapi/oauth/wstoken`: a token for RingCentral's WebSocket gateway, which push notifications use. */
+export class WsTokenInfo {
+  /** The token to present when opening the WebSocket connection. (`ws_access_token`) */
+  readonly wsAccessToken: string | null;
+  /** The WebSocket gateway to connect to. (`uri`) */
+  readonly uri: string | null;
+  /** Seconds the token may be used to open a connection. (`expires_in`) */
+  readonly expiresIn: number | null;
+  /** The body exactly as received, unknown fields included. */
+  readonly raw: JsonObject;
+
+  constructor(body: JsonObject) {
+    this.wsAccessToken = readString(body["ws_access_token"]);
+    this.uri = readString(body["uri"]);
+    this.expiresIn = readInt(body["expires_in"]);
+    this.raw = Object.freeze({ ...body });
+  }
+
+  /** Read a decoded JSON body. */
+  static fromJson(data: unknown): WsTokenInfo {
+    return new WsTokenInfo(readObject(data));
+  }
+
+  /** The body as received (round-trips through `fromJson`). */
+  toJSON(): Record<string, unknown> {
+    return { ...this.raw };
+  }
+
+  /** The typed fields, secrets blanked. */
+  toString(): string {
+    return `WsTokenInfo(${JSON.stringify(this[inspectSymbol]())})`;
+  }
+
+  [inspectSymbol](): Record<string, unknown> {
+    return {
+      wsAccessToken: this.wsAccessToken === null ? null : "[REDACTED]",
+      uri: this.uri,
+      expiresIn: this.expiresIn,
+    };
+  }
+}

@@ -14,7 +14,7 @@ import {
 import { PlatformCore, type RequestOptions } from "./core.js";
 import { Events } from "./events.js";
 import { UsageError } from "./exceptions.js";
-import { ExtensionInfo, TokenInfo } from "./models.js";
+import { ExtensionInfo, TokenInfo, WsTokenInfo } from "./models.js";
 import { makeCodeVerifier, makeState, s256Challenge } from "./pkce.js";
 import { type ApiResponse, jsonBody } from "./response.js";
 
@@ -123,6 +123,10 @@ export interface ReadExtensionOptions {
   accountId?: string;
   /** Extension id, or `~` for the token's extension. (default "~") */
   extensionId?: string;
+}
+
+/** What `readWsToken` takes. */
+export interface ReadWsTokenOptions {
 }
 
 /** A connection to one RingCentral platform for one app. */
@@ -356,6 +360,16 @@ export class Platform extends PlatformCore {
     const extensionId = options.extensionId ?? "~";
     const response = await this.authorized("GET", `/restapi/v1.0/account/${encodePathSegment(accountId)}/extension/${encodePathSegment(extensionId)}`, {});
     return ExtensionInfo.fromJson(jsonBody(response));
+  }
+
+  /**
+   * Get a WebSocket token.
+   *
+   * A token for RingCentral's WebSocket gateway (push notifications), asked for with the access token before opening the connection. The request has no body.
+   */
+  async readWsToken(_options: ReadWsTokenOptions = {}): Promise<WsTokenInfo> {
+    const response = await this.authorized("POST", `/restapi/oauth/wstoken`, {});
+    return WsTokenInfo.fromJson(jsonBody(response));
   }
 
 }

@@ -86,6 +86,7 @@ final class Constants
         'password',
         'refresh_token',
         'token',
+        'ws_access_token',
     ];
 
     /** The RC_* variables RCSDK::fromEnv() reads (the same ones the cURL snippets read). */

@@ -268,4 +268,15 @@ final class Platform extends Client
         $response = $this->request('GET', '/restapi/v1.0/account/' . self::segment($accountId) . '/extension/' . self::segment($extensionId));
         return ExtensionInfo::fromJson($response->json());
     }
+
+    /**
+     * Get a WebSocket token.
+     *
+     * A token for RingCentral's WebSocket gateway (push notifications), asked for with the access token before opening the connection. The request has no body.
+     */
+    public function readWsToken(
+    ): WsTokenInfo {
+        $response = $this->request('POST', '/restapi/oauth/wstoken');
+        return WsTokenInfo::fromJson($response->json());
+    }
 }

@@ -362,3 +362,49 @@ final class ExtensionInfo
         ];
     }
 }
+
+/** The answer of `POST /restapi/oauth/wstoken`: a token for RingCentral's WebSocket gateway, which push notifications use. */
+final class WsTokenInfo
+{
+    /**
+     * @param ?string $wsAccessToken The token to present when opening the WebSocket connection.
+     * @param ?string $uri The WebSocket gateway to connect to.
+     * @param ?int $expiresIn Seconds the token may be used to open a connection.
+     * @param array<string, mixed> $raw the body as received
+     */
+    public function __construct(
+        #[\SensitiveParameter] public readonly ?string $wsAccessToken = null,
+        public readonly ?string $uri = null,
+        public readonly ?int $expiresIn = null,
+        public readonly array $raw = [],
+    ) {
+    }
+
+    /** Read a decoded JSON body. */
+    public static function fromJson(mixed $data): self
+    {
+        $body = Read::map($data);
+        return new self(
+            wsAccessToken: Read::str($body['ws_access_token'] ?? null),
+            uri: Read::str($body['uri'] ?? null),
+            expiresIn: Read::int($body['expires_in'] ?? null),
+            raw: $body,
+        );
+    }
+
+    /** @return array<string, mixed> the body as received (round-trips through fromJson()) */
+    public function toJson(): array
+    {
+        return $this->raw;
+    }
+
+    /** @return array<string, mixed> */
+    public function __debugInfo(): array
+    {
+        return [
+            'wsAccessToken' => $this->wsAccessToken === null ? null : Redactor::REDACTED,
+            'uri' => $this->uri,
+            'expiresIn' => $this->expiresIn,
+        ];
+    }
+}

@@ -25,7 +25,7 @@ _SCALARS: dict[str, tuple[type, ...]] = {
     "boolean": (bool,),
 }
 _FORMATS = {
-    "uri": re.compile(r"https?://[^\s/]+\S*"),
+    "uri": re.compile(r"[a-z][a-z0-9+.-]*://[^\s/]+\S*"),
     "email": re.compile(r"[^@\s]+@[^@\s]+"),
     "date-time": re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)"),
 }

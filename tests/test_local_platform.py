@@ -14,6 +14,7 @@ from rcsdk import RCSDK, BadRequestError, NotFoundError, Platform, Settings
 from rcsdk.testing import LocalPlatform, _tables
 from rcsdk.testing._examples import validate
 from rcsdk.testing._limits import parse_limit
+from rcsdk.testing._records import APP_SCOPES
 from rcsdk.testing._tables import EXAMPLE_SERVER
 
 from _platform_http import JWT_GRANT, basic, jwt_login, read_with, refresh_with
@@ -289,3 +290,20 @@ def test_a_wrong_shape_is_refused(
     )
     assert response.status_code == 500
     assert problem in response.json()["message"]
+
+
+# --- scopes ---------------------------------------------------------------------------------------
+
+
+def test_only_the_apps_scopes_are_granted(local: LocalPlatform) -> None:
+    """As the platform does: a token request gets the scopes it asks for when the app is
+    registered for each, all of the app's when it asks for none, and invalid_scope otherwise."""
+    platform = RCSDK(CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url).get_platform()
+    assert platform.login_jwt(CREDS["RC_JWT"]).scope == " ".join(APP_SCOPES)
+    assert platform.login_jwt(CREDS["RC_JWT"], scope=APP_SCOPES[0]).scope == APP_SCOPES[0]
+    with pytest.raises(BadRequestError) as raised:
+        platform.login_jwt(CREDS["RC_JWT"], scope="SuperAdmin ReadEverything")
+    assert raised.value.status_code == 400
+    assert raised.value.error == "invalid_scope"
+    assert "SuperAdmin" in str(raised.value.error_description)
+    assert platform.login_jwt(CREDS["RC_JWT"], scope=APP_SCOPES[-1]).scope == APP_SCOPES[-1]

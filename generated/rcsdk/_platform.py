@@ -146,7 +146,9 @@ class Platform:
             username: Phone number (E.164) or email.
             extension: Extension number; sent only when not empty.
             password: The user's password.
-            scope: Space-separated scopes to request; all the app's scopes when absent.
+            scope: Space-separated scopes to request, each one the app is registered for (any
+                other is a 400 `invalid_scope`, as the platform answers); all the app's scopes
+                when absent.
             endpoint_id: App instance id; derived by the server when absent.
             access_token_ttl: Access token lifetime in seconds, 600 to 3600 (default 3600).
             refresh_token_ttl: Refresh token lifetime in seconds, at most 2592000 (default
@@ -203,7 +205,9 @@ class Platform:
 
         Args:
             jwt: The JWT credential.
-            scope: Space-separated scopes to request; all the app's scopes when absent.
+            scope: Space-separated scopes to request, each one the app is registered for (any
+                other is a 400 `invalid_scope`, as the platform answers); all the app's scopes
+                when absent.
             endpoint_id: App instance id; derived by the server when absent.
             access_token_ttl: Access token lifetime in seconds, 600 to 3600 (default 3600).
             refresh_token_ttl: Refresh token lifetime in seconds, at most 2592000 (default
@@ -249,7 +253,9 @@ class Platform:
             code: The code that the redirect URI received.
             redirect_uri: The redirect URI used in the authorization URL.
             code_verifier: The PKCE verifier whose challenge was in the authorization URL.
-            scope: Space-separated scopes to request; all the app's scopes when absent.
+            scope: Space-separated scopes to request, each one the app is registered for (any
+                other is a 400 `invalid_scope`, as the platform answers); all the app's scopes
+                when absent.
             endpoint_id: App instance id; derived by the server when absent.
             access_token_ttl: Access token lifetime in seconds, 600 to 3600 (default 3600).
             refresh_token_ttl: Refresh token lifetime in seconds, at most 2592000 (default

@@ -79,7 +79,7 @@ export interface AuthorizeOptions {
   extension?: string | null;
   /** The user's password. */
   password: string;
-  /** Space-separated scopes to request; all the app's scopes when absent. */
+  /** Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent. */
   scope?: string | null;
   /** App instance id; derived by the server when absent. */
   endpointId?: string | null;
@@ -91,7 +91,7 @@ export interface AuthorizeOptions {
 
 /** What `loginJwt` takes besides jwt. */
 export interface LoginJwtOptions {
-  /** Space-separated scopes to request; all the app's scopes when absent. */
+  /** Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent. */
   scope?: string | null;
   /** App instance id; derived by the server when absent. */
   endpointId?: string | null;
@@ -107,7 +107,7 @@ export interface LoginAuthCodeOptions {
   redirectUri?: string | null;
   /** The PKCE verifier whose challenge was in the authorization URL. */
   codeVerifier?: string | null;
-  /** Space-separated scopes to request; all the app's scopes when absent. */
+  /** Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent. */
   scope?: string | null;
   /** App instance id; derived by the server when absent. */
   endpointId?: string | null;

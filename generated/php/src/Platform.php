@@ -25,7 +25,7 @@ final class Platform extends Client
      * @param string $username Phone number (E.164) or email.
      * @param string|null $extension Extension number; sent only when not empty.
      * @param string $password The user's password.
-     * @param string|null $scope Space-separated scopes to request; all the app's scopes when absent.
+     * @param string|null $scope Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent.
      * @param string|null $endpointId App instance id; derived by the server when absent.
      * @param int|null $accessTokenTtl Access token lifetime in seconds, 600 to 3600 (default 3600).
      * @param int|null $refreshTokenTtl Refresh token lifetime in seconds, at most 2592000 (default 604800).
@@ -69,7 +69,7 @@ final class Platform extends Client
      * The JWT bearer grant (RFC 7523), RingCentral's choice for server apps. The JWT is exchanged for tokens and never sent as a Bearer token itself.
      *
      * @param string $jwt The JWT credential.
-     * @param string|null $scope Space-separated scopes to request; all the app's scopes when absent.
+     * @param string|null $scope Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent.
      * @param string|null $endpointId App instance id; derived by the server when absent.
      * @param int|null $accessTokenTtl Access token lifetime in seconds, 600 to 3600 (default 3600).
      * @param int|null $refreshTokenTtl Refresh token lifetime in seconds, at most 2592000 (default 604800).
@@ -109,7 +109,7 @@ final class Platform extends Client
      * @param string $code The code that the redirect URI received.
      * @param string|null $redirectUri The redirect URI used in the authorization URL.
      * @param string|null $codeVerifier The PKCE verifier whose challenge was in the authorization URL.
-     * @param string|null $scope Space-separated scopes to request; all the app's scopes when absent.
+     * @param string|null $scope Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent.
      * @param string|null $endpointId App instance id; derived by the server when absent.
      * @param int|null $accessTokenTtl Access token lifetime in seconds, 600 to 3600 (default 3600).
      * @param int|null $refreshTokenTtl Refresh token lifetime in seconds, at most 2592000 (default 604800).

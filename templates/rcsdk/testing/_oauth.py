@@ -182,6 +182,13 @@ class OAuth:
                 raise ApiError.invalid(f"Required parameter [{name}] is missing", name)
         if grant not in app.grants:
             raise ApiError.coded("OAU-112", "unauthorized_client")
+        refused = [scope for scope in form.get("scope", "").split() if scope not in app.scopes]
+        if refused:
+            raise ApiError.invalid(
+                f"The application is not registered for scope [{refused[0][:50]}]",
+                "scope",
+                error="invalid_scope",
+            )
         with self._lock:
             if grant == "refresh_token":
                 record = self._refresh.get(form["refresh_token"])
@@ -245,7 +252,7 @@ class OAuth:
             "expires_in": access_ttl,
             "refresh_token": refresh,
             "refresh_token_expires_in": refresh_ttl,
-            "scope": form.get("scope") or "ReadAccounts EditExtensions",
+            "scope": " ".join(form.get("scope", "").split() or session.app.scopes),
             "owner_id": str(session.user.extension_id),
             "endpoint_id": form.get("endpoint_id") or secrets.token_urlsafe(16),
             "session_id": session.id,

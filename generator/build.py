@@ -358,6 +358,10 @@ class _Builder:
             description=raw.get("description", ""),
             enum=tuple(raw.get("enum", ())),
             also_in=raw.get("also_in"),
+            minimum=raw.get("minimum"),
+            maximum=raw.get("maximum"),
+            format=raw.get("format"),
+            server_default=raw.get("server_default"),
             origin=self.origin(path),
         )
 

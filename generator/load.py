@@ -270,6 +270,12 @@ PARAM = Obj(
         "pkce": OneOf(("challenge", "method")),
         "enum": ListOf(STR, non_empty=True),
         "also_in": OneOf(("query",)),
+        # What the platform checks or assumes (documentation and OpenAPI; clients send what
+        # they are given): bounds of an integer, a format, the value used when it is absent.
+        "minimum": INT,
+        "maximum": INT,
+        "format": OneOf(("uri", "int32", "int64")),
+        "server_default": Scalar(object),
     },
 )
 

@@ -150,9 +150,10 @@ class Platform:
                 other is a 400 `invalid_scope`, as the platform answers); all the app's scopes
                 when absent.
             endpoint_id: App instance id; derived by the server when absent.
-            access_token_ttl: Access token lifetime in seconds, 600 to 3600 (default 3600).
-            refresh_token_ttl: Refresh token lifetime in seconds, at most 2592000 (default
-                604800).
+            access_token_ttl: Access token lifetime in seconds. The platform raises a shorter
+                one to the minimum and replaces a longer one by its default, without an error.
+            refresh_token_ttl: Refresh token lifetime in seconds. The platform replaces a longer
+                one by its default, without an error.
 
         Arguments left out come from ``RCSDK.from_env()``'s variables (RC_USERNAME,
         RC_EXTENSION, RC_PASSWORD).
@@ -209,9 +210,10 @@ class Platform:
                 other is a 400 `invalid_scope`, as the platform answers); all the app's scopes
                 when absent.
             endpoint_id: App instance id; derived by the server when absent.
-            access_token_ttl: Access token lifetime in seconds, 600 to 3600 (default 3600).
-            refresh_token_ttl: Refresh token lifetime in seconds, at most 2592000 (default
-                604800).
+            access_token_ttl: Access token lifetime in seconds. The platform raises a shorter
+                one to the minimum and replaces a longer one by its default, without an error.
+            refresh_token_ttl: Refresh token lifetime in seconds. The platform replaces a longer
+                one by its default, without an error.
 
         Arguments left out come from ``RCSDK.from_env()``'s variables (RC_JWT).
         Fires ``Event.LOGIN_SUCCESS`` or ``Event.LOGIN_ERROR``.
@@ -257,9 +259,10 @@ class Platform:
                 other is a 400 `invalid_scope`, as the platform answers); all the app's scopes
                 when absent.
             endpoint_id: App instance id; derived by the server when absent.
-            access_token_ttl: Access token lifetime in seconds, 600 to 3600 (default 3600).
-            refresh_token_ttl: Refresh token lifetime in seconds, at most 2592000 (default
-                604800).
+            access_token_ttl: Access token lifetime in seconds. The platform raises a shorter
+                one to the minimum and replaces a longer one by its default, without an error.
+            refresh_token_ttl: Refresh token lifetime in seconds. The platform replaces a longer
+                one by its default, without an error.
 
         Arguments left out come from ``RCSDK.from_env()``'s variables (RC_AUTH_CODE).
         Fires ``Event.LOGIN_SUCCESS`` or ``Event.LOGIN_ERROR``.

@@ -65,8 +65,22 @@ def field_schema(f: Field) -> dict[str, Any]:
     return schema
 
 
+def constraints(p: Param) -> dict[str, Any]:
+    """A parameter's format, bounds and the platform's default, as JSON Schema keywords."""
+    out: dict[str, Any] = {}
+    if p.format:
+        out["format"] = p.format
+    if p.minimum is not None:
+        out["minimum"] = p.minimum
+    if p.maximum is not None:
+        out["maximum"] = p.maximum
+    if p.server_default is not None:
+        out["default"] = p.server_default
+    return out
+
+
 def parameter(p: Param, location: str | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": p.type}
+    schema: dict[str, Any] = {"type": p.type, **constraints(p)}
     if p.const or p.enum:
         schema["enum"] = list(p.enum or (p.const,))
     if p.default:
@@ -179,7 +193,7 @@ def form_schema(spec: Spec, op: Operation) -> dict[str, Any]:
     if op.grant_type:
         properties["grant_type"] = {"type": "string", "const": op.grant_type}
     for p in op.form_params:
-        prop: dict[str, Any] = {"type": p.type, "description": p.description}
+        prop: dict[str, Any] = {"type": p.type, "description": p.description, **constraints(p)}
         if p.enum:
             prop["enum"] = list(p.enum)
         if p.secret:

@@ -83,9 +83,9 @@ export interface AuthorizeOptions {
   scope?: string | null;
   /** App instance id; derived by the server when absent. */
   endpointId?: string | null;
-  /** Access token lifetime in seconds, 600 to 3600 (default 3600). */
+  /** Access token lifetime in seconds. The platform raises a shorter one to the minimum and replaces a longer one by its default, without an error. */
   accessTokenTtl?: number | null;
-  /** Refresh token lifetime in seconds, at most 2592000 (default 604800). */
+  /** Refresh token lifetime in seconds. The platform replaces a longer one by its default, without an error. */
   refreshTokenTtl?: number | null;
 }
 
@@ -95,9 +95,9 @@ export interface LoginJwtOptions {
   scope?: string | null;
   /** App instance id; derived by the server when absent. */
   endpointId?: string | null;
-  /** Access token lifetime in seconds, 600 to 3600 (default 3600). */
+  /** Access token lifetime in seconds. The platform raises a shorter one to the minimum and replaces a longer one by its default, without an error. */
   accessTokenTtl?: number | null;
-  /** Refresh token lifetime in seconds, at most 2592000 (default 604800). */
+  /** Refresh token lifetime in seconds. The platform replaces a longer one by its default, without an error. */
   refreshTokenTtl?: number | null;
 }
 
@@ -111,9 +111,9 @@ export interface LoginAuthCodeOptions {
   scope?: string | null;
   /** App instance id; derived by the server when absent. */
   endpointId?: string | null;
-  /** Access token lifetime in seconds, 600 to 3600 (default 3600). */
+  /** Access token lifetime in seconds. The platform raises a shorter one to the minimum and replaces a longer one by its default, without an error. */
   accessTokenTtl?: number | null;
-  /** Refresh token lifetime in seconds, at most 2592000 (default 604800). */
+  /** Refresh token lifetime in seconds. The platform replaces a longer one by its default, without an error. */
   refreshTokenTtl?: number | null;
 }
 

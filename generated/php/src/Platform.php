@@ -27,8 +27,8 @@ final class Platform extends Client
      * @param string $password The user's password.
      * @param string|null $scope Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent.
      * @param string|null $endpointId App instance id; derived by the server when absent.
-     * @param int|null $accessTokenTtl Access token lifetime in seconds, 600 to 3600 (default 3600).
-     * @param int|null $refreshTokenTtl Refresh token lifetime in seconds, at most 2592000 (default 604800).
+     * @param int|null $accessTokenTtl Access token lifetime in seconds. The platform raises a shorter one to the minimum and replaces a longer one by its default, without an error.
+     * @param int|null $refreshTokenTtl Refresh token lifetime in seconds. The platform replaces a longer one by its default, without an error.
      *
      * Fires Event::LOGIN_SUCCESS or Event::LOGIN_ERROR.
      */
@@ -71,8 +71,8 @@ final class Platform extends Client
      * @param string $jwt The JWT credential.
      * @param string|null $scope Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent.
      * @param string|null $endpointId App instance id; derived by the server when absent.
-     * @param int|null $accessTokenTtl Access token lifetime in seconds, 600 to 3600 (default 3600).
-     * @param int|null $refreshTokenTtl Refresh token lifetime in seconds, at most 2592000 (default 604800).
+     * @param int|null $accessTokenTtl Access token lifetime in seconds. The platform raises a shorter one to the minimum and replaces a longer one by its default, without an error.
+     * @param int|null $refreshTokenTtl Refresh token lifetime in seconds. The platform replaces a longer one by its default, without an error.
      *
      * Fires Event::LOGIN_SUCCESS or Event::LOGIN_ERROR.
      */
@@ -111,8 +111,8 @@ final class Platform extends Client
      * @param string|null $codeVerifier The PKCE verifier whose challenge was in the authorization URL.
      * @param string|null $scope Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent.
      * @param string|null $endpointId App instance id; derived by the server when absent.
-     * @param int|null $accessTokenTtl Access token lifetime in seconds, 600 to 3600 (default 3600).
-     * @param int|null $refreshTokenTtl Refresh token lifetime in seconds, at most 2592000 (default 604800).
+     * @param int|null $accessTokenTtl Access token lifetime in seconds. The platform raises a shorter one to the minimum and replaces a longer one by its default, without an error.
+     * @param int|null $refreshTokenTtl Refresh token lifetime in seconds. The platform replaces a longer one by its default, without an error.
      *
      * Fires Event::LOGIN_SUCCESS or Event::LOGIN_ERROR.
      */

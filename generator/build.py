@@ -116,7 +116,12 @@ class _Builder:
 
         codes = {
             c["code"]: ErrorCode(
-                c["code"], c["status"], c["exception"], c["message"], c.get("ends_session", False)
+                c["code"],
+                c["status"],
+                c["exception"],
+                c["message"],
+                c.get("ends_session", False),
+                c.get("note", ""),
             )
             for c in d["error_codes"]
         }

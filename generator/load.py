@@ -408,7 +408,7 @@ FORMAT = Obj(
         "error_codes": ListOf(
             Obj(
                 required={"code": STR, "status": INT, "exception": STR, "message": STR},
-                optional={"ends_session": BOOL},
+                optional={"ends_session": BOOL, "note": STR},
             )
         ),
     }

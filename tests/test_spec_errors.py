@@ -130,12 +130,12 @@ CASES = {
     ),
     "session-ending code no refresh lists": (
         replace_once(
-            "message: Invalid resource owner credentials}",
-            "message: Invalid resource owner credentials, ends_session: true}",
+            "message: Password grant is not allowed because MFA is required}",
+            "message: Password grant is not allowed because MFA is required, ends_session: true}",
         ),
-        ("OAU-140, status", ""),
-        "error_codes[13].ends_session",
-        "OAU-140 ends a session, but no refresh operation lists it",
+        ("OAU-168, status", ""),
+        "error_codes[19].ends_session",
+        "OAU-168 ends a session, but no refresh operation lists it",
     ),
     "a retry status that is no 5xx": (
         replace_once("  retry_statuses: [502, 503, 504]", "  retry_statuses: [502, 200, 504]"),

@@ -46,7 +46,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "OAU-128": (401, "Access token expired"),
     "OAU-129": (401, "Access token corrupted"),
     "OAU-134": (401, "Invalid Authorization header"),
-    "OAU-140": (401, "Invalid resource owner credentials"),
+    "OAU-140": (400, "Invalid resource owner credentials"),
     "OAU-146": (401, "Invalid client credentials"),
     "OAU-147": (400, "Account locked out after multiple unsuccessful logon attempts"),
     "OAU-149": (401, "Unparsable access token"),

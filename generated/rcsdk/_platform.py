@@ -290,6 +290,53 @@ class Platform:
             form["refresh_token_ttl"] = str(refresh_token_ttl)
         return self._tokens.login(form, Event.LOGIN_SUCCESS, Event.LOGIN_ERROR)
 
+    def login_partner_jwt(
+        self,
+        jwt: str | None = None,
+        *,
+        scope: str | None = None,
+        endpoint_id: str | None = None,
+        access_token_ttl: int | None = None,
+        refresh_token_ttl: int | None = None,
+    ) -> TokenInfo:
+        """Log in with a partner JWT.
+
+        The partner JWT grant (`partner_jwt`), for apps of RingCentral's partners (carrier
+        brands): like the JWT grant, a JWT credential is exchanged for tokens.
+
+        Args:
+            jwt: The partner JWT credential.
+            scope: Space-separated scopes to request, each one the app is registered for (any
+                other is a 400 `invalid_scope`, as the platform answers); all the app's scopes
+                when absent.
+            endpoint_id: App instance id; derived by the server when absent.
+            access_token_ttl: Access token lifetime in seconds. The platform raises a shorter
+                one to the minimum and replaces a longer one by its default, without an error.
+            refresh_token_ttl: Refresh token lifetime in seconds. The platform replaces a longer
+                one by its default, without an error.
+
+        Arguments left out come from ``RCSDK.from_env()``'s variables (RC_PARTNER_JWT).
+        Fires ``Event.LOGIN_SUCCESS`` or ``Event.LOGIN_ERROR``.
+        """
+        if jwt is None and self._settings is not None:
+            jwt = self._settings.partner_jwt
+        if jwt is None:
+            raise UsageError(
+                "login_partner_jwt() needs jwt (or RC_PARTNER_JWT, with RCSDK.from_env())"
+            )
+        self._redactor.add(jwt)
+        form = {"grant_type": "partner_jwt"}
+        form["assertion"] = jwt
+        if scope:
+            form["scope"] = scope
+        if endpoint_id:
+            form["endpoint_id"] = endpoint_id
+        if access_token_ttl:
+            form["access_token_ttl"] = str(access_token_ttl)
+        if refresh_token_ttl:
+            form["refresh_token_ttl"] = str(refresh_token_ttl)
+        return self._tokens.login(form, Event.LOGIN_SUCCESS, Event.LOGIN_ERROR)
+
     def authorize_url(
         self,
         redirect_uri: str | None = None,

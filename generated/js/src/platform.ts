@@ -117,6 +117,18 @@ export interface LoginAuthCodeOptions {
   refreshTokenTtl?: number | null;
 }
 
+/** What `loginPartnerJwt` takes besides jwt. */
+export interface LoginPartnerJwtOptions {
+  /** Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent. */
+  scope?: string | null;
+  /** App instance id; derived by the server when absent. */
+  endpointId?: string | null;
+  /** Access token lifetime in seconds. The platform raises a shorter one to the minimum and replaces a longer one by its default, without an error. */
+  accessTokenTtl?: number | null;
+  /** Refresh token lifetime in seconds. The platform replaces a longer one by its default, without an error. */
+  refreshTokenTtl?: number | null;
+}
+
 /** What `readExtension` takes. */
 export interface ReadExtensionOptions {
   /** Account id, or `~` for the token's account. (default "~") */
@@ -219,6 +231,32 @@ export class Platform extends PlatformCore {
     form["code"] = String(code);
     if (redirectUri !== undefined && redirectUri !== null && redirectUri !== "") form["redirect_uri"] = String(redirectUri);
     if (codeVerifier !== undefined && codeVerifier !== null && codeVerifier !== "") form["code_verifier"] = String(codeVerifier);
+    if (scope !== undefined && scope !== null && scope !== "") form["scope"] = String(scope);
+    if (endpointId !== undefined && endpointId !== null && endpointId !== "") form["endpoint_id"] = String(endpointId);
+    if (accessTokenTtl !== undefined && accessTokenTtl !== null) form["access_token_ttl"] = String(accessTokenTtl);
+    if (refreshTokenTtl !== undefined && refreshTokenTtl !== null) form["refresh_token_ttl"] = String(refreshTokenTtl);
+    return this.login(form, Events.loginSuccess, Events.loginError);
+  }
+
+  /**
+   * Log in with a partner JWT.
+   *
+   * The partner JWT grant (`partner_jwt`), for apps of RingCentral's partners (carrier brands): like the JWT grant, a JWT credential is exchanged for tokens.
+   * Fires `loginSuccess` or `loginError`.
+   */
+  async loginPartnerJwt(jwt: string, options: LoginPartnerJwtOptions = {}): Promise<TokenInfo> {
+    const scope = options.scope;
+    const endpointId = options.endpointId;
+    const accessTokenTtl = options.accessTokenTtl;
+    const refreshTokenTtl = options.refreshTokenTtl;
+    this.checkArgument("jwt", jwt, true);
+    this.checkArgument("scope", scope, false);
+    this.checkArgument("endpointId", endpointId, false);
+    this.checkArgument("accessTokenTtl", accessTokenTtl, false);
+    this.checkArgument("refreshTokenTtl", refreshTokenTtl, false);
+    this.redact(jwt);
+    const form: Record<string, string> = { grant_type: "partner_jwt" };
+    form["assertion"] = String(jwt);
     if (scope !== undefined && scope !== null && scope !== "") form["scope"] = String(scope);
     if (endpointId !== undefined && endpointId !== null && endpointId !== "") form["endpoint_id"] = String(endpointId);
     if (accessTokenTtl !== undefined && accessTokenTtl !== null) form["access_token_ttl"] = String(accessTokenTtl);

@@ -150,6 +150,44 @@ final class Platform extends Client
     }
 
     /**
+     * Log in with a partner JWT.
+     *
+     * The partner JWT grant (`partner_jwt`), for apps of RingCentral's partners (carrier brands): like the JWT grant, a JWT credential is exchanged for tokens.
+     *
+     * @param string $jwt The partner JWT credential.
+     * @param string|null $scope Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent.
+     * @param string|null $endpointId App instance id; derived by the server when absent.
+     * @param int|null $accessTokenTtl Access token lifetime in seconds. The platform raises a shorter one to the minimum and replaces a longer one by its default, without an error.
+     * @param int|null $refreshTokenTtl Refresh token lifetime in seconds. The platform replaces a longer one by its default, without an error.
+     *
+     * Fires Event::LOGIN_SUCCESS or Event::LOGIN_ERROR.
+     */
+    public function loginPartnerJwt(
+        #[\SensitiveParameter] string $jwt,
+        ?string $scope = null,
+        ?string $endpointId = null,
+        ?int $accessTokenTtl = null,
+        ?int $refreshTokenTtl = null,
+    ): TokenInfo {
+        $this->redactor->add($jwt);
+        $form = ['grant_type' => Constants::LOGIN_PARTNER_JWT_GRANT];
+        $form['assertion'] = $jwt;
+        if ($scope !== null && $scope !== '') {
+            $form['scope'] = $scope;
+        }
+        if ($endpointId !== null && $endpointId !== '') {
+            $form['endpoint_id'] = $endpointId;
+        }
+        if ($accessTokenTtl !== null) {
+            $form['access_token_ttl'] = (string) $accessTokenTtl;
+        }
+        if ($refreshTokenTtl !== null) {
+            $form['refresh_token_ttl'] = (string) $refreshTokenTtl;
+        }
+        return $this->login($form, Event::LOGIN_SUCCESS, Event::LOGIN_ERROR);
+    }
+
+    /**
      * Build the authorization URL to send the user's browser to.
      *
      * The first step of the authorization code flow: the browser opens this URL, the user logs in, and RingCentral redirects to `redirect_uri` with `code` and `state`. rcsdk makes a PKCE verifier and its S256 challenge, and a random `state` against CSRF. It is a URL, not a call.

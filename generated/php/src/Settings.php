@@ -24,6 +24,8 @@ final class Settings
         #[\SensitiveParameter] public readonly ?string $password = null,
         /** The JWT credential created for the user in the developer console. */
         #[\SensitiveParameter] public readonly ?string $jwt = null,
+        /** The partner JWT credential, for the partner JWT grant of RingCentral's partners. */
+        #[\SensitiveParameter] public readonly ?string $partnerJwt = null,
         /** A redirect URI registered for the app. */
         public readonly ?string $redirectUri = null,
         /** The authorization code that the redirect URI received. */
@@ -54,6 +56,7 @@ final class Settings
             extension: $read('RC_EXTENSION'),
             password: $read('RC_PASSWORD'),
             jwt: $read('RC_JWT'),
+            partnerJwt: $read('RC_PARTNER_JWT'),
             redirectUri: $read('RC_REDIRECT_URI'),
             authCode: $read('RC_AUTH_CODE'),
             codeVerifier: $read('RC_CODE_VERIFIER'),
@@ -73,6 +76,7 @@ final class Settings
             'extension' => $this->extension,
             'password' => $this->password === null ? null : Redactor::REDACTED,
             'jwt' => $this->jwt === null ? null : Redactor::REDACTED,
+            'partnerJwt' => $this->partnerJwt === null ? null : Redactor::REDACTED,
             'redirectUri' => $this->redirectUri,
             'authCode' => $this->authCode === null ? null : Redactor::REDACTED,
             'codeVerifier' => $this->codeVerifier === null ? null : Redactor::REDACTED,

@@ -17,6 +17,7 @@ LOCAL_CREDENTIALS: dict[str, str] = {
     "RC_EXTENSION": "101",
     "RC_PASSWORD": "local-password",
     "RC_JWT": "local-jwt-credential",
+    "RC_PARTNER_JWT": "local-partner-jwt",
     "RC_REDIRECT_URI": "http://127.0.0.1:8090/callback",
 }
 """The credentials the local platform accepts by default (the spec's examples)."""
@@ -29,6 +30,7 @@ GRANTS: dict[str, tuple[str, ...]] = {
     "urn:ietf:params:oauth:grant-type:jwt-bearer": ("assertion",),
     "authorization_code": ("code",),
     "refresh_token": ("refresh_token",),
+    "partner_jwt": ("assertion",),
 }
 """The required form fields of each grant, from the spec's token operations."""
 

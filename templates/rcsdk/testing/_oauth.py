@@ -73,6 +73,9 @@ class OAuth:
         self.add_user(
             User(creds["RC_USERNAME"], creds["RC_PASSWORD"], creds["RC_EXTENSION"], creds["RC_JWT"])
         )
+        if creds.get("RC_PARTNER_JWT"):
+            # A partner's user (the partner JWT grant): another person, with limits of its own.
+            self.add_user(User("partner", "", jwt=creds["RC_PARTNER_JWT"], extension_id=1234567891))
         self.counts: collections.Counter[str] = collections.Counter()
         self.denials = 0
         self._lock = threading.RLock()

@@ -256,12 +256,17 @@ def test_a_long_rate_limit_wait_is_announced_as_the_docs_say(
 @pytest.mark.parametrize("op", SPEC.operations, ids=lambda op: op.id)
 def test_an_operations_curl_tab_is_the_short_call_its_snippet_makes(op: Operation) -> None:
     """The guards and helpers are in rcsdk.bash: the tab shows the call, which is what the
-    runnable snippet runs after sourcing them from its own folder."""
+    runnable snippet runs after sourcing them from its own folder. The section shows the
+    endpoint and the example response."""
     section = TEXT.split(f'<a id="{op.anchor}"></a>', 1)[1]
     tab = code_blocks(section, "shell")[0]
     first, call = tab[tab.index(". ./rcsdk.bash ") :].split("\n", 1)
     assert first.startswith(". ./rcsdk.bash RC_SERVER ")
     snippet = (ROOT / "generated" / "curl" / f"{op.file_stem}.sh").read_text()
     assert snippet.endswith('/rcsdk.bash"' + first.removeprefix(". ./rcsdk.bash") + "\n" + call)
-    assert f"\n`{op.method} {op.path}`\n" in section.split('\n<a id="', 1)[0]
+    own = section.split('\n<a id="', 1)[0]
+    assert f"\n`{op.method} {op.path}`\n" in own
+    assert "Example response" in own
+    if op.response is not None:  # the example body, as JSON
+        assert op.example.response_pretty in own
     assert "for rc_name" not in tab and len(tab.splitlines()) <= 12 + len(op.params)

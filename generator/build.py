@@ -431,6 +431,8 @@ class _Builder:
                 "an API operation with path parameters answers 404 for an id the platform"
                 f" does not know: list a 404 error code ({known})",
             )
+        if raw.get("form_variant") and kind != "browser":
+            raise self.fail((*path, "form_variant"), "only a browser operation has a form variant")
         example = raw["example"]
         if response is not None and "response" in example:
             self.check_example(
@@ -457,6 +459,7 @@ class _Builder:
             ),
             after=after,
             responses=responses,
+            form_variant=raw.get("form_variant", False),
             origin=self.origin(path),
         )
 

@@ -390,6 +390,9 @@ FORMAT = Obj(
                     "error_event": STR,
                     "after": STR,
                     "responses": ListOf(RESPONSE),
+                    # A browser operation whose parameters the platform also takes as a POST
+                    # form body (RingCentral's authorize2).
+                    "form_variant": BOOL,
                 },
             ),
             non_empty=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -307,3 +308,25 @@ def test_only_the_apps_scopes_are_granted(local: LocalPlatform) -> None:
     assert raised.value.error == "invalid_scope"
     assert "SuperAdmin" in str(raised.value.error_description)
     assert platform.login_jwt(CREDS["RC_JWT"], scope=APP_SCOPES[-1]).scope == APP_SCOPES[-1]
+
+
+# --- the form variant of a browser endpoint ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "op", [op for op in SPEC.operations if op.form_variant], ids=lambda op: op.id
+)
+def test_the_form_variant_answers_as_the_url_does(local: LocalPlatform, op: Operation) -> None:
+    """POST with the parameters in a form body (RingCentral's authorize2) redirects as GET does."""
+    params = {"response_type": "code", "client_id": CREDS["RC_APP_KEY"], "state": "S"}
+    params["redirect_uri"] = CREDS["RC_REDIRECT_URI"]
+    answers = [
+        requests.get(local.url + op.path, params=params, allow_redirects=False, timeout=5),
+        requests.post(local.url + op.path, data=params, allow_redirects=False, timeout=5),
+    ]
+    for answer in answers:
+        assert answer.status_code == 302
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(answer.headers["Location"]).query)
+        assert query["state"] == ["S"] and query["code"]
+    as_json = requests.post(local.url + op.path, json=params, allow_redirects=False, timeout=5)
+    assert as_json.status_code == 415

@@ -188,6 +188,15 @@ CASES = {
         "operations[6].params[2]",
         "templates/_macros/python.j2:4 cannot render this: UndefinedError",
     ),
+    "a form variant of a call that is no browser's": (
+        replace_once(
+            "    kind: token\n    grant_type: password\n",
+            "    kind: token\n    form_variant: true\n    grant_type: password\n",
+        ),
+        ("form_variant: true", ""),
+        "operations[0].form_variant",
+        "only a browser operation has a form variant",
+    ),
     "schema that nests itself": (
         replace_once("        ref: AccountRef\n", "        ref: ExtensionInfo\n"),
         ("ref: ExtensionInfo", ""),

@@ -120,6 +120,8 @@ class Operation:
     example: Example
     after: str | None
     responses: tuple[Response, ...] = ()
+    form_variant: bool = False
+    """The platform also answers ``POST path`` with the query parameters as a form body."""
     origin: Origin | None = field(default=None, compare=False, repr=False)
 
     @property

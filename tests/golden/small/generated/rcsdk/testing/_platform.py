@@ -26,6 +26,7 @@ from rcsdk.testing._records import ApiError, Fault, User
 from rcsdk.testing._tables import (
     API_ROUTES,
     AUTHORIZE_PATH,
+    FORM_VARIANT_PATHS,
     LOCAL_CREDENTIALS,
     REVOKE_PATH,
     TOKEN_PATH,
@@ -41,7 +42,9 @@ def _route_pattern(template: str) -> re.Pattern[str]:
     return re.compile("([^/]+)".join(re.escape(part) for part in parts) + "$")
 
 
-_OAUTH_ROUTES = {(TOKEN_PATH, "POST"), (REVOKE_PATH, "POST"), (AUTHORIZE_PATH, "GET")}
+_OAUTH_ROUTES = {(TOKEN_PATH, "POST"), (REVOKE_PATH, "POST"), (AUTHORIZE_PATH, "GET")} | {
+    (path, "POST") for path in FORM_VARIANT_PATHS
+}
 _API_ROUTES = tuple((method, _route_pattern(path), op) for method, path, op in API_ROUTES)
 
 
@@ -175,6 +178,10 @@ class LocalPlatform(OAuth):
             return 200, {"Content-Length": "0"}, b""
         if (path, method) == (AUTHORIZE_PATH, "GET"):
             location = self.authorize(query)
+            return 302, {"Location": location, "Content-Length": "0"}, b""
+        if method == "POST" and path == AUTHORIZE_PATH and path in FORM_VARIANT_PATHS:
+            # The form variant: the same parameters, in a form body.
+            location = self.authorize(urllib.parse.urlencode(self._form(headers, body)))
             return 302, {"Location": location, "Content-Length": "0"}, b""
         for route_method, pattern, op_id in _API_ROUTES:
             match = pattern.match(path)

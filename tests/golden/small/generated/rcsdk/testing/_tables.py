@@ -72,6 +72,9 @@ AUTHORIZE_PATH = "/restapi/oauth/authorize"
 REVOKE_PATH = "/restapi/oauth/revoke"
 TOKEN_PATH = "/restapi/oauth/token"
 
+FORM_VARIANT_PATHS: tuple[str, ...] = ()
+"""Browser endpoints the platform also answers as ``POST`` with the parameters in a form body."""
+
 API_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/restapi/v1.0/account/{accountId}/extension/{extensionId}", "readExtension"),
     (

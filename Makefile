@@ -160,9 +160,10 @@ demo: install build-js build-php
 	$(PY) -m rcsdk.testing run -- php generated/examples/quickstart.php
 	$(PY) -m rcsdk.testing run -- go -C generated/examples/go run .
 
-# Re-record tests/cassettes (against RC_SERVER when it and credentials are set, else locally).
+# Record the cassettes that are missing, or OP=<operation id> (OP=all: every one), against
+# RC_SERVER when it and credentials are set, else locally (tests/record.py).
 record: install
-	$(PY) tests/record.py
+	OP='$(OP)' $(PY) tests/record.py
 
 # rcsdk against raw requests and the official SDK; updates bench/results.json and README.md.
 bench: test-deps

@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     static: set[str] = set()
     try:
         files = render.render(spec, args.templates, static_paths=static)
+    except SpecError as exc:  # a template met a spec item it cannot render
+        print(exc, file=sys.stderr)
+        return 2
     except TemplateError as exc:
         print(f"templates: {exc}", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from generator.errors import Origin
 from generator.load import Document, YamlPath
 from generator.model import (
     ClientAuth,
@@ -56,6 +57,10 @@ class _Builder:
 
     def fail(self, path: YamlPath, message: str) -> Exception:
         return self.doc.error(path, message)
+
+    def origin(self, path: YamlPath) -> Origin:
+        placed = self.doc.error(path, "")
+        return Origin(placed.file, placed.line, placed.path)
 
     def unique(self, items: list[Any], key: str, path: YamlPath) -> None:
         seen: set[str] = set()
@@ -111,7 +116,12 @@ class _Builder:
 
         codes = {
             c["code"]: ErrorCode(
-                c["code"], c["status"], c["exception"], c["message"], c.get("ends_session", False)
+                c["code"],
+                c["status"],
+                c["exception"],
+                c["message"],
+                c.get("ends_session", False),
+                c.get("note", ""),
             )
             for c in d["error_codes"]
         }
@@ -174,6 +184,36 @@ class _Builder:
             exceptions=tuple(exceptions.values()),
             error_codes=tuple(codes.values()),
         )
+
+    def check_example(
+        self, value: Any, schema: Schema, schemas: Mapping[str, Schema], path: YamlPath
+    ) -> None:
+        """An example is what the local platform serves: it must fit its schema exactly (no
+        field the schema lacks, every required one, each of its type, enum and format)."""
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping ({schema.name}), got {type(value).__name__}")
+        fields = {f.name: f for f in schema.fields}
+        for key in value:
+            if key not in fields:
+                known = ", ".join(fields)
+                raise self.fail((*path, key), f"{schema.name} has no field {key!r} ({known})")
+        for f in schema.fields:
+            if f.required and f.name not in value:
+                raise self.fail(path, f"missing {schema.name}'s required field {f.name!r}")
+        for key, item in value.items():
+            f = fields[key]
+            where = (*path, key)
+            if f.type == "object":
+                self.check_example(item, schemas[f.ref or ""], schemas, where)
+            elif f.type == "array":
+                if not isinstance(item, list):
+                    raise self.fail(where, f"expected a list, got {type(item).__name__}")
+                for index, element in enumerate(item):
+                    self.check_example(element, schemas[f.items or ""], schemas, (*where, index))
+            else:
+                problem = scalar_problem(f, item)
+                if problem:
+                    raise self.fail(where, problem)
 
     def check_schema_cycles(self, schemas: Mapping[str, Schema]) -> None:
         """A schema that nests itself, directly or through others, has no finite instance."""
@@ -304,10 +344,11 @@ class _Builder:
                 tuple(f.get("enum", ())),
                 f.get("format"),
                 f.get("min_items"),
+                self.origin(("schemas", name, "fields", index)),
             )
-            for f in raw["fields"]
+            for index, f in enumerate(raw["fields"])
         )
-        return Schema(name, raw["description"], fields)
+        return Schema(name, raw["description"], fields, self.origin(("schemas", name)))
 
     def param(self, raw: Mapping[str, Any], env: Mapping[str, EnvVar], path: YamlPath) -> Param:
         env_var = None
@@ -330,6 +371,11 @@ class _Builder:
             description=raw.get("description", ""),
             enum=tuple(raw.get("enum", ())),
             also_in=raw.get("also_in"),
+            minimum=raw.get("minimum"),
+            maximum=raw.get("maximum"),
+            format=raw.get("format"),
+            server_default=raw.get("server_default"),
+            origin=self.origin(path),
         )
 
     def operation(
@@ -385,7 +431,21 @@ class _Builder:
         for p in params:
             if p.location == "path" and "{" + p.name + "}" not in raw["path"]:
                 raise self.fail((*path, "path"), f"path has no '{{{p.name}}}' placeholder")
+        has_ids = any(p.location == "path" for p in params)
+        if kind == "api" and has_ids and not any(code.status == 404 for code in errors):
+            known = ", ".join(c.code for c in codes.values() if c.status == 404) or "none"
+            raise self.fail(
+                (*path, "errors"),
+                "an API operation with path parameters answers 404 for an id the platform"
+                f" does not know: list a 404 error code ({known})",
+            )
+        if raw.get("form_variant") and kind != "browser":
+            raise self.fail((*path, "form_variant"), "only a browser operation has a form variant")
         example = raw["example"]
+        if response is not None and "response" in example:
+            self.check_example(
+                example["response"], response, schemas, (*path, "example", "response")
+            )
         return Operation(
             id=raw["id"],
             summary=raw["summary"],
@@ -407,4 +467,32 @@ class _Builder:
             ),
             after=after,
             responses=responses,
+            form_variant=raw.get("form_variant", False),
+            origin=self.origin(path),
         )
+
+
+_SCALARS: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+}
+
+
+def scalar_problem(f: Field, value: Any) -> str | None:
+    """What is wrong with ``value`` as field ``f`` of an example (None: nothing)."""
+    kinds = _SCALARS[f.type]
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        return f"expected {f.type}, got {type(value).__name__} {value!r}"
+    if f.enum and value not in f.enum:
+        return f"{value!r} is not one of {', '.join(f.enum)}"
+    if f.format == "uri" and not re.match(r"[a-z][a-z0-9+.-]*://[^\s/]+", str(value)):
+        return f"{value!r} is not a uri"
+    if f.format == "email" and not re.fullmatch(r"[^@\s]+@[^@\s]+", str(value)):
+        return f"{value!r} is not an email address"
+    if f.format == "date-time" and not re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", str(value)
+    ):
+        return f"{value!r} is not an RFC 3339 date-time"
+    return None

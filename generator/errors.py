@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class SpecError(Exception):
     """A spec problem, printed as one line: ``FILE:LINE: yaml.path: what is wrong``."""
@@ -12,3 +14,16 @@ class SpecError(Exception):
         self.line = line
         self.path = path
         self.message = message
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an item of the model comes from in the spec, so that a template that cannot render
+    it can say so as a SpecError (generator/render.py)."""
+
+    file: str
+    line: int
+    path: str
+
+    def error(self, message: str) -> SpecError:
+        return SpecError(self.file, self.line, self.path, message)

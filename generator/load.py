@@ -270,6 +270,12 @@ PARAM = Obj(
         "pkce": OneOf(("challenge", "method")),
         "enum": ListOf(STR, non_empty=True),
         "also_in": OneOf(("query",)),
+        # What the platform checks or assumes (documentation and OpenAPI; clients send what
+        # they are given): bounds of an integer, a format, the value used when it is absent.
+        "minimum": INT,
+        "maximum": INT,
+        "format": OneOf(("uri", "int32", "int64")),
+        "server_default": Scalar(object),
     },
 )
 
@@ -349,7 +355,7 @@ FORMAT = Obj(
                                 "ref": STR,
                                 "items": STR,
                                 "enum": ListOf(STR, non_empty=True),
-                                "format": OneOf(("date-time", "uri", "email")),
+                                "format": OneOf(("date-time", "uri", "email", "int32", "int64")),
                                 "min_items": INT,
                             },
                         ),
@@ -391,6 +397,9 @@ FORMAT = Obj(
                     "error_event": STR,
                     "after": STR,
                     "responses": ListOf(RESPONSE),
+                    # A browser operation whose parameters the platform also takes as a POST
+                    # form body (RingCentral's authorize2).
+                    "form_variant": BOOL,
                 },
             ),
             non_empty=True,
@@ -409,7 +418,7 @@ FORMAT = Obj(
         "error_codes": ListOf(
             Obj(
                 required={"code": STR, "status": INT, "exception": STR, "message": STR},
-                optional={"ends_session": BOOL},
+                optional={"ends_session": BOOL, "note": STR},
             )
         ),
     }

@@ -18,15 +18,19 @@ where it came from.
 
 from __future__ import annotations
 
+import functools
 import json
 import textwrap
-from collections.abc import Iterator, Sequence
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from generator import pages
+from generator.errors import Origin, SpecError
 from generator.model import Spec
 from generator.targets import Target, TemplateError, all_targets
 
@@ -48,9 +52,23 @@ def environment(templates: Path, targets: Sequence[Target]) -> jinja2.Environmen
     env.filters["json"] = lambda value: json.dumps(value, sort_keys=False)
     env.filters["wrap"] = _wrap
     for target in targets:
-        env.filters.update(target.filters())
+        env.filters.update({name: _strict(f) for name, f in target.filters().items()})
         env.globals.update(target.namespace())
     return env
+
+
+def _strict(filter_: Callable[..., Any]) -> Callable[..., Any]:
+    """A target's filter that refuses an undefined value (``p.env.name`` when ``p.env`` is
+    None) instead of formatting it, as StrictUndefined does for Jinja's own output."""
+
+    @functools.wraps(filter_)
+    def strict(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, jinja2.Undefined):
+                value._fail_with_undefined_error()
+        return filter_(*args, **kwargs)
+
+    return strict
 
 
 def _wrap(text: str, indent: str = "", reserve: int = 0, hang: str = "") -> str:
@@ -202,13 +220,57 @@ def _render_template(
     texts: dict[str, str] = {}
     if PER_OPERATION in target:
         for op in spec.operations:
-            text = template.render(**context, operation=op)
+            with _placed(rel, op):
+                text = template.render(**context, operation=op)
             if text.strip():  # a per-operation template may skip an operation
                 texts[target.replace(PER_OPERATION, op.file_stem)] = text
     else:
-        texts[target] = template.render(**context)
+        with _placed(rel, None):
+            texts[target] = template.render(**context)
     lines = file_header(spec, f"templates/{rel.as_posix()}", static=False)
     return {
         path: tidy(add_header(text, lines, owner.comment_style(path)), path.endswith(".md"))
         for path, text in texts.items()
     }
+
+
+@contextmanager
+def _placed(rel: Path, item: object) -> Iterator[None]:
+    """Turn a template's failure into a SpecError at the spec item it was rendering.
+
+    A template that meets a spec shape it does not expect (an attribute that is None, an empty
+    list, a missing key) raises from inside Jinja. The item it was rendering is the innermost
+    model object with an ``origin`` among the locals of the failing frames (a parameter inside an
+    operation's loop, say), else ``item``; the template's file and line go into the message. A
+    failure with no spec item to blame is a TemplateError naming the template's line.
+    """
+    try:
+        yield
+    except (SpecError, TemplateError):
+        raise
+    except Exception as exc:  # anything Jinja or the model raised while rendering
+        where, blamed = f"templates/{rel.as_posix()}", _origin_of(item)
+        frames = traceback.extract_tb(exc.__traceback__)
+        tb = exc.__traceback__
+        while tb is not None:
+            for value in tb.tb_frame.f_locals.values():
+                found = _origin_of(value)
+                if found is not None and (blamed is None or len(found.path) >= len(blamed.path)):
+                    blamed = found
+            tb = tb.tb_next
+        for frame in frames:
+            if frame.filename.endswith(".j2"):
+                name = Path(frame.filename).as_posix().split("/templates/")[-1]
+                where = f"templates/{name}:{frame.lineno}"
+        message = f"{where} cannot render this: {type(exc).__name__}: {exc}".replace("\n", " ")
+        if blamed is None:
+            raise TemplateError(message) from None
+        raise blamed.error(message) from None
+
+
+def _origin_of(value: object) -> Origin | None:
+    """The spec location of a model object (None for anything else, Jinja's own included)."""
+    if not type(value).__module__.startswith("generator.model"):
+        return None
+    origin = getattr(value, "origin", None)
+    return origin if isinstance(origin, Origin) else None

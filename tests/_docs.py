@@ -43,9 +43,10 @@ class Runner:
 
 
 def _copy_snippets(workdir: Path, generated: Path) -> Mapping[str, str]:
-    """The cURL samples call the snippets as ``./login-jwt.sh``: the docs' install tab says to
-    copy them from the checkout's generated/curl/ into the project, and so does this."""
-    for snippet in sorted((generated / "curl").glob("*.sh")):
+    """The cURL samples source ``./rcsdk.bash`` (the snippets' guards and helpers) and call the
+    snippets as ``./login-jwt.sh``: the docs' install tab says to copy generated/curl/ from the
+    checkout into the project, and so does this."""
+    for snippet in sorted((generated / "curl").glob("*")):
         shutil.copy2(snippet, workdir / snippet.name)
     return {}
 

@@ -1,71 +1,86 @@
-"""One scenario per client operation: recorded into tests/cassettes by record.py, replayed by
+"""One scenario per operation that sends a request, from generated/scenarios.json (made from the
+spec's ``kind`` and ``after:``): recorded into tests/cassettes by record.py, replayed by
 test_cassettes.py and test_parity.py. Each takes a platform and the credentials, and returns
-what it got."""
+what the operation returned (a revoke: ``is_authorized()`` after it). The JavaScript and PHP
+runners (tests/js/scenario.mjs, tests/php/scenario.php) read the same file.
+"""
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 import warnings
 from collections.abc import Callable, Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any
 
 import requests
 
-from rcsdk import ExtensionInfo, InvalidGrantError, Platform, TokenInfo
+from rcsdk import AuthorizationRequest, InvalidGrantError, Platform
 
 Credentials = Mapping[str, str]
+GENERATED = Path(__file__).resolve().parent.parent / "generated"
 
 
-def password_login(platform: Platform, creds: Credentials) -> TokenInfo:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return platform.authorize(creds["RC_USERNAME"], creds["RC_EXTENSION"], creds["RC_PASSWORD"])
+def load(generated: Path = GENERATED) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((generated / "scenarios.json").read_text())
+    return data
 
 
-def jwt_login(platform: Platform, creds: Credentials) -> TokenInfo:
-    return platform.login_jwt(creds["RC_JWT"])
-
-
-def auth_code_login(platform: Platform, creds: Credentials) -> TokenInfo:
-    request = platform.authorize_url(creds["RC_REDIRECT_URI"])
-    # The browser's part: the local platform redirects at once, with the code.
-    location = requests.get(request.url, allow_redirects=False, timeout=10).headers["Location"]
-    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))
-    return platform.login_auth_code(
-        query["code"], redirect_uri=request.redirect_uri, code_verifier=request.code_verifier
-    )
-
-
-def refresh(platform: Platform, creds: Credentials) -> TokenInfo:
-    platform.login_jwt(creds["RC_JWT"])
-    return platform.refresh()
-
-
-def logout(platform: Platform, creds: Credentials) -> bool:
-    platform.login_jwt(creds["RC_JWT"])
-    platform.logout()
-    return platform.is_authorized()
-
-
-def read_extension(platform: Platform, creds: Credentials) -> ExtensionInfo:
-    platform.login_jwt(creds["RC_JWT"])
-    return platform.read_extension()
+def run(scenario: Mapping[str, Any], platform: Platform, creds: Credentials) -> object:
+    """Run the steps of ``scenario``: each operation with the arguments its variables give."""
+    handed: dict[str, str | None] = {}  # what a browser step hands to the next, by wire name
+    result: object = None
+    for step in scenario["steps"]:
+        method = getattr(platform, step["python"])
+        args, kwargs = [], {}
+        for arg in step["arguments"]:
+            value = handed.get(arg["name"], creds.get(arg["env"]))
+            if value is None:
+                continue
+            if arg["positional"]:
+                args.append(value)
+            else:
+                kwargs[arg["python"]] = value
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # the retired password grant
+            result = method(*args, **kwargs)
+        if step["kind"] == "browser":
+            assert isinstance(result, AuthorizationRequest)
+            # The browser's part: the local platform redirects at once, with the code.
+            location = requests.get(result.url, allow_redirects=False, timeout=10)
+            query = dict(
+                urllib.parse.parse_qsl(urllib.parse.urlsplit(location.headers["Location"]).query)
+            )
+            handed = {
+                "code": query["code"],
+                "code_verifier": result.code_verifier,
+                "redirect_uri": result.redirect_uri,
+            }
+        elif step["kind"] == "revoke":
+            result = platform.is_authorized()
+    return result
 
 
 def wrong_password(platform: Platform, creds: Credentials) -> InvalidGrantError:
+    """The error case: the password login with a wrong password."""
+    login = next(s for s in load()["scenarios"] if s["name"] == "authorize")
     try:
-        password_login(platform, {**creds, "RC_PASSWORD": "not-the-password"})
+        run(login, platform, {**creds, "RC_PASSWORD": "not-the-password"})
     except InvalidGrantError as error:
         return error
     raise AssertionError("a wrong password was accepted")
 
 
-# Keyed by the operation's file stem (its cURL snippet's name); the extra one is an error case.
-SCENARIOS: dict[str, Callable[[Platform, Credentials], object]] = {
-    "authorize": password_login,
-    "login-jwt": jwt_login,
-    "login-auth-code": auth_code_login,
-    "refresh": refresh,
-    "logout": logout,
-    "read-extension": read_extension,
-    "authorize-wrong-password": wrong_password,
-}
+def scenarios(generated: Path = GENERATED) -> dict[str, Callable[[Platform, Credentials], object]]:
+    """Keyed by the operation's file stem (its cURL snippet's name); the extra one is an error
+    case, written here (and in the JavaScript and PHP runners) by hand."""
+    found: dict[str, Callable[[Platform, Credentials], object]] = {
+        s["name"]: partial(run, s) for s in load(generated)["scenarios"]
+    }
+    found["authorize-wrong-password"] = wrong_password
+    return found
+
+
+SCENARIOS = scenarios()

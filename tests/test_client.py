@@ -25,7 +25,7 @@ from rcsdk import (
 )
 from rcsdk.testing import Fault, LocalPlatform
 
-from _support import CREDS, FakeClock, PlatformFactory
+from _support import CREDS, SPEC, FakeClock, PlatformFactory
 
 
 def follow(platform: Platform) -> TokenInfo:
@@ -105,8 +105,9 @@ def test_wrong_password_is_a_typed_error_without_secrets(platform: Platform) -> 
         with pytest.raises(InvalidGrantError) as caught:
             platform.authorize(CREDS["RC_USERNAME"], "", "wrong-password-123")
     error = caught.value
+    bad_credentials = next(code.status for code in SPEC.error_codes if code.code == "OAU-140")
     assert (error.status_code, error.error, error.error_codes) == (
-        401,
+        bad_credentials,
         "invalid_grant",
         ("OAU-140",),
     )

@@ -38,8 +38,8 @@ def source(local: LocalPlatform, script: str, **env: str) -> subprocess.Complete
 
 
 def test_one_snippet_per_operation() -> None:
-    assert sorted(p.name for p in CURL.glob("*.sh")) == sorted(
-        f"{op.file_stem}.sh" for op in SPEC.operations
+    assert sorted(p.name for p in CURL.glob("*")) == sorted(
+        [f"{op.file_stem}.sh" for op in SPEC.operations] + ["rcsdk.bash"]
     )
     for path in CURL.glob("*.sh"):
         assert os.access(path, os.X_OK), path
@@ -104,14 +104,14 @@ def test_an_error_status_fails_the_snippet_and_prints_the_body() -> None:
 
 
 def test_snippets_read_spaced_and_compact_json(tmp_path: Path) -> None:
-    """The token is read with a JSON parser, whatever the spacing."""
-    snippet = (CURL / "login-jwt.sh").read_text()
-    extract = next(
-        line for line in snippet.splitlines() if line.startswith("export RC_ACCESS_TOKEN")
-    )
+    """The token is read with a JSON parser (rcsdk.bash's rc_tokens), whatever the spacing."""
     for body in ('{"access_token":"abc","x":1}', '{\n  "access_token" : "abc",\n  "x" : 1\n}'):
         result = subprocess.run(
-            ["bash", "-c", f'{extract}\necho "$RC_ACCESS_TOKEN"'],
+            [
+                "bash",
+                "-c",
+                f'. {CURL}/rcsdk.bash && rc_tokens > /dev/null && echo "$RC_ACCESS_TOKEN"',
+            ],
             env={**os.environ, "RC_RESPONSE": body},
             capture_output=True,
             text=True,
@@ -312,7 +312,8 @@ def test_sourcing_a_snippet_leaves_no_helper_function_behind() -> None:
             ". login-jwt.sh > /dev/null\n. read-extension.sh > /dev/null\n"
             "RC_APP_SECRET=wrong\n"  # so the refresh fails: the platform answers 401
             ". refresh.sh > /dev/null 2>&1\n"
-            'echo "status $?"; declare -F rc_conf rc_client || echo clean\n'
+            'echo "status $?"; declare -F rc_curl rc_conf rc_client rc_field rc_tokens rc_fail'
+            " rc_done || echo clean\n"
         )
         result = source(local, script)
     assert result.returncode == 0, result.stderr

@@ -47,7 +47,7 @@ def test_check_passes_on_the_committed_tree() -> None:
     [
         ("spec", "ringcentral-auth.yaml", "Refresh the access token", "Renew the access token"),
         ("templates", "rcsdk/_pkce.py", "A 64-character verifier", "A long verifier"),
-        ("templates", "_macros/shell.j2", "--show-error", "--verbose"),
+        ("templates", "curl/rcsdk.bash.j2", "--show-error", "--verbose"),
     ],
 )
 def test_check_fails_after_a_one_word_change(

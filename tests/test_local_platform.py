@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import urllib.parse
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import requests
 
+from generator.model import Operation
 from rcsdk import RCSDK, BadRequestError, NotFoundError, Platform, Settings, UsageError
-from rcsdk.testing import LocalPlatform
+from rcsdk.testing import LocalPlatform, _tables
+from rcsdk.testing._examples import validate
 from rcsdk.testing._limits import parse_limit
+from rcsdk.testing._records import APP_SCOPES
+from rcsdk.testing._tables import EXAMPLE_SERVER
 
 from _platform_http import JWT_GRANT, basic, jwt_login, read_with, refresh_with
-from _support import CREDS, FakeClock, PlatformFactory
+from _support import CREDS, SPEC, FakeClock, PlatformFactory
 
 
 def test_token_requests_must_be_form_encoded(local: LocalPlatform) -> None:
@@ -233,3 +240,93 @@ def test_parse_limit(text: str, limit: tuple[int, float] | None) -> None:
 def test_parse_limit_refuses(text: str) -> None:
     with pytest.raises(ValueError):
         parse_limit(text)
+
+
+# --- API calls answer with the spec's examples ---------------------------------------------------
+
+
+@pytest.mark.parametrize("op", SPEC.ops_of_kind("api"), ids=lambda op: op.id)
+def test_an_api_call_answers_with_its_example(local: LocalPlatform, op: Operation) -> None:
+    """The spec's example, with this platform's URL for the example server's, and every value
+    fitting the operation's schema exactly."""
+    token = jwt_login(local)["access_token"]
+    response = requests.request(
+        op.method,
+        local.url + op.example_path,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    )
+    assert response.status_code == op.example.status
+    expected = json.loads(op.example.response_json.replace(EXAMPLE_SERVER, local.url))
+    assert response.json() == expected
+    assert op.response is not None and validate(response.json(), op.response.name) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda body: body.update(nickname="Lu"), "$.nickname: not a field of ExtensionInfo"),
+        (lambda body: body.update(id="1"), "$.id: expected integer, got str"),
+        (lambda body: body["account"].update(extra=1), "$.account.extra: not a field of"),
+        (lambda body: body["contact"].update(email="nobody"), "$.contact.email: 'nobody' is not"),
+    ],
+)
+def test_a_wrong_shape_is_refused(
+    local: LocalPlatform,
+    monkeypatch: pytest.MonkeyPatch,
+    change: Callable[[dict[str, Any]], None],
+    problem: str,
+) -> None:
+    """The schemas are strict (no field they lack, as additionalProperties: false): an example
+    that drifts from its schema is a 500 naming the problem, never a body the client accepts."""
+    status, schema, text = _tables.API_EXAMPLES["readExtension"]
+    body = json.loads(text)
+    change(body)
+    monkeypatch.setitem(_tables.API_EXAMPLES, "readExtension", (status, schema, json.dumps(body)))
+    token = jwt_login(local)["access_token"]
+    response = requests.get(
+        local.url + "/restapi/v1.0/account/~/extension/~",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    )
+    assert response.status_code == 500
+    assert problem in response.json()["message"]
+
+
+# --- scopes ---------------------------------------------------------------------------------------
+
+
+def test_only_the_apps_scopes_are_granted(local: LocalPlatform) -> None:
+    """As the platform does: a token request gets the scopes it asks for when the app is
+    registered for each, all of the app's when it asks for none, and invalid_scope otherwise."""
+    platform = RCSDK(CREDS["RC_APP_KEY"], CREDS["RC_APP_SECRET"], local.url).get_platform()
+    assert platform.login_jwt(CREDS["RC_JWT"]).scope == " ".join(APP_SCOPES)
+    assert platform.login_jwt(CREDS["RC_JWT"], scope=APP_SCOPES[0]).scope == APP_SCOPES[0]
+    with pytest.raises(BadRequestError) as raised:
+        platform.login_jwt(CREDS["RC_JWT"], scope="SuperAdmin ReadEverything")
+    assert raised.value.status_code == 400
+    assert raised.value.error == "invalid_scope"
+    assert "SuperAdmin" in str(raised.value.error_description)
+    assert platform.login_jwt(CREDS["RC_JWT"], scope=APP_SCOPES[-1]).scope == APP_SCOPES[-1]
+
+
+# --- the form variant of a browser endpoint ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "op", [op for op in SPEC.operations if op.form_variant], ids=lambda op: op.id
+)
+def test_the_form_variant_answers_as_the_url_does(local: LocalPlatform, op: Operation) -> None:
+    """POST with the parameters in a form body (RingCentral's authorize2) redirects as GET does."""
+    params = {"response_type": "code", "client_id": CREDS["RC_APP_KEY"], "state": "S"}
+    params["redirect_uri"] = CREDS["RC_REDIRECT_URI"]
+    answers = [
+        requests.get(local.url + op.path, params=params, allow_redirects=False, timeout=5),
+        requests.post(local.url + op.path, data=params, allow_redirects=False, timeout=5),
+    ]
+    for answer in answers:
+        assert answer.status_code == 302
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(answer.headers["Location"]).query)
+        assert query["state"] == ["S"] and query["code"]
+    as_json = requests.post(local.url + op.path, json=params, allow_redirects=False, timeout=5)
+    assert as_json.status_code == 415

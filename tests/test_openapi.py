@@ -60,8 +60,15 @@ def test_every_operation_and_server_is_there() -> None:
         op_id
         for path in DOCUMENT["paths"].values()
         for operation in path.values()
-        for op_id in operation["x-rcsdk-operations"]
+        for op_id in operation.get("x-rcsdk-operations", ())
     ]
+    variants = [
+        o["x-rcsdk-form-variant-of"]
+        for p in DOCUMENT["paths"].values()
+        for o in p.values()
+        if "x-rcsdk-form-variant-of" in o
+    ]
+    assert variants == [op.id for op in SPEC.operations if op.form_variant]
     assert sorted(listed) == sorted(op.id for op in SPEC.operations)
     assert [s["url"] for s in DOCUMENT["servers"]] == [s.url for s in SPEC.servers]
 

@@ -130,12 +130,12 @@ CASES = {
     ),
     "session-ending code no refresh lists": (
         replace_once(
-            "message: Invalid resource owner credentials}",
-            "message: Invalid resource owner credentials, ends_session: true}",
+            "message: Password grant is not allowed because MFA is required}",
+            "message: Password grant is not allowed because MFA is required, ends_session: true}",
         ),
-        ("OAU-140, status", ""),
-        "error_codes[13].ends_session",
-        "OAU-140 ends a session, but no refresh operation lists it",
+        ("OAU-168, status", ""),
+        "error_codes[19].ends_session",
+        "OAU-168 ends a session, but no refresh operation lists it",
     ),
     "a retry status that is no 5xx": (
         replace_once("  retry_statuses: [502, 503, 504]", "  retry_statuses: [502, 200, 504]"),
@@ -160,6 +160,48 @@ CASES = {
         ("store_lease_seconds", ""),
         "defaults.store_lease_seconds",
         "must be positive",
+    ),
+    "an example field its schema lacks": (
+        replace_once(
+            '        extensionNumber: "101"\n', '        extensionNumber: "101"\n        nick: Lu\n'
+        ),
+        ("nick: Lu", ""),
+        "operations[6].example.response.nick",
+        "ExtensionInfo has no field 'nick'",
+    ),
+    "an example value of the wrong type": (
+        replace_once("        id: 1234567890\n", "        id: one\n"),
+        ("id: one", ""),
+        "operations[6].example.response.id",
+        "expected integer, got str 'one'",
+    ),
+    "an API call with ids but no 404": (
+        replace_once("OAU-213, CMN-405, CMN-102, CMN-301]", "OAU-213, CMN-405, CMN-301]"),
+        ("errors: [OAU-128", ""),
+        "operations[6].errors",
+        "list a 404 error code (CMN-102)",
+    ),
+    # A shape the templates do not expect (a required argument that no variable gives, which
+    # the samples read as `p.env.name`): the error names the parameter, not a Jinja traceback.
+    "a template meeting an unexpected shape": (
+        replace_once(
+            "    response: ExtensionInfo\n",
+            "      - name: view\n        in: query\n        type: string\n        required: true\n"
+            "        description: A required parameter that no variable gives.\n"
+            "    response: ExtensionInfo\n",
+        ),
+        ("- name: view", ""),
+        "operations[6].params[2]",
+        "templates/_macros/python.j2:4 cannot render this: UndefinedError",
+    ),
+    "a form variant of a call that is no browser's": (
+        replace_once(
+            "    kind: token\n    grant_type: password\n",
+            "    kind: token\n    form_variant: true\n    grant_type: password\n",
+        ),
+        ("form_variant: true", ""),
+        "operations[0].form_variant",
+        "only a browser operation has a form variant",
     ),
     "schema that nests itself": (
         replace_once("        ref: AccountRef\n", "        ref: ExtensionInfo\n"),

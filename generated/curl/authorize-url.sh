@@ -6,15 +6,8 @@
 # Reads: RC_SERVER RC_APP_KEY RC_REDIRECT_URI
 # Source it to keep the variables it sets in your shell: . generated/curl/authorize-url.sh
 
-for rc_name in RC_SERVER RC_APP_KEY; do
-  [ -n "${!rc_name:-}" ] || { echo "rcsdk: $rc_name is not set (export it first)" >&2; return 2 2>/dev/null || exit 2; }
-done
-RC_SERVER=${RC_SERVER%/}
-rc_re='^https?://[][A-Za-z0-9.:-]+$'
-[[ "$RC_SERVER" =~ $rc_re ]] || { echo "rcsdk: RC_SERVER must be scheme://host[:port], with no credentials, path, query or fragment: $RC_SERVER" >&2; return 2 2>/dev/null || exit 2; }
-rc_re='^http://(127(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}|localhost|\[::1\])(:[0-9]+)?$'
-[[ "$RC_SERVER" == https://* || "$RC_SERVER" =~ $rc_re || "${RC_ALLOW_INSECURE_HTTP:-}" == 1 ]] || { echo "rcsdk: plain http:// only to loopback (RC_ALLOW_INSECURE_HTTP=1 sends credentials in the clear): $RC_SERVER" >&2; return 2 2>/dev/null || exit 2; }
-
+. "$(dirname "${BASH_SOURCE[0]}")/rcsdk.bash" RC_SERVER RC_APP_KEY || return 2 2>/dev/null || exit 2
+rc_done
 # PKCE: a random verifier (keep it for the code exchange) and its S256 challenge.
 export RC_CODE_VERIFIER="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
 RC_CODE_CHALLENGE="$(printf '%s' "$RC_CODE_VERIFIER" | python3 -c 'import base64, hashlib, sys; print(base64.urlsafe_b64encode(hashlib.sha256(sys.stdin.buffer.read()).digest()).rstrip(b"=").decode())')"

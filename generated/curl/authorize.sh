@@ -9,33 +9,12 @@
 # Reads: RC_SERVER RC_APP_KEY RC_APP_SECRET RC_USERNAME RC_EXTENSION RC_PASSWORD
 # Source it to keep the variables it sets in your shell: . generated/curl/authorize.sh
 
-for rc_name in RC_SERVER RC_APP_KEY RC_USERNAME RC_PASSWORD; do
-  [ -n "${!rc_name:-}" ] || { echo "rcsdk: $rc_name is not set (export it first)" >&2; return 2 2>/dev/null || exit 2; }
-done
-RC_SERVER=${RC_SERVER%/}
-rc_re='^https?://[][A-Za-z0-9.:-]+$'
-[[ "$RC_SERVER" =~ $rc_re ]] || { echo "rcsdk: RC_SERVER must be scheme://host[:port], with no credentials, path, query or fragment: $RC_SERVER" >&2; return 2 2>/dev/null || exit 2; }
-rc_re='^http://(127(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}|localhost|\[::1\])(:[0-9]+)?$'
-[[ "$RC_SERVER" == https://* || "$RC_SERVER" =~ $rc_re || "${RC_ALLOW_INSECURE_HTTP:-}" == 1 ]] || { echo "rcsdk: plain http:// only to loopback (RC_ALLOW_INSECURE_HTTP=1 sends credentials in the clear): $RC_SERVER" >&2; return 2 2>/dev/null || exit 2; }
-
-# Secrets go to curl on a pipe (--config), not on its command line, where ps would show them.
-rc_conf() { local v=${2//\\/\\\\}; v=${v//\"/\\\"}; printf '%s = "%s"\n' "$1" "${v//$'\n'/\\n}"; }
-# Confidential apps authenticate with Basic app_key:app_secret; public apps send client_id.
-rc_client() {
-  if [ -n "${RC_APP_SECRET:-}" ]; then rc_conf user "$RC_APP_KEY:$RC_APP_SECRET"
-  else rc_conf data-urlencode "client_id=$RC_APP_KEY"; fi
-}
-RC_RESPONSE=$(curl --disable --silent --show-error --fail-with-body --max-time "${RC_TIMEOUT:-30}" \
-  --request POST "$RC_SERVER/restapi/oauth/token" \
-  --header "Accept: application/json" \
-  --config <(rc_client) \
+. "$(dirname "${BASH_SOURCE[0]}")/rcsdk.bash" RC_SERVER RC_APP_KEY RC_USERNAME RC_PASSWORD || return 2 2>/dev/null || exit 2
+RC_RESPONSE=$(rc_curl --request POST "$RC_SERVER/restapi/oauth/token" --config <(rc_client) \
   --data-urlencode "grant_type=password" \
   --data-urlencode "username=$RC_USERNAME" \
   ${RC_EXTENSION:+--data-urlencode "extension=$RC_EXTENSION"} \
   --config <(rc_conf data-urlencode "password=$RC_PASSWORD")
-) || { rc_status=$?; unset -f rc_conf rc_client; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
-unset -f rc_conf rc_client  # the helpers do not stay in a shell that sources the snippet
-export RC_ACCESS_TOKEN="$(printf '%s' "$RC_RESPONSE" | python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1]) or "")' access_token)"
-export RC_REFRESH_TOKEN="$(printf '%s' "$RC_RESPONSE" | python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1]) or "")' refresh_token)"
-# The response; the tokens are in RC_ACCESS_TOKEN / RC_REFRESH_TOKEN (RC_SHOW_TOKENS=1 prints them).
-printf '%s' "$RC_RESPONSE" | RC_SHOW_TOKENS="${RC_SHOW_TOKENS:-}" python3 -c 'import json, os, sys; r = json.load(sys.stdin); show = os.environ["RC_SHOW_TOKENS"] == "1"; print(json.dumps({k: v if show or not k.endswith("_token") else "..." for k, v in r.items()}, indent=2))'
+) || { rc_fail; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
+# The tokens go to RC_ACCESS_TOKEN and RC_REFRESH_TOKEN; the rest is printed (RC_SHOW_TOKENS=1: all).
+rc_tokens; rc_done

@@ -6,29 +6,11 @@
 # Reads: RC_SERVER RC_APP_KEY RC_APP_SECRET RC_ACCESS_TOKEN
 # Source it to keep the variables it sets in your shell: . generated/curl/logout.sh
 
-for rc_name in RC_SERVER RC_APP_KEY; do
-  [ -n "${!rc_name:-}" ] || { echo "rcsdk: $rc_name is not set (export it first)" >&2; return 2 2>/dev/null || exit 2; }
-done
-RC_SERVER=${RC_SERVER%/}
-rc_re='^https?://[][A-Za-z0-9.:-]+$'
-[[ "$RC_SERVER" =~ $rc_re ]] || { echo "rcsdk: RC_SERVER must be scheme://host[:port], with no credentials, path, query or fragment: $RC_SERVER" >&2; return 2 2>/dev/null || exit 2; }
-rc_re='^http://(127(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}|localhost|\[::1\])(:[0-9]+)?$'
-[[ "$RC_SERVER" == https://* || "$RC_SERVER" =~ $rc_re || "${RC_ALLOW_INSECURE_HTTP:-}" == 1 ]] || { echo "rcsdk: plain http:// only to loopback (RC_ALLOW_INSECURE_HTTP=1 sends credentials in the clear): $RC_SERVER" >&2; return 2 2>/dev/null || exit 2; }
-
-# Secrets go to curl on a pipe (--config), not on its command line, where ps would show them.
-rc_conf() { local v=${2//\\/\\\\}; v=${v//\"/\\\"}; printf '%s = "%s"\n' "$1" "${v//$'\n'/\\n}"; }
-# Confidential apps authenticate with Basic app_key:app_secret; public apps send client_id.
-rc_client() {
-  if [ -n "${RC_APP_SECRET:-}" ]; then rc_conf user "$RC_APP_KEY:$RC_APP_SECRET"
-  else rc_conf data-urlencode "client_id=$RC_APP_KEY"; fi
-}
-RC_RESPONSE=$(curl --disable --silent --show-error --fail-with-body --max-time "${RC_TIMEOUT:-30}" \
-  --request POST "$RC_SERVER/restapi/oauth/revoke" \
-  --header "Accept: application/json" \
-  --config <(rc_client) \
+. "$(dirname "${BASH_SOURCE[0]}")/rcsdk.bash" RC_SERVER RC_APP_KEY || return 2 2>/dev/null || exit 2
+RC_RESPONSE=$(rc_curl --request POST "$RC_SERVER/restapi/oauth/revoke" --config <(rc_client) \
   --config <(rc_conf data-urlencode "token=$RC_ACCESS_TOKEN")
-) || { rc_status=$?; unset -f rc_conf rc_client; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
-unset -f rc_conf rc_client  # the helpers do not stay in a shell that sources the snippet
+) || { rc_fail; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
+rc_done
 # Revoking ends the whole session: forget its tokens.
 unset RC_ACCESS_TOKEN RC_REFRESH_TOKEN
 echo "session revoked"

@@ -5,22 +5,8 @@
 #
 # Reads: RC_SERVER RC_ACCESS_TOKEN
 
-for rc_name in RC_SERVER; do
-  [ -n "${!rc_name:-}" ] || { echo "rcsdk: $rc_name is not set (export it first)" >&2; return 2 2>/dev/null || exit 2; }
-done
-RC_SERVER=${RC_SERVER%/}
-rc_re='^https?://[][A-Za-z0-9.:-]+$'
-[[ "$RC_SERVER" =~ $rc_re ]] || { echo "rcsdk: RC_SERVER must be scheme://host[:port], with no credentials, path, query or fragment: $RC_SERVER" >&2; return 2 2>/dev/null || exit 2; }
-rc_re='^http://(127(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}|localhost|\[::1\])(:[0-9]+)?$'
-[[ "$RC_SERVER" == https://* || "$RC_SERVER" =~ $rc_re || "${RC_ALLOW_INSECURE_HTTP:-}" == 1 ]] || { echo "rcsdk: plain http:// only to loopback (RC_ALLOW_INSECURE_HTTP=1 sends credentials in the clear): $RC_SERVER" >&2; return 2 2>/dev/null || exit 2; }
-[ -n "${RC_ACCESS_TOKEN:-}" ] || { echo "rcsdk: no RC_ACCESS_TOKEN: log in first (login-jwt.sh)" >&2; return 2 2>/dev/null || exit 2; }
-case "$RC_ACCESS_TOKEN" in *[[:cntrl:]]*) echo "rcsdk: RC_ACCESS_TOKEN has a control character" >&2; return 2 2>/dev/null || exit 2;; esac
-
-# Secrets go to curl on a pipe (--config), not on its command line, where ps would show them.
-rc_conf() { local v=${2//\\/\\\\}; v=${v//\"/\\\"}; printf '%s = "%s"\n' "$1" "${v//$'\n'/\\n}"; }
-RC_RESPONSE=$(curl --disable --silent --show-error --fail-with-body --max-time "${RC_TIMEOUT:-30}" \
-  --request GET "$RC_SERVER/restapi/v1.0/account/~/extension/~" \
-  --header "Accept: application/json" \
-  --config <(rc_conf header "Authorization: Bearer $RC_ACCESS_TOKEN")) || { rc_status=$?; unset -f rc_conf rc_client; printf '%s\n' "$RC_RESPONSE" >&2; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
-unset -f rc_conf rc_client  # the helpers do not stay in a shell that sources the snippet
+. "$(dirname "${BASH_SOURCE[0]}")/rcsdk.bash" RC_SERVER RC_ACCESS_TOKEN || return 2 2>/dev/null || exit 2
+RC_RESPONSE=$(rc_curl --request GET "$RC_SERVER/restapi/v1.0/account/~/extension/~" \
+  --config <(rc_conf header "Authorization: Bearer $RC_ACCESS_TOKEN")) || { rc_fail; return "$rc_status" 2>/dev/null || exit "$rc_status"; }
+rc_done
 printf '%s\n' "$RC_RESPONSE"

@@ -45,14 +45,15 @@ const (
 	// Rotations of tokens a redactor still knows (and blanks) after they were replaced.
 	tokenGenerations = 4
 	// Lifetimes (expires_in) above this, or not above 0, are treated as unknown.
-	maxLifetime        = 10 * 365 * 24 * 3600
-	authorizePath      = "/restapi/oauth/authorize"
-	revokePath         = "/restapi/oauth/revoke"
-	tokenPath          = "/restapi/oauth/token"
-	authorizeGrant     = "password"
-	loginJWTGrant      = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-	loginAuthCodeGrant = "authorization_code"
-	refreshGrant       = "refresh_token"
+	maxLifetime          = 10 * 365 * 24 * 3600
+	authorizePath        = "/restapi/oauth/authorize"
+	revokePath           = "/restapi/oauth/revoke"
+	tokenPath            = "/restapi/oauth/token"
+	authorizeGrant       = "password"
+	loginJWTGrant        = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+	loginAuthCodeGrant   = "authorization_code"
+	refreshGrant         = "refresh_token"
+	loginPartnerJWTGrant = "partner_jwt"
 )
 
 // Statuses after which a request that may be replayed is sent again (with backoff).
@@ -97,6 +98,7 @@ var secretNames = map[string]bool{
 	"secret":           true,
 	"session_id":       true,
 	"token":            true,
+	"ws_access_token":  true,
 }
 
 // Environment lists the RC_* variables that FromEnv reads (the ones the cURL snippets read).
@@ -108,6 +110,7 @@ var Environment = []string{
 	"RC_EXTENSION",
 	"RC_PASSWORD",
 	"RC_JWT",
+	"RC_PARTNER_JWT",
 	"RC_REDIRECT_URI",
 	"RC_AUTH_CODE",
 	"RC_CODE_VERIFIER",

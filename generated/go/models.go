@@ -239,3 +239,37 @@ func parseExtensionInfo(data any) (*ExtensionInfo, error) {
 	}
 	return out, nil
 }
+
+// WsTokenInfo: The answer of `POST /restapi/oauth/wstoken`: a token for RingCentral's WebSocket
+// gateway, which push notifications use.
+type WsTokenInfo struct {
+	// WsAccessToken: The token to present when opening the WebSocket connection.
+	WsAccessToken string
+	// URI: The WebSocket gateway to connect to.
+	URI string
+	// ExpiresIn: Seconds the token may be used to open a connection.
+	ExpiresIn int64
+	// Raw is the body as received.
+	Raw map[string]any
+}
+
+// parseWsTokenInfo reads a decoded JSON body.
+func parseWsTokenInfo(data any) (*WsTokenInfo, error) {
+	body, _ := data.(map[string]any)
+	if body == nil {
+		body = map[string]any{}
+	}
+	out := &WsTokenInfo{Raw: body}
+	out.WsAccessToken = readString(body["ws_access_token"])
+	out.URI = readString(body["uri"])
+	out.ExpiresIn = readInt64(body["expires_in"])
+	return out, nil
+}
+
+// String leaves the secret fields out.
+func (m *WsTokenInfo) String() string {
+	return fmt.Sprintf("WsTokenInfo{URI: %v, ExpiresIn: %v}", m.URI, m.ExpiresIn)
+}
+
+// GoString is String: %#v shows no secret either.
+func (m *WsTokenInfo) GoString() string { return m.String() }

@@ -18,13 +18,16 @@ var _ = strconv.Itoa // not every spec has an integer argument
 
 // AuthorizeOptions are the optional arguments of Authorize.
 type AuthorizeOptions struct {
-	// Scope: Space-separated scopes to request; all the app's scopes when absent.
+	// Scope: Space-separated scopes to request, each one the app is registered for (any other is a
+	// 400 `invalid_scope`, as the platform answers); all the app's scopes when absent.
 	Scope string
 	// EndpointID: App instance id; derived by the server when absent.
 	EndpointID string
-	// AccessTokenTTL: Access token lifetime in seconds, 600 to 3600 (default 3600).
+	// AccessTokenTTL: Access token lifetime in seconds. The platform raises a shorter one to the
+	// minimum and replaces a longer one by its default, without an error.
 	AccessTokenTTL int64
-	// RefreshTokenTTL: Refresh token lifetime in seconds, at most 2592000 (default 604800).
+	// RefreshTokenTTL: Refresh token lifetime in seconds. The platform replaces a longer one by its
+	// default, without an error.
 	RefreshTokenTTL int64
 }
 
@@ -70,13 +73,16 @@ func (p *Platform) Authorize(ctx context.Context, username string, extension str
 
 // LoginJWTOptions are the optional arguments of LoginJWT.
 type LoginJWTOptions struct {
-	// Scope: Space-separated scopes to request; all the app's scopes when absent.
+	// Scope: Space-separated scopes to request, each one the app is registered for (any other is a
+	// 400 `invalid_scope`, as the platform answers); all the app's scopes when absent.
 	Scope string
 	// EndpointID: App instance id; derived by the server when absent.
 	EndpointID string
-	// AccessTokenTTL: Access token lifetime in seconds, 600 to 3600 (default 3600).
+	// AccessTokenTTL: Access token lifetime in seconds. The platform raises a shorter one to the
+	// minimum and replaces a longer one by its default, without an error.
 	AccessTokenTTL int64
-	// RefreshTokenTTL: Refresh token lifetime in seconds, at most 2592000 (default 604800).
+	// RefreshTokenTTL: Refresh token lifetime in seconds. The platform replaces a longer one by its
+	// default, without an error.
 	RefreshTokenTTL int64
 }
 
@@ -119,13 +125,16 @@ type LoginAuthCodeOptions struct {
 	RedirectURI string
 	// CodeVerifier: The PKCE verifier whose challenge was in the authorization URL.
 	CodeVerifier string
-	// Scope: Space-separated scopes to request; all the app's scopes when absent.
+	// Scope: Space-separated scopes to request, each one the app is registered for (any other is a
+	// 400 `invalid_scope`, as the platform answers); all the app's scopes when absent.
 	Scope string
 	// EndpointID: App instance id; derived by the server when absent.
 	EndpointID string
-	// AccessTokenTTL: Access token lifetime in seconds, 600 to 3600 (default 3600).
+	// AccessTokenTTL: Access token lifetime in seconds. The platform raises a shorter one to the
+	// minimum and replaces a longer one by its default, without an error.
 	AccessTokenTTL int64
-	// RefreshTokenTTL: Refresh token lifetime in seconds, at most 2592000 (default 604800).
+	// RefreshTokenTTL: Refresh token lifetime in seconds. The platform replaces a longer one by its
+	// default, without an error.
 	RefreshTokenTTL int64
 }
 
@@ -155,6 +164,54 @@ func (p *Platform) LoginAuthCode(ctx context.Context, code string, options ...Lo
 	if codeVerifier != "" {
 		form = append(form, field{"code_verifier", codeVerifier})
 	}
+	if scope != "" {
+		form = append(form, field{"scope", scope})
+	}
+	if endpointID != "" {
+		form = append(form, field{"endpoint_id", endpointID})
+	}
+	if accessTokenTTL != 0 {
+		form = append(form, field{"access_token_ttl", strconv.FormatInt(int64(accessTokenTTL), 10)})
+	}
+	if refreshTokenTTL != 0 {
+		form = append(form, field{"refresh_token_ttl", strconv.FormatInt(int64(refreshTokenTTL), 10)})
+	}
+	return p.login(ctx, form, EventLoginSuccess, EventLoginError)
+}
+
+// LoginPartnerJWTOptions are the optional arguments of LoginPartnerJWT.
+type LoginPartnerJWTOptions struct {
+	// Scope: Space-separated scopes to request, each one the app is registered for (any other is a
+	// 400 `invalid_scope`, as the platform answers); all the app's scopes when absent.
+	Scope string
+	// EndpointID: App instance id; derived by the server when absent.
+	EndpointID string
+	// AccessTokenTTL: Access token lifetime in seconds. The platform raises a shorter one to the
+	// minimum and replaces a longer one by its default, without an error.
+	AccessTokenTTL int64
+	// RefreshTokenTTL: Refresh token lifetime in seconds. The platform replaces a longer one by its
+	// default, without an error.
+	RefreshTokenTTL int64
+}
+
+// LoginPartnerJWT: Log in with a partner JWT.
+//
+// The partner JWT grant (`partner_jwt`), for apps of RingCentral's partners (carrier brands): like
+// the JWT grant, a JWT credential is exchanged for tokens.
+//
+// Fires EventLoginSuccess or EventLoginError.
+func (p *Platform) LoginPartnerJWT(ctx context.Context, jwt string, options ...LoginPartnerJWTOptions) (*TokenInfo, error) {
+	var o LoginPartnerJWTOptions
+	if len(options) > 0 {
+		o = options[0]
+	}
+	scope := o.Scope
+	endpointID := o.EndpointID
+	accessTokenTTL := o.AccessTokenTTL
+	refreshTokenTTL := o.RefreshTokenTTL
+	p.redactor.Add(jwt)
+	form := []field{{"grant_type", loginPartnerJWTGrant}}
+	form = append(form, field{"assertion", jwt})
 	if scope != "" {
 		form = append(form, field{"scope", scope})
 	}
@@ -329,4 +386,21 @@ func (p *Platform) ReadExtension(ctx context.Context, options ...ReadExtensionOp
 		return nil, err
 	}
 	return parseExtensionInfo(body)
+}
+
+// ReadWsToken: Get a WebSocket token.
+//
+// A token for RingCentral's WebSocket gateway (push notifications), asked for with the access token
+// before opening the connection. The request has no body.
+func (p *Platform) ReadWsToken(ctx context.Context) (*WsTokenInfo, error) {
+	path := fmt.Sprintf("/restapi/oauth/wstoken")
+	response, err := p.Request(ctx, Call{Method: "POST", Path: path})
+	if err != nil {
+		return nil, err
+	}
+	body, err := response.JSON()
+	if err != nil {
+		return nil, err
+	}
+	return parseWsTokenInfo(body)
 }

@@ -26,6 +26,9 @@ type Settings struct {
 	Password string
 	// JWT (RC_JWT): The JWT credential created for the user in the developer console.
 	JWT string
+	// PartnerJWT (RC_PARTNER_JWT): The partner JWT credential, for the partner JWT grant of
+	// RingCentral's partners.
+	PartnerJWT string
 	// RedirectURI (RC_REDIRECT_URI): A redirect URI registered for the app.
 	RedirectURI string
 	// AuthCode (RC_AUTH_CODE): The authorization code that the redirect URI received.
@@ -49,6 +52,7 @@ func SettingsFromEnv() Settings {
 		Extension:    os.Getenv("RC_EXTENSION"),
 		Password:     os.Getenv("RC_PASSWORD"),
 		JWT:          os.Getenv("RC_JWT"),
+		PartnerJWT:   os.Getenv("RC_PARTNER_JWT"),
 		RedirectURI:  os.Getenv("RC_REDIRECT_URI"),
 		AuthCode:     os.Getenv("RC_AUTH_CODE"),
 		CodeVerifier: os.Getenv("RC_CODE_VERIFIER"),
@@ -65,7 +69,7 @@ func (s Settings) String() string {
 		}
 		return value
 	}
-	return fmt.Sprint("Settings{", "Server: ", shown(s.Server, false), ", ", "AppKey: ", shown(s.AppKey, false), ", ", "AppSecret: ", shown(s.AppSecret, true), ", ", "Username: ", shown(s.Username, false), ", ", "Extension: ", shown(s.Extension, false), ", ", "Password: ", shown(s.Password, true), ", ", "JWT: ", shown(s.JWT, true), ", ", "RedirectURI: ", shown(s.RedirectURI, false), ", ", "AuthCode: ", shown(s.AuthCode, true), ", ", "CodeVerifier: ", shown(s.CodeVerifier, true), ", ", "AccessToken: ", shown(s.AccessToken, true), ", ", "RefreshToken: ", shown(s.RefreshToken, true), "}")
+	return fmt.Sprint("Settings{", "Server: ", shown(s.Server, false), ", ", "AppKey: ", shown(s.AppKey, false), ", ", "AppSecret: ", shown(s.AppSecret, true), ", ", "Username: ", shown(s.Username, false), ", ", "Extension: ", shown(s.Extension, false), ", ", "Password: ", shown(s.Password, true), ", ", "JWT: ", shown(s.JWT, true), ", ", "PartnerJWT: ", shown(s.PartnerJWT, true), ", ", "RedirectURI: ", shown(s.RedirectURI, false), ", ", "AuthCode: ", shown(s.AuthCode, true), ", ", "CodeVerifier: ", shown(s.CodeVerifier, true), ", ", "AccessToken: ", shown(s.AccessToken, true), ", ", "RefreshToken: ", shown(s.RefreshToken, true), "}")
 }
 
 // GoString is String: %#v shows no secret either.

@@ -51,6 +51,7 @@ from rcsdk._models import (
     ErrorItem,
     ExtensionInfo,
     TokenInfo,
+    WsTokenInfo,
 )
 from rcsdk._platform import AuthorizationRequest, Platform
 from rcsdk._sdk import RCSDK
@@ -95,5 +96,6 @@ __all__ = [
     "TokenStore",
     "TokenStoreError",
     "UsageError",
+    "WsTokenInfo",
     "__version__",
 ]

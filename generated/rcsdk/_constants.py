@@ -109,6 +109,7 @@ SECRET_FIELDS = frozenset(
         "password",
         "refresh_token",
         "token",
+        "ws_access_token",
     }
 )
 """Form and JSON fields whose values are never logged or shown."""

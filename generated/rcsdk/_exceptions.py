@@ -147,7 +147,7 @@ class InvalidGrantError(AuthenticationError):
     - ``OAU-110`` (403): Authorization code was not issued for this application
     - ``OAU-112`` (403): The client is unauthorized for the required grant type
     - ``OAU-125`` (401): Grant type is not allowed for application
-    - ``OAU-140`` (401): Invalid resource owner credentials
+    - ``OAU-140`` (400): Invalid resource owner credentials
     - ``OAU-147`` (400): Account locked out after multiple unsuccessful logon attempts
     - ``OAU-168`` (401): Password grant is not allowed because MFA is required
     - ``OAU-210`` (400): Token expired

@@ -28,6 +28,7 @@ __all__ = [
     "ErrorItem",
     "ExtensionInfo",
     "TokenInfo",
+    "WsTokenInfo",
 ]
 
 
@@ -476,6 +477,58 @@ class ExtensionInfo(Record):
                 if isinstance(body.get("contact"), Mapping)
                 else None
             ),
+            raw=dict(body),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The body as received (round-trips through ``from_json``)."""
+        return dict(self.raw)
+
+
+class WsTokenInfo(Record):
+    """The answer of `POST /restapi/oauth/wstoken`: a token for RingCentral's WebSocket gateway,
+    which push notifications use."""
+
+    __slots__ = ("expires_in", "raw", "uri", "ws_access_token")
+    _fields = (
+        "ws_access_token",
+        "uri",
+        "expires_in",
+    )
+    _secret = frozenset(("ws_access_token",))
+
+    ws_access_token: str | None
+    """The token to present when opening the WebSocket connection."""
+    uri: str | None
+    """The WebSocket gateway to connect to."""
+    expires_in: int | None
+    """Seconds the token may be used to open a connection."""
+    raw: Mapping[str, Any]
+    """The body exactly as received, unknown fields included."""
+
+    def __init__(
+        self,
+        *,
+        ws_access_token: str | None = None,
+        uri: str | None = None,
+        expires_in: int | None = None,
+        raw: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._init(
+            ws_access_token=ws_access_token,
+            uri=uri,
+            expires_in=expires_in,
+            raw=raw if raw is not None else {},
+        )
+
+    @classmethod
+    def from_json(cls, data: object) -> WsTokenInfo:
+        """Read a decoded JSON body."""
+        body = _mapping(data)
+        return cls(
+            ws_access_token=_str(body.get("ws_access_token")),
+            uri=_str(body.get("uri")),
+            expires_in=_int(body.get("expires_in")),
             raw=dict(body),
         )
 

@@ -30,7 +30,7 @@ from rcsdk._constants import (
 from rcsdk._emitter import Emitter, Handler
 from rcsdk._events import Event
 from rcsdk._exceptions import UsageError
-from rcsdk._models import ExtensionInfo, TokenInfo
+from rcsdk._models import ExtensionInfo, TokenInfo, WsTokenInfo
 from rcsdk._options import check_callable, check_count, check_seconds, check_text
 from rcsdk._session import TokenSession
 from rcsdk._settings import Settings
@@ -148,11 +148,14 @@ class Platform:
             username: Phone number (E.164) or email.
             extension: Extension number; sent only when not empty.
             password: The user's password.
-            scope: Space-separated scopes to request; all the app's scopes when absent.
+            scope: Space-separated scopes to request, each one the app is registered for (any
+                other is a 400 `invalid_scope`, as the platform answers); all the app's scopes
+                when absent.
             endpoint_id: App instance id; derived by the server when absent.
-            access_token_ttl: Access token lifetime in seconds, 600 to 3600 (default 3600).
-            refresh_token_ttl: Refresh token lifetime in seconds, at most 2592000 (default
-                604800).
+            access_token_ttl: Access token lifetime in seconds. The platform raises a shorter
+                one to the minimum and replaces a longer one by its default, without an error.
+            refresh_token_ttl: Refresh token lifetime in seconds. The platform replaces a longer
+                one by its default, without an error.
 
         Arguments left out come from ``RCSDK.from_env()``'s variables (RC_USERNAME,
         RC_EXTENSION, RC_PASSWORD).
@@ -205,11 +208,14 @@ class Platform:
 
         Args:
             jwt: The JWT credential.
-            scope: Space-separated scopes to request; all the app's scopes when absent.
+            scope: Space-separated scopes to request, each one the app is registered for (any
+                other is a 400 `invalid_scope`, as the platform answers); all the app's scopes
+                when absent.
             endpoint_id: App instance id; derived by the server when absent.
-            access_token_ttl: Access token lifetime in seconds, 600 to 3600 (default 3600).
-            refresh_token_ttl: Refresh token lifetime in seconds, at most 2592000 (default
-                604800).
+            access_token_ttl: Access token lifetime in seconds. The platform raises a shorter
+                one to the minimum and replaces a longer one by its default, without an error.
+            refresh_token_ttl: Refresh token lifetime in seconds. The platform replaces a longer
+                one by its default, without an error.
 
         Arguments left out come from ``RCSDK.from_env()``'s variables (RC_JWT).
         Fires ``Event.LOGIN_SUCCESS`` or ``Event.LOGIN_ERROR``.
@@ -251,11 +257,14 @@ class Platform:
             code: The code that the redirect URI received.
             redirect_uri: The redirect URI used in the authorization URL.
             code_verifier: The PKCE verifier whose challenge was in the authorization URL.
-            scope: Space-separated scopes to request; all the app's scopes when absent.
+            scope: Space-separated scopes to request, each one the app is registered for (any
+                other is a 400 `invalid_scope`, as the platform answers); all the app's scopes
+                when absent.
             endpoint_id: App instance id; derived by the server when absent.
-            access_token_ttl: Access token lifetime in seconds, 600 to 3600 (default 3600).
-            refresh_token_ttl: Refresh token lifetime in seconds, at most 2592000 (default
-                604800).
+            access_token_ttl: Access token lifetime in seconds. The platform raises a shorter
+                one to the minimum and replaces a longer one by its default, without an error.
+            refresh_token_ttl: Refresh token lifetime in seconds. The platform replaces a longer
+                one by its default, without an error.
 
         Arguments left out come from ``RCSDK.from_env()``'s variables (RC_AUTH_CODE).
         Fires ``Event.LOGIN_SUCCESS`` or ``Event.LOGIN_ERROR``.
@@ -273,6 +282,53 @@ class Platform:
             form["redirect_uri"] = redirect_uri
         if code_verifier:
             form["code_verifier"] = code_verifier
+        if scope:
+            form["scope"] = scope
+        if endpoint_id:
+            form["endpoint_id"] = endpoint_id
+        if access_token_ttl:
+            form["access_token_ttl"] = str(access_token_ttl)
+        if refresh_token_ttl:
+            form["refresh_token_ttl"] = str(refresh_token_ttl)
+        return self._tokens.login(form, Event.LOGIN_SUCCESS, Event.LOGIN_ERROR)
+
+    def login_partner_jwt(
+        self,
+        jwt: str | None = None,
+        *,
+        scope: str | None = None,
+        endpoint_id: str | None = None,
+        access_token_ttl: int | None = None,
+        refresh_token_ttl: int | None = None,
+    ) -> TokenInfo:
+        """Log in with a partner JWT.
+
+        The partner JWT grant (`partner_jwt`), for apps of RingCentral's partners (carrier
+        brands): like the JWT grant, a JWT credential is exchanged for tokens.
+
+        Args:
+            jwt: The partner JWT credential.
+            scope: Space-separated scopes to request, each one the app is registered for (any
+                other is a 400 `invalid_scope`, as the platform answers); all the app's scopes
+                when absent.
+            endpoint_id: App instance id; derived by the server when absent.
+            access_token_ttl: Access token lifetime in seconds. The platform raises a shorter
+                one to the minimum and replaces a longer one by its default, without an error.
+            refresh_token_ttl: Refresh token lifetime in seconds. The platform replaces a longer
+                one by its default, without an error.
+
+        Arguments left out come from ``RCSDK.from_env()``'s variables (RC_PARTNER_JWT).
+        Fires ``Event.LOGIN_SUCCESS`` or ``Event.LOGIN_ERROR``.
+        """
+        if jwt is None and self._settings is not None:
+            jwt = self._settings.partner_jwt
+        if jwt is None or jwt == "":
+            raise UsageError(
+                "login_partner_jwt() needs jwt (or RC_PARTNER_JWT, with RCSDK.from_env())"
+            )
+        self._redactor.add(jwt)
+        form = {"grant_type": "partner_jwt"}
+        form["assertion"] = jwt
         if scope:
             form["scope"] = scope
         if endpoint_id:
@@ -467,3 +523,14 @@ class Platform:
             "GET", f"/restapi/v1.0/account/{account_id}/extension/{extension_id}"
         )
         return ExtensionInfo.from_json(json_body(response))
+
+    def read_ws_token(
+        self,
+    ) -> WsTokenInfo:
+        """Get a WebSocket token.
+
+        A token for RingCentral's WebSocket gateway (push notifications), asked for with the
+        access token before opening the connection. The request has no body.
+        """
+        response = self.request("POST", "/restapi/oauth/wstoken")
+        return WsTokenInfo.from_json(json_body(response))

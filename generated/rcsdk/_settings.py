@@ -24,6 +24,7 @@ class Settings(Record):
         "code_verifier",
         "extension",
         "jwt",
+        "partner_jwt",
         "password",
         "redirect_uri",
         "refresh_token",
@@ -38,6 +39,7 @@ class Settings(Record):
         "extension",
         "password",
         "jwt",
+        "partner_jwt",
         "redirect_uri",
         "auth_code",
         "code_verifier",
@@ -49,6 +51,7 @@ class Settings(Record):
             "app_secret",
             "password",
             "jwt",
+            "partner_jwt",
             "auth_code",
             "code_verifier",
             "access_token",
@@ -71,6 +74,9 @@ class Settings(Record):
     """``RC_PASSWORD``: Password for the password grant."""
     jwt: str | None
     """``RC_JWT``: The JWT credential created for the user in the developer console."""
+    partner_jwt: str | None
+    """``RC_PARTNER_JWT``: The partner JWT credential, for the partner JWT grant of
+    RingCentral's partners."""
     redirect_uri: str | None
     """``RC_REDIRECT_URI``: A redirect URI registered for the app."""
     auth_code: str | None
@@ -92,6 +98,7 @@ class Settings(Record):
         extension: str | None = None,
         password: str | None = None,
         jwt: str | None = None,
+        partner_jwt: str | None = None,
         redirect_uri: str | None = None,
         auth_code: str | None = None,
         code_verifier: str | None = None,
@@ -106,6 +113,7 @@ class Settings(Record):
             extension=extension,
             password=password,
             jwt=jwt,
+            partner_jwt=partner_jwt,
             redirect_uri=redirect_uri,
             auth_code=auth_code,
             code_verifier=code_verifier,
@@ -125,6 +133,7 @@ class Settings(Record):
             extension=env.get("RC_EXTENSION") or None,
             password=env.get("RC_PASSWORD") or None,
             jwt=env.get("RC_JWT") or None,
+            partner_jwt=env.get("RC_PARTNER_JWT") or None,
             redirect_uri=env.get("RC_REDIRECT_URI") or None,
             auth_code=env.get("RC_AUTH_CODE") or None,
             code_verifier=env.get("RC_CODE_VERIFIER") or None,

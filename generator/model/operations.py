@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from generator import names
+from generator.errors import Origin
 from generator.model.records import PYTHON_TYPES, EnvVar, Schema
 from generator.model.tables import ErrorCode, Event
 
@@ -35,10 +36,32 @@ class Param:
     enum: tuple[str, ...] = ()
     also_in: str | None = None
     """Another place the server accepts it (``query``); clients send it at ``location``."""
+    minimum: int | None = None
+    maximum: int | None = None
+    format: str | None = None
+    server_default: str | int | None = None
+    """What the platform uses when the parameter is absent (documentation only)."""
+    origin: Origin | None = field(default=None, compare=False, repr=False)
 
     @property
     def python_name(self) -> str:
         return names.python_name(self.python_alias or self.name)
+
+    @property
+    def constraints(self) -> str:
+        """The bounds, format and server default in words, for the docs (may be empty)."""
+        out = []
+        if self.minimum is not None and self.maximum is not None:
+            out.append(f"From {self.minimum} to {self.maximum}.")
+        elif self.minimum is not None:
+            out.append(f"At least {self.minimum}.")
+        elif self.maximum is not None:
+            out.append(f"At most {self.maximum}.")
+        if self.format == "uri":
+            out.append("A URI.")
+        if self.server_default is not None:
+            out.append(f"The platform's default: `{self.server_default}`.")
+        return " ".join(out)
 
     @property
     def python_type(self) -> str:
@@ -97,6 +120,9 @@ class Operation:
     example: Example
     after: str | None
     responses: tuple[Response, ...] = ()
+    form_variant: bool = False
+    """The platform also answers ``POST path`` with the query parameters as a form body."""
+    origin: Origin | None = field(default=None, compare=False, repr=False)
 
     @property
     def python_name(self) -> str:

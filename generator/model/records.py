@@ -3,9 +3,10 @@ they become in generated record classes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from generator import names
+from generator.errors import Origin
 
 PYTHON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 
@@ -54,6 +55,7 @@ class Field:
     enum: tuple[str, ...] = ()
     format: str | None = None
     min_items: int | None = None
+    origin: Origin | None = field(default=None, compare=False, repr=False)
 
     @property
     def python_name(self) -> str:
@@ -88,6 +90,7 @@ class Schema:
     name: str
     description: str
     fields: tuple[Field, ...]
+    origin: Origin | None = field(default=None, compare=False, repr=False)
 
     @property
     def python_class(self) -> str:

@@ -33,6 +33,8 @@ class ErrorCode:
     """A refresh answered with this code is the platform's verdict on the refresh token itself
     (expired, revoked): the only answer that ends a session. Others (an app without the grant,
     wrong client credentials) say nothing about the token and leave the session alone."""
+    note: str = ""
+    """Why the status is what it is, where RingCentral's sources disagree (shown in the docs)."""
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,19 @@ class CamelNames:
 
 def all_targets() -> tuple[Target, ...]:
     """Every target, in the order their outputs are built (docs after the languages)."""
-    from generator.targets import cases, curl, docs, go, js, openapi, parity, php, python, store
+    from generator.targets import (
+        cases,
+        curl,
+        docs,
+        go,
+        js,
+        openapi,
+        parity,
+        php,
+        python,
+        scenarios,
+        store,
+    )
 
     return (
         python.TARGET,
@@ -135,5 +147,6 @@ def all_targets() -> tuple[Target, ...]:
         openapi.TARGET,
         cases.TARGET,
         parity.TARGET,
+        scenarios.TARGET,
         docs.TARGET,
     )

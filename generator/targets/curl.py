@@ -46,7 +46,7 @@ class Projection:
 class Curl(Target):
     name = "curl"
     description = "generated/curl (a snippet per operation) and examples/quickstart.sh"
-    comments = ((".sh", "#"), (".md", "markdown"))
+    comments = ((".sh", "#"), (".bash", "#"), (".md", "markdown"))
     templates = ("curl", "examples/quickstart.sh.j2")
     contracts = (
         Contract(

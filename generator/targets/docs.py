@@ -3,8 +3,10 @@
 Every tab of every section is rendered from the model and run by the tests. The page
 (templates/docs/index.md.j2) holds the prose; each section's code, per language, is a partial
 ``templates/docs/_samples/<language>/<section>.md.j2``, so a language adds its tabs by adding
-files (see templates/docs/_samples/README.md). The HTML page is rendered after the Markdown,
-from the Markdown (generator/pages.py), so the two cannot drift.
+files (see templates/docs/_samples/README.md). Every operation has a section generated from the
+spec (endpoint, parameters, the call in every tab, example response, errors): those named in
+SECTIONS where the page's prose places them, every other one after them. The HTML page is
+rendered after the Markdown, from the Markdown (generator/pages.py), so the two cannot drift.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from generator.diagrams import diagrams
 from generator.model import Operation, Spec
 from generator.targets import Contract, Target, TemplateError
 
-# The operations the reference has a section for, by the spec's ids.
+# The operations the page places among its prose, by the spec's ids, in templates/docs/index.md.j2;
+# every other operation gets a section of its own, generated from the spec, after these.
 SECTIONS = (
     "authorize",
     "loginJwt",
@@ -124,6 +127,7 @@ class Docs(Target):
         return {
             "docs_languages": languages,
             "vendored": vendored,
+            "docs_sections": SECTIONS,
             "diagram": diagram,
             "diagram_rules": sequence.RULES,
         }

@@ -65,8 +65,22 @@ def field_schema(f: Field) -> dict[str, Any]:
     return schema
 
 
+def constraints(p: Param) -> dict[str, Any]:
+    """A parameter's format, bounds and the platform's default, as JSON Schema keywords."""
+    out: dict[str, Any] = {}
+    if p.format:
+        out["format"] = p.format
+    if p.minimum is not None:
+        out["minimum"] = p.minimum
+    if p.maximum is not None:
+        out["maximum"] = p.maximum
+    if p.server_default is not None:
+        out["default"] = p.server_default
+    return out
+
+
 def parameter(p: Param, location: str | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": p.type}
+    schema: dict[str, Any] = {"type": p.type, **constraints(p)}
     if p.const or p.enum:
         schema["enum"] = list(p.enum or (p.const,))
     if p.default:
@@ -165,6 +179,40 @@ def path_item(spec: Spec, endpoint: Endpoint) -> dict[str, Any]:
     return item
 
 
+def form_variant(spec: Spec, endpoint: Endpoint, op: Operation) -> dict[str, Any]:
+    """``POST path``: the browser operation's query parameters, as a form body."""
+    properties: dict[str, Any] = {}
+    for p in op.query_params:
+        prop: dict[str, Any] = {"type": p.type, "description": p.description, **constraints(p)}
+        if p.const or p.enum:
+            prop["enum"] = list(p.enum or (p.const,))
+        properties[p.name] = prop
+    required = [p.name for p in op.query_params if p.required]
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return {
+        "operationId": op.id + "Form",
+        "summary": f"{op.summary} (the same parameters, as a form body)",
+        "x-rcsdk-form-variant-of": op.id,
+        "security": [],
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": schema}},
+        },
+        "responses": {
+            **responses(spec, endpoint),
+            "415": {
+                "description": "The body is not `application/x-www-form-urlencoded`"
+                " (`invalid_request`).",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+                },
+            },
+        },
+    }
+
+
 def form_schema(spec: Spec, op: Operation) -> dict[str, Any]:
     schema: dict[str, Any] = {
         "type": "object",
@@ -179,7 +227,7 @@ def form_schema(spec: Spec, op: Operation) -> dict[str, Any]:
     if op.grant_type:
         properties["grant_type"] = {"type": "string", "const": op.grant_type}
     for p in op.form_params:
-        prop: dict[str, Any] = {"type": p.type, "description": p.description}
+        prop: dict[str, Any] = {"type": p.type, "description": p.description, **constraints(p)}
         if p.enum:
             prop["enum"] = list(p.enum)
         if p.secret:
@@ -206,6 +254,10 @@ def document(spec: Spec) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for endpoint in spec.endpoints:
         paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = path_item(spec, endpoint)
+    for endpoint in spec.endpoints:
+        for op in endpoint.operations:
+            if op.form_variant:
+                paths[op.path]["post"] = form_variant(spec, endpoint, op)
     schemas: dict[str, Any] = {}
     for s in spec.schemas:
         schema: dict[str, Any] = {"type": "object", "description": s.description}

@@ -78,6 +78,26 @@ class Projection:
         """The path up to its first placeholder, for routing in the local platform."""
         return op.path.split("{", 1)[0]
 
+    def local_schemas(self, spec: Spec) -> str:
+        """The schemas as JSON for the local platform, which checks its answers against them
+        strictly (no field the schema lacks): ``{name: {field: {type, required, ...}}}``."""
+        return json.dumps(
+            {
+                s.name: {
+                    f.name: {
+                        "type": f.type,
+                        "required": f.required,
+                        "schema": f.ref or f.items,
+                        "enum": list(f.enum),
+                        "format": f.format,
+                    }
+                    for f in s.fields
+                }
+                for s in spec.schemas
+            },
+            separators=(",", ":"),
+        )
+
     def name(self, name: str) -> str:
         return names.python_name(name)
 

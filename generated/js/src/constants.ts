@@ -79,6 +79,7 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set([
   "password",
   "refresh_token",
   "token",
+  "ws_access_token",
 ]);
 
 /** The RC_* variables that RCSDK.fromEnv() reads (the ones the cURL snippets read). */
@@ -90,6 +91,7 @@ export const ENVIRONMENT = [
   "RC_EXTENSION",
   "RC_PASSWORD",
   "RC_JWT",
+  "RC_PARTNER_JWT",
   "RC_REDIRECT_URI",
   "RC_AUTH_CODE",
   "RC_CODE_VERIFIER",

@@ -52,6 +52,7 @@ export {
   AccountRef,
   Contact,
   ExtensionInfo,
+  WsTokenInfo,
 } from "./models.js";
 export * from "./platform.js";
 export { ApiResponse } from "./response.js";

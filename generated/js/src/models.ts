@@ -395,3 +395,58 @@ export class ExtensionInfo {
     };
   }
 }
+
+/** The answer of `POST /restapi/oauth/wstoken`: a token for RingCentral's WebSocket gateway, which push notifications use. */
+export class WsTokenInfo {
+  readonly #wsAccessToken: string | null;
+  /** The WebSocket gateway to connect to. (`uri`) */
+  readonly uri: string | null;
+  /** Seconds the token may be used to open a connection. (`expires_in`) */
+  readonly expiresIn: number | null;
+  /** The body as received, unknown fields included, secret fields blanked (`toJson()` has them). */
+  readonly raw: JsonObject;
+  readonly #body: JsonObject;
+
+  constructor(body: JsonObject) {
+    this.#wsAccessToken = readString(body["ws_access_token"]);
+    this.uri = readString(body["uri"]);
+    this.expiresIn = readInt(body["expires_in"]);
+    this.#body = Object.freeze({ ...body });
+    const shown: Record<string, unknown> = { ...body };
+    if ("ws_access_token" in shown) shown["ws_access_token"] = "[REDACTED]";
+    this.raw = Object.freeze(shown);
+  }
+
+  /** The token to present when opening the WebSocket connection. (`ws_access_token`) */
+  get wsAccessToken(): string | null {
+    return this.#wsAccessToken;
+  }
+
+  /** Read a decoded JSON body. */
+  static fromJson(data: unknown): WsTokenInfo {
+    return new WsTokenInfo(readObject(data));
+  }
+
+  /** The body as received, secrets included (round-trips through `fromJson`). */
+  toJson(): Record<string, unknown> {
+    return { ...this.#body };
+  }
+
+  /** What `JSON.stringify` writes: the body as received, secret fields blanked. */
+  toJSON(): Record<string, unknown> {
+    return { ...this.raw };
+  }
+
+  /** The typed fields, secrets blanked. */
+  toString(): string {
+    return `WsTokenInfo(${JSON.stringify(this[inspectSymbol]())})`;
+  }
+
+  [inspectSymbol](): Record<string, unknown> {
+    return {
+      wsAccessToken: this.wsAccessToken === null ? null : "[REDACTED]",
+      uri: this.uri,
+      expiresIn: this.expiresIn,
+    };
+  }
+}

@@ -14,7 +14,7 @@ import {
 import { PlatformCore, type RequestOptions } from "./core.js";
 import { Events } from "./events.js";
 import { UsageError } from "./exceptions.js";
-import { ExtensionInfo, TokenInfo } from "./models.js";
+import { ExtensionInfo, TokenInfo, WsTokenInfo } from "./models.js";
 import { makeCodeVerifier, makeState, s256Challenge } from "./pkce.js";
 import { type ApiResponse, jsonBody } from "./response.js";
 
@@ -79,25 +79,25 @@ export interface AuthorizeOptions {
   extension?: string | null;
   /** The user's password. */
   password: string;
-  /** Space-separated scopes to request; all the app's scopes when absent. */
+  /** Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent. */
   scope?: string | null;
   /** App instance id; derived by the server when absent. */
   endpointId?: string | null;
-  /** Access token lifetime in seconds, 600 to 3600 (default 3600). */
+  /** Access token lifetime in seconds. The platform raises a shorter one to the minimum and replaces a longer one by its default, without an error. */
   accessTokenTtl?: number | null;
-  /** Refresh token lifetime in seconds, at most 2592000 (default 604800). */
+  /** Refresh token lifetime in seconds. The platform replaces a longer one by its default, without an error. */
   refreshTokenTtl?: number | null;
 }
 
 /** What `loginJwt` takes besides jwt. */
 export interface LoginJwtOptions {
-  /** Space-separated scopes to request; all the app's scopes when absent. */
+  /** Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent. */
   scope?: string | null;
   /** App instance id; derived by the server when absent. */
   endpointId?: string | null;
-  /** Access token lifetime in seconds, 600 to 3600 (default 3600). */
+  /** Access token lifetime in seconds. The platform raises a shorter one to the minimum and replaces a longer one by its default, without an error. */
   accessTokenTtl?: number | null;
-  /** Refresh token lifetime in seconds, at most 2592000 (default 604800). */
+  /** Refresh token lifetime in seconds. The platform replaces a longer one by its default, without an error. */
   refreshTokenTtl?: number | null;
 }
 
@@ -107,13 +107,25 @@ export interface LoginAuthCodeOptions {
   redirectUri?: string | null;
   /** The PKCE verifier whose challenge was in the authorization URL. */
   codeVerifier?: string | null;
-  /** Space-separated scopes to request; all the app's scopes when absent. */
+  /** Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent. */
   scope?: string | null;
   /** App instance id; derived by the server when absent. */
   endpointId?: string | null;
-  /** Access token lifetime in seconds, 600 to 3600 (default 3600). */
+  /** Access token lifetime in seconds. The platform raises a shorter one to the minimum and replaces a longer one by its default, without an error. */
   accessTokenTtl?: number | null;
-  /** Refresh token lifetime in seconds, at most 2592000 (default 604800). */
+  /** Refresh token lifetime in seconds. The platform replaces a longer one by its default, without an error. */
+  refreshTokenTtl?: number | null;
+}
+
+/** What `loginPartnerJwt` takes besides jwt. */
+export interface LoginPartnerJwtOptions {
+  /** Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent. */
+  scope?: string | null;
+  /** App instance id; derived by the server when absent. */
+  endpointId?: string | null;
+  /** Access token lifetime in seconds. The platform raises a shorter one to the minimum and replaces a longer one by its default, without an error. */
+  accessTokenTtl?: number | null;
+  /** Refresh token lifetime in seconds. The platform replaces a longer one by its default, without an error. */
   refreshTokenTtl?: number | null;
 }
 
@@ -123,6 +135,10 @@ export interface ReadExtensionOptions {
   accountId?: string;
   /** Extension id, or `~` for the token's extension. (default "~") */
   extensionId?: string;
+}
+
+/** What `readWsToken` takes. */
+export interface ReadWsTokenOptions {
 }
 
 /** A connection to one RingCentral platform for one app. */
@@ -215,6 +231,32 @@ export class Platform extends PlatformCore {
     form["code"] = String(code);
     if (redirectUri !== undefined && redirectUri !== null && redirectUri !== "") form["redirect_uri"] = String(redirectUri);
     if (codeVerifier !== undefined && codeVerifier !== null && codeVerifier !== "") form["code_verifier"] = String(codeVerifier);
+    if (scope !== undefined && scope !== null && scope !== "") form["scope"] = String(scope);
+    if (endpointId !== undefined && endpointId !== null && endpointId !== "") form["endpoint_id"] = String(endpointId);
+    if (accessTokenTtl !== undefined && accessTokenTtl !== null) form["access_token_ttl"] = String(accessTokenTtl);
+    if (refreshTokenTtl !== undefined && refreshTokenTtl !== null) form["refresh_token_ttl"] = String(refreshTokenTtl);
+    return this.login(form, Events.loginSuccess, Events.loginError);
+  }
+
+  /**
+   * Log in with a partner JWT.
+   *
+   * The partner JWT grant (`partner_jwt`), for apps of RingCentral's partners (carrier brands): like the JWT grant, a JWT credential is exchanged for tokens.
+   * Fires `loginSuccess` or `loginError`.
+   */
+  async loginPartnerJwt(jwt: string, options: LoginPartnerJwtOptions | null = {}): Promise<TokenInfo> {
+    const scope = options?.scope;
+    const endpointId = options?.endpointId;
+    const accessTokenTtl = options?.accessTokenTtl;
+    const refreshTokenTtl = options?.refreshTokenTtl;
+    this.checkArgument("jwt", jwt, true, "RC_PARTNER_JWT");
+    this.checkArgument("scope", scope, false);
+    this.checkArgument("endpointId", endpointId, false);
+    this.checkArgument("accessTokenTtl", accessTokenTtl, false);
+    this.checkArgument("refreshTokenTtl", refreshTokenTtl, false);
+    this.redact(jwt);
+    const form: Record<string, string> = { grant_type: "partner_jwt" };
+    form["assertion"] = String(jwt);
     if (scope !== undefined && scope !== null && scope !== "") form["scope"] = String(scope);
     if (endpointId !== undefined && endpointId !== null && endpointId !== "") form["endpoint_id"] = String(endpointId);
     if (accessTokenTtl !== undefined && accessTokenTtl !== null) form["access_token_ttl"] = String(accessTokenTtl);
@@ -356,6 +398,16 @@ export class Platform extends PlatformCore {
     const extensionId = options?.extensionId ?? "~";
     const response = await this.authorized("GET", `/restapi/v1.0/account/${encodePathSegment(accountId)}/extension/${encodePathSegment(extensionId)}`, {});
     return ExtensionInfo.fromJson(jsonBody(response));
+  }
+
+  /**
+   * Get a WebSocket token.
+   *
+   * A token for RingCentral's WebSocket gateway (push notifications), asked for with the access token before opening the connection. The request has no body.
+   */
+  async readWsToken(_options: ReadWsTokenOptions | null = {}): Promise<WsTokenInfo> {
+    const response = await this.authorized("POST", `/restapi/oauth/wstoken`, {});
+    return WsTokenInfo.fromJson(jsonBody(response));
   }
 
 }

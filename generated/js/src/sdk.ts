@@ -25,6 +25,7 @@ export class Settings {
   readonly extension: string | null;
   readonly #password: string | null;
   readonly #jwt: string | null;
+  readonly #partnerJwt: string | null;
   /** `RC_REDIRECT_URI`: A redirect URI registered for the app. */
   readonly redirectUri: string | null;
   readonly #authCode: string | null;
@@ -32,7 +33,7 @@ export class Settings {
   readonly #accessToken: string | null;
   readonly #refreshToken: string | null;
 
-  constructor(values: Partial<Record<"server" | "appKey" | "appSecret" | "username" | "extension" | "password" | "jwt" | "redirectUri" | "authCode" | "codeVerifier" | "accessToken" | "refreshToken", string | null | undefined>> = {}) {
+  constructor(values: Partial<Record<"server" | "appKey" | "appSecret" | "username" | "extension" | "password" | "jwt" | "partnerJwt" | "redirectUri" | "authCode" | "codeVerifier" | "accessToken" | "refreshToken", string | null | undefined>> = {}) {
     this.server = values.server || null;
     this.appKey = values.appKey || null;
     this.#appSecret = values.appSecret || null;
@@ -40,6 +41,7 @@ export class Settings {
     this.extension = values.extension || null;
     this.#password = values.password || null;
     this.#jwt = values.jwt || null;
+    this.#partnerJwt = values.partnerJwt || null;
     this.redirectUri = values.redirectUri || null;
     this.#authCode = values.authCode || null;
     this.#codeVerifier = values.codeVerifier || null;
@@ -60,6 +62,11 @@ export class Settings {
   /** `RC_JWT`: The JWT credential created for the user in the developer console. */
   get jwt(): string | null {
     return this.#jwt;
+  }
+
+  /** `RC_PARTNER_JWT`: The partner JWT credential, for the partner JWT grant of RingCentral's partners. */
+  get partnerJwt(): string | null {
+    return this.#partnerJwt;
   }
 
   /** `RC_AUTH_CODE`: The authorization code that the redirect URI received. */
@@ -92,6 +99,7 @@ export class Settings {
       extension: env["RC_EXTENSION"],
       password: env["RC_PASSWORD"],
       jwt: env["RC_JWT"],
+      partnerJwt: env["RC_PARTNER_JWT"],
       redirectUri: env["RC_REDIRECT_URI"],
       authCode: env["RC_AUTH_CODE"],
       codeVerifier: env["RC_CODE_VERIFIER"],
@@ -110,6 +118,7 @@ export class Settings {
       extension: this.extension,
       password: this.password === null ? null : "[REDACTED]",
       jwt: this.jwt === null ? null : "[REDACTED]",
+      partnerJwt: this.partnerJwt === null ? null : "[REDACTED]",
       redirectUri: this.redirectUri,
       authCode: this.authCode === null ? null : "[REDACTED]",
       codeVerifier: this.codeVerifier === null ? null : "[REDACTED]",

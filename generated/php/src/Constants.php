@@ -61,6 +61,7 @@ final class Constants
     public const LOGIN_JWT_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
     public const LOGIN_AUTH_CODE_GRANT = 'authorization_code';
     public const REFRESH_GRANT = 'refresh_token';
+    public const LOGIN_PARTNER_JWT_GRANT = 'partner_jwt';
 
     /** Error codes of a 401 that a refresh can cure. */
     public const TOKEN_ERROR_CODES = [
@@ -94,6 +95,7 @@ final class Constants
         'password',
         'refresh_token',
         'token',
+        'ws_access_token',
     ];
 
     /** The RC_* variables RCSDK::fromEnv() reads (the same ones the cURL snippets read). */
@@ -105,6 +107,7 @@ final class Constants
         'RC_EXTENSION',
         'RC_PASSWORD',
         'RC_JWT',
+        'RC_PARTNER_JWT',
         'RC_REDIRECT_URI',
         'RC_AUTH_CODE',
         'RC_CODE_VERIFIER',

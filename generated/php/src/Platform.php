@@ -25,10 +25,10 @@ final class Platform extends Client
      * @param string|null $username Phone number (E.164) or email.
      * @param string|null $extension Extension number; sent only when not empty.
      * @param string|null $password The user's password.
-     * @param string|null $scope Space-separated scopes to request; all the app's scopes when absent.
+     * @param string|null $scope Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent.
      * @param string|null $endpointId App instance id; derived by the server when absent.
-     * @param int|null $accessTokenTtl Access token lifetime in seconds, 600 to 3600 (default 3600).
-     * @param int|null $refreshTokenTtl Refresh token lifetime in seconds, at most 2592000 (default 604800).
+     * @param int|null $accessTokenTtl Access token lifetime in seconds. The platform raises a shorter one to the minimum and replaces a longer one by its default, without an error.
+     * @param int|null $refreshTokenTtl Refresh token lifetime in seconds. The platform replaces a longer one by its default, without an error.
      *
      * Fires Event::LOGIN_SUCCESS or Event::LOGIN_ERROR.
      */
@@ -77,10 +77,10 @@ final class Platform extends Client
      * The JWT bearer grant (RFC 7523), RingCentral's choice for server apps. The JWT is exchanged for tokens and never sent as a Bearer token itself.
      *
      * @param string|null $jwt The JWT credential.
-     * @param string|null $scope Space-separated scopes to request; all the app's scopes when absent.
+     * @param string|null $scope Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent.
      * @param string|null $endpointId App instance id; derived by the server when absent.
-     * @param int|null $accessTokenTtl Access token lifetime in seconds, 600 to 3600 (default 3600).
-     * @param int|null $refreshTokenTtl Refresh token lifetime in seconds, at most 2592000 (default 604800).
+     * @param int|null $accessTokenTtl Access token lifetime in seconds. The platform raises a shorter one to the minimum and replaces a longer one by its default, without an error.
+     * @param int|null $refreshTokenTtl Refresh token lifetime in seconds. The platform replaces a longer one by its default, without an error.
      *
      * Fires Event::LOGIN_SUCCESS or Event::LOGIN_ERROR.
      */
@@ -121,10 +121,10 @@ final class Platform extends Client
      * @param string|null $code The code that the redirect URI received.
      * @param string|null $redirectUri The redirect URI used in the authorization URL.
      * @param string|null $codeVerifier The PKCE verifier whose challenge was in the authorization URL.
-     * @param string|null $scope Space-separated scopes to request; all the app's scopes when absent.
+     * @param string|null $scope Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent.
      * @param string|null $endpointId App instance id; derived by the server when absent.
-     * @param int|null $accessTokenTtl Access token lifetime in seconds, 600 to 3600 (default 3600).
-     * @param int|null $refreshTokenTtl Refresh token lifetime in seconds, at most 2592000 (default 604800).
+     * @param int|null $accessTokenTtl Access token lifetime in seconds. The platform raises a shorter one to the minimum and replaces a longer one by its default, without an error.
+     * @param int|null $refreshTokenTtl Refresh token lifetime in seconds. The platform replaces a longer one by its default, without an error.
      *
      * Fires Event::LOGIN_SUCCESS or Event::LOGIN_ERROR.
      */
@@ -150,6 +150,48 @@ final class Platform extends Client
         if ($codeVerifier !== null && $codeVerifier !== '') {
             $form['code_verifier'] = $codeVerifier;
         }
+        if ($scope !== null && $scope !== '') {
+            $form['scope'] = $scope;
+        }
+        if ($endpointId !== null && $endpointId !== '') {
+            $form['endpoint_id'] = $endpointId;
+        }
+        if ($accessTokenTtl !== null) {
+            $form['access_token_ttl'] = (string) $accessTokenTtl;
+        }
+        if ($refreshTokenTtl !== null) {
+            $form['refresh_token_ttl'] = (string) $refreshTokenTtl;
+        }
+        return $this->login($form, Event::LOGIN_SUCCESS, Event::LOGIN_ERROR);
+    }
+
+    /**
+     * Log in with a partner JWT.
+     *
+     * The partner JWT grant (`partner_jwt`), for apps of RingCentral's partners (carrier brands): like the JWT grant, a JWT credential is exchanged for tokens.
+     *
+     * @param string|null $jwt The partner JWT credential.
+     * @param string|null $scope Space-separated scopes to request, each one the app is registered for (any other is a 400 `invalid_scope`, as the platform answers); all the app's scopes when absent.
+     * @param string|null $endpointId App instance id; derived by the server when absent.
+     * @param int|null $accessTokenTtl Access token lifetime in seconds. The platform raises a shorter one to the minimum and replaces a longer one by its default, without an error.
+     * @param int|null $refreshTokenTtl Refresh token lifetime in seconds. The platform replaces a longer one by its default, without an error.
+     *
+     * Fires Event::LOGIN_SUCCESS or Event::LOGIN_ERROR.
+     */
+    public function loginPartnerJwt(
+        #[\SensitiveParameter] ?string $jwt,
+        ?string $scope = null,
+        ?string $endpointId = null,
+        ?int $accessTokenTtl = null,
+        ?int $refreshTokenTtl = null,
+    ): TokenInfo {
+        if ($jwt === null || $jwt === '') {
+            // Null or empty is never sent: it is an unset variable (sdk settings hold null then).
+            throw new UsageError('loginPartnerJwt() needs jwt (RC_PARTNER_JWT is unset or empty?)');
+        }
+        $this->redactor->add($jwt);
+        $form = ['grant_type' => Constants::LOGIN_PARTNER_JWT_GRANT];
+        $form['assertion'] = $jwt;
         if ($scope !== null && $scope !== '') {
             $form['scope'] = $scope;
         }
@@ -283,5 +325,16 @@ final class Platform extends Client
     ): ExtensionInfo {
         $response = $this->request('GET', '/restapi/v1.0/account/' . self::segment($accountId) . '/extension/' . self::segment($extensionId));
         return ExtensionInfo::fromJson($response->json());
+    }
+
+    /**
+     * Get a WebSocket token.
+     *
+     * A token for RingCentral's WebSocket gateway (push notifications), asked for with the access token before opening the connection. The request has no body.
+     */
+    public function readWsToken(
+    ): WsTokenInfo {
+        $response = $this->request('POST', '/restapi/oauth/wstoken');
+        return WsTokenInfo::fromJson($response->json());
     }
 }

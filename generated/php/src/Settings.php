@@ -19,6 +19,8 @@ namespace Rcsdk;
  *
  * @property-read ?string $jwt The JWT credential created for the user in the developer console.
  *
+ * @property-read ?string $partnerJwt The partner JWT credential, for the partner JWT grant of RingCentral's partners.
+ *
  * @property-read ?string $authCode The authorization code that the redirect URI received.
  *
  * @property-read ?string $codeVerifier The PKCE code verifier that went with the authorization request.
@@ -47,6 +49,8 @@ final class Settings implements \JsonSerializable
         #[\SensitiveParameter] ?string $password = null,
         /** The JWT credential created for the user in the developer console. */
         #[\SensitiveParameter] ?string $jwt = null,
+        /** The partner JWT credential, for the partner JWT grant of RingCentral's partners. */
+        #[\SensitiveParameter] ?string $partnerJwt = null,
         /** A redirect URI registered for the app. */
         public readonly ?string $redirectUri = null,
         /** The authorization code that the redirect URI received. */
@@ -62,6 +66,7 @@ final class Settings implements \JsonSerializable
             'appSecret' => $appSecret,
             'password' => $password,
             'jwt' => $jwt,
+            'partnerJwt' => $partnerJwt,
             'authCode' => $authCode,
             'codeVerifier' => $codeVerifier,
             'accessToken' => $accessToken,
@@ -106,6 +111,7 @@ final class Settings implements \JsonSerializable
             extension: $read('RC_EXTENSION'),
             password: $read('RC_PASSWORD'),
             jwt: $read('RC_JWT'),
+            partnerJwt: $read('RC_PARTNER_JWT'),
             redirectUri: $read('RC_REDIRECT_URI'),
             authCode: $read('RC_AUTH_CODE'),
             codeVerifier: $read('RC_CODE_VERIFIER'),
@@ -125,6 +131,7 @@ final class Settings implements \JsonSerializable
             'extension' => $this->extension,
             'password' => $this->password === null ? null : Redactor::REDACTED,
             'jwt' => $this->jwt === null ? null : Redactor::REDACTED,
+            'partnerJwt' => $this->partnerJwt === null ? null : Redactor::REDACTED,
             'redirectUri' => $this->redirectUri,
             'authCode' => $this->authCode === null ? null : Redactor::REDACTED,
             'codeVerifier' => $this->codeVerifier === null ? null : Redactor::REDACTED,

@@ -274,6 +274,10 @@ final class Transport
             $options[CURLOPT_NOBODY] = false;
             $options[CURLOPT_CUSTOMREQUEST] = $method;
             $options[CURLOPT_POSTFIELDS] = $body ?? '';
+            if ($body === null) {
+                // No body: no Content-Type either (curl would add a form one), as the other clients.
+                $options[CURLOPT_HTTPHEADER] = [...$lines, 'Content-Type:'];
+            }
         }
         curl_setopt_array($curl, $options);
     }

@@ -436,3 +436,101 @@ final class ExtensionInfo
         ];
     }
 }
+
+/**
+ * The answer of `POST /restapi/oauth/wstoken`: a token for RingCentral's WebSocket gateway, which push notifications use.
+ *
+ * @property-read ?string $wsAccessToken The token to present when opening the WebSocket connection.
+ */
+final class WsTokenInfo implements \JsonSerializable
+{
+    /** @var array<string, mixed> the body as received, secret fields blanked (toJson() has them) */
+    public readonly array $raw;
+    /** The secret fields and the body as received, out of every serialization's reach. */
+    private readonly \Closure $sealed;
+
+    /**
+     * @param ?string $wsAccessToken The token to present when opening the WebSocket connection.
+     * @param ?string $uri The WebSocket gateway to connect to.
+     * @param ?int $expiresIn Seconds the token may be used to open a connection.
+     * @param array<string, mixed> $raw the body as received
+     */
+    public function __construct(
+        #[\SensitiveParameter] ?string $wsAccessToken = null,
+        public readonly ?string $uri = null,
+        public readonly ?int $expiresIn = null,
+        #[\SensitiveParameter] array $raw = [],
+    ) {
+        $secrets = ['wsAccessToken' => $wsAccessToken];
+        $this->sealed = static fn (): array => [$secrets, $raw];
+        if (array_key_exists('ws_access_token', $raw)) {
+            $raw['ws_access_token'] = Redactor::REDACTED;
+        }
+        $this->raw = $raw;
+    }
+
+    public function __get(string $name): mixed
+    {
+        $secrets = ($this->sealed)()[0];
+        if (!array_key_exists($name, $secrets)) {
+            throw new \Error('Undefined property: ' . self::class . '::$' . $name);
+        }
+        return $secrets[$name];
+    }
+
+    public function __isset(string $name): bool
+    {
+        return isset(($this->sealed)()[0][$name]);
+    }
+
+    public function __set(string $name, mixed $value): void
+    {
+        throw new \Error('Cannot modify readonly property ' . self::class . '::$' . $name);
+    }
+
+    /** Read a decoded JSON body. */
+    public static function fromJson(mixed $data): self
+    {
+        $body = Read::map($data);
+        return new self(
+            wsAccessToken: Read::str($body['ws_access_token'] ?? null),
+            uri: Read::str($body['uri'] ?? null),
+            expiresIn: Read::int($body['expires_in'] ?? null),
+            raw: $body,
+        );
+    }
+
+    /** @return array<string, mixed> the body as received, secrets included (round-trips through fromJson()) */
+    public function toJson(): array
+    {
+        return ($this->sealed)()[1];
+    }
+
+    /** @return array<string, mixed> what json_encode() writes: `raw`, secret fields blanked */
+    public function jsonSerialize(): array
+    {
+        return $this->raw;
+    }
+
+    /** @return array<string, mixed> */
+    public function __serialize(): array
+    {
+        throw new \LogicException(self::class . ' holds secrets and is not serialized; save Platform::getAuthData() instead');
+    }
+
+    /** @param array<string, mixed> $data */
+    public function __unserialize(array $data): void
+    {
+        throw new \LogicException(self::class . ' is not unserialized');
+    }
+
+    /** @return array<string, mixed> */
+    public function __debugInfo(): array
+    {
+        return [
+            'wsAccessToken' => $this->wsAccessToken === null ? null : Redactor::REDACTED,
+            'uri' => $this->uri,
+            'expiresIn' => $this->expiresIn,
+        ];
+    }
+}

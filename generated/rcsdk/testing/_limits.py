@@ -49,6 +49,8 @@ class RateLimits:
         self.enforce_api = enforce_api
         self._hits: dict[tuple[str, str], list[float]] = {}
         self._lock = threading.Lock()
+        self.refused = 0
+        """How many requests were answered 429."""
 
     def limit_of(self, group: str) -> tuple[int, float] | None:
         return self.auth if group == "Auth" else API_GROUPS[group]
@@ -62,7 +64,9 @@ class RateLimits:
         with self._lock:
             hits = [t for t in self._hits.get((group, who), []) if t > now - window]
             over = len(hits) >= count
-            if not over:
+            if over:
+                self.refused += 1
+            else:
                 hits.append(now)
             self._hits[(group, who)] = hits
             remaining = max(count - len(hits), 0)

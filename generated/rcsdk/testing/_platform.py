@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rcsdk.testing import _control
+from rcsdk.testing._examples import answer as api_answer
 from rcsdk.testing._http import Server
 from rcsdk.testing._limits import api_group
 from rcsdk.testing._oauth import PUBLIC_APP_KEY, OAuth
@@ -25,6 +26,7 @@ from rcsdk.testing._records import ApiError, Fault, User
 from rcsdk.testing._tables import (
     API_ROUTES,
     AUTHORIZE_PATH,
+    FORM_VARIANT_PATHS,
     LOCAL_CREDENTIALS,
     REVOKE_PATH,
     TOKEN_PATH,
@@ -40,8 +42,10 @@ def _route_pattern(template: str) -> re.Pattern[str]:
     return re.compile("([^/]+)".join(re.escape(part) for part in parts) + "$")
 
 
-_OAUTH_ROUTES = {(TOKEN_PATH, "POST"), (REVOKE_PATH, "POST"), (AUTHORIZE_PATH, "GET")}
-_API_ROUTES = tuple((method, _route_pattern(path)) for method, path, _op in API_ROUTES)
+_OAUTH_ROUTES = {(TOKEN_PATH, "POST"), (REVOKE_PATH, "POST"), (AUTHORIZE_PATH, "GET")} | {
+    (path, "POST") for path in FORM_VARIANT_PATHS
+}
+_API_ROUTES = tuple((method, _route_pattern(path), op) for method, path, op in API_ROUTES)
 
 
 class LocalPlatform(OAuth):
@@ -175,14 +179,18 @@ class LocalPlatform(OAuth):
         if (path, method) == (AUTHORIZE_PATH, "GET"):
             location = self.authorize(query)
             return 302, {"Location": location, "Content-Length": "0"}, b""
-        for route_method, pattern in _API_ROUTES:
+        if method == "POST" and path == AUTHORIZE_PATH and path in FORM_VARIANT_PATHS:
+            # The form variant: the same parameters, in a form body.
+            location = self.authorize(urllib.parse.urlencode(self._form(headers, body)))
+            return 302, {"Location": location, "Content-Length": "0"}, b""
+        for route_method, pattern, op_id in _API_ROUTES:
             match = pattern.match(path)
             if match and method == route_method:
                 session = self.session_of(headers)
                 who = f"{session.app.key}:{session.user.username}"
                 limits = self.limits.hit(api_group(method), who, self.now())
                 _check_ids(session.user, match.groups())
-                status, extra, payload = self._json(200, self._api(session.user))
+                status, extra, payload = self._json(*api_answer(op_id, session.user, self.url))
                 return status, {**extra, **limits}, payload
         allowed = self.allowed_methods(path)
         if allowed or method not in STANDARD_METHODS:
@@ -195,7 +203,7 @@ class LocalPlatform(OAuth):
     def allowed_methods(self, path: str) -> tuple[str, ...]:
         """The methods served on ``path`` (empty for an unknown path)."""
         found = [m for p, m in _OAUTH_ROUTES if p == path]
-        found += [m for m, pattern in _API_ROUTES if pattern.match(path)]
+        found += [m for m, pattern, _op in _API_ROUTES if pattern.match(path)]
         return tuple(sorted(set(found)))
 
     def _json(self, status: int, body: dict[str, Any]) -> Reply:
@@ -203,24 +211,6 @@ class LocalPlatform(OAuth):
         payload = json.dumps(body, indent=2, separators=(",", " : ")).encode()
         headers = {"Content-Type": "application/json", "Content-Length": str(len(payload))}
         return status, headers, payload
-
-    def _api(self, user: User) -> dict[str, Any]:
-        """Every API call answers with the extension of the token's user."""
-        base = self.url + "/restapi/v1.0/account/" + user.account_id
-        return {
-            "uri": f"{base}/extension/{user.extension_id}",
-            "id": user.extension_id,
-            "extensionNumber": user.extension,
-            "name": f"{user.first_name} {user.last_name}",
-            "type": "User",
-            "status": "Enabled",
-            "account": {"id": user.account_id, "uri": base},
-            "contact": {
-                "firstName": user.first_name,
-                "lastName": user.last_name,
-                "email": f"{user.first_name}.{user.last_name}@example.com".lower(),
-            },
-        }
 
 
 def _check_ids(user: User, values: tuple[str, ...]) -> None:

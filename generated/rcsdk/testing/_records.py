@@ -28,14 +28,22 @@ class User:
     last_name: str = "User"
 
 
+APP_SCOPES = ("ReadAccounts", "EditExtensions")
+"""The scopes (app permissions) the local apps are registered for, unless told otherwise."""
+
+
 @dataclass
 class App:
-    """A registered app. A public app has no secret and authenticates with ``client_id``."""
+    """A registered app. A public app has no secret and authenticates with ``client_id``.
+
+    A token request may ask for some of its ``scopes`` (``invalid_scope`` for any other) and is
+    granted all of them when it asks for none."""
 
     key: str
     secret: str | None
     redirect_uris: tuple[str, ...] = ()
     grants: frozenset[str] = frozenset(GRANTS)
+    scopes: tuple[str, ...] = APP_SCOPES
 
 
 @dataclass

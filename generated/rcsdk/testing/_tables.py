@@ -7,6 +7,9 @@ Everything else in ``rcsdk.testing`` is static code that reads these names.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 LOCAL_CREDENTIALS: dict[str, str] = {
     "RC_APP_KEY": "local-app-key",
     "RC_APP_SECRET": "local-app-secret",
@@ -14,6 +17,7 @@ LOCAL_CREDENTIALS: dict[str, str] = {
     "RC_EXTENSION": "101",
     "RC_PASSWORD": "local-password",
     "RC_JWT": "local-jwt-credential",
+    "RC_PARTNER_JWT": "local-partner-jwt",
     "RC_REDIRECT_URI": "http://127.0.0.1:8090/callback",
 }
 """The credentials the local platform accepts by default (the spec's examples)."""
@@ -26,6 +30,7 @@ GRANTS: dict[str, tuple[str, ...]] = {
     "urn:ietf:params:oauth:grant-type:jwt-bearer": ("assertion",),
     "authorization_code": ("code",),
     "refresh_token": ("refresh_token",),
+    "partner_jwt": ("assertion",),
 }
 """The required form fields of each grant, from the spec's token operations."""
 
@@ -43,7 +48,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "OAU-128": (401, "Access token expired"),
     "OAU-129": (401, "Access token corrupted"),
     "OAU-134": (401, "Invalid Authorization header"),
-    "OAU-140": (401, "Invalid resource owner credentials"),
+    "OAU-140": (400, "Invalid resource owner credentials"),
     "OAU-146": (401, "Invalid client credentials"),
     "OAU-147": (400, "Account locked out after multiple unsuccessful logon attempts"),
     "OAU-149": (401, "Unparsable access token"),
@@ -69,10 +74,49 @@ AUTHORIZE_PATH = "/restapi/oauth/authorize"
 REVOKE_PATH = "/restapi/oauth/revoke"
 TOKEN_PATH = "/restapi/oauth/token"
 
+FORM_VARIANT_PATHS: tuple[str, ...] = ("/restapi/oauth/authorize",)
+"""Browser endpoints the platform also answers as ``POST`` with the parameters in a form body."""
+
 API_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/restapi/v1.0/account/{accountId}/extension/{extensionId}", "readExtension"),
+    ("POST", "/restapi/oauth/wstoken", "readWsToken"),
 )
 """``(method, path template, operation id)`` of each API call the platform answers."""
+
+API_EXAMPLES: dict[str, tuple[int, str | None, str]] = {
+    "readExtension": (
+        200,
+        "ExtensionInfo",
+        (
+            '{"uri": '
+            '"http://127.0.0.1:8089/restapi/v1.0/account/1234567890/extension/1234567890", '
+            '"id": 1234567890, "extensionNumber": "101", "name": "Local '
+            'User", "type": "User", "status": "Enabled", "account": '
+            '{"id": "1234567890", "uri": '
+            '"http://127.0.0.1:8089/restapi/v1.0/account/1234567890"}, '
+            '"contact": {"firstName": "Local", "lastName": "User", '
+            '"email": "local.user@example.com"}}'
+        ),
+    ),
+    "readWsToken": (
+        200,
+        "WsTokenInfo",
+        (
+            '{"ws_access_token": "WS_ACCESS_TOKEN", "uri": '
+            '"wss://ws-api.ringcentral.com/ws", "expires_in": 60}'
+        ),
+    ),
+}
+"""``operation id: (status, schema name, example response as JSON)``: what each API call
+answers, the spec's example with the caller's ids (see ``_examples``)."""
+
+SCHEMAS: dict[str, dict[str, dict[str, Any]]] = json.loads(
+    '{"TokenInfo":{"access_token":{"type":"string","required":true,"schema":null,"enum":[],"format":null},"token_type":{"type":"string","required":true,"schema":null,"enum":["bearer"],"format":null},"expires_in":{"type":"integer","required":true,"schema":null,"enum":[],"format":null},"refresh_token":{"type":"string","required":false,"schema":null,"enum":[],"format":null},"refresh_token_expires_in":{"type":"integer","required":false,"schema":null,"enum":[],"format":null},"scope":{"type":"string","required":true,"schema":null,"enum":[],"format":null},"owner_id":{"type":"string","required":false,"schema":null,"enum":[],"format":null},"endpoint_id":{"type":"string","required":false,"schema":null,"enum":[],"format":null},"id_token":{"type":"string","required":false,"schema":null,"enum":[],"format":null},"session_id":{"type":"string","required":true,"schema":null,"enum":[],"format":null},"session_expires_in":{"type":"integer","required":false,"schema":null,"enum":[],"format":null},"session_expiration_time":{"type":"string","required":false,"schema":null,"enum":[],"format":"date-time"},"session_idle_timeout":{"type":"integer","required":false,"schema":null,"enum":[],"format":null}},"ErrorItem":{"errorCode":{"type":"string","required":true,"schema":null,"enum":[],"format":null},"message":{"type":"string","required":true,"schema":null,"enum":[],"format":null},"parameterName":{"type":"string","required":false,"schema":null,"enum":[],"format":null},"parameterValue":{"type":"string","required":false,"schema":null,"enum":[],"format":null}},"ErrorBody":{"error":{"type":"string","required":false,"schema":null,"enum":["invalid_request","invalid_client","invalid_grant","unauthorized_client","unsupported_grant_type","invalid_scope","invalid_request_uri","unsupported_response_type","request_not_supported","request_uri_not_supported","expired_token","insufficient_scope","access_denied"],"format":null},"error_description":{"type":"string","required":false,"schema":null,"enum":[],"format":null},"errorCode":{"type":"string","required":false,"schema":null,"enum":[],"format":null},"message":{"type":"string","required":false,"schema":null,"enum":[],"format":null},"errors":{"type":"array","required":true,"schema":"ErrorItem","enum":[],"format":null}},"AccountRef":{"id":{"type":"string","required":false,"schema":null,"enum":[],"format":null},"uri":{"type":"string","required":false,"schema":null,"enum":[],"format":"uri"}},"Contact":{"firstName":{"type":"string","required":false,"schema":null,"enum":[],"format":null},"lastName":{"type":"string","required":false,"schema":null,"enum":[],"format":null},"email":{"type":"string","required":false,"schema":null,"enum":[],"format":"email"}},"ExtensionInfo":{"id":{"type":"integer","required":false,"schema":null,"enum":[],"format":"int64"},"uri":{"type":"string","required":false,"schema":null,"enum":[],"format":"uri"},"extensionNumber":{"type":"string","required":false,"schema":null,"enum":[],"format":null},"name":{"type":"string","required":false,"schema":null,"enum":[],"format":null},"type":{"type":"string","required":false,"schema":null,"enum":["User","Department","Announcement","Voicemail","DigitalUser","VirtualUser","FaxUser","PagingOnly","SharedLinesGroup","DelegatedLinesGroup","GroupCallPickup","IvrMenu","ApplicationExtension","ProxyAdmin","RoomConnector","ParkLocation","Limited","Bot","Site","Room","FlexibleUser","TieLine","Unknown"],"format":null},"status":{"type":"string","required":false,"schema":null,"enum":["Enabled","Disabled","Frozen","NotActivated","Unassigned"],"format":null},"account":{"type":"object","required":false,"schema":"AccountRef","enum":[],"format":null},"contact":{"type":"object","required":false,"schema":"Contact","enum":[],"format":null}},"WsTokenInfo":{"ws_access_token":{"type":"string","required":true,"schema":null,"enum":[],"format":null},"uri":{"type":"string","required":false,"schema":null,"enum":[],"format":"uri"},"expires_in":{"type":"integer","required":true,"schema":null,"enum":[],"format":"int32"}}}'
+)
+"""Every schema of the spec, by name: ``{field: {type, required, schema, enum, format}}``."""
+
+EXAMPLE_SERVER = "http://127.0.0.1:8089"
+"""The server the spec's examples name in their URLs (the spec's ``local`` server)."""
 
 DEFAULT_PORT = 8089
 """The port of the spec's ``local`` server, where ``serve`` listens by default."""

@@ -73,6 +73,9 @@ class OAuth:
         self.add_user(
             User(creds["RC_USERNAME"], creds["RC_PASSWORD"], creds["RC_EXTENSION"], creds["RC_JWT"])
         )
+        if creds.get("RC_PARTNER_JWT"):
+            # A partner's user (the partner JWT grant): another person, with limits of its own.
+            self.add_user(User("partner", "", jwt=creds["RC_PARTNER_JWT"], extension_id=1234567891))
         self.counts: collections.Counter[str] = collections.Counter()
         self.denials = 0
         self._lock = threading.RLock()
@@ -182,6 +185,13 @@ class OAuth:
                 raise ApiError.invalid(f"Required parameter [{name}] is missing", name)
         if grant not in app.grants:
             raise ApiError.coded("OAU-112", "unauthorized_client")
+        refused = [scope for scope in form.get("scope", "").split() if scope not in app.scopes]
+        if refused:
+            raise ApiError.invalid(
+                f"The application is not registered for scope [{refused[0][:50]}]",
+                "scope",
+                error="invalid_scope",
+            )
         with self._lock:
             if grant == "refresh_token":
                 record = self._refresh.get(form["refresh_token"])
@@ -245,7 +255,7 @@ class OAuth:
             "expires_in": access_ttl,
             "refresh_token": refresh,
             "refresh_token_expires_in": refresh_ttl,
-            "scope": form.get("scope") or "ReadAccounts EditExtensions",
+            "scope": " ".join(form.get("scope", "").split() or session.app.scopes),
             "owner_id": str(session.user.extension_id),
             "endpoint_id": form.get("endpoint_id") or secrets.token_urlsafe(16),
             "session_id": session.id,

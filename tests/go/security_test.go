@@ -480,7 +480,8 @@ func TestSecurityTable(t *testing.T) {
 }
 
 // The runner can fail: a wrong expected message is caught, and so is an error that never comes
-// (WithAllowInsecureHTTP switches the plain-HTTP check off).
+// (WithAllowInsecureHTTP switches the plain-HTTP check off, the store holds the platform's own
+// session), and a value Go's types would take marked as refused by them.
 func TestTheSecurityRunnerCanFail(t *testing.T) {
 	cases := map[string]map[string]any{}
 	for _, raw := range loadSecurity(t).Cases {
@@ -492,7 +493,13 @@ func TestTheSecurityRunnerCanFail(t *testing.T) {
 	wrong["expect"].(map[string]any)["message"] = []any{"a substring no client says"}
 	optedIn := cases["plain-http-remote"]
 	optedIn["options"] = map[string]any{"allow_insecure_http": true}
-	for _, mutant := range []map[string]any{wrong, optedIn} {
+	// A value Go's types would take is not refused by its signature: the case must run.
+	typed := cases["header-not-a-string"]
+	typed["args"].(map[string]any)["headers"] = map[string]any{"X-Count": "5"}
+	// The store's session is the platform's own: it is sent, no SessionOriginError comes.
+	own := cases["session-of-another-origin-not-sent"]
+	own["store"].(map[string]any)["origin"] = "http://{platform}"
+	for _, mutant := range []map[string]any{wrong, optedIn, typed, own} {
 		raw, _ := json.Marshal(mutant)
 		if runSecurityCase(t, raw) == nil {
 			t.Errorf("a mutated case passed: %v", mutant["id"])

@@ -149,11 +149,22 @@ def test_a_file_token_store_is_shared_by_python_and_php(
 
 # --- a session is bound to its origin, in every language -----------------------------------------
 
-LANGUAGES = ("python", "javascript", "php")
+LANGUAGES = ("python", "javascript", "php", "go")
+
+
+@pytest.fixture(scope="module")
+def go_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Go scenario program (its store-login and store-use modes), built once."""
+    return CLIENTS["go"].build(GENERATED, tmp_path_factory.mktemp("go"))
 
 
 def _origin_step(
-    language: str, mode: str, server: str, store: Path, php_build: Path, tmp_path: Path
+    language: str,
+    mode: str,
+    server: str,
+    store: Path,
+    builds: tuple[Path, Path],
+    tmp_path: Path,
 ) -> dict[str, Any]:
     """One language's step on a FileTokenStore: ``store-login`` (log in into it) or ``store-use``
     (a call with it; the error's class and message)."""
@@ -170,12 +181,14 @@ def _origin_step(
             authorized = platform.is_authorized()
             return {"error": type(error).__name__, "message": str(error), "authorized": authorized}
         return {"error": None}
+    php_build, go_build = builds
     js = ROOT / "build" / "js"  # made by `make build-js` before the suites run
     if not (js / "dist" / "index.js").exists():
         js = CLIENTS["javascript"].build(GENERATED, tmp_path)
-    script = {"javascript": ["node", str(ROOT / "tests" / "js" / "auth_data.mjs")]}.get(
-        language, ["php", str(PHP / "auth_data.php")]
-    )
+    script = {
+        "javascript": ["node", str(ROOT / "tests" / "js" / "auth_data.mjs")],
+        "go": [str(go_build / "scenario")],
+    }.get(language, ["php", str(PHP / "auth_data.php")])
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("RC_")},
         "RC_APP_KEY": CREDS["RC_APP_KEY"],
@@ -197,20 +210,26 @@ def _origin_step(
 @pytest.mark.parametrize("reader", LANGUAGES)
 @pytest.mark.parametrize("writer", LANGUAGES)
 def test_no_language_sends_another_origins_file_store(
-    writer: str, reader: str, php_build: Path, local: LocalPlatform, tmp_path: Path
+    writer: str,
+    reader: str,
+    php_build: Path,
+    go_build: Path,
+    local: LocalPlatform,
+    tmp_path: Path,
 ) -> None:
-    """Issue #20 point 1, all nine writer -> reader pairs: a tokens.json written for one server
-    is never sent to another by any language (the other server receives nothing), the reader
-    gets a SessionOriginError naming the file and both origins, and the file is left as it was
-    (its own platform goes on using it)."""
+    """Issue #20 point 1, all sixteen writer -> reader pairs of Python, JS, PHP and Go: a
+    tokens.json written for one server is never sent to another by any language (the other
+    server receives nothing), the reader gets a SessionOriginError naming the file and both
+    origins, and the file is left as it was (its own platform goes on using it)."""
     store = tmp_path / "tokens.json"
-    _origin_step(writer, "store-login", local.url, store, php_build, tmp_path)
+    builds = (php_build, go_build)
+    _origin_step(writer, "store-login", local.url, store, builds, tmp_path)
     written = store.read_bytes()
     data = json.loads(written)
     port = local.url.rsplit(":", 1)[1]
     assert (data["origin"], data["app_key"]) == (f"http://127.0.0.1:{port}", CREDS["RC_APP_KEY"])
     with Listener(body={"stolen": True}) as other:
-        answer = _origin_step(reader, "store-use", other.url, store, php_build, tmp_path)
+        answer = _origin_step(reader, "store-use", other.url, store, builds, tmp_path)
         assert other.received == 0, f"{reader} sent {writer}'s tokens to another origin"
     assert answer["error"] == "SessionOriginError", answer
     assert not answer["authorized"]

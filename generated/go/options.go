@@ -48,8 +48,14 @@ func (s *settings) check() error {
 	if s.maxRetries < 0 || s.maxRetryWait < 0 || s.refreshMargin < 0 {
 		return usageError("maxRetries, maxRetryWait and refreshMargin must not be negative")
 	}
+	if s.now == nil || s.sleep == nil {
+		return usageError("clock and sleep must be functions, not nil (WithClock, WithSleep)")
+	}
 	if s.store == nil {
 		s.store = NewMemoryTokenStore()
+	}
+	if !isASCII(s.userAgent) {
+		return usageError("userAgent contains a non-ASCII character")
 	}
 	return checkField("userAgent", s.userAgent)
 }
@@ -88,7 +94,10 @@ func WithMaxRetryWait(d time.Duration) Option { return func(s *settings) { s.max
 // WithClock replaces the clock that token expiry is judged by (for tests).
 func WithClock(now func() time.Time) Option {
 	return func(s *settings) {
-		s.now = func() float64 { return float64(now().UnixNano()) / 1e9 }
+		s.now = nil // a nil clock is refused by New, not at the first call
+		if now != nil {
+			s.now = func() float64 { return float64(now().UnixNano()) / 1e9 }
+		}
 	}
 }
 

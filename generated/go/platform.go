@@ -41,6 +41,12 @@ type AuthorizeOptions struct {
 // Deprecated: RingCentral retired the password grant on 2024-03-31 and removed it from its public
 // spec; apps that still have it keep working; new apps use the JWT or authorization code grants.
 func (p *Platform) Authorize(ctx context.Context, username string, extension string, password string, options ...AuthorizeOptions) (*TokenInfo, error) {
+	if username == "" {
+		return nil, usageError("Authorize needs username (RC_USERNAME: sdk.Settings.Username after rcsdk.FromEnv)")
+	}
+	if password == "" {
+		return nil, usageError("Authorize needs password (RC_PASSWORD: sdk.Settings.Password after rcsdk.FromEnv)")
+	}
 	var o AuthorizeOptions
 	if len(options) > 0 {
 		o = options[0]
@@ -93,6 +99,9 @@ type LoginJWTOptions struct {
 //
 // Fires EventLoginSuccess or EventLoginError.
 func (p *Platform) LoginJWT(ctx context.Context, jwt string, options ...LoginJWTOptions) (*TokenInfo, error) {
+	if jwt == "" {
+		return nil, usageError("LoginJWT needs jwt (RC_JWT: sdk.Settings.JWT after rcsdk.FromEnv)")
+	}
 	var o LoginJWTOptions
 	if len(options) > 0 {
 		o = options[0]
@@ -145,6 +154,9 @@ type LoginAuthCodeOptions struct {
 //
 // Fires EventLoginSuccess or EventLoginError.
 func (p *Platform) LoginAuthCode(ctx context.Context, code string, options ...LoginAuthCodeOptions) (*TokenInfo, error) {
+	if code == "" {
+		return nil, usageError("LoginAuthCode needs code (RC_AUTH_CODE: sdk.Settings.AuthCode after rcsdk.FromEnv)")
+	}
 	var o LoginAuthCodeOptions
 	if len(options) > 0 {
 		o = options[0]
@@ -201,6 +213,9 @@ type LoginPartnerJWTOptions struct {
 //
 // Fires EventLoginSuccess or EventLoginError.
 func (p *Platform) LoginPartnerJWT(ctx context.Context, jwt string, options ...LoginPartnerJWTOptions) (*TokenInfo, error) {
+	if jwt == "" {
+		return nil, usageError("LoginPartnerJWT needs jwt (RC_PARTNER_JWT: sdk.Settings.PartnerJWT after rcsdk.FromEnv)")
+	}
 	var o LoginPartnerJWTOptions
 	if len(options) > 0 {
 		o = options[0]

@@ -163,6 +163,7 @@ class Go(Target):
                 "InternalServerError",
                 "InvalidGrantError",
                 "LoginRequiredError",
+                "SessionOriginError",
                 "RateLimitError",
                 "RedirectError",
                 "ResponseFormatError",

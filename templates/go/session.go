@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -123,7 +124,7 @@ func (p *Platform) rotate(ctx context.Context, seen *authState, form func(*authS
 	}
 	now := p.now()
 	if current == nil {
-		return nil, newError(ErrLoginRequired, "no tokens: log in first", nil)
+		return nil, p.refusal()
 	}
 	if seen != nil && current.token.AccessToken != seen.token.AccessToken && !current.accessDue(now, p.refreshMargin) {
 		return current, nil
@@ -202,6 +203,16 @@ func (p *Platform) revoke(ctx context.Context, path string, form []field, succes
 func (p *Platform) access(ctx context.Context, state *authState, unsaved bool) (*authState, error) {
 	if state == nil || unsaved {
 		var events pending
+		if state == nil && !unsaved {
+			// Read the store first: a session saved unbound is written back bound at this call.
+			if _, err := p.current(&events); err != nil {
+				events.emit()
+				return nil, err
+			}
+			p.mu.Lock()
+			unsaved = p.unsaved
+			p.mu.Unlock()
+		}
 		if unsaved {
 			// Tokens the store refused earlier: write them now if it takes them.
 			p.locked(ctx, &events, func() { _, _ = p.reload(&events) })
@@ -213,7 +224,7 @@ func (p *Platform) access(ctx context.Context, state *authState, unsaved bool) (
 			return nil, err
 		}
 		if state == nil {
-			return nil, newError(ErrLoginRequired, "no tokens: log in first", nil)
+			return nil, p.refusal()
 		}
 	}
 	if p.autoRefresh && state.accessDue(p.now(), p.refreshMargin) {
@@ -368,6 +379,7 @@ type ledger struct {
 	state       *authState
 	unsaved     bool
 	unsavedOver string // the refresh token the store held when it refused ours
+	foreign     []any  // whose session (origin, app key) the store held at the last read, when not ours
 }
 
 // GetAuthData returns the tokens and their expiry times, in the format every language's client
@@ -379,12 +391,15 @@ func (p *Platform) GetAuthData() map[string]any {
 	if state == nil {
 		return map[string]any{}
 	}
-	return state.toJSON()
+	return p.bound(state)
 }
 
 // SetAuthData restores what GetAuthData returned (nil or an empty map log out locally). Data
 // of an unknown version or shape is an ErrAuthData error.
 func (p *Platform) SetAuthData(data map[string]any) error {
+	if theirs := p.other(data); theirs != nil {
+		return p.refusedBy("the auth data", theirs)
+	}
 	state, err := stateFromJSON(data)
 	if err != nil {
 		return err
@@ -432,6 +447,10 @@ func (p *Platform) reload(events *pending) (*authState, error) {
 		}
 		return p.state, nil
 	}
+	p.foreign = p.other(data)
+	if p.foreign != nil {
+		data = nil // another's session: to this platform, the store holds none
+	}
 	state, err := stateFromJSON(data)
 	unusable := false
 	if err != nil {
@@ -452,6 +471,10 @@ func (p *Platform) reload(events *pending) (*authState, error) {
 	p.state = state
 	if state != nil {
 		p.redactor.AddTokens(state.token.AccessToken, state.token.RefreshToken)
+		if unbound(data) {
+			// Saved without a binding (by an rcsdk before it): used, and written back bound.
+			p.unsaved, p.unsavedOver = true, state.token.RefreshToken
+		}
 	}
 	return state, nil
 }
@@ -476,11 +499,24 @@ func (p *Platform) keep(state *authState, events *pending) {
 
 // save writes state to the store (p.mu held).
 func (p *Platform) save(state *authState, replaced string, events *pending) {
-	var data map[string]any
-	if state != nil {
-		data = state.toJSON()
+	var err error
+	if held, readErr := p.store.Load(); readErr == nil {
+		p.foreign = p.other(held)
 	}
-	err := p.store.Save(data)
+	if p.foreign != nil {
+		// The store holds another's session: never written over, never emptied.
+		if state == nil {
+			p.unsaved, p.unsavedOver = false, ""
+			return
+		}
+		err = newError(ErrTokenStore, "not writing over it: "+p.refusedBy(storeName(p.store), p.foreign).Message, nil)
+	} else {
+		var data map[string]any
+		if state != nil {
+			data = p.bound(state)
+		}
+		err = p.store.Save(data)
+	}
 	if err != nil && !errors.Is(err, ErrTokenStore) {
 		// A store of the application's own may fail any way: the tokens are kept.
 		err = newError(ErrTokenStore, p.redactor.Text("could not write the token store: "+err.Error()), err)
@@ -501,4 +537,88 @@ func (p *Platform) warn(message string) {
 	if p.log != nil {
 		p.log("warning", message)
 	}
+}
+
+// --- whose session ----------------------------------------------------------------------------
+
+// A session is bound to the server origin and app key it was issued for: what the platform
+// writes records them (AuthDataOrigin, AuthDataAppKey), and a store holding another's session
+// is, to this platform, a store holding none that refuses writes. Its tokens are never sent,
+// and it is never written over or emptied. Data saved without a binding (by an rcsdk before
+// it) is used, and written back bound at the first call.
+
+// bound is the auth data of state, bound to this platform.
+func (p *Platform) bound(state *authState) map[string]any {
+	data := state.toJSON()
+	data[AuthDataOrigin] = p.origin.key()
+	data[AuthDataAppKey] = p.appKey
+	return data
+}
+
+// other is the (origin, app key) data records when it is another's session, else nil (ours,
+// unbound, or no data).
+func (p *Platform) other(data map[string]any) []any {
+	origin, hasOrigin := data[AuthDataOrigin]
+	appKey, hasAppKey := data[AuthDataAppKey]
+	if !hasOrigin && !hasAppKey {
+		return nil
+	}
+	if origin == any(p.origin.key()) && appKey == any(p.appKey) {
+		return nil
+	}
+	return []any{origin, appKey}
+}
+
+// unbound says whether data is a session saved without a binding.
+func unbound(data map[string]any) bool {
+	_, hasOrigin := data[AuthDataOrigin]
+	_, hasAppKey := data[AuthDataAppKey]
+	return len(data) > 0 && !hasOrigin && !hasAppKey
+}
+
+// refusal is the error of a call that needs a session and finds none: another's, or no tokens.
+func (p *Platform) refusal() error {
+	p.mu.Lock()
+	theirs := p.foreign
+	p.mu.Unlock()
+	if theirs != nil {
+		return p.refusedBy(storeName(p.store), theirs)
+	}
+	return newError(ErrLoginRequired, "no tokens: log in first", nil)
+}
+
+// refusedBy is the error of a call that needs a session when where holds theirs.
+func (p *Platform) refusedBy(where string, theirs []any) *Error {
+	return newError(ErrSessionOrigin, fmt.Sprintf(
+		"%s holds the session of %s (app key %s), not of this platform (%s, app key %s): its tokens are "+
+			"not sent here and it is left as it is; log in to start a session for this platform",
+		where, plain(theirs[0]), plain(theirs[1]), p.origin.key(), plain(p.appKey)), nil)
+}
+
+// plain is a value read from a store, for a message: printable ASCII, cut short.
+func plain(value any) string {
+	text := "None"
+	if value != nil {
+		text = fmt.Sprint(value)
+	}
+	out := []rune{}
+	for _, c := range text {
+		if c < ' ' || c > '~' {
+			c = '?'
+		}
+		out = append(out, c)
+	}
+	if len(out) > 80 {
+		return string(out[:77]) + "..."
+	}
+	return string(out)
+}
+
+// storeName is how a message names a store: its file where it has one, else its type.
+func storeName(store TokenStore) string {
+	if file, ok := store.(*FileTokenStore); ok {
+		return "token store " + file.Path
+	}
+	name := fmt.Sprintf("%T", store)
+	return "token store " + name[strings.LastIndex(name, ".")+1:]
 }

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -194,6 +195,16 @@ func (t *transport) failure(ctx, attempt context.Context, target string, err err
 		return newError(ErrAPIConnection, "the call was cancelled: "+what, ctx.Err())
 	case errors.Is(attempt.Err(), context.DeadlineExceeded):
 		return newError(ErrAPITimeout, fmt.Sprintf("timed out after %s: %s", t.timeout, what), context.DeadlineExceeded)
+	}
+	// The first-use errors say what every language's say: the server, and the likely cause.
+	var dns *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return newError(ErrAPIConnection, t.redactor.Text("cannot connect to "+t.origin.netloc+
+			": connection refused (is the platform running, and is the port right?)"), err)
+	case errors.As(err, &dns):
+		return newError(ErrAPIConnection, t.redactor.Text(fmt.Sprintf(
+			"cannot connect to %s: the host name does not resolve (%s)", t.origin.netloc, dns.Err)), err)
 	}
 	return newError(ErrAPIConnection, what, err)
 }

@@ -15,16 +15,16 @@ import (
 )
 
 var publicAPI = []string{
-	"AccountRef", "AuthDataVersion", "AuthorizationRequest", "AuthorizationRequest.GoString",
+	"AccountRef", "AuthDataAppKey", "AuthDataOrigin", "AuthDataVersion", "AuthorizationRequest", "AuthorizationRequest.GoString",
 	"AuthorizationRequest.String", "AuthorizeOptions", "AuthorizeURLOptions", "Call", "Contact",
 	"DefaultLockTimeout", "DefaultMaxRetries", "DefaultMaxRetryWait", "DefaultRefreshMargin",
 	"DefaultTimeout", "Environment", "ErrAPIConnection", "ErrAPIStatus", "ErrAPITimeout",
 	"ErrAuthData", "ErrAuthentication", "ErrBadRequest", "ErrInternalServer", "ErrInvalidClient",
 	"ErrInvalidGrant", "ErrLoginRequired", "ErrNotFound", "ErrPermissionDenied", "ErrRCSDK",
-	"ErrRateLimit", "ErrRedirect", "ErrResponseFormat", "ErrToken", "ErrTokenStore", "ErrUsage",
+	"ErrRateLimit", "ErrRedirect", "ErrResponseFormat", "ErrSessionOrigin", "ErrToken", "ErrTokenStore", "ErrUsage",
 	"Error", "Error.Error", "Error.ErrorCode", "Error.GoString", "Error.Is", "Error.Unwrap",
 	"ErrorBody", "ErrorItem", "Event", "EventAccessViolation", "EventLoginError",
-	"EventLoginSuccess", "EventLogoutError", "EventLogoutSuccess", "EventRefreshError",
+	"EventLoginSuccess", "EventLogoutError", "EventLogoutSuccess", "EventRateLimitWait", "EventRefreshError",
 	"EventRefreshSuccess", "EventStoreError", "Events", "ExtensionInfo", "FileTokenStore",
 	"FileTokenStore.Load", "FileTokenStore.Lock", "FileTokenStore.Save", "FileTokenStore.String",
 	"FromEnv", "Kind", "Kind.Base", "Kind.Error", "Kinds", "Listener", "LocalServer",

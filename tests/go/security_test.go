@@ -9,9 +9,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,18 +29,63 @@ import (
 var goWording = map[string]string{
 	// The option the message tells the user to pass, by its Go name.
 	"allow_insecure_http": "WithAllowInsecureHTTP",
+	// New's arguments and options, by their Go names.
+	"app_key":    "appKey",
+	"app_secret": "appSecret",
+	"user_agent": "userAgent",
+}
+
+// The table's options (by their Python names) -> Go's. A value Go's types cannot take is a
+// case for signature_refuses (goParameter), not an option.
+var goOptions = map[string]func(value any) rcsdk.Option{
+	"allow_insecure_http": func(value any) rcsdk.Option { return rcsdk.WithAllowInsecureHTTP(value.(bool)) },
+	"max_retries":         func(value any) rcsdk.Option { return rcsdk.WithMaxRetries(int(value.(float64))) },
+	"user_agent":          func(value any) rcsdk.Option { return rcsdk.WithUserAgent(value.(string)) },
+}
+
+// signatureRefused says (for a case whose signature_refuses names Go) whether the Go parameter
+// that the case's odd value goes to is typed so that the value cannot be passed at all: the
+// compiler refuses the call, as PHP's strict types refuse it with a TypeError. An error when
+// Go would take it (then the case must run).
+func signatureRefused(c securityCase) error {
+	var value any
+	var parameter reflect.Type
+	switch {
+	case c.Action == "file_store":
+		value, parameter = c.Args["path"], reflect.TypeOf(rcsdk.NewFileTokenStore).In(0)
+	case c.Options["clock"] != nil:
+		value, parameter = c.Options["clock"], reflect.TypeOf(rcsdk.WithClock).In(0)
+	case c.Action == "request":
+		headers, _ := c.Args["headers"].(map[string]any)
+		for _, v := range headers {
+			value = v
+		}
+		parameter = reflect.TypeOf(rcsdk.Call{}.Headers).Elem()
+	default:
+		return fmt.Errorf("no Go parameter known for the case")
+	}
+	if value == nil || reflect.TypeOf(value).AssignableTo(parameter) {
+		return fmt.Errorf("Go's %s takes %#v: the case must run", parameter, value)
+	}
+	return nil
 }
 
 type securityCase struct {
-	ID       string          `json:"id"`
-	Platform string          `json:"platform"`
-	Redirect map[string]any  `json:"redirect"`
-	Tokens   string          `json:"tokens"`
-	Action   string          `json:"action"`
-	Server   string          `json:"server"`
-	Options  map[string]bool `json:"options"`
-	Args     map[string]any  `json:"args"`
-	Expect   map[string]any  `json:"expect"`
+	ID       string         `json:"id"`
+	Platform string         `json:"platform"`
+	Redirect map[string]any `json:"redirect"`
+	Tokens   string         `json:"tokens"`
+	Action   string         `json:"action"`
+	Server   string         `json:"server"`
+	Options  map[string]any `json:"options"`
+	Args     map[string]any `json:"args"`
+	Expect   map[string]any `json:"expect"`
+	// Credentials replace the local platform's app key and secret.
+	Credentials map[string]string `json:"credentials"`
+	// SignatureRefuses are the languages whose types refuse the case's call.
+	SignatureRefuses []string `json:"signature_refuses"`
+	// Store is what the platform's store holds first: tokens (valid, issued), origin, app_key.
+	Store map[string]any `json:"store"`
 }
 
 type redactionCase struct {
@@ -132,10 +181,14 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 		host = redirects.host
 	}
 	_, port, _ := net.SplitHostPort(host)
-	filled := strings.NewReplacer("{platform}", host, "{foreign}", foreign.host, "{remote}", "0.0.0.0:"+port, "{jwt}", env["RC_JWT"]).Replace(string(raw))
+	filled := strings.NewReplacer("{platform}", host, "{foreign}", foreign.host, "{remote}", "0.0.0.0:"+port,
+		"{jwt}", env["RC_JWT"], "{closed}", closedAddress(t), "{app_key}", env["RC_APP_KEY"]).Replace(string(raw))
 	var c securityCase
 	if err := json.Unmarshal([]byte(filled), &c); err != nil {
 		return err
+	}
+	if slices.Contains(c.SignatureRefuses, "go") {
+		return signatureRefused(c)
 	}
 	received := func() int64 {
 		if c.Platform == "redirect" {
@@ -163,22 +216,63 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 		}
 	})}
 	for name, value := range c.Options {
-		if name != "allow_insecure_http" {
+		option, ok := goOptions[name]
+		if !ok {
 			return fmt.Errorf("no Go option for %s", name)
 		}
-		options = append(options, rcsdk.WithAllowInsecureHTTP(value))
+		options = append(options, option(value))
 	}
 	server := c.Server
 	if server == "" {
 		server = "http://" + host
 	}
+	store, held, err := prefilledStore(c, env, "http://"+host)
+	if err != nil {
+		return err
+	}
+	if store != nil {
+		options = append(options, rcsdk.WithStore(store))
+	}
+	appKey, appSecret := env["RC_APP_KEY"], env["RC_APP_SECRET"]
+	if key, ok := c.Credentials["app_key"]; ok {
+		appKey = key
+	}
+	if secret, ok := c.Credentials["app_secret"]; ok {
+		appSecret = secret
+	}
 	foreignBefore := foreign.connections.Load() + foreign.requests.Load()
 	before := received()
 	ctx := context.Background()
-	err := func() error {
-		sdk, err := rcsdk.New(env["RC_APP_KEY"], env["RC_APP_SECRET"], server, options...)
-		if err != nil {
-			return err
+	err = func() error {
+		arg := func(name string) string { s, _ := c.Args[name].(string); return s }
+		action := c.Action
+		var sdk *rcsdk.SDK
+		var err error
+		switch action {
+		case "file_store":
+			if _, err := rcsdk.NewFileTokenStore(arg("path")); err != nil {
+				return err
+			}
+			return fmt.Errorf("NewFileTokenStore took a path that is not one")
+		case "from_env":
+			for _, variable := range os.Environ() {
+				if name, _, _ := strings.Cut(variable, "="); strings.HasPrefix(name, "RC_") {
+					t.Setenv(name, "") // empty counts as unset
+				}
+			}
+			given, _ := c.Args["env"].(map[string]any)
+			for name, value := range given {
+				t.Setenv(name, value.(string))
+			}
+			if sdk, err = rcsdk.FromEnv(); err != nil {
+				return err
+			}
+			// Go's LoginJWT takes the JWT from the settings explicitly, as JavaScript's does.
+			action, c.Args = arg("then"), map[string]any{"jwt": sdk.Settings.JWT}
+		default:
+			if sdk, err = rcsdk.New(appKey, appSecret, server, options...); err != nil {
+				return err
+			}
 		}
 		platform := sdk.Platform()
 		switch c.Tokens {
@@ -192,8 +286,7 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 			}
 		}
 		before = received()
-		arg := func(name string) string { s, _ := c.Args[name].(string); return s }
-		switch c.Action {
+		switch action {
 		case "construct":
 			return nil
 		case "login_jwt":
@@ -209,10 +302,30 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 			headers := map[string]string{}
 			if h, ok := c.Args["headers"].(map[string]any); ok {
 				for k, v := range h {
-					headers[k] = v.(string)
+					text, ok := v.(string)
+					if !ok {
+						return fmt.Errorf("header %s: %#v is no Go string (list go in signature_refuses)", k, v)
+					}
+					headers[k] = text
 				}
 			}
 			_, err = platform.Request(ctx, rcsdk.Call{Method: arg("method"), Path: arg("path"), Headers: headers})
+		// Usage: a null argument or options object is Go's zero value (no options given).
+		case "login_auth_code":
+			_, err = platform.LoginAuthCode(ctx, arg("code"))
+		case "authorize_url":
+			if request := platform.AuthorizeURL(""); request == nil || request.URL == "" {
+				err = fmt.Errorf("AuthorizeURL made no URL")
+			}
+		case "read_extension":
+			_, err = platform.ReadExtension(ctx)
+		case "get":
+			_, err = platform.Get(ctx, arg("path"), nil)
+		case "set_auth_data":
+			data := validTokens()
+			binding, _ := c.Args["binding"].(map[string]any)
+			maps.Copy(data, binding)
+			err = platform.SetAuthData(data)
 		default:
 			return fmt.Errorf("unknown action %s", c.Action)
 		}
@@ -251,6 +364,28 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 			return fmt.Errorf("status %d, expected %v", failure.StatusCode, status)
 		}
 	}
+	if want, ok := c.Expect["store"]; ok {
+		if store == nil {
+			return fmt.Errorf("the case expects a store and has none")
+		}
+		now, err := store.Load()
+		if err != nil {
+			return err
+		}
+		if want == "unchanged" {
+			got, _ := json.Marshal(now)
+			expected, _ := json.Marshal(held)
+			if string(got) != string(expected) {
+				return fmt.Errorf("the store's session was changed: %s, was %s", got, expected)
+			}
+		} else {
+			for key, value := range want.(map[string]any) {
+				if now[key] != value {
+					return fmt.Errorf("store %s is %#v, expected %#v", key, now[key], value)
+				}
+			}
+		}
+	}
 	for _, part := range texts(c.Expect["warning"]) {
 		found := false
 		for _, warning := range warnings {
@@ -261,6 +396,53 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 		}
 	}
 	return nil
+}
+
+// prefilledStore is the case's store, holding its auth data (store), and that data; with no
+// store but an expect.store, an empty one.
+func prefilledStore(c securityCase, env map[string]string, server string) (*rcsdk.MemoryTokenStore, map[string]any, error) {
+	if c.Store == nil {
+		if _, ok := c.Expect["store"]; ok {
+			return rcsdk.NewMemoryTokenStore(), nil, nil
+		}
+		return nil, nil, nil
+	}
+	data := validTokens()
+	if c.Store["tokens"] == "issued" { // another client logged in to the platform
+		other, err := rcsdk.New(env["RC_APP_KEY"], env["RC_APP_SECRET"], server)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := other.Platform().LoginJWT(context.Background(), env["RC_JWT"]); err != nil {
+			return nil, nil, err
+		}
+		data = other.Platform().GetAuthData()
+	}
+	for _, key := range []string{rcsdk.AuthDataOrigin, rcsdk.AuthDataAppKey} {
+		delete(data, key)
+		if value, ok := c.Store[key]; ok {
+			data[key] = value
+		}
+	}
+	store := rcsdk.NewMemoryTokenStore()
+	if err := store.Save(data); err != nil {
+		return nil, nil, err
+	}
+	var held map[string]any
+	raw, _ := json.Marshal(data)
+	_ = json.Unmarshal(raw, &held)
+	return store, held, nil
+}
+
+// closedAddress is a loopback host:port where nothing listens (bound, then closed).
+func closedAddress(t testing.TB) string {
+	socket, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	address := socket.Addr().String()
+	_ = socket.Close()
+	return address
 }
 
 func translated(part string) string {
@@ -298,7 +480,8 @@ func TestSecurityTable(t *testing.T) {
 }
 
 // The runner can fail: a wrong expected message is caught, and so is an error that never comes
-// (WithAllowInsecureHTTP switches the plain-HTTP check off).
+// (WithAllowInsecureHTTP switches the plain-HTTP check off, the store holds the platform's own
+// session), and a value Go's types would take marked as refused by them.
 func TestTheSecurityRunnerCanFail(t *testing.T) {
 	cases := map[string]map[string]any{}
 	for _, raw := range loadSecurity(t).Cases {
@@ -310,7 +493,13 @@ func TestTheSecurityRunnerCanFail(t *testing.T) {
 	wrong["expect"].(map[string]any)["message"] = []any{"a substring no client says"}
 	optedIn := cases["plain-http-remote"]
 	optedIn["options"] = map[string]any{"allow_insecure_http": true}
-	for _, mutant := range []map[string]any{wrong, optedIn} {
+	// A value Go's types would take is not refused by its signature: the case must run.
+	typed := cases["header-not-a-string"]
+	typed["args"].(map[string]any)["headers"] = map[string]any{"X-Count": "5"}
+	// The store's session is the platform's own: it is sent, no SessionOriginError comes.
+	own := cases["session-of-another-origin-not-sent"]
+	own["store"].(map[string]any)["origin"] = "http://{platform}"
+	for _, mutant := range []map[string]any{wrong, optedIn, typed, own} {
 		raw, _ := json.Marshal(mutant)
 		if runSecurityCase(t, raw) == nil {
 			t.Errorf("a mutated case passed: %v", mutant["id"])

@@ -33,6 +33,11 @@ const (
 	MaxStoreBytes = 1048576
 	// AuthDataVersion is the version of the auth data that GetAuthData returns.
 	AuthDataVersion = 1
+	// AuthDataOrigin is the auth data field naming the server origin (scheme://host:port) of
+	// the session.
+	AuthDataOrigin = "origin"
+	// AuthDataAppKey is the auth data field naming the app key the session was issued for.
+	AuthDataAppKey = "app_key"
 
 	// Seconds to wait after a 429 that says neither Retry-After nor X-Rate-Limit-Window.
 	rateLimitFallback = 60.0

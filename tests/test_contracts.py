@@ -38,6 +38,10 @@ def has_static_runtime(folder: Path) -> bool:
     return False
 
 
+# Targets with static files that are no client runtime, and why they need no scan.
+NO_RUNTIME = {"store": "the store protocol's Lua scripts name no spec exception or event"}
+
+
 def test_every_target_with_a_static_runtime_scans_it() -> None:
     # A runtime without a scan would have its contract go unchecked.
     runtimes = {
@@ -46,8 +50,8 @@ def test_every_target_with_a_static_runtime_scans_it() -> None:
         for f in t.templates
         if has_static_runtime(ROOT / "templates" / f)
     }
-    assert runtimes == set(RUNTIMES)
-    assert set(SPELLING) == runtimes
+    assert runtimes - set(NO_RUNTIME) == set(RUNTIMES)
+    assert set(SPELLING) == runtimes - set(NO_RUNTIME)
 
 
 @pytest.mark.parametrize("name", sorted(RUNTIMES))

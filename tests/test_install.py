@@ -85,6 +85,7 @@ ALL_PACKAGES = {
     "composer",
     "phpunit",
     "golang-go",
+    "php-redis",
 }
 
 APT_GET = r"""#!/bin/bash

@@ -16,7 +16,7 @@ from generator.model import Operation
 from rcsdk import RCSDK, RateLimitError
 from rcsdk.testing import LOCAL_CREDENTIALS, LocalPlatform
 
-from _docs import PLACEHOLDER, RUNNERS, code_blocks, fill, readme_blocks, run_samples
+from _docs import RUNNERS, code_blocks, run_samples
 from _support import ROOT, SPEC
 
 DOCS = ROOT / "generated" / "docs" / "index.md"

@@ -408,7 +408,7 @@ func (p *Platform) ReadExtension(ctx context.Context, options ...ReadExtensionOp
 // A token for RingCentral's WebSocket gateway (push notifications), asked for with the access token
 // before opening the connection. The request has no body.
 func (p *Platform) ReadWsToken(ctx context.Context) (*WsTokenInfo, error) {
-	path := fmt.Sprintf("/restapi/oauth/wstoken")
+	path := "/restapi/oauth/wstoken"
 	response, err := p.Request(ctx, Call{Method: "POST", Path: path})
 	if err != nil {
 		return nil, err

@@ -38,6 +38,9 @@ const (
 	// AuthDataVersion is the version of the auth data that GetAuthData returns.
 	AuthDataVersion = 1
 
+	// A wait on a rate limit longer than this (seconds) is announced: a warning and
+	// EventRateLimitWait.
+	announceWait = 2.0
 	// Seconds to wait after a 429 that says neither Retry-After nor X-Rate-Limit-Window.
 	rateLimitFallback = 60.0
 	// First delay, in seconds, of the exponential backoff after a 5xx or a dropped connection.

@@ -6,6 +6,7 @@ package rcsdk
 import (
 	"context"
 	"fmt"
+	"log"
 	"net/http"
 	"time"
 )
@@ -99,9 +100,11 @@ func WithSleep(wait func(ctx context.Context, d time.Duration) error) Option {
 }
 
 // WithLogger receives (level, message), every secret blanked; levels: debug (each request
-// and response), info (retries), warning, error.
-func WithLogger(log func(level, message string)) Option {
-	return func(s *settings) { s.logger = log }
+// and response), info (retries), warning, error. Without it, warnings and errors go to the
+// standard logger (package log: stderr unless the application set it up otherwise) and the
+// rest is dropped.
+func WithLogger(logger func(level, message string)) Option {
+	return func(s *settings) { s.logger = logger }
 }
 
 // WithUserAgent puts an app's name in front of rcsdk's User-Agent.
@@ -119,7 +122,16 @@ func WithRoundTripper(rt http.RoundTripper) Option {
 }
 
 func (s *settings) warn(format string, args ...any) {
+	s.report("warning", fmt.Sprintf(format, args...))
+}
+
+// report is where a line goes: the WithLogger function, else (warnings and errors only) the
+// standard logger, so that what a person must see (a long wait on a rate limit, production
+// used by default) is seen without any logging set up.
+func (s *settings) report(level, message string) {
 	if s.logger != nil {
-		s.logger("warning", fmt.Sprintf(format, args...))
+		s.logger(level, message)
+	} else if level == "warning" || level == "error" {
+		log.Print(message)
 	}
 }

@@ -501,7 +501,5 @@ func (p *Platform) save(state *authState, replaced string, events *pending) {
 }
 
 func (p *Platform) warn(message string) {
-	if p.log != nil {
-		p.log("warning", message)
-	}
+	p.log("warning", message)
 }

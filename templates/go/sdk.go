@@ -45,9 +45,10 @@ func New(appKey, appSecret, server string, options ...Option) (*SDK, error) {
 		now:           s.now,
 		refreshMargin: s.refreshMargin.Seconds(),
 		autoRefresh:   s.autoRefresh,
-		log:           s.logger,
+		log:           s.report,
 	}
-	p.events.log = s.logger
+	p.events.log = s.report
+	p.transport.onLongWait = func(failure *Error) { p.events.emit(EventRateLimitWait, failure) }
 	return &SDK{platform: p}, nil
 }
 

@@ -52,9 +52,9 @@ func New(appKey, appSecret, server string, options ...Option) (*SDK, error) {
 	return &SDK{platform: p}, nil
 }
 
-// FromEnv makes the SDK from RC_SERVER (production when unset), RC_APP_KEY and RC_APP_SECRET;
-// sdk.Settings keeps every RC_* variable (RC_JWT, RC_USERNAME, ...) for the login of your
-// choice.
+// FromEnv makes the SDK from RC_SERVER (production when unset, with a warning line saying so),
+// RC_APP_KEY and RC_APP_SECRET; sdk.Settings keeps every RC_* variable (RC_JWT, RC_USERNAME,
+// ...) for the login of your choice.
 func FromEnv(options ...Option) (*SDK, error) {
 	settings := SettingsFromEnv()
 	if settings.AppKey == "" {
@@ -67,6 +67,11 @@ func FromEnv(options ...Option) (*SDK, error) {
 	sdk, err := New(settings.AppKey, settings.AppSecret, server, options...)
 	if err != nil {
 		return nil, err
+	}
+	if settings.Server == "" {
+		// Credentials of a sandbox or local app fail in production without saying why: this
+		// line, the same in every language, is the clue.
+		sdk.platform.log("warning", "rcsdk: no server given (RC_SERVER is not set): using production, "+ProductionServer)
 	}
 	sdk.Settings = settings
 	return sdk, nil

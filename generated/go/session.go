@@ -42,6 +42,14 @@ type Platform struct {
 	ledger
 }
 
+// String names the app and the server (the platform's tokens stay out of %v and %s).
+func (p *Platform) String() string {
+	return "rcsdk.Platform(appKey=" + p.appKey + ", server=" + p.server + ")"
+}
+
+// GoString is String: %#v shows no token either.
+func (p *Platform) GoString() string { return p.String() }
+
 // Server is the platform's base URL.
 func (p *Platform) Server() string { return p.server }
 

@@ -6,12 +6,16 @@ package tests
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,6 +58,13 @@ type securityTable struct {
 	Redaction struct {
 		Cases []redactionCase `json:"cases"`
 	} `json:"redaction"`
+	Serialization struct {
+		Cases []struct {
+			ID     string `json:"id"`
+			Object string `json:"object"`
+			Method string `json:"method"`
+		} `json:"cases"`
+	} `json:"serialization"`
 }
 
 // listener is a loopback HTTP server counting connections and requests.
@@ -209,7 +220,7 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 			headers := map[string]string{}
 			if h, ok := c.Args["headers"].(map[string]any); ok {
 				for k, v := range h {
-					headers[k] = v.(string)
+					headers[k] = fmt.Sprint(v)
 				}
 			}
 			_, err = platform.Request(ctx, rcsdk.Call{Method: arg("method"), Path: arg("path"), Headers: headers})
@@ -323,13 +334,19 @@ func TestRedactionTable(t *testing.T) {
 	for _, c := range loadSecurity(t).Redaction.Cases {
 		t.Run(c.ID, func(t *testing.T) {
 			redactor := &rcsdk.Redactor{}
-			redactor.Add(c.Credentials...)
+			for _, credential := range c.Credentials {
+				redactor.Add(expand(credential))
+			}
 			for _, rotation := range c.Rotations {
-				redactor.AddTokens(rotation...)
+				tokens := []string{}
+				for _, token := range rotation {
+					tokens = append(tokens, expand(token))
+				}
+				redactor.AddTokens(tokens...)
 			}
 			if c.Text != nil {
-				if got := redactor.Text(*c.Text); got != c.Expect {
-					t.Errorf("%q, expected %q", got, c.Expect)
+				if got, expected := redactor.Text(expand(*c.Text)), expand(c.Expect); got != expected {
+					t.Errorf("%.200q, expected %.200q", got, expected)
 				}
 				return
 			}
@@ -339,5 +356,170 @@ func TestRedactionTable(t *testing.T) {
 				t.Errorf("%s, expected %s", got, expected)
 			}
 		})
+	}
+}
+
+// expand fills the redaction table's placeholders: {lone_surrogate} is its WTF-8 bytes (Go's
+// strings are bytes, as PHP's are) and {X*N} is X repeated N times.
+func expand(text string) string {
+	text = strings.ReplaceAll(text, "{lone_surrogate}", "\xed\xa0\x80")
+	return repeated.ReplaceAllStringFunc(text, func(match string) string {
+		parts := repeated.FindStringSubmatch(match)
+		n, _ := strconv.Atoi(parts[2])
+		return strings.Repeat(parts[1], n)
+	})
+}
+
+var repeated = regexp.MustCompile(`\{(.)\*(\d+)\}`)
+
+// The placeholders are filled: a case whose text keeps one would test nothing.
+func TestRedactionPlaceholdersAreFilled(t *testing.T) {
+	if got := expand("x{a*3}y{lone_surrogate}"); got != "xaaay\xed\xa0\x80" {
+		t.Errorf("%q", got)
+	}
+	filled := 0
+	for _, c := range loadSecurity(t).Redaction.Cases {
+		if c.Text != nil && expand(*c.Text) != *c.Text {
+			filled++
+		}
+	}
+	if filled < 5 {
+		t.Errorf("only %d redaction cases with placeholders", filled)
+	}
+}
+
+// serialization is the table's objects after a login of the local platform's app, made by
+// FromEnv from an environment that sets every secret variable, and the secrets none of their
+// serializations may show.
+type serialization struct {
+	objects map[string]any
+	secrets []string
+	failure error // an API error of the logged-in platform (the trace method)
+}
+
+func newSerialization(t *testing.T) *serialization {
+	env := securityLocal.environment(t)
+	extra := map[string]string{
+		"RC_PASSWORD":      "password-in-the-environment",
+		"RC_AUTH_CODE":     "auth-code-in-the-environment",
+		"RC_CODE_VERIFIER": "code-verifier-in-the-environment-0123456789",
+		"RC_ACCESS_TOKEN":  "access-token-in-the-environment",
+		"RC_REFRESH_TOKEN": "refresh-token-in-the-environment",
+	}
+	for _, name := range []string{"RC_SERVER", "RC_APP_KEY", "RC_APP_SECRET", "RC_JWT"} {
+		t.Setenv(name, env[name])
+	}
+	for name, value := range extra {
+		t.Setenv(name, value)
+	}
+	sdk, err := rcsdk.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	platform := sdk.Platform()
+	var heard any
+	platform.On(rcsdk.EventLoginSuccess, func(payload any) { heard = payload })
+	token, err := platform.LoginJWT(context.Background(), sdk.Settings.JWT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, failure := platform.Get(context.Background(), "/restapi/v1.0/no-such-resource", nil)
+	if failure == nil {
+		t.Fatal("the call of a missing resource succeeded")
+	}
+	data := platform.GetAuthData()["token"].(map[string]any)
+	s := &serialization{
+		objects: map[string]any{"sdk": sdk, "settings": sdk.Settings, "platform": platform, "token_info": token, "login_event": heard},
+		secrets: []string{env["RC_APP_SECRET"], env["RC_JWT"], data["access_token"].(string), data["refresh_token"].(string),
+			base64.StdEncoding.EncodeToString([]byte(env["RC_APP_KEY"] + ":" + env["RC_APP_SECRET"]))},
+		failure: failure,
+	}
+	for _, value := range extra {
+		s.secrets = append(s.secrets, value)
+	}
+	return s
+}
+
+// serialized is value serialized the table's way, each of Go's ways for it: json is
+// json.Marshal; string is %v and %s; debug is %+v and %#v; export (Go has no pickle) is Go
+// syntax (%#v) and JSON; spread is the struct a pointer points to (what a logger copying *x
+// or walking it by reflection sees), printed %+v and %#v; trace is the error's Error(), %v,
+// %+v and %#v, down its Unwrap chain. A refusal counts with its message.
+func serialized(value any, method string) string {
+	jsonOf := func(v any) string {
+		text, err := json.Marshal(v)
+		if err != nil {
+			return "refused: " + err.Error()
+		}
+		return string(text)
+	}
+	var out []string
+	switch method {
+	case "json":
+		out = append(out, jsonOf(value))
+	case "string":
+		out = append(out, fmt.Sprintf("%v", value), fmt.Sprintf("%s", value))
+	case "debug":
+		out = append(out, fmt.Sprintf("%+v", value), fmt.Sprintf("%#v", value))
+	case "export":
+		out = append(out, fmt.Sprintf("%#v", value), jsonOf(value))
+	case "spread":
+		inner := reflect.Indirect(reflect.ValueOf(value))
+		out = append(out, fmt.Sprintf("%+v", inner), fmt.Sprintf("%#v", inner))
+		if inner.CanInterface() {
+			out = append(out, jsonOf(inner.Interface()))
+		}
+	case "trace":
+		for err, _ := value.(error); err != nil; err = errors.Unwrap(err) {
+			out = append(out, err.Error(), fmt.Sprintf("%v", err), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err))
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// The table's serialization cases (issue #20 point 10): no object's serialization shows a
+// secret, as in Python, JavaScript and PHP.
+func TestSerializationTable(t *testing.T) {
+	s := newSerialization(t)
+	cases := loadSecurity(t).Serialization.Cases
+	if len(cases) < 25 {
+		t.Fatalf("only %d serialization cases", len(cases))
+	}
+	for _, c := range cases {
+		t.Run(c.ID, func(t *testing.T) {
+			value, ok := s.objects[c.Object]
+			if !ok || value == nil {
+				t.Fatalf("no object %q", c.Object)
+			}
+			if c.Method == "trace" {
+				value = s.failure
+			}
+			text := serialized(value, c.Method)
+			if text == "" {
+				t.Fatalf("no serialization %q", c.Method)
+			}
+			for i, secret := range s.secrets {
+				if strings.Contains(text, secret) {
+					t.Errorf("secret %d shown", i)
+				}
+			}
+		})
+	}
+}
+
+// The serialization runner can fail: the auth data (made to show the tokens) and the settings'
+// JWT read by its accessor show secrets.
+func TestTheSerializationRunnerCanFail(t *testing.T) {
+	s := newSerialization(t)
+	sdk := s.objects["sdk"].(*rcsdk.SDK)
+	for _, value := range []any{sdk.Platform().GetAuthData(), sdk.Settings.JWT} {
+		text := serialized(value, "json")
+		shown := false
+		for _, secret := range s.secrets {
+			shown = shown || strings.Contains(text, secret)
+		}
+		if !shown {
+			t.Errorf("no secret found in %T", value)
+		}
 	}
 }

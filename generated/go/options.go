@@ -52,6 +52,10 @@ func (s *settings) check() error {
 	if s.store == nil {
 		s.store = NewMemoryTokenStore()
 	}
+	if !ascii(s.userAgent) {
+		// One rule in every language: HTTP libraries send other characters differently.
+		return usageError("userAgent contains a non-ASCII character")
+	}
 	return checkField("userAgent", s.userAgent)
 }
 

@@ -46,6 +46,12 @@ func (p *Platform) Authorize(ctx context.Context, username string, extension str
 	endpointID := o.EndpointID
 	accessTokenTTL := o.AccessTokenTTL
 	refreshTokenTTL := o.RefreshTokenTTL
+	if username == "" {
+		return nil, usageError("Authorize needs username (RC_USERNAME, in sdk.Settings with FromEnv)")
+	}
+	if password == "" {
+		return nil, usageError("Authorize needs password (RC_PASSWORD, in sdk.Settings with FromEnv)")
+	}
 	p.redactor.Add(password)
 	form := []field{{"grant_type", authorizeGrant}}
 	form = append(form, field{"username", username})
@@ -95,6 +101,9 @@ func (p *Platform) LoginJWT(ctx context.Context, jwt string, options ...LoginJWT
 	endpointID := o.EndpointID
 	accessTokenTTL := o.AccessTokenTTL
 	refreshTokenTTL := o.RefreshTokenTTL
+	if jwt == "" {
+		return nil, usageError("LoginJWT needs jwt (RC_JWT, in sdk.Settings with FromEnv)")
+	}
 	p.redactor.Add(jwt)
 	form := []field{{"grant_type", loginJWTGrant}}
 	form = append(form, field{"assertion", jwt})
@@ -146,6 +155,9 @@ func (p *Platform) LoginAuthCode(ctx context.Context, code string, options ...Lo
 	endpointID := o.EndpointID
 	accessTokenTTL := o.AccessTokenTTL
 	refreshTokenTTL := o.RefreshTokenTTL
+	if code == "" {
+		return nil, usageError("LoginAuthCode needs code (RC_AUTH_CODE, in sdk.Settings with FromEnv)")
+	}
 	p.redactor.Add(code, codeVerifier)
 	form := []field{{"grant_type", loginAuthCodeGrant}}
 	form = append(form, field{"code", code})

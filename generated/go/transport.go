@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -211,6 +212,12 @@ func (t *transport) failure(ctx, attempt context.Context, target string, err err
 		return newError(ErrAPIConnection, "the call was cancelled: "+what, ctx.Err())
 	case errors.Is(attempt.Err(), context.DeadlineExceeded):
 		return newError(ErrAPITimeout, fmt.Sprintf("timed out after %s: %s", t.timeout, what), context.DeadlineExceeded)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		host := target
+		if parsed, err := url.Parse(target); err == nil {
+			host = parsed.Host
+		}
+		return newError(ErrAPIConnection, t.redactor.Text(fmt.Sprintf("cannot connect to %s: connection refused (is the platform running, and is the port right?)", host)), err)
 	}
 	return newError(ErrAPIConnection, what, err)
 }

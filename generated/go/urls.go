@@ -31,8 +31,8 @@ type origin struct {
 var defaultPorts = map[string]int{"http": 80, "https": 443}
 
 func parseOrigin(server string, allowInsecureHTTP bool) (*origin, error) {
-	if control(server) != "" || strings.ContainsAny(server, "\\ ") {
-		return nil, usageError("server contains a control character, space or backslash: %s", shown(server))
+	if control(server) != "" || strings.ContainsAny(server, "\\ ") || !ascii(server) {
+		return nil, usageError("server contains a control character, space, backslash or non-ASCII character: %s", shown(server))
 	}
 	scheme, rest, _ := strings.Cut(server, "://")
 	scheme = strings.ToLower(scheme)
@@ -50,13 +50,12 @@ func parseOrigin(server string, allowInsecureHTTP bool) (*origin, error) {
 	if strings.Contains(server, "#") {
 		return nil, usageError("server must not have a fragment (#...): %s", shown(server))
 	}
-	host := strings.ToLower(parsed.Hostname())
-	port := defaultPorts[scheme]
-	if text := parsed.Port(); text != "" {
-		port, err = strconv.Atoi(text)
-		if err != nil || port < 1 || port > 65535 {
-			return nil, usageError("server has an invalid port: %s", shown(server))
-		}
+	host, port, err := hostOf(server)
+	if err != nil {
+		return nil, err
+	}
+	if port == 0 {
+		port = defaultPorts[scheme]
 	}
 	bracketed := host
 	if strings.Contains(host, ":") {
@@ -76,13 +75,66 @@ func parseOrigin(server string, allowInsecureHTTP bool) (*origin, error) {
 	return &origin{scheme, host, port, netloc, scheme + "://" + netloc + path}, nil
 }
 
+// isLoopback says whether host is this machine's loopback interface, known without a DNS
+// lookup: a literal loopback address (127.0.0.0/8, ::1) or exactly localhost (not localhost.,
+// x.localhost or 127.0.0.1.: names that DNS answers for).
 func isLoopback(host string) bool {
-	host = strings.TrimRight(strings.ToLower(strings.Trim(host, "[]")), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") || host == "::1" {
+	host = strings.ToLower(host)
+	if host == "localhost" {
 		return true
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.To4() != nil && strings.HasPrefix(host, "127.")
+	if ipv4.MatchString(host) {
+		return strings.HasPrefix(host, "127.")
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.To4() == nil && ip.Equal(net.IPv6loopback)
+}
+
+// The one reading of a server's host that every rcsdk client shares: a name of dot-separated
+// labels (letters, digits, '-', '_') whose last label is not a number, a dotted-quad IPv4
+// address in plain decimal, or a bracketed IPv6 address. Anything else (a trailing dot, '%',
+// non-ASCII, 127.1, 0x7f.0.0.1, a zone id) is refused: URL parsers read such hosts differently.
+var (
+	authorityOf = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)`)
+	hostPort    = regexp.MustCompile(`^(\[[0-9A-Fa-f:]+\]|[^:\[\]]+)(?::([0-9]{1,5}))?$`)
+	hostLabel   = regexp.MustCompile(`^[a-z0-9_-]+$`)
+	ipv4        = regexp.MustCompile(`^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$`)
+)
+
+// hostOf is the host (lower case; an IPv6 address compressed, without brackets) and port (0:
+// none given) of server's authority, read by the shared rule above.
+func hostOf(server string) (string, int, error) {
+	authority := ""
+	if match := authorityOf.FindStringSubmatch(server); match != nil {
+		authority = match[1]
+	}
+	parts := hostPort.FindStringSubmatch(authority)
+	port := 0
+	if parts != nil && parts[2] != "" {
+		port, _ = strconv.Atoi(parts[2])
+	}
+	if parts == nil || (parts[2] != "" && (port == 0 || port > 65535)) {
+		return "", 0, usageError("server has no valid host and port: %s", shown(server))
+	}
+	host := strings.ToLower(parts[1])
+	if strings.HasPrefix(host, "[") {
+		ip := net.ParseIP(host[1 : len(host)-1])
+		if ip == nil || ip.To4() != nil {
+			return "", 0, usageError("server has an invalid IPv6 address: %s", shown(server))
+		}
+		return ip.String(), port, nil
+	}
+	labels := strings.Split(host, ".")
+	last := labels[len(labels)-1]
+	numeric := strings.HasPrefix(last, "0x") || (last != "" && strings.Trim(last, "0123456789") == "")
+	valid := !numeric || ipv4.MatchString(host)
+	for _, label := range labels {
+		valid = valid && hostLabel.MatchString(label)
+	}
+	if !valid {
+		return "", 0, usageError("server host %s is not a name (letters, digits, '-' and '_' between dots, no trailing dot), a dotted-quad IPv4 address or a bracketed IPv6 address", shown(host))
+	}
+	return host, port, nil
 }
 
 // url is the URL for target: a path on this server, or an absolute URL on its origin.
@@ -95,6 +147,9 @@ func (o *origin) url(target, argument string) (string, error) {
 	}
 	if strings.Contains(target, "\\") {
 		return "", usageError("%s contains a backslash: %s", argument, shown(target))
+	}
+	if strings.Contains(target, " ") || !ascii(target) {
+		return "", usageError("%s contains a space or a non-ASCII character (percent-encode it): %s", argument, shown(target))
 	}
 	if strings.HasPrefix(target, "//") {
 		return "", usageError("%s starts with '//' (a URL to another host): %s; an API path starts with a single '/'", argument, shown(target))
@@ -152,8 +207,21 @@ func checkHeaders(headers map[string]string) error {
 		if c := control(strings.ReplaceAll(value, "\t", " ")); c != "" {
 			return usageError("header %s contains a control character (%s)", key, c)
 		}
+		if !ascii(value) {
+			// One rule in every language: HTTP libraries send other characters differently.
+			return usageError("header %s contains a non-ASCII character", key)
+		}
 	}
 	return nil
+}
+
+func ascii(value string) bool {
+	for i := 0; i < len(value); i++ {
+		if value[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // control names the first control character of value ("" when there is none).

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,19 +30,61 @@ import (
 var goWording = map[string]string{
 	// The option the message tells the user to pass, by its Go name.
 	"allow_insecure_http": "WithAllowInsecureHTTP",
+	// Arguments and options, by the names Go's messages give them.
+	"app_key":    "appKey",
+	"app_secret": "appSecret",
+	"user_agent": "userAgent",
 }
 
 type securityCase struct {
-	ID       string          `json:"id"`
-	Platform string          `json:"platform"`
-	Redirect map[string]any  `json:"redirect"`
-	Tokens   string          `json:"tokens"`
-	Action   string          `json:"action"`
-	Server   string          `json:"server"`
-	Options  map[string]bool `json:"options"`
-	Args     map[string]any  `json:"args"`
-	Expect   map[string]any  `json:"expect"`
+	ID               string            `json:"id"`
+	Platform         string            `json:"platform"`
+	Redirect         map[string]any    `json:"redirect"`
+	Tokens           string            `json:"tokens"`
+	Action           string            `json:"action"`
+	Server           string            `json:"server"`
+	Options          map[string]any    `json:"options"`
+	Args             map[string]any    `json:"args"`
+	Credentials      map[string]string `json:"credentials"`
+	SignatureRefuses []string          `json:"signature_refuses"`
+	Expect           map[string]any    `json:"expect"`
 }
+
+// goTypesRefuse says whether a case hands a value Go's declared types cannot hold (a path or
+// header value that is not a string, a clock that is not a function): such a call cannot be
+// written in Go; the compiler refuses it before anything runs, as PHP's strict types do.
+func goTypesRefuse(c securityCase) bool {
+	if _, given := c.Options["clock"]; given {
+		return true
+	}
+	if path, given := c.Args["path"]; given {
+		if _, ok := path.(string); !ok {
+			return true
+		}
+	}
+	headers, _ := c.Args["headers"].(map[string]any)
+	for _, value := range headers {
+		if _, ok := value.(string); !ok {
+			return true
+		}
+	}
+	return false
+}
+
+// closedPort is a loopback port where nothing listens (bound, then closed).
+func closedPort(t testing.TB) string {
+	socket, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	address := socket.Addr().String()
+	_ = socket.Close()
+	return address
+}
+
+// The RC_* variables a from_env case may set; every other one is unset for it.
+var environmentNames = []string{"RC_SERVER", "RC_APP_KEY", "RC_APP_SECRET", "RC_USERNAME", "RC_EXTENSION",
+	"RC_PASSWORD", "RC_JWT", "RC_REDIRECT_URI", "RC_AUTH_CODE", "RC_CODE_VERIFIER", "RC_ACCESS_TOKEN", "RC_REFRESH_TOKEN"}
 
 type redactionCase struct {
 	ID          string     `json:"id"`
@@ -143,10 +186,17 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 		host = redirects.host
 	}
 	_, port, _ := net.SplitHostPort(host)
-	filled := strings.NewReplacer("{platform}", host, "{foreign}", foreign.host, "{remote}", "0.0.0.0:"+port, "{jwt}", env["RC_JWT"]).Replace(string(raw))
+	filled := strings.NewReplacer("{platform}", host, "{foreign}", foreign.host, "{remote}", "0.0.0.0:"+port,
+		"{jwt}", env["RC_JWT"], "{closed}", closedPort(t), "{app_key}", env["RC_APP_KEY"]).Replace(string(raw))
 	var c securityCase
 	if err := json.Unmarshal([]byte(filled), &c); err != nil {
 		return err
+	}
+	if slices.Contains(c.SignatureRefuses, "go") {
+		if !goTypesRefuse(c) {
+			return fmt.Errorf("signature_refuses names go, yet Go's types can hold every value of the case")
+		}
+		return nil
 	}
 	received := func() int64 {
 		if c.Platform == "redirect" {
@@ -174,10 +224,23 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 		}
 	})}
 	for name, value := range c.Options {
-		if name != "allow_insecure_http" {
+		switch name {
+		case "allow_insecure_http":
+			options = append(options, rcsdk.WithAllowInsecureHTTP(value.(bool)))
+		case "max_retries":
+			options = append(options, rcsdk.WithMaxRetries(int(value.(float64))))
+		case "user_agent":
+			options = append(options, rcsdk.WithUserAgent(value.(string)))
+		default:
 			return fmt.Errorf("no Go option for %s", name)
 		}
-		options = append(options, rcsdk.WithAllowInsecureHTTP(value))
+	}
+	appKey, appSecret := env["RC_APP_KEY"], env["RC_APP_SECRET"]
+	if key, ok := c.Credentials["app_key"]; ok {
+		appKey = key
+	}
+	if secret, ok := c.Credentials["app_secret"]; ok {
+		appSecret = secret
 	}
 	server := c.Server
 	if server == "" {
@@ -187,7 +250,23 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 	before := received()
 	ctx := context.Background()
 	err := func() error {
-		sdk, err := rcsdk.New(env["RC_APP_KEY"], env["RC_APP_SECRET"], server, options...)
+		arg := func(name string) string { s, _ := c.Args[name].(string); return s }
+		if c.Action == "from_env" {
+			for _, name := range environmentNames {
+				t.Setenv(name, "")
+			}
+			variables, _ := c.Args["env"].(map[string]any)
+			for name, value := range variables {
+				t.Setenv(name, value.(string))
+			}
+			sdk, err := rcsdk.FromEnv(options...)
+			if err != nil || arg("then") != "login_jwt" {
+				return err
+			}
+			_, err = sdk.Platform().LoginJWT(ctx, sdk.Settings.JWT)
+			return err
+		}
+		sdk, err := rcsdk.New(appKey, appSecret, server, options...)
 		if err != nil {
 			return err
 		}
@@ -203,12 +282,21 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 			}
 		}
 		before = received()
-		arg := func(name string) string { s, _ := c.Args[name].(string); return s }
 		switch c.Action {
 		case "construct":
 			return nil
 		case "login_jwt":
 			_, err = platform.LoginJWT(ctx, arg("jwt"))
+		case "login_auth_code":
+			_, err = platform.LoginAuthCode(ctx, arg("code"))
+		case "authorize_url":
+			platform.AuthorizeURL(arg("redirect_uri"))
+		case "read_extension":
+			_, err = platform.ReadExtension(ctx)
+		case "get":
+			_, err = platform.Get(ctx, arg("path"), nil)
+		case "file_store":
+			_, err = rcsdk.NewFileTokenStore(arg("path"))
 		case "login_password":
 			//lint:ignore SA1019 the table tries the password grant, as in every language
 			_, err = platform.Authorize(ctx, arg("username"), arg("extension"), arg("password"))

@@ -75,6 +75,15 @@ func parseOrigin(server string, allowInsecureHTTP bool) (*origin, error) {
 	return &origin{scheme, host, port, netloc, scheme + "://" + netloc + path}, nil
 }
 
+// key is scheme://host:port, the port always written: what auth data records as its origin.
+func (o *origin) key() string {
+	host := o.host
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return o.scheme + "://" + host + ":" + strconv.Itoa(o.port)
+}
+
 // isLoopback says whether host is this machine's loopback interface, known without a DNS
 // lookup: a literal loopback address (127.0.0.0/8, ::1) or exactly localhost (not localhost.,
 // x.localhost or 127.0.0.1.: names that DNS answers for).

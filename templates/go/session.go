@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -95,7 +96,7 @@ func (p *Platform) login(ctx context.Context, form []field, success, failure Eve
 	}
 	var events pending
 	events.add(p, success, token)
-	p.locked(ctx, &events, func() { p.keep(issued(token, p.now()), &events) })
+	p.locked(ctx, &events, func() { p.replace(issued(token, p.now()), &events) })
 	events.emit()
 	return token, nil
 }
@@ -131,7 +132,7 @@ func (p *Platform) rotate(ctx context.Context, seen *authState, form func(*authS
 	}
 	now := p.now()
 	if current == nil {
-		return nil, newError(ErrLoginRequired, "no tokens: log in first", nil)
+		return nil, p.noSession()
 	}
 	if seen != nil && current.token.AccessToken != seen.token.AccessToken && !current.accessDue(now, p.refreshMargin) {
 		return current, nil
@@ -196,7 +197,7 @@ func (p *Platform) revoke(ctx context.Context, path string, form []field, succes
 		}
 	}
 	var events pending
-	p.locked(ctx, &events, func() { p.keep(nil, &events) })
+	p.locked(ctx, &events, func() { p.replace(nil, &events) })
 	events.emit()
 	if err != nil {
 		p.events.emit(failure, err)
@@ -216,12 +217,19 @@ func (p *Platform) access(ctx context.Context, state *authState, unsaved bool) (
 		}
 		var err error
 		state, err = p.current(&events)
+		p.mu.Lock()
+		takenUnbound := !unsaved && p.unsaved
+		p.mu.Unlock()
+		if err == nil && takenUnbound {
+			// A session saved without a binding: written back bound now.
+			p.locked(ctx, &events, func() { _, _ = p.reload(&events) })
+		}
 		events.emit()
 		if err != nil {
 			return nil, err
 		}
 		if state == nil {
-			return nil, newError(ErrLoginRequired, "no tokens: log in first", nil)
+			return nil, p.noSession()
 		}
 	}
 	if p.autoRefresh && state.accessDue(p.now(), p.refreshMargin) {
@@ -376,6 +384,96 @@ type ledger struct {
 	state       *authState
 	unsaved     bool
 	unsavedOver string // the refresh token the store held when it refused ours
+	foreign     []any  // whose session (origin, app key) the store held at the last read, when not ours
+}
+
+// --- the session's binding ----------------------------------------------------------------------
+//
+// What is written is bound to the platform's origin and app key (the auth data's origin and
+// app_key fields). A store holding another's session is, to this platform, a store holding no
+// session that refuses writes: its tokens are never used, and it is never written over or
+// emptied. A session saved without a binding (by an rcsdk before it) is used, and written back
+// bound at once.
+
+// other is whose session data holds (origin, app key) when it is another's; nil when it is
+// ours, unbound, or there is none.
+func (p *Platform) other(data map[string]any) []any {
+	origin, hasOrigin := data[authDataOrigin]
+	appKey, hasAppKey := data[authDataAppKey]
+	if !hasOrigin && !hasAppKey {
+		return nil
+	}
+	if origin == p.origin.key() && appKey == p.appKey {
+		return nil
+	}
+	return []any{origin, appKey}
+}
+
+// unbound says whether data is a session saved without a binding.
+func unbound(data map[string]any) bool {
+	_, hasOrigin := data[authDataOrigin]
+	_, hasAppKey := data[authDataAppKey]
+	return len(data) > 0 && !hasOrigin && !hasAppKey
+}
+
+// bound is state's auth data with this platform's binding.
+func (p *Platform) bound(state *authState) map[string]any {
+	data := state.toJSON()
+	data[authDataOrigin], data[authDataAppKey] = p.origin.key(), p.appKey
+	return data
+}
+
+// refusal is the error of a call that needs a session when where holds another's.
+func (p *Platform) refusal(where string, theirs []any) *Error {
+	return newError(ErrSessionOrigin, fmt.Sprintf(
+		"%s holds the session of %s (app key %s), not of this platform (%s, app key %s): its tokens are "+
+			"not sent here and it is left as it is; log in to start a session for this platform",
+		where, plainValue(theirs[0]), plainValue(theirs[1]), p.origin.key(), plainValue(p.appKey)), nil)
+}
+
+// noSession is the error of a call that needs a session and finds none: another's, or none.
+func (p *Platform) noSession() *Error {
+	p.mu.Lock()
+	foreign := p.foreign
+	p.mu.Unlock()
+	if foreign != nil {
+		return p.refusal(storeName(p.store), foreign)
+	}
+	return newError(ErrLoginRequired, "no tokens: log in first", nil)
+}
+
+// storeName is how a message names a store: its file where it has one, else its type.
+func storeName(store TokenStore) string {
+	if file, ok := store.(*FileTokenStore); ok {
+		return "token store " + file.Path
+	}
+	return "token store " + strings.TrimPrefix(fmt.Sprintf("%T", store), "*")
+}
+
+// plainValue is a value read from a store, for a message: printable ASCII, cut short.
+func plainValue(value any) string {
+	text := []byte(fmt.Sprint(value))
+	for i, c := range text {
+		if c < ' ' || c > '~' {
+			text[i] = '?'
+		}
+	}
+	if len(text) > 80 {
+		return string(text[:77]) + "..."
+	}
+	return string(text)
+}
+
+// replace notes whose session the store holds, then keeps state (callers hold the store's
+// lock): a login, SetAuthData or a logout never writes over another's session.
+func (p *Platform) replace(state *authState, events *pending) {
+	data, err := p.store.Load()
+	p.mu.Lock()
+	if err == nil {
+		p.foreign = p.other(data)
+	}
+	p.mu.Unlock()
+	p.keep(state, events)
 }
 
 // GetAuthData returns the tokens and their expiry times, in the format every language's client
@@ -387,18 +485,21 @@ func (p *Platform) GetAuthData() map[string]any {
 	if state == nil {
 		return map[string]any{}
 	}
-	return state.toJSON()
+	return p.bound(state)
 }
 
 // SetAuthData restores what GetAuthData returned (nil or an empty map log out locally). Data
 // of an unknown version or shape is an ErrAuthData error.
 func (p *Platform) SetAuthData(data map[string]any) error {
+	if theirs := p.other(data); theirs != nil {
+		return p.refusal("the auth data", theirs)
+	}
 	state, err := stateFromJSON(data)
 	if err != nil {
 		return err
 	}
 	var events pending
-	p.locked(context.Background(), &events, func() { p.keep(state, &events) })
+	p.locked(context.Background(), &events, func() { p.replace(state, &events) })
 	events.emit()
 	return nil
 }
@@ -440,6 +541,11 @@ func (p *Platform) reload(events *pending) (*authState, error) {
 		}
 		return p.state, nil
 	}
+	p.foreign = p.other(data)
+	taken := unbound(data)
+	if p.foreign != nil {
+		data = nil // another's session: to this platform, no session
+	}
 	state, err := stateFromJSON(data)
 	unusable := false
 	if err != nil {
@@ -460,6 +566,10 @@ func (p *Platform) reload(events *pending) (*authState, error) {
 	p.state = state
 	if state != nil {
 		p.redactor.AddTokens(state.token.AccessToken, state.token.RefreshToken)
+		if taken {
+			// Saved without a binding: used, and written back bound.
+			p.unsaved, p.unsavedOver = true, state.token.RefreshToken
+		}
 	}
 	return state, nil
 }
@@ -486,7 +596,17 @@ func (p *Platform) keep(state *authState, events *pending) {
 func (p *Platform) save(state *authState, replaced string, events *pending) {
 	var data map[string]any
 	if state != nil {
-		data = state.toJSON()
+		data = p.bound(state)
+	}
+	if p.foreign != nil {
+		// The store holds another's session: never written over, never emptied.
+		if state == nil {
+			p.unsaved, p.unsavedOver = false, ""
+			return
+		}
+		refusal := p.refusal(storeName(p.store), p.foreign)
+		p.failed(newError(ErrTokenStore, "not writing over it: "+refusal.Message, refusal), replaced, events)
+		return
 	}
 	err := p.store.Save(data)
 	if err != nil && !errors.Is(err, ErrTokenStore) {
@@ -494,15 +614,21 @@ func (p *Platform) save(state *authState, replaced string, events *pending) {
 		err = newError(ErrTokenStore, p.redactor.Text("could not write the token store: "+err.Error()), err)
 	}
 	if err != nil {
-		if p.unsaved {
-			return // reported at the first failure of this run of them
-		}
-		p.unsaved, p.unsavedOver = true, replaced
-		p.warn("rcsdk: tokens kept in memory, the store did not take them: " + p.redactor.Text(err.Error()))
-		events.add(p, EventStoreError, err)
+		p.failed(err, replaced, events)
 		return
 	}
 	p.unsaved, p.unsavedOver = false, ""
+}
+
+// failed keeps the tokens in use to write later, and reports the first failure of a run of
+// them (p.mu held).
+func (p *Platform) failed(err error, replaced string, events *pending) {
+	if p.unsaved {
+		return // reported at the first failure of this run of them
+	}
+	p.unsaved, p.unsavedOver = true, replaced
+	p.warn("rcsdk: tokens kept in memory, the store did not take them: " + p.redactor.Text(err.Error()))
+	events.add(p, EventStoreError, err)
 }
 
 func (p *Platform) warn(message string) {

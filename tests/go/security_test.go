@@ -46,6 +46,7 @@ type securityCase struct {
 	Options          map[string]any    `json:"options"`
 	Args             map[string]any    `json:"args"`
 	Credentials      map[string]string `json:"credentials"`
+	Store            map[string]string `json:"store"`
 	SignatureRefuses []string          `json:"signature_refuses"`
 	Expect           map[string]any    `json:"expect"`
 }
@@ -242,13 +243,45 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 	if secret, ok := c.Credentials["app_secret"]; ok {
 		appSecret = secret
 	}
+	ctx := context.Background()
 	server := c.Server
 	if server == "" {
 		server = "http://" + host
 	}
+	// The platform's store, holding auth data before the action when the case says so.
+	store := rcsdk.NewMemoryTokenStore()
+	options = append(options, rcsdk.WithStore(store))
+	if c.Store != nil {
+		var data map[string]any
+		switch c.Store["tokens"] {
+		case "valid":
+			data = validTokens()
+		case "issued":
+			other, err := rcsdk.New(env["RC_APP_KEY"], env["RC_APP_SECRET"], "http://"+host)
+			if err != nil {
+				return err
+			}
+			if _, err := other.Platform().LoginJWT(ctx, env["RC_JWT"]); err != nil {
+				return err
+			}
+			data = other.Platform().GetAuthData()
+		default:
+			return fmt.Errorf("unknown store tokens %q", c.Store["tokens"])
+		}
+		delete(data, "origin") // saved without a binding, unless the case gives one
+		delete(data, "app_key")
+		for _, name := range []string{"origin", "app_key"} {
+			if value, ok := c.Store[name]; ok {
+				data[name] = value
+			}
+		}
+		if err := store.Save(data); err != nil {
+			return err
+		}
+	}
+	storedBefore, _ := store.Load()
 	foreignBefore := foreign.connections.Load() + foreign.requests.Load()
 	before := received()
-	ctx := context.Background()
 	err := func() error {
 		arg := func(name string) string { s, _ := c.Args[name].(string); return s }
 		if c.Action == "from_env" {
@@ -297,6 +330,13 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 			_, err = platform.Get(ctx, arg("path"), nil)
 		case "file_store":
 			_, err = rcsdk.NewFileTokenStore(arg("path"))
+		case "set_auth_data":
+			data := validTokens()
+			binding, _ := c.Args["binding"].(map[string]any)
+			for name, value := range binding {
+				data[name] = value
+			}
+			err = platform.SetAuthData(data)
 		case "login_password":
 			//lint:ignore SA1019 the table tries the password grant, as in every language
 			_, err = platform.Authorize(ctx, arg("username"), arg("extension"), arg("password"))
@@ -348,6 +388,24 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 		}
 		if status, ok := c.Expect["status"].(float64); ok && failure.StatusCode != int(status) {
 			return fmt.Errorf("status %d, expected %v", failure.StatusCode, status)
+		}
+	}
+	storedAfter, _ := store.Load()
+	switch expected := c.Expect["store"].(type) {
+	case string: // "unchanged": the very data it held
+		before, _ := json.Marshal(storedBefore)
+		after, _ := json.Marshal(storedAfter)
+		if expected != "unchanged" || string(before) != string(after) {
+			return fmt.Errorf("the store changed: %s, expected %s (%s)", after, before, expected)
+		}
+	case map[string]any:
+		if len(expected) == 0 && len(storedAfter) != 0 {
+			return fmt.Errorf("the store holds %v, expected nothing", storedAfter)
+		}
+		for name, value := range expected {
+			if storedAfter[name] != value {
+				return fmt.Errorf("the store's %s is %v, expected %v", name, storedAfter[name], value)
+			}
 		}
 	}
 	for _, part := range texts(c.Expect["warning"]) {

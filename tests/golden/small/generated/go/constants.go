@@ -34,6 +34,10 @@ const (
 	// AuthDataVersion is the version of the auth data that GetAuthData returns.
 	AuthDataVersion = 1
 
+	// The auth data fields naming the session's server origin (scheme://host:port) and the app
+	// key it was issued for.
+	authDataOrigin = "origin"
+	authDataAppKey = "app_key"
 	// A wait on a rate limit longer than this (seconds) is announced: a warning and
 	// EventRateLimitWait.
 	announceWait = 2.0

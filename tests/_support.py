@@ -5,6 +5,9 @@ Tests import these from here (``from _support import ROOT``); conftest.py holds 
 
 from __future__ import annotations
 
+import functools
+import subprocess
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -60,3 +63,17 @@ def at_once(call: Callable[[], object], threads: int = 32) -> list[object]:
     for worker in workers:
         worker.join(timeout=30)
     return results
+
+
+@functools.cache
+def go_firstuse() -> str:
+    """tests/go/firstuse built against generated/go (once per test process): a user's first Go
+    program, no logging set up: ``from-env`` (FromEnv) or ``login URL`` (a JWT login)."""
+    out = Path(tempfile.mkdtemp(prefix="rcsdk-go-")) / "firstuse"
+    subprocess.run(
+        ["go", "build", "-o", str(out), "./firstuse"],
+        cwd=ROOT / "tests" / "go",
+        check=True,
+        timeout=300,
+    )
+    return str(out)

@@ -1,8 +1,9 @@
 """With RC_SERVER unset, every language says which server it uses: production, named with its
 URL, on the warning sink each has by default (Python: logging's last-resort handler; JavaScript:
-process.emitWarning; PHP: error_log). A sandbox or local app's credentials fail in production
-with an error that does not say why, so the line is the clue. Each client is made the way its
-quickstart makes it, in a process of its own with no logging set up; nothing is sent.
+process.emitWarning; PHP: error_log; Go: the standard logger). A sandbox or local app's
+credentials fail in production with an error that does not say why, so the line is the clue. Each
+client is made the way its quickstart makes it, in a process of its own with no logging set up;
+nothing is sent.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 import rcsdk
 from rcsdk import PRODUCTION_SERVER
 
-from _support import ROOT
+from _support import ROOT, go_firstuse
 
 LINE = f"rcsdk: no server given (RC_SERVER is not set): using production, {PRODUCTION_SERVER}"
 
@@ -44,7 +45,12 @@ PROGRAMS = {
         f"require {json.dumps(str(ROOT / 'build/php/vendor/autoload.php'))};\n"
         'echo Rcsdk\\RCSDK::fromEnv()->getPlatform()->server, "\\n";',
     ],
+    "go": ["{firstuse}", "from-env"],
 }
+
+
+def command(language: str) -> list[str]:
+    return [go_firstuse() if part == "{firstuse}" else part for part in PROGRAMS[language]]
 
 
 @pytest.mark.parametrize("language", sorted(PROGRAMS))
@@ -52,7 +58,7 @@ def test_an_unset_rc_server_is_named_as_production(language: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
     env["RC_APP_KEY"] = "app-key"
     result = subprocess.run(
-        PROGRAMS[language], env=env, capture_output=True, text=True, timeout=60, check=False
+        command(language), env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stderr
     servers = result.stdout.split()
@@ -65,7 +71,7 @@ def test_a_set_rc_server_is_used_without_a_word(language: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
     env.update(RC_APP_KEY="app-key", RC_SERVER="http://127.0.0.1:9")
     result = subprocess.run(
-        PROGRAMS[language], env=env, capture_output=True, text=True, timeout=60, check=False
+        command(language), env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stderr
     assert set(result.stdout.split()) == {"http://127.0.0.1:9"}

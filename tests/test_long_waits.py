@@ -4,9 +4,9 @@ Which waits are announced (a warning line and the ``rate_limit_wait`` event) is 
 the ``announced`` field of generated/cases.json, run by all three suites with a logger attached.
 What this file checks is language-only by nature: where each language's warning goes when the
 application configured nothing (Python: logging's last-resort handler; JavaScript:
-process.emitWarning; PHP: error_log, stderr from the CLI). Each client runs in a process of its
-own, as a user's script does, against a server whose first answer is a 429 asking for a wait
-just over the threshold.
+process.emitWarning; PHP: error_log, stderr from the CLI; Go: the standard logger, stderr). Each
+client runs in a process of its own, as a user's script does, against a server whose first answer
+is a 429 asking for a wait just over the threshold.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 import pytest
 
 from _scripted import scripted
-from _support import ROOT
+from _support import ROOT, go_firstuse
 
 TABLE: dict[str, Any] = json.loads((ROOT / "generated" / "cases.json").read_text())
 WAIT = TABLE["defaults"]["announce_wait"] + 1
@@ -40,7 +41,7 @@ RESPONSES = [
 ]
 
 JS_PACKAGE = (ROOT / "build/js/dist/index.js").as_uri()  # `make build-js`, before the suites
-SCRIPTS = {
+SCRIPTS: dict[str, Callable[[str], list[str]]] = {
     "python": lambda url: [
         sys.executable,
         "-c",
@@ -64,6 +65,7 @@ SCRIPTS = {
         f"(new Rcsdk\\RCSDK('app-key', 'app-secret', '{url}'))->getPlatform()->loginJwt('JWT');\n"
         'echo "logged in\\n";',
     ],
+    "go": lambda url: [go_firstuse(), "login", url],
 }
 
 
@@ -80,6 +82,7 @@ def run(language: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_language_says_it_waits_without_any_logging_set_up() -> None:
+    go_firstuse()  # built before the clock of any wait starts
     languages = sorted(SCRIPTS)
     with ThreadPoolExecutor(len(languages)) as pool:  # the waits overlap: one wait in all
         results = dict(zip(languages, pool.map(run, languages), strict=True))

@@ -6,6 +6,7 @@ package rcsdk
 import (
 	"context"
 	"fmt"
+	"log"
 	"net/http"
 	"time"
 )
@@ -48,13 +49,11 @@ func (s *settings) check() error {
 	if s.maxRetries < 0 || s.maxRetryWait < 0 || s.refreshMargin < 0 {
 		return usageError("maxRetries, maxRetryWait and refreshMargin must not be negative")
 	}
-	if s.now == nil || s.sleep == nil {
-		return usageError("clock and sleep must be functions, not nil (WithClock, WithSleep)")
-	}
 	if s.store == nil {
 		s.store = NewMemoryTokenStore()
 	}
-	if !isASCII(s.userAgent) {
+	if !ascii(s.userAgent) {
+		// One rule in every language: HTTP libraries send other characters differently.
 		return usageError("userAgent contains a non-ASCII character")
 	}
 	return checkField("userAgent", s.userAgent)
@@ -94,10 +93,7 @@ func WithMaxRetryWait(d time.Duration) Option { return func(s *settings) { s.max
 // WithClock replaces the clock that token expiry is judged by (for tests).
 func WithClock(now func() time.Time) Option {
 	return func(s *settings) {
-		s.now = nil // a nil clock is refused by New, not at the first call
-		if now != nil {
-			s.now = func() float64 { return float64(now().UnixNano()) / 1e9 }
-		}
+		s.now = func() float64 { return float64(now().UnixNano()) / 1e9 }
 	}
 }
 
@@ -108,9 +104,11 @@ func WithSleep(wait func(ctx context.Context, d time.Duration) error) Option {
 }
 
 // WithLogger receives (level, message), every secret blanked; levels: debug (each request
-// and response), info (retries), warning, error.
-func WithLogger(log func(level, message string)) Option {
-	return func(s *settings) { s.logger = log }
+// and response), info (retries), warning, error. Without it, warnings and errors go to the
+// standard logger (package log: stderr unless the application set it up otherwise) and the
+// rest is dropped.
+func WithLogger(logger func(level, message string)) Option {
+	return func(s *settings) { s.logger = logger }
 }
 
 // WithUserAgent puts an app's name in front of rcsdk's User-Agent.
@@ -128,7 +126,16 @@ func WithRoundTripper(rt http.RoundTripper) Option {
 }
 
 func (s *settings) warn(format string, args ...any) {
+	s.report("warning", fmt.Sprintf(format, args...))
+}
+
+// report is where a line goes: the WithLogger function, else (warnings and errors only) the
+// standard logger, so that what a person must see (a long wait on a rate limit, production
+// used by default) is seen without any logging set up.
+func (s *settings) report(level, message string) {
 	if s.logger != nil {
-		s.logger("warning", fmt.Sprintf(format, args...))
+		s.logger(level, message)
+	} else if level == "warning" || level == "error" {
+		log.Print(message)
 	}
 }

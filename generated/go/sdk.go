@@ -48,15 +48,16 @@ func New(appKey, appSecret, server string, options ...Option) (*SDK, error) {
 		now:           s.now,
 		refreshMargin: s.refreshMargin.Seconds(),
 		autoRefresh:   s.autoRefresh,
-		log:           s.logger,
+		log:           s.report,
 	}
-	p.events.log = s.logger
+	p.events.log = s.report
+	p.transport.onLongWait = func(failure *Error) { p.events.emit(EventRateLimitWait, failure) }
 	return &SDK{platform: p}, nil
 }
 
-// FromEnv makes the SDK from RC_SERVER (production when unset), RC_APP_KEY and RC_APP_SECRET;
-// sdk.Settings keeps every RC_* variable (RC_JWT, RC_USERNAME, ...) for the login of your
-// choice.
+// FromEnv makes the SDK from RC_SERVER (production when unset, with a warning line saying so),
+// RC_APP_KEY and RC_APP_SECRET; sdk.Settings keeps every RC_* variable (RC_JWT, RC_USERNAME,
+// ...) for the login of your choice.
 func FromEnv(options ...Option) (*SDK, error) {
 	settings := SettingsFromEnv()
 	if settings.AppKey == "" {
@@ -69,6 +70,11 @@ func FromEnv(options ...Option) (*SDK, error) {
 	sdk, err := New(settings.AppKey, settings.AppSecret, server, options...)
 	if err != nil {
 		return nil, err
+	}
+	if settings.Server == "" {
+		// Credentials of a sandbox or local app fail in production without saying why: this
+		// line, the same in every language, is the clue.
+		sdk.platform.log("warning", "rcsdk: no server given (RC_SERVER is not set): using production, "+ProductionServer)
 	}
 	sdk.Settings = settings
 	return sdk, nil

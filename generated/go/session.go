@@ -43,6 +43,14 @@ type Platform struct {
 	ledger
 }
 
+// String names the app and the server (the platform's tokens stay out of %v and %s).
+func (p *Platform) String() string {
+	return "rcsdk.Platform(appKey=" + p.appKey + ", server=" + p.server + ")"
+}
+
+// GoString is String: %#v shows no token either.
+func (p *Platform) GoString() string { return p.String() }
+
 // Server is the platform's base URL.
 func (p *Platform) Server() string { return p.server }
 
@@ -91,7 +99,7 @@ func (p *Platform) login(ctx context.Context, form []field, success, failure Eve
 	}
 	var events pending
 	events.add(p, success, token)
-	p.locked(ctx, &events, func() { p.keep(issued(token, p.now()), &events) })
+	p.locked(ctx, &events, func() { p.replace(issued(token, p.now()), &events) })
 	events.emit()
 	return token, nil
 }
@@ -127,7 +135,7 @@ func (p *Platform) rotate(ctx context.Context, seen *authState, form func(*authS
 	}
 	now := p.now()
 	if current == nil {
-		return nil, p.refusal()
+		return nil, p.noSession()
 	}
 	if seen != nil && current.token.AccessToken != seen.token.AccessToken && !current.accessDue(now, p.refreshMargin) {
 		return current, nil
@@ -192,7 +200,7 @@ func (p *Platform) revoke(ctx context.Context, path string, form []field, succes
 		}
 	}
 	var events pending
-	p.locked(ctx, &events, func() { p.keep(nil, &events) })
+	p.locked(ctx, &events, func() { p.replace(nil, &events) })
 	events.emit()
 	if err != nil {
 		p.events.emit(failure, err)
@@ -206,28 +214,25 @@ func (p *Platform) revoke(ctx context.Context, path string, form []field, succes
 func (p *Platform) access(ctx context.Context, state *authState, unsaved bool) (*authState, error) {
 	if state == nil || unsaved {
 		var events pending
-		if state == nil && !unsaved {
-			// Read the store first: a session saved unbound is written back bound at this call.
-			if _, err := p.current(&events); err != nil {
-				events.emit()
-				return nil, err
-			}
-			p.mu.Lock()
-			unsaved = p.unsaved
-			p.mu.Unlock()
-		}
 		if unsaved {
 			// Tokens the store refused earlier: write them now if it takes them.
 			p.locked(ctx, &events, func() { _, _ = p.reload(&events) })
 		}
 		var err error
 		state, err = p.current(&events)
+		p.mu.Lock()
+		takenUnbound := !unsaved && p.unsaved
+		p.mu.Unlock()
+		if err == nil && takenUnbound {
+			// A session saved without a binding: written back bound now.
+			p.locked(ctx, &events, func() { _, _ = p.reload(&events) })
+		}
 		events.emit()
 		if err != nil {
 			return nil, err
 		}
 		if state == nil {
-			return nil, p.refusal()
+			return nil, p.noSession()
 		}
 	}
 	if p.autoRefresh && state.accessDue(p.now(), p.refreshMargin) {
@@ -385,6 +390,95 @@ type ledger struct {
 	foreign     []any  // whose session (origin, app key) the store held at the last read, when not ours
 }
 
+// --- the session's binding ----------------------------------------------------------------------
+//
+// What is written is bound to the platform's origin and app key (the auth data's origin and
+// app_key fields). A store holding another's session is, to this platform, a store holding no
+// session that refuses writes: its tokens are never used, and it is never written over or
+// emptied. A session saved without a binding (by an rcsdk before it) is used, and written back
+// bound at once.
+
+// other is whose session data holds (origin, app key) when it is another's; nil when it is
+// ours, unbound, or there is none.
+func (p *Platform) other(data map[string]any) []any {
+	origin, hasOrigin := data[authDataOrigin]
+	appKey, hasAppKey := data[authDataAppKey]
+	if !hasOrigin && !hasAppKey {
+		return nil
+	}
+	if origin == p.origin.key() && appKey == p.appKey {
+		return nil
+	}
+	return []any{origin, appKey}
+}
+
+// unbound says whether data is a session saved without a binding.
+func unbound(data map[string]any) bool {
+	_, hasOrigin := data[authDataOrigin]
+	_, hasAppKey := data[authDataAppKey]
+	return len(data) > 0 && !hasOrigin && !hasAppKey
+}
+
+// bound is state's auth data with this platform's binding.
+func (p *Platform) bound(state *authState) map[string]any {
+	data := state.toJSON()
+	data[authDataOrigin], data[authDataAppKey] = p.origin.key(), p.appKey
+	return data
+}
+
+// refusal is the error of a call that needs a session when where holds another's.
+func (p *Platform) refusal(where string, theirs []any) *Error {
+	return newError(ErrSessionOrigin, fmt.Sprintf(
+		"%s holds the session of %s (app key %s), not of this platform (%s, app key %s): its tokens are "+
+			"not sent here and it is left as it is; log in to start a session for this platform",
+		where, plainValue(theirs[0]), plainValue(theirs[1]), p.origin.key(), plainValue(p.appKey)), nil)
+}
+
+// noSession is the error of a call that needs a session and finds none: another's, or none.
+func (p *Platform) noSession() *Error {
+	p.mu.Lock()
+	foreign := p.foreign
+	p.mu.Unlock()
+	if foreign != nil {
+		return p.refusal(storeName(p.store), foreign)
+	}
+	return newError(ErrLoginRequired, "no tokens: log in first", nil)
+}
+
+// storeName is how a message names a store: its file where it has one, else its type.
+func storeName(store TokenStore) string {
+	if file, ok := store.(*FileTokenStore); ok {
+		return "token store " + file.Path
+	}
+	return "token store " + strings.TrimPrefix(fmt.Sprintf("%T", store), "*")
+}
+
+// plainValue is a value read from a store, for a message: printable ASCII, cut short.
+func plainValue(value any) string {
+	text := []byte(fmt.Sprint(value))
+	for i, c := range text {
+		if c < ' ' || c > '~' {
+			text[i] = '?'
+		}
+	}
+	if len(text) > 80 {
+		return string(text[:77]) + "..."
+	}
+	return string(text)
+}
+
+// replace notes whose session the store holds, then keeps state (callers hold the store's
+// lock): a login, SetAuthData or a logout never writes over another's session.
+func (p *Platform) replace(state *authState, events *pending) {
+	data, err := p.store.Load()
+	p.mu.Lock()
+	if err == nil {
+		p.foreign = p.other(data)
+	}
+	p.mu.Unlock()
+	p.keep(state, events)
+}
+
 // GetAuthData returns the tokens and their expiry times, in the format every language's client
 // uses (an empty map when logged out); SetAuthData takes it back exactly.
 func (p *Platform) GetAuthData() map[string]any {
@@ -401,14 +495,14 @@ func (p *Platform) GetAuthData() map[string]any {
 // of an unknown version or shape is an ErrAuthData error.
 func (p *Platform) SetAuthData(data map[string]any) error {
 	if theirs := p.other(data); theirs != nil {
-		return p.refusedBy("the auth data", theirs)
+		return p.refusal("the auth data", theirs)
 	}
 	state, err := stateFromJSON(data)
 	if err != nil {
 		return err
 	}
 	var events pending
-	p.locked(context.Background(), &events, func() { p.keep(state, &events) })
+	p.locked(context.Background(), &events, func() { p.replace(state, &events) })
 	events.emit()
 	return nil
 }
@@ -451,8 +545,9 @@ func (p *Platform) reload(events *pending) (*authState, error) {
 		return p.state, nil
 	}
 	p.foreign = p.other(data)
+	taken := unbound(data)
 	if p.foreign != nil {
-		data = nil // another's session: to this platform, the store holds none
+		data = nil // another's session: to this platform, no session
 	}
 	state, err := stateFromJSON(data)
 	unusable := false
@@ -474,8 +569,8 @@ func (p *Platform) reload(events *pending) (*authState, error) {
 	p.state = state
 	if state != nil {
 		p.redactor.AddTokens(state.token.AccessToken, state.token.RefreshToken)
-		if unbound(data) {
-			// Saved without a binding (by an rcsdk before it): used, and written back bound.
+		if taken {
+			// Saved without a binding: used, and written back bound.
 			p.unsaved, p.unsavedOver = true, state.token.RefreshToken
 		}
 	}
@@ -502,9 +597,9 @@ func (p *Platform) keep(state *authState, events *pending) {
 
 // save writes state to the store (p.mu held).
 func (p *Platform) save(state *authState, replaced string, events *pending) {
-	var err error
-	if held, readErr := p.store.Load(); readErr == nil {
-		p.foreign = p.other(held)
+	var data map[string]any
+	if state != nil {
+		data = p.bound(state)
 	}
 	if p.foreign != nil {
 		// The store holds another's session: never written over, never emptied.
@@ -512,116 +607,33 @@ func (p *Platform) save(state *authState, replaced string, events *pending) {
 			p.unsaved, p.unsavedOver = false, ""
 			return
 		}
-		err = newError(ErrTokenStore, "not writing over it: "+p.refusedBy(storeName(p.store), p.foreign).Message, nil)
-	} else {
-		var data map[string]any
-		if state != nil {
-			data = p.bound(state)
-		}
-		err = p.store.Save(data)
+		refusal := p.refusal(storeName(p.store), p.foreign)
+		p.failed(newError(ErrTokenStore, "not writing over it: "+refusal.Message, refusal), replaced, events)
+		return
 	}
+	err := p.store.Save(data)
 	if err != nil && !errors.Is(err, ErrTokenStore) {
 		// A store of the application's own may fail any way: the tokens are kept.
 		err = newError(ErrTokenStore, p.redactor.Text("could not write the token store: "+err.Error()), err)
 	}
 	if err != nil {
-		if p.unsaved {
-			return // reported at the first failure of this run of them
-		}
-		p.unsaved, p.unsavedOver = true, replaced
-		p.warn("rcsdk: tokens kept in memory, the store did not take them: " + p.redactor.Text(err.Error()))
-		events.add(p, EventStoreError, err)
+		p.failed(err, replaced, events)
 		return
 	}
 	p.unsaved, p.unsavedOver = false, ""
 }
 
+// failed keeps the tokens in use to write later, and reports the first failure of a run of
+// them (p.mu held).
+func (p *Platform) failed(err error, replaced string, events *pending) {
+	if p.unsaved {
+		return // reported at the first failure of this run of them
+	}
+	p.unsaved, p.unsavedOver = true, replaced
+	p.warn("rcsdk: tokens kept in memory, the store did not take them: " + p.redactor.Text(err.Error()))
+	events.add(p, EventStoreError, err)
+}
+
 func (p *Platform) warn(message string) {
-	if p.log != nil {
-		p.log("warning", message)
-	}
-}
-
-// --- whose session ----------------------------------------------------------------------------
-
-// A session is bound to the server origin and app key it was issued for: what the platform
-// writes records them (AuthDataOrigin, AuthDataAppKey), and a store holding another's session
-// is, to this platform, a store holding none that refuses writes. Its tokens are never sent,
-// and it is never written over or emptied. Data saved without a binding (by an rcsdk before
-// it) is used, and written back bound at the first call.
-
-// bound is the auth data of state, bound to this platform.
-func (p *Platform) bound(state *authState) map[string]any {
-	data := state.toJSON()
-	data[AuthDataOrigin] = p.origin.key()
-	data[AuthDataAppKey] = p.appKey
-	return data
-}
-
-// other is the (origin, app key) data records when it is another's session, else nil (ours,
-// unbound, or no data).
-func (p *Platform) other(data map[string]any) []any {
-	origin, hasOrigin := data[AuthDataOrigin]
-	appKey, hasAppKey := data[AuthDataAppKey]
-	if !hasOrigin && !hasAppKey {
-		return nil
-	}
-	if origin == any(p.origin.key()) && appKey == any(p.appKey) {
-		return nil
-	}
-	return []any{origin, appKey}
-}
-
-// unbound says whether data is a session saved without a binding.
-func unbound(data map[string]any) bool {
-	_, hasOrigin := data[AuthDataOrigin]
-	_, hasAppKey := data[AuthDataAppKey]
-	return len(data) > 0 && !hasOrigin && !hasAppKey
-}
-
-// refusal is the error of a call that needs a session and finds none: another's, or no tokens.
-func (p *Platform) refusal() error {
-	p.mu.Lock()
-	theirs := p.foreign
-	p.mu.Unlock()
-	if theirs != nil {
-		return p.refusedBy(storeName(p.store), theirs)
-	}
-	return newError(ErrLoginRequired, "no tokens: log in first", nil)
-}
-
-// refusedBy is the error of a call that needs a session when where holds theirs.
-func (p *Platform) refusedBy(where string, theirs []any) *Error {
-	return newError(ErrSessionOrigin, fmt.Sprintf(
-		"%s holds the session of %s (app key %s), not of this platform (%s, app key %s): its tokens are "+
-			"not sent here and it is left as it is; log in to start a session for this platform",
-		where, plain(theirs[0]), plain(theirs[1]), p.origin.key(), plain(p.appKey)), nil)
-}
-
-// plain is a value read from a store, for a message: printable ASCII, cut short.
-func plain(value any) string {
-	text := "None"
-	if value != nil {
-		text = fmt.Sprint(value)
-	}
-	out := []rune{}
-	for _, c := range text {
-		if c < ' ' || c > '~' {
-			c = '?'
-		}
-		out = append(out, c)
-	}
-	if len(out) > 80 {
-		return string(out[:77]) + "..."
-	}
-	return string(out)
-}
-
-// storeName is how a message names a store: its file where it has one, else its type.
-func storeName(store TokenStore) string {
-	if file, ok := store.(*FileTokenStore); ok {
-		return "token store " + file.Path
-	}
-	name := fmt.Sprintf("%T", store)
-	return "token store " + name[strings.LastIndex(name, ".")+1:]
+	p.log("warning", message)
 }

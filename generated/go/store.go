@@ -197,6 +197,10 @@ func (f *FileTokenStore) trust(path string, info os.FileInfo) error {
 	if mode&os.ModeSymlink != 0 {
 		return f.fail(nil, "%s is a symbolic link: rcsdk does not follow links at its token store", path)
 	}
+	if mode&os.ModeNamedPipe != 0 {
+		// Never opened: opening a named pipe to read blocks until someone writes to it.
+		return f.fail(nil, "%s is a named pipe, not a token store file", path)
+	}
 	if !mode.IsRegular() {
 		return f.fail(nil, "%s is not a regular file (%s)", path, mode.Type())
 	}
@@ -318,6 +322,12 @@ func (f *FileTokenStore) openLock() (*os.File, error) {
 	if err != nil || !info.Mode().IsRegular() {
 		file.Close()
 		return nil, f.fail(err, "lock file %s is not a regular file", f.LockPath)
+	}
+	if stat, ok := info.Sys().(*syscall.Stat_t); ok && stat.Nlink > 1 {
+		// Another name for the same file (a hard link planted at the lock path): writing the
+		// process id would write through it, into a file rcsdk does not own.
+		file.Close()
+		return nil, f.fail(nil, "lock file %s is a hard link (%d names): rcsdk does not write through it", f.LockPath, stat.Nlink)
 	}
 	return file, nil
 }

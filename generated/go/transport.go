@@ -39,7 +39,9 @@ type transport struct {
 	maxRetryWait float64
 	now          func() float64
 	sleep        func(context.Context, time.Duration) error
-	log          func(level, message string)
+	log          func(level, message string) // the WithLogger function: debug and info lines
+	report       func(level, message string) // warnings: the WithLogger function or stderr
+	onLongWait   func(*Error)                // each wait announced (EventRateLimitWait)
 }
 
 // field is one form or query field (kept in order, as Python's urlencode keeps it).
@@ -67,6 +69,8 @@ func newTransport(appKey, appSecret string, o *origin, redactor *Redactor, s *se
 		now:          s.now,
 		sleep:        s.sleep,
 		log:          s.logger,
+		report:       s.report,
+		onLongWait:   func(*Error) {},
 	}
 	agent := "rcsdk-go/" + Version + " " + runtime.Version()
 	if s.userAgent != "" {
@@ -132,7 +136,17 @@ func (t *transport) send(ctx context.Context, out *outgoing) (*Response, error) 
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < seconds(delay) {
 			return nil, failure // the wait would outlast the call's deadline
 		}
-		t.logf("info", "rcsdk: %s %s failed (%s); retry %d in %.2fs", out.method, t.redactor.Text(out.url), failure.Kind, attempt+1, delay)
+		if failure.Kind == ErrRateLimit && delay > announceWait {
+			// Where a person sees it: a warning (stderr unless a logger is set) and the event.
+			group := "unnamed"
+			if failure.response != nil && failure.response.Header.Get("X-Rate-Limit-Group") != "" {
+				group = failure.response.Header.Get("X-Rate-Limit-Group")
+			}
+			t.report("warning", t.redactor.Text(fmt.Sprintf("rcsdk: rate limited (%s group) on %s %s; waiting %.0f s before retrying (pass WithMaxRetries(0) to fail fast with ErrRateLimit instead)", group, out.method, out.url, delay)))
+			t.onLongWait(failure)
+		} else {
+			t.logf("info", "rcsdk: %s %s failed (%s); retry %d in %.2fs", out.method, t.redactor.Text(out.url), failure.Kind, attempt+1, delay)
+		}
 		if err := t.sleep(ctx, seconds(delay)); err != nil {
 			return nil, failure
 		}
@@ -198,16 +212,12 @@ func (t *transport) failure(ctx, attempt context.Context, target string, err err
 		return newError(ErrAPIConnection, "the call was cancelled: "+what, ctx.Err())
 	case errors.Is(attempt.Err(), context.DeadlineExceeded):
 		return newError(ErrAPITimeout, fmt.Sprintf("timed out after %s: %s", t.timeout, what), context.DeadlineExceeded)
-	}
-	// The first-use errors say what every language's say: the server, and the likely cause.
-	var dns *net.DNSError
-	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return newError(ErrAPIConnection, t.redactor.Text("cannot connect to "+t.origin.netloc+
-			": connection refused (is the platform running, and is the port right?)"), err)
-	case errors.As(err, &dns):
-		return newError(ErrAPIConnection, t.redactor.Text(fmt.Sprintf(
-			"cannot connect to %s: the host name does not resolve (%s)", t.origin.netloc, dns.Err)), err)
+		host := target
+		if parsed, err := url.Parse(target); err == nil {
+			host = parsed.Host
+		}
+		return newError(ErrAPIConnection, t.redactor.Text(fmt.Sprintf("cannot connect to %s: connection refused (is the platform running, and is the port right?)", host)), err)
 	}
 	return newError(ErrAPIConnection, what, err)
 }

@@ -148,7 +148,13 @@ class Go(Target):
     templates = ("go", "examples/go")
     contracts = (
         Contract(
-            events=("refresh_success", "refresh_error", "access_violation", "store_error"),
+            events=(
+                "refresh_success",
+                "refresh_error",
+                "access_violation",
+                "store_error",
+                "rate_limit_wait",
+            ),
             grants=("refresh_token",),
             paths=("/restapi/oauth/token",),
             schemas=("TokenInfo", "ErrorBody"),
@@ -163,10 +169,10 @@ class Go(Target):
                 "InternalServerError",
                 "InvalidGrantError",
                 "LoginRequiredError",
-                "SessionOriginError",
                 "RateLimitError",
                 "RedirectError",
                 "ResponseFormatError",
+                "SessionOriginError",
                 "TokenError",
                 "TokenStoreError",
                 "UsageError",

@@ -2,7 +2,7 @@ package rcsdk
 
 import (
 	"fmt"
-	"net/netip"
+	"net"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -28,7 +28,7 @@ type origin struct {
 var defaultPorts = map[string]int{"http": 80, "https": 443}
 
 func parseOrigin(server string, allowInsecureHTTP bool) (*origin, error) {
-	if control(server) != "" || strings.ContainsAny(server, "\\ ") || !isASCII(server) {
+	if control(server) != "" || strings.ContainsAny(server, "\\ ") || !ascii(server) {
 		return nil, usageError("server contains a control character, space, backslash or non-ASCII character: %s", shown(server))
 	}
 	scheme, rest, _ := strings.Cut(server, "://")
@@ -37,7 +37,8 @@ func parseOrigin(server string, allowInsecureHTTP bool) (*origin, error) {
 	if strings.Contains(authority, "@") {
 		return nil, usageError("server must not carry credentials (user:password@): rcsdk authenticates itself")
 	}
-	if _, known := defaultPorts[scheme]; !known || !strings.Contains(server, "://") {
+	parsed, err := url.Parse(server)
+	if _, known := defaultPorts[scheme]; err != nil || !known || parsed.Hostname() == "" {
 		return nil, usageError("server must be an http(s) URL with a host, not %s", shown(server))
 	}
 	if strings.Contains(server, "?") {
@@ -50,16 +51,16 @@ func parseOrigin(server string, allowInsecureHTTP bool) (*origin, error) {
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := url.Parse(server)
-	if err != nil {
-		return nil, usageError("server must be an http(s) URL with a host, not %s", shown(server))
-	}
 	if port == 0 {
 		port = defaultPorts[scheme]
 	}
-	netloc := host
+	bracketed := host
+	if strings.Contains(host, ":") {
+		bracketed = "[" + host + "]"
+	}
+	netloc := bracketed
 	if port != defaultPorts[scheme] {
-		netloc = host + ":" + strconv.Itoa(port)
+		netloc = bracketed + ":" + strconv.Itoa(port)
 	}
 	if scheme == "http" && !isLoopback(host) && !allowInsecureHTTP {
 		return nil, usageError(
@@ -68,11 +69,10 @@ func parseOrigin(server string, allowInsecureHTTP bool) (*origin, error) {
 			scheme, netloc)
 	}
 	path := strings.TrimRight(parsed.EscapedPath(), "/")
-	return &origin{scheme, strings.Trim(host, "[]"), port, netloc, scheme + "://" + netloc + path}, nil
+	return &origin{scheme, host, port, netloc, scheme + "://" + netloc + path}, nil
 }
 
-// key is scheme://host:port, the port always written: what auth data records as its origin
-// (every rcsdk client writes the same string for the same server).
+// key is scheme://host:port, the port always written: what auth data records as its origin.
 func (o *origin) key() string {
 	host := o.host
 	if strings.Contains(host, ":") {
@@ -81,19 +81,34 @@ func (o *origin) key() string {
 	return o.scheme + "://" + host + ":" + strconv.Itoa(o.port)
 }
 
+// isLoopback says whether host is this machine's loopback interface, known without a DNS
+// lookup: a literal loopback address (127.0.0.0/8, ::1) or exactly localhost (not localhost.,
+// x.localhost or 127.0.0.1.: names that DNS answers for).
+func isLoopback(host string) bool {
+	host = strings.ToLower(host)
+	if host == "localhost" {
+		return true
+	}
+	if ipv4.MatchString(host) {
+		return strings.HasPrefix(host, "127.")
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.To4() == nil && ip.Equal(net.IPv6loopback)
+}
+
 // The one reading of a server's host that every rcsdk client shares: a name of dot-separated
-// labels (letters, digits, '-', '_') whose last label is not a number, a dotted-quad IPv4 address
-// in plain decimal, or a bracketed IPv6 address. Anything else (a trailing dot, '%', non-ASCII,
-// 127.1, 0x7f.0.0.1, a zone id) is refused: URL parsers read such hosts differently.
+// labels (letters, digits, '-', '_') whose last label is not a number, a dotted-quad IPv4
+// address in plain decimal, or a bracketed IPv6 address. Anything else (a trailing dot, '%',
+// non-ASCII, 127.1, 0x7f.0.0.1, a zone id) is refused: URL parsers read such hosts differently.
 var (
 	authorityOf = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)`)
 	hostPort    = regexp.MustCompile(`^(\[[0-9A-Fa-f:]+\]|[^:\[\]]+)(?::([0-9]{1,5}))?$`)
-	label       = regexp.MustCompile(`^[a-z0-9_-]+$`)
+	hostLabel   = regexp.MustCompile(`^[a-z0-9_-]+$`)
 	ipv4        = regexp.MustCompile(`^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$`)
 )
 
-// hostOf is the host (lower case, IPv6 compressed in brackets) and port (0: none given) of
-// server's authority, read by the shared rule; an ErrUsage error when it does not follow it.
+// hostOf is the host (lower case; an IPv6 address compressed, without brackets) and port (0:
+// none given) of server's authority, read by the shared rule above.
 func hostOf(server string) (string, int, error) {
 	authority := ""
 	if match := authorityOf.FindStringSubmatch(server); match != nil {
@@ -104,63 +119,28 @@ func hostOf(server string) (string, int, error) {
 	if parts != nil && parts[2] != "" {
 		port, _ = strconv.Atoi(parts[2])
 	}
-	if parts == nil || parts[2] != "" && (port == 0 || port > 65535) {
+	if parts == nil || (parts[2] != "" && (port == 0 || port > 65535)) {
 		return "", 0, usageError("server has no valid host and port: %s", shown(server))
 	}
 	host := strings.ToLower(parts[1])
 	if strings.HasPrefix(host, "[") {
-		address, err := netip.ParseAddr(host[1 : len(host)-1])
-		if err != nil || !address.Is6() || address.Zone() != "" {
+		ip := net.ParseIP(host[1 : len(host)-1])
+		if ip == nil || ip.To4() != nil {
 			return "", 0, usageError("server has an invalid IPv6 address: %s", shown(server))
 		}
-		return "[" + compressed(address) + "]", port, nil
+		return ip.String(), port, nil
 	}
 	labels := strings.Split(host, ".")
 	last := labels[len(labels)-1]
-	numeric := strings.HasPrefix(last, "0x") || last != "" && strings.Trim(last, "0123456789") == ""
+	numeric := strings.HasPrefix(last, "0x") || (last != "" && strings.Trim(last, "0123456789") == "")
 	valid := !numeric || ipv4.MatchString(host)
-	for _, part := range labels {
-		valid = valid && label.MatchString(part)
+	for _, label := range labels {
+		valid = valid && hostLabel.MatchString(label)
 	}
 	if !valid {
-		return "", 0, usageError("server host %s is not a name (letters, digits, '-' and '_' between "+
-			"dots, no trailing dot), a dotted-quad IPv4 address or a bracketed IPv6 address", shown(host))
+		return "", 0, usageError("server host %s is not a name (letters, digits, '-' and '_' between dots, no trailing dot), a dotted-quad IPv4 address or a bracketed IPv6 address", shown(host))
 	}
 	return host, port, nil
-}
-
-// compressed writes an IPv6 address as Python's ipaddress and the WHATWG parser do (an
-// IPv4-mapped one in hex too: ::ffff:7f00:1).
-func compressed(address netip.Addr) string {
-	if address.Is4In6() {
-		b := address.As16()
-		return fmt.Sprintf("::ffff:%x:%x", uint16(b[12])<<8|uint16(b[13]), uint16(b[14])<<8|uint16(b[15]))
-	}
-	return address.String()
-}
-
-// isLoopback says whether host (as hostOf reads it) is this machine's loopback interface, known
-// without a DNS lookup: a literal loopback address (127.0.0.0/8, [::1]) or exactly localhost
-// (not localhost., x.localhost or 127.0.0.1.: names that DNS answers for).
-func isLoopback(host string) bool {
-	host = strings.ToLower(host)
-	if host == "localhost" {
-		return true
-	}
-	if ipv4.MatchString(host) {
-		return strings.HasPrefix(host, "127.")
-	}
-	address, err := netip.ParseAddr(strings.Trim(host, "[]"))
-	return err == nil && address.Is6() && !address.Is4In6() && address == netip.IPv6Loopback()
-}
-
-func isASCII(value string) bool {
-	for i := 0; i < len(value); i++ {
-		if value[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // url is the URL for target: a path on this server, or an absolute URL on its origin.
@@ -174,7 +154,7 @@ func (o *origin) url(target, argument string) (string, error) {
 	if strings.Contains(target, "\\") {
 		return "", usageError("%s contains a backslash: %s", argument, shown(target))
 	}
-	if strings.Contains(target, " ") || !isASCII(target) {
+	if strings.Contains(target, " ") || !ascii(target) {
 		return "", usageError("%s contains a space or a non-ASCII character (percent-encode it): %s", argument, shown(target))
 	}
 	if strings.HasPrefix(target, "//") {
@@ -233,12 +213,21 @@ func checkHeaders(headers map[string]string) error {
 		if c := control(strings.ReplaceAll(value, "\t", " ")); c != "" {
 			return usageError("header %s contains a control character (%s)", key, c)
 		}
-		if !isASCII(value) {
+		if !ascii(value) {
 			// One rule in every language: HTTP libraries send other characters differently.
 			return usageError("header %s contains a non-ASCII character", key)
 		}
 	}
 	return nil
+}
+
+func ascii(value string) bool {
+	for i := 0; i < len(value); i++ {
+		if value[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // control names the first control character of value ("" when there is none).

@@ -15,7 +15,7 @@ import (
 )
 
 var publicAPI = []string{
-	"AccountRef", "AuthDataAppKey", "AuthDataOrigin", "AuthDataVersion", "AuthorizationRequest", "AuthorizationRequest.GoString",
+	"AccountRef", "AuthDataVersion", "AuthorizationRequest", "AuthorizationRequest.GoString",
 	"AuthorizationRequest.String", "AuthorizeOptions", "AuthorizeURLOptions", "Call", "Contact",
 	"DefaultLockTimeout", "DefaultMaxRetries", "DefaultMaxRetryWait", "DefaultRefreshMargin",
 	"DefaultTimeout", "Environment", "ErrAPIConnection", "ErrAPIStatus", "ErrAPITimeout",
@@ -32,15 +32,15 @@ var publicAPI = []string{
 	"MemoryTokenStore.Load", "MemoryTokenStore.Lock", "MemoryTokenStore.Save", "New",
 	"NewFileTokenStore", "NewMemoryTokenStore", "Option", "ParseEvent", "Platform",
 	"Platform.AppKey", "Platform.Authorize", "Platform.AuthorizeURL", "Platform.Delete",
-	"Platform.Get", "Platform.GetAuthData", "Platform.HTTPClient", "Platform.IsAuthorized",
+	"Platform.Get", "Platform.GetAuthData", "Platform.GoString", "Platform.HTTPClient", "Platform.IsAuthorized",
 	"Platform.LoginAuthCode", "Platform.LoginJWT", "Platform.Logout", "Platform.On",
 	"Platform.Patch", "Platform.Post", "Platform.Put", "Platform.ReadExtension",
 	"Platform.Redactor", "Platform.Refresh", "Platform.Request", "Platform.Server",
-	"Platform.SetAuthData", "Platform.Store", "ProductionServer", "ReadExtensionOptions",
+	"Platform.SetAuthData", "Platform.Store", "Platform.String", "ProductionServer", "ReadExtensionOptions",
 	"Redacted", "Redactor", "Redactor.Add", "Redactor.AddTokens", "Redactor.Secrets",
 	"Redactor.Text", "Redactor.Value", "Response", "Response.Decode", "Response.JSON", "SDK",
-	"SDK.Platform", "SDK.String", "SandboxServer", "Settings", "Settings.GoString",
-	"Settings.String", "SettingsFromEnv", "TokenInfo", "TokenInfo.GoString", "TokenInfo.String",
+	"SDK.Platform", "SDK.String", "SandboxServer", "Settings", "Settings.GoString", "Settings.MarshalJSON",
+	"Settings.String", "SettingsFromEnv", "TokenInfo", "TokenInfo.GoString", "TokenInfo.MarshalJSON", "TokenInfo.String",
 	"TokenStore", "Version", "WithAllowInsecureHTTP", "WithAutoRefresh", "WithClock",
 	"WithLogger", "WithMaxRetries", "WithMaxRetryWait", "WithRefreshMargin", "WithRoundTripper",
 	"WithSleep", "WithStore", "WithTimeout", "WithUserAgent",

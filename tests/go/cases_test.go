@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"sync"
 	"testing"
 
 	"rcsdk.local/rcsdk"
@@ -38,6 +39,7 @@ type tableCase struct {
 	Error           *string            `json:"error"`
 	RetryAfter      *float64           `json:"retry_after"`
 	AuthorizedAfter *bool              `json:"authorized_after"`
+	Announced       []float64          `json:"announced"`
 }
 
 // runCase runs one case; the error says how the client differed from the table.
@@ -48,12 +50,28 @@ func runCase(table *caseTable, c tableCase, t testing.TB) error {
 	if !ok {
 		retries = table.Defaults["max_retries"]
 	}
+	// The waits it announced: EventRateLimitWait payloads and warning lines.
+	var events []float64
+	var lines []string
+	var mu sync.Mutex
+	logger := rcsdk.WithLogger(func(level, message string) {
+		if level == "warning" {
+			mu.Lock()
+			defer mu.Unlock()
+			lines = append(lines, message)
+		}
+	})
 	sdk, err := rcsdk.New(table.Credentials["app_key"], table.Credentials["app_secret"], server.URL,
-		append(clock.options(), rcsdk.WithMaxRetries(retries))...)
+		append(clock.options(), rcsdk.WithMaxRetries(retries), logger)...)
 	if err != nil {
 		return err
 	}
 	platform := sdk.Platform()
+	platform.On(rcsdk.EventRateLimitWait, func(payload any) {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, payload.(*rcsdk.Error).RetryAfter.Seconds())
+	})
 	ctx := context.Background()
 	if c.Operation != "login" {
 		if err := platform.SetAuthData(table.AuthData); err != nil {
@@ -109,6 +127,12 @@ func runCase(table *caseTable, c tableCase, t testing.TB) error {
 			}
 		}
 	}
+	if len(events) != len(c.Announced) || (len(events) > 0 && !reflect.DeepEqual(events, c.Announced)) {
+		return fmt.Errorf("announced waits %v, expected %v", events, c.Announced)
+	}
+	if len(lines) != len(c.Announced) {
+		return fmt.Errorf("warning lines %q, expected %d", lines, len(c.Announced))
+	}
 	if c.ErrorCodes != nil && !reflect.DeepEqual(failure.ErrorCodes, *c.ErrorCodes) && len(*c.ErrorCodes)+len(failure.ErrorCodes) > 0 {
 		return fmt.Errorf("error codes %v, expected %v", failure.ErrorCodes, *c.ErrorCodes)
 	}
@@ -151,11 +175,12 @@ func TestTheCaseRunnerCanFail(t *testing.T) {
 		if c.Name != "503 with Retry-After" {
 			continue
 		}
-		wrongOutcome, wrongSleep, wrongRequests := c, c, c
+		wrongOutcome, wrongSleep, wrongRequests, wrongAnnounced := c, c, c, c
 		wrongOutcome.Outcome = "RateLimitError"
 		wrongSleep.Sleeps = []any{4.0}
 		wrongRequests.Requests = c.Requests[:1]
-		for _, mutant := range []tableCase{wrongOutcome, wrongSleep, wrongRequests} {
+		wrongAnnounced.Announced = []float64{4} // a 503's wait is never announced
+		for _, mutant := range []tableCase{wrongOutcome, wrongSleep, wrongRequests, wrongAnnounced} {
 			if runCase(table, mutant, t) == nil {
 				t.Errorf("a mutated case passed: %+v", mutant)
 			}

@@ -33,12 +33,14 @@ const (
 	MaxStoreBytes = 1048576
 	// AuthDataVersion is the version of the auth data that GetAuthData returns.
 	AuthDataVersion = 1
-	// AuthDataOrigin is the auth data field naming the server origin (scheme://host:port) of
-	// the session.
-	AuthDataOrigin = "origin"
-	// AuthDataAppKey is the auth data field naming the app key the session was issued for.
-	AuthDataAppKey = "app_key"
 
+	// The auth data fields naming the session's server origin (scheme://host:port) and the app
+	// key it was issued for.
+	authDataOrigin = "origin"
+	authDataAppKey = "app_key"
+	// A wait on a rate limit longer than this (seconds) is announced: a warning and
+	// EventRateLimitWait.
+	announceWait = 2.0
 	// Seconds to wait after a 429 that says neither Retry-After nor X-Rate-Limit-Window.
 	rateLimitFallback = 60.0
 	// First delay, in seconds, of the exponential backoff after a 5xx or a dropped connection.

@@ -117,7 +117,7 @@ func (e *emitter) emit(event Event, payload any) {
 
 func (e *emitter) call(event Event, listener Listener, payload any) {
 	defer func() {
-		if failure := recover(); failure != nil && e.log != nil {
+		if failure := recover(); failure != nil {
 			e.log("error", fmt.Sprintf("rcsdk: a %s listener panicked", event))
 		}
 	}()

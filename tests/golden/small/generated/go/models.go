@@ -10,9 +10,12 @@ package rcsdk
 // work without (needed in the spec) make parsing fail. Secret fields are left out of %v.
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 )
+
+var _ = json.Marshal // not every spec has a schema with secret fields
 
 // TokenInfo: The token response of `POST /restapi/oauth/token`, for every grant.
 type TokenInfo struct {
@@ -73,13 +76,30 @@ func parseTokenInfo(data any) (*TokenInfo, error) {
 	return out, nil
 }
 
-// String leaves the secret fields out.
-func (m *TokenInfo) String() string {
+// String leaves the secret fields out (of %v and %s, for a TokenInfo and a pointer to one).
+func (m TokenInfo) String() string {
 	return fmt.Sprintf("TokenInfo{TokenType: %v, ExpiresIn: %v, RefreshTokenExpiresIn: %v, Scope: %v, OwnerID: %v, EndpointID: %v, SessionID: %v, SessionExpiresIn: %v, SessionExpirationTime: %v, SessionIdleTimeout: %v}", m.TokenType, m.ExpiresIn, m.RefreshTokenExpiresIn, m.Scope, m.OwnerID, m.EndpointID, m.SessionID, m.SessionExpiresIn, m.SessionExpirationTime, m.SessionIdleTimeout)
 }
 
 // GoString is String: %#v shows no secret either.
-func (m *TokenInfo) GoString() string { return m.String() }
+func (m TokenInfo) GoString() string { return m.String() }
+
+// MarshalJSON leaves the secret fields and Raw out (json.Marshal, a structured logger): the
+// other fields by their Go names.
+func (m TokenInfo) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]any{
+		"TokenType":             m.TokenType,
+		"ExpiresIn":             m.ExpiresIn,
+		"RefreshTokenExpiresIn": m.RefreshTokenExpiresIn,
+		"Scope":                 m.Scope,
+		"OwnerID":               m.OwnerID,
+		"EndpointID":            m.EndpointID,
+		"SessionID":             m.SessionID,
+		"SessionExpiresIn":      m.SessionExpiresIn,
+		"SessionExpirationTime": m.SessionExpirationTime,
+		"SessionIdleTimeout":    m.SessionIdleTimeout,
+	})
+}
 
 // ErrorItem: One entry of RingCentral's `errors[]` list.
 type ErrorItem struct {

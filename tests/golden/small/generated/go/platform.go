@@ -38,12 +38,6 @@ type AuthorizeOptions struct {
 // Deprecated: RingCentral retired the password grant on 2024-03-31 and removed it from its public
 // spec; apps that still have it keep working; new apps use the JWT or authorization code grants.
 func (p *Platform) Authorize(ctx context.Context, username string, extension string, password string, options ...AuthorizeOptions) (*TokenInfo, error) {
-	if username == "" {
-		return nil, usageError("Authorize needs username (RC_USERNAME: sdk.Settings.Username after rcsdk.FromEnv)")
-	}
-	if password == "" {
-		return nil, usageError("Authorize needs password (RC_PASSWORD: sdk.Settings.Password after rcsdk.FromEnv)")
-	}
 	var o AuthorizeOptions
 	if len(options) > 0 {
 		o = options[0]
@@ -52,6 +46,12 @@ func (p *Platform) Authorize(ctx context.Context, username string, extension str
 	endpointID := o.EndpointID
 	accessTokenTTL := o.AccessTokenTTL
 	refreshTokenTTL := o.RefreshTokenTTL
+	if username == "" {
+		return nil, usageError("Authorize needs username (RC_USERNAME, in sdk.Settings with FromEnv)")
+	}
+	if password == "" {
+		return nil, usageError("Authorize needs password (RC_PASSWORD, in sdk.Settings with FromEnv)")
+	}
 	p.redactor.Add(password)
 	form := []field{{"grant_type", authorizeGrant}}
 	form = append(form, field{"username", username})
@@ -93,9 +93,6 @@ type LoginJWTOptions struct {
 //
 // Fires EventLoginSuccess or EventLoginError.
 func (p *Platform) LoginJWT(ctx context.Context, jwt string, options ...LoginJWTOptions) (*TokenInfo, error) {
-	if jwt == "" {
-		return nil, usageError("LoginJWT needs jwt (RC_JWT: sdk.Settings.JWT after rcsdk.FromEnv)")
-	}
 	var o LoginJWTOptions
 	if len(options) > 0 {
 		o = options[0]
@@ -104,6 +101,9 @@ func (p *Platform) LoginJWT(ctx context.Context, jwt string, options ...LoginJWT
 	endpointID := o.EndpointID
 	accessTokenTTL := o.AccessTokenTTL
 	refreshTokenTTL := o.RefreshTokenTTL
+	if jwt == "" {
+		return nil, usageError("LoginJWT needs jwt (RC_JWT, in sdk.Settings with FromEnv)")
+	}
 	p.redactor.Add(jwt)
 	form := []field{{"grant_type", loginJWTGrant}}
 	form = append(form, field{"assertion", jwt})
@@ -145,9 +145,6 @@ type LoginAuthCodeOptions struct {
 //
 // Fires EventLoginSuccess or EventLoginError.
 func (p *Platform) LoginAuthCode(ctx context.Context, code string, options ...LoginAuthCodeOptions) (*TokenInfo, error) {
-	if code == "" {
-		return nil, usageError("LoginAuthCode needs code (RC_AUTH_CODE: sdk.Settings.AuthCode after rcsdk.FromEnv)")
-	}
 	var o LoginAuthCodeOptions
 	if len(options) > 0 {
 		o = options[0]
@@ -158,6 +155,9 @@ func (p *Platform) LoginAuthCode(ctx context.Context, code string, options ...Lo
 	endpointID := o.EndpointID
 	accessTokenTTL := o.AccessTokenTTL
 	refreshTokenTTL := o.RefreshTokenTTL
+	if code == "" {
+		return nil, usageError("LoginAuthCode needs code (RC_AUTH_CODE, in sdk.Settings with FromEnv)")
+	}
 	p.redactor.Add(code, codeVerifier)
 	form := []field{{"grant_type", loginAuthCodeGrant}}
 	form = append(form, field{"code", code})

@@ -4,6 +4,7 @@
 package rcsdk
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 )
@@ -59,14 +60,34 @@ func SettingsFromEnv() Settings {
 
 // String leaves the secrets out.
 func (s Settings) String() string {
-	shown := func(value string, secret bool) string {
-		if secret && value != "" {
-			return Redacted
-		}
-		return value
-	}
-	return fmt.Sprint("Settings{", "Server: ", shown(s.Server, false), ", ", "AppKey: ", shown(s.AppKey, false), ", ", "AppSecret: ", shown(s.AppSecret, true), ", ", "Username: ", shown(s.Username, false), ", ", "Extension: ", shown(s.Extension, false), ", ", "Password: ", shown(s.Password, true), ", ", "JWT: ", shown(s.JWT, true), ", ", "RedirectURI: ", shown(s.RedirectURI, false), ", ", "AuthCode: ", shown(s.AuthCode, true), ", ", "CodeVerifier: ", shown(s.CodeVerifier, true), ", ", "AccessToken: ", shown(s.AccessToken, true), ", ", "RefreshToken: ", shown(s.RefreshToken, true), "}")
+	return fmt.Sprint("Settings{", "Server: ", shownSetting(s.Server, false), ", ", "AppKey: ", shownSetting(s.AppKey, false), ", ", "AppSecret: ", shownSetting(s.AppSecret, true), ", ", "Username: ", shownSetting(s.Username, false), ", ", "Extension: ", shownSetting(s.Extension, false), ", ", "Password: ", shownSetting(s.Password, true), ", ", "JWT: ", shownSetting(s.JWT, true), ", ", "RedirectURI: ", shownSetting(s.RedirectURI, false), ", ", "AuthCode: ", shownSetting(s.AuthCode, true), ", ", "CodeVerifier: ", shownSetting(s.CodeVerifier, true), ", ", "AccessToken: ", shownSetting(s.AccessToken, true), ", ", "RefreshToken: ", shownSetting(s.RefreshToken, true), "}")
 }
 
 // GoString is String: %#v shows no secret either.
 func (s Settings) GoString() string { return s.String() }
+
+// MarshalJSON leaves the secrets out too (json.Marshal, a structured logger): each field by
+// its Go name, a secret one as Redacted when it is set.
+func (s Settings) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]string{
+		"Server":       shownSetting(s.Server, false),
+		"AppKey":       shownSetting(s.AppKey, false),
+		"AppSecret":    shownSetting(s.AppSecret, true),
+		"Username":     shownSetting(s.Username, false),
+		"Extension":    shownSetting(s.Extension, false),
+		"Password":     shownSetting(s.Password, true),
+		"JWT":          shownSetting(s.JWT, true),
+		"RedirectURI":  shownSetting(s.RedirectURI, false),
+		"AuthCode":     shownSetting(s.AuthCode, true),
+		"CodeVerifier": shownSetting(s.CodeVerifier, true),
+		"AccessToken":  shownSetting(s.AccessToken, true),
+		"RefreshToken": shownSetting(s.RefreshToken, true),
+	})
+}
+
+func shownSetting(value string, secret bool) string {
+	if secret && value != "" {
+		return Redacted
+	}
+	return value
+}

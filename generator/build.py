@@ -205,7 +205,12 @@ class _Builder:
 
     def check_defaults(self, raw: Mapping[str, Any]) -> None:
         """The shared runtime rules must make sense: every language takes them as they are."""
-        for key in ("timeout_seconds", "lock_timeout_seconds", "store_max_bytes"):
+        for key in (
+            "timeout_seconds",
+            "lock_timeout_seconds",
+            "store_max_bytes",
+            "max_response_bytes",
+        ):
             if raw[key] <= 0:
                 raise self.fail(("defaults", key), f"must be positive, not {raw[key]}")
         for key in ("refresh_margin_seconds", "max_retries", "max_retry_wait_seconds"):

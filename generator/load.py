@@ -304,6 +304,7 @@ FORMAT = Obj(
                 "idempotent_methods": ListOf(STR),
                 "lock_timeout_seconds": INT,
                 "store_max_bytes": INT,
+                "max_response_bytes": INT,
                 "secret_names": ListOf(STR),
                 "secret_headers": ListOf(STR),
                 "redacted_rotations": INT,

@@ -220,6 +220,7 @@ PUBLIC = [
     "RateLimitError",
     "RedirectError",
     "ResponseFormatError",
+    "ResponseTooLargeError",
     "SANDBOX_SERVER",
     "Settings",
     "TokenError",

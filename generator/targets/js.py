@@ -158,6 +158,7 @@ class JavaScript(Target):
                 "APIConnectionError",
                 "APITimeoutError",
                 "ResponseFormatError",
+                "ResponseTooLargeError",
                 "APIStatusError",
                 "AuthenticationError",
                 "InternalServerError",

@@ -114,6 +114,7 @@ class Python(Target):
                 "APIConnectionError",
                 "APITimeoutError",
                 "ResponseFormatError",
+                "ResponseTooLargeError",
                 "APIStatusError",
                 "AuthenticationError",
                 "BadRequestError",

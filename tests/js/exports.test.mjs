@@ -37,6 +37,7 @@ const PUBLIC = [
   "RateLimitError",
   "RedirectError",
   "ResponseFormatError",
+  "ResponseTooLargeError",
   "SANDBOX_SERVER",
   "Settings",
   "TokenError",

@@ -23,6 +23,7 @@ import {
   RateLimitError,
   RCSDKError,
   RedirectError,
+  ResponseTooLargeError,
   TokenError,
   UsageError,
   exceptionFor,
@@ -31,7 +32,8 @@ import { ErrorBody } from "./models.js";
 import { type Redactor, redactForm, redactUrl } from "./redact.js";
 import { ApiResponse, jsonOrNull } from "./response.js";
 import { backoff, parseRetryAfter, rateLimitDelay } from "./retry.js";
-import { type Exchange, WireFailure, fetchExchange, nodeExchange } from "./wire.js";
+import type { Proxy } from "./proxy.js";
+import { type Exchange, TooLarge, WireFailure, fetchExchange, nodeExchange } from "./wire.js";
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -68,6 +70,10 @@ export interface TransportOptions {
   basic: string | null;
   redactor: Redactor;
   logger: Logger | null;
+  /** The proxy proxy.ts chose when the platform was made (null: direct). */
+  proxy: Proxy | null;
+  /** No answer is read past this many bytes, compressed or inflated. */
+  maxResponseBytes: number;
 }
 
 export class Transport {
@@ -83,8 +89,10 @@ export class Transport {
     this.#o = options;
     this.#origin = options.server.origin;
     this.#base = options.server.origin + options.server.pathname.replace(/\/+$/, "");
-    this.#exchange = options.fetch ? fetchExchange(options.fetch) : nodeExchange(options.server);
     this.#timeoutMs = Math.max(1, Math.round(options.timeout * 1000));
+    this.#exchange = options.fetch
+      ? fetchExchange(options.fetch, options.maxResponseBytes)
+      : nodeExchange(options.server, options.proxy, options.maxResponseBytes, this.#timeoutMs);
   }
 
   get logger(): Logger | null {
@@ -237,6 +245,12 @@ export class Transport {
       return new ApiResponse(answer.status, answer.headers, url, answer.body);
     } catch (caught) {
       if (caught instanceof WireFailure) throw this.#connectionError(caught.caught, url, caught.answered);
+      if (caught instanceof TooLarge) {
+        throw new ResponseTooLargeError(
+          `the answer is longer than maxResponseBytes (${caught.limit}): not read further`,
+          caught.status,
+        );
+      }
       throw caught;
     }
   }
@@ -257,7 +271,8 @@ export class Transport {
       // Refused or unresolvable: nothing was sent, so even a grant may be sent again.
       arrived = answered || !["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"].includes(code);
       const detail = code || (caught instanceof Error ? caught.message : String(caught));
-      error = new APIConnectionError(this.#o.redactor.text(`${detail} on ${where}`));
+      const via = this.#o.proxy ? ` via proxy ${this.#o.proxy.netloc}` : "";
+      error = new APIConnectionError(this.#o.redactor.text(`${detail} on ${where}${via}`));
     }
     Object.defineProperty(error, "maybeArrived", { value: arrived, enumerable: false });
     return error;

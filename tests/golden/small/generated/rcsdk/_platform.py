@@ -24,6 +24,7 @@ from rcsdk._constants import (
     DEFAULT_MAX_RETRY_WAIT,
     DEFAULT_REFRESH_MARGIN,
     DEFAULT_TIMEOUT,
+    MAX_RESPONSE_BYTES,
     REVOKE_PATH,
 )
 from rcsdk._emitter import Emitter, Handler
@@ -67,6 +68,8 @@ class Platform:
         user_agent: str | None = None,
         settings: Settings | None = None,
         allow_insecure_http: bool = False,
+        proxy: str | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self._transport = Transport(
             check_text("app_key", app_key),
@@ -80,6 +83,8 @@ class Platform:
             session=session,
             user_agent=user_agent,
             allow_insecure_http=allow_insecure_http,
+            proxy=proxy,
+            max_response_bytes=max_response_bytes,
         )
         self._emitter = Emitter(self._transport.redactor.text)
         self._tokens = TokenSession(

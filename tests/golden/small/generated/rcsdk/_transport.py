@@ -15,8 +15,12 @@ What it guarantees, before and while a request is sent:
 * redirects are never followed: a 3xx is a ``RedirectError`` naming where it pointed;
 * every attempt ends within ``timeout`` seconds in total (``_deadline``), however slowly the
   server drips its answer;
-* ``~/.netrc`` and URL credentials never replace the SDK's ``Authorization`` (proxies and CA
-  settings from the environment still apply);
+* ``~/.netrc`` and URL credentials never replace the SDK's ``Authorization``;
+* a proxy only as ``_proxy`` decides, once, when the transport is made (the environment's
+  proxies for https only); CA bundles from the environment (``REQUESTS_CA_BUNDLE``,
+  ``CURL_CA_BUNDLE``) are read then too, never per request;
+* no answer is read past ``max_response_bytes``, before or after decompression
+  (``ResponseTooLargeError``): gzip and deflate are inflated here, in bounded steps;
 * a forked child starts with fresh connections;
 * messages, error fields, bodies and DEBUG logs are redacted (``_redact``).
 """
@@ -29,16 +33,24 @@ import math
 import os
 import sys
 import weakref
+import zlib
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import requests
 import requests.adapters
+import urllib3.exceptions
 
 from rcsdk import _answers, _budget, _redact
 from rcsdk._answers import backoff
 from rcsdk._budget import MemoryRateLimitBudget, RateLimitBudget
-from rcsdk._constants import DEFAULT_POOL_SIZE, IDEMPOTENT_METHODS, RETRY_STATUSES, __version__
+from rcsdk._constants import (
+    DEFAULT_POOL_SIZE,
+    IDEMPOTENT_METHODS,
+    MAX_RESPONSE_BYTES,
+    RETRY_STATUSES,
+    __version__,
+)
 from rcsdk._deadline import DeadlineAdapter, deadline
 from rcsdk._exceptions import (
     APIConnectionError,
@@ -49,9 +61,11 @@ from rcsdk._exceptions import (
     RCSDKError,
     RedirectError,
     ResponseFormatError,
+    ResponseTooLargeError,
     UsageError,
 )
 from rcsdk._models import TokenInfo
+from rcsdk._proxy import Proxy, choose_proxy
 from rcsdk._urls import check_field, check_headers, is_loopback, origin_of
 
 __all__ = ["Transport", "new_session"]
@@ -64,6 +78,8 @@ USER_AGENT = (
 )
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 LONG_WAIT = 5.0
+_READ_STEP = 65536
+"""Bytes read (and inflated) at a time from a body of unknown length."""
 """A retry wait longer than this (seconds) is announced with a WARNING log record."""
 
 
@@ -88,6 +104,8 @@ class Transport:
         session: requests.Session | None = None,
         user_agent: str | None = None,
         allow_insecure_http: bool = False,
+        proxy: str | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         if not app_key:
             raise ValueError("app_key is required")
@@ -105,6 +123,19 @@ class Transport:
         check_field("app_key", app_key)
         check_field("app_secret", app_secret)
         check_field("user_agent", user_agent)
+        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
+            raise UsageError(f"max_response_bytes must be an integer, not {max_response_bytes!r}")
+        if max_response_bytes < 1:
+            raise UsageError(f"max_response_bytes must be positive, not {max_response_bytes}")
+        self.max_response_bytes = max_response_bytes
+        self.proxy: Proxy | None = choose_proxy(
+            self.origin.scheme, self.origin.host, proxy, os.environ
+        )
+        # Every request names the proxy for both schemes (None: direct): a caller's session,
+        # which may still read the environment, sends where this rule says too (requests
+        # types proxies as str only; None is its "no proxy for this scheme").
+        chosen = self.proxy.url if self.proxy else None
+        self._proxies = cast("dict[str, str]", {"http": chosen, "https": chosen, "all": None})
         self.app_key = app_key
         self.server = self.origin.base
         self.timeout = timeout
@@ -119,6 +150,8 @@ class Transport:
         )
         self.session.headers["Accept"] = "application/json"
         self.redactor = _redact.Redactor()
+        if self.proxy is not None:
+            self.redactor.add(*self.proxy.secrets)
         self.budget: RateLimitBudget = MemoryRateLimitBudget(clock)
         self._checked_bearer: str | None = None
         """Asked before every request, told after (X-Rate-Limit-*); the store may share one."""
@@ -211,11 +244,17 @@ class Transport:
                         timeout=self.timeout,
                         allow_redirects=False,
                         auth=_keep_headers,
+                        proxies=self._proxies,
+                        stream=True,
                     )
+                    read_body(answer, self.max_response_bytes)
                 except requests.RequestException as exc:
                     error, maybe_arrived = self.connection_error(
                         exc, _redact.url(url), limit.expired
                     )
+                except ResponseTooLargeError as exc:
+                    answer.close()
+                    error, maybe_arrived = exc, True
                 else:
                     if limit.expired:
                         # The deadline cut the answer short: what arrived is not the answer.
@@ -270,14 +309,17 @@ class Transport:
         """The error for a failed attempt, and whether the request may have arrived."""
         if expired or isinstance(exc, requests.ReadTimeout):
             return self.timed_out(shown), True
+        via = f" via proxy {self.proxy.netloc}" if self.proxy is not None else ""
         if isinstance(exc, requests.ConnectTimeout):
-            message = f"cannot connect to {self.origin.netloc}: no answer within {self.timeout:g} s"
+            message = (
+                f"cannot connect to {self.origin.netloc}{via}: no answer within {self.timeout:g} s"
+            )
             return APITimeoutError(self.redactor.text(message)), False
         reason = _answers.refusal(exc)
         if reason is not None:
-            message = f"cannot connect to {self.origin.netloc}: {reason}"
+            message = f"cannot connect to {self.origin.netloc}{via}: {reason}"
             return APIConnectionError(self.redactor.text(message)), False
-        return APIConnectionError(self.describe(exc, shown)), True
+        return APIConnectionError(self.describe(exc, shown + via)), True
 
     def redirect_error(self, response: requests.Response) -> RedirectError:
         return _answers.redirect_error(response, self.redactor, self.origin.netloc)
@@ -341,10 +383,16 @@ class Transport:
 def new_session() -> requests.Session:
     """A session whose pool keeps a connection per thread (up to DEFAULT_POOL_SIZE) open.
 
-    Proxies and CA bundles from the environment apply (``trust_env``); ``~/.netrc`` does not:
-    every request passes ``_keep_headers`` as its auth, so the SDK's Authorization stands.
+    It reads no environment per request (``trust_env`` off): the transport names the proxy of
+    every request (``_proxy``), and the CA bundle of the environment is read here, once.
+    ``~/.netrc`` never applies: every request passes ``_keep_headers`` as its auth.
     """
     session = requests.Session()
+    session.trust_env = False
+    environ = os.environ
+    session.verify = environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE") or True
+    # Only what read_body() inflates itself, in bounded steps.
+    session.headers["Accept-Encoding"] = "gzip, deflate"
     adapter = DeadlineAdapter(pool_maxsize=DEFAULT_POOL_SIZE)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
@@ -355,6 +403,80 @@ def _watch_session(session: requests.Session, server: str) -> None:
     """Give a caller's session total deadlines too, unless it brings its own adapter."""
     if type(session.get_adapter(server + "/")) is requests.adapters.HTTPAdapter:
         session.mount(server + "/", DeadlineAdapter(pool_maxsize=DEFAULT_POOL_SIZE))
+
+
+def too_large(response: requests.Response, limit: int) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"the answer is longer than max_response_bytes ({limit}): not read further",
+        status_code=response.status_code,
+    )
+
+
+def read_body(response: requests.Response, limit: int) -> None:
+    """Read the whole body of a streamed ``response`` into it, gzip and deflate inflated here,
+    or raise ``ResponseTooLargeError`` as soon as it (or what it inflates to) passes ``limit``.
+
+    At most ``limit + 1`` bytes are ever held, compressed or not. Read errors are requests'
+    ``ConnectionError`` (``ContentDecodingError`` for a corrupt compressed body).
+    """
+    raw = response.raw
+    headers = response.headers
+    length = headers.get("Content-Length")
+    known = length is not None and length.isdigit()
+    if known and int(length) > limit:  # type: ignore[arg-type]
+        raise too_large(response, limit)
+    encoding = headers.get("Content-Encoding", "").strip().lower()
+    decoder: Any = None
+    if encoding in ("gzip", "x-gzip"):
+        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif encoding == "deflate":
+        decoder = _Deflate()
+    try:
+        if known and decoder is None:
+            # The usual answer: its length is said and within the limit, so read it at once.
+            body: bytes = raw.read(decode_content=False) or b""
+        else:
+            parts: list[bytes] = []
+            size = 0
+            while chunk := raw.read(_READ_STEP, decode_content=False):
+                if decoder is not None:
+                    chunk = decoder.decompress(chunk, limit - size + 1)
+                size += len(chunk)
+                if size > limit:
+                    raise too_large(response, limit)
+                parts.append(chunk)
+            if decoder is not None:
+                tail = decoder.flush()
+                size += len(tail)
+                if size > limit:
+                    raise too_large(response, limit)
+                parts.append(tail)
+            body = b"".join(parts)
+    except zlib.error as exc:
+        raise requests.exceptions.ContentDecodingError(exc) from exc
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise requests.ConnectionError(exc) from exc
+    response._content = body
+
+
+class _Deflate:
+    """``deflate`` as servers send it: zlib-wrapped, or (wrongly, but often) raw."""
+
+    def __init__(self) -> None:
+        self._decoder: Any = zlib.decompressobj()
+        self._first = True
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        if self._first:
+            self._first = False
+            try:
+                return bytes(self._decoder.decompress(data, max_length))
+            except zlib.error:
+                self._decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+        return bytes(self._decoder.decompress(data, max_length))
+
+    def flush(self) -> bytes:
+        return bytes(self._decoder.flush())
 
 
 def _keep_headers(request: requests.PreparedRequest) -> requests.PreparedRequest:

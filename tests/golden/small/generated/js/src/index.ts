@@ -30,6 +30,7 @@ export {
   APIConnectionError,
   APITimeoutError,
   ResponseFormatError,
+  ResponseTooLargeError,
   APIStatusError,
   RedirectError,
   BadRequestError,

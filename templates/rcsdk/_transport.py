@@ -18,7 +18,7 @@ What it guarantees, before and while a request is sent:
   proxies for https only); CA bundles from the environment (``REQUESTS_CA_BUNDLE``,
   ``CURL_CA_BUNDLE``) are read then too, never per request;
 * no answer is read past ``max_response_bytes``, before or after decompression
-  (``ResponseTooLargeError``): gzip and deflate are inflated here, in bounded steps;
+  (``ResponseTooLargeError``, ``_wire``);
 * a forked child starts with fresh connections;
 * messages, error fields, bodies and DEBUG logs are redacted (``_redact``).
 """
@@ -31,25 +31,16 @@ import math
 import os
 import sys
 import weakref
-import zlib
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any
 
 import requests
-import requests.adapters
-import urllib3.exceptions
 
 from rcsdk import _answers, _budget, _redact
 from rcsdk._answers import backoff
 from rcsdk._budget import MemoryRateLimitBudget, RateLimitBudget
-from rcsdk._constants import (
-    DEFAULT_POOL_SIZE,
-    IDEMPOTENT_METHODS,
-    MAX_RESPONSE_BYTES,
-    RETRY_STATUSES,
-    __version__,
-)
-from rcsdk._deadline import DeadlineAdapter, deadline
+from rcsdk._constants import IDEMPOTENT_METHODS, MAX_RESPONSE_BYTES, RETRY_STATUSES, __version__
+from rcsdk._deadline import deadline
 from rcsdk._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -65,8 +56,9 @@ from rcsdk._exceptions import (
 from rcsdk._models import TokenInfo
 from rcsdk._proxy import Proxy, choose_proxy
 from rcsdk._urls import check_field, check_headers, is_loopback, origin_of
+from rcsdk._wire import SessionWire, Wire
 
-__all__ = ["Transport", "new_session"]
+__all__ = ["Transport"]
 
 logger = logging.getLogger("rcsdk")
 
@@ -76,8 +68,6 @@ USER_AGENT = (
 )
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 LONG_WAIT = 5.0
-_READ_STEP = 65536
-"""Bytes read (and inflated) at a time from a body of unknown length."""
 """A retry wait longer than this (seconds) is announced with a WARNING log record."""
 
 
@@ -129,11 +119,6 @@ class Transport:
         self.proxy: Proxy | None = choose_proxy(
             self.origin.scheme, self.origin.host, proxy, os.environ
         )
-        # Every request names the proxy for both schemes (None: direct): a caller's session,
-        # which may still read the environment, sends where this rule says too (requests
-        # types proxies as str only; None is its "no proxy for this scheme").
-        chosen = self.proxy.url if self.proxy else None
-        self._proxies = cast("dict[str, str]", {"http": chosen, "https": chosen, "all": None})
         self.app_key = app_key
         self.server = self.origin.base
         self.timeout = timeout
@@ -141,12 +126,12 @@ class Transport:
         self.max_retry_wait = max_retry_wait
         self.clock = clock
         self.sleep = sleep
-        self.session = session or new_session()
-        _watch_session(self.session, self.server)
-        self.session.headers["User-Agent"] = (
-            f"{user_agent} {USER_AGENT}" if user_agent else USER_AGENT
+        agent = f"{user_agent} {USER_AGENT}" if user_agent else USER_AGENT
+        self.wire: Wire | SessionWire = (
+            Wire(agent, self.proxy, timeout)
+            if session is None
+            else SessionWire(session, self.server, agent, self.proxy, timeout)
         )
-        self.session.headers["Accept"] = "application/json"
         self.redactor = _redact.Redactor()
         if self.proxy is not None:
             self.redactor.add(*self.proxy.secrets)
@@ -161,19 +146,8 @@ class Transport:
         _TRANSPORTS.add(self)
 
     def after_fork(self) -> None:
-        """In a forked child: fresh connection pools, never the parent's sockets.
-
-        The old pools are dropped, not closed: closing would not affect the parent, but there
-        is nothing to say on a socket the parent is using.
-        """
-        for adapter in self.session.adapters.values():
-            if isinstance(adapter, requests.adapters.HTTPAdapter):
-                adapter.init_poolmanager(
-                    getattr(adapter, "_pool_connections", 10),
-                    getattr(adapter, "_pool_maxsize", DEFAULT_POOL_SIZE),
-                    block=getattr(adapter, "_pool_block", False),
-                )
-                adapter.proxy_manager = {}
+        """In a forked child: fresh connection pools, never the parent's sockets."""
+        self.wire.after_fork()
 
     def client_form(self, form: dict[str, str]) -> dict[str, str]:
         """Public apps identify themselves in the body; confidential ones use Basic auth."""
@@ -232,26 +206,20 @@ class Transport:
             response: requests.Response | None = None
             with deadline(self.timeout) as limit:
                 try:
-                    answer = self.session.request(
+                    answer = self.wire.exchange(
                         method,
                         url,
                         params=params,
                         data=data,
                         json=json,
                         headers=sent_headers,
-                        timeout=self.timeout,
-                        allow_redirects=False,
-                        auth=_keep_headers,
-                        proxies=self._proxies,
-                        stream=True,
+                        limit=self.max_response_bytes,
                     )
-                    read_body(answer, self.max_response_bytes)
                 except requests.RequestException as exc:
                     error, maybe_arrived = self.connection_error(
                         exc, _redact.url(url), limit.expired
                     )
                 except ResponseTooLargeError as exc:
-                    answer.close()
                     error, maybe_arrived = exc, True
                 else:
                     if limit.expired:
@@ -376,110 +344,6 @@ class Transport:
                 self.clock() - sent_at,
                 self.redactor.text(_redact.body(response.content)),
             )
-
-
-def new_session() -> requests.Session:
-    """A session whose pool keeps a connection per thread (up to DEFAULT_POOL_SIZE) open.
-
-    It reads no environment per request (``trust_env`` off): the transport names the proxy of
-    every request (``_proxy``), and the CA bundle of the environment is read here, once.
-    ``~/.netrc`` never applies: every request passes ``_keep_headers`` as its auth.
-    """
-    session = requests.Session()
-    session.trust_env = False
-    environ = os.environ
-    session.verify = environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE") or True
-    # Only what read_body() inflates itself, in bounded steps.
-    session.headers["Accept-Encoding"] = "gzip, deflate"
-    adapter = DeadlineAdapter(pool_maxsize=DEFAULT_POOL_SIZE)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
-
-
-def _watch_session(session: requests.Session, server: str) -> None:
-    """Give a caller's session total deadlines too, unless it brings its own adapter."""
-    if type(session.get_adapter(server + "/")) is requests.adapters.HTTPAdapter:
-        session.mount(server + "/", DeadlineAdapter(pool_maxsize=DEFAULT_POOL_SIZE))
-
-
-def too_large(response: requests.Response, limit: int) -> ResponseTooLargeError:
-    return ResponseTooLargeError(
-        f"the answer is longer than max_response_bytes ({limit}): not read further",
-        status_code=response.status_code,
-    )
-
-
-def read_body(response: requests.Response, limit: int) -> None:
-    """Read the whole body of a streamed ``response`` into it, gzip and deflate inflated here,
-    or raise ``ResponseTooLargeError`` as soon as it (or what it inflates to) passes ``limit``.
-
-    At most ``limit + 1`` bytes are ever held, compressed or not. Read errors are requests'
-    ``ConnectionError`` (``ContentDecodingError`` for a corrupt compressed body).
-    """
-    raw = response.raw
-    headers = response.headers
-    length = headers.get("Content-Length")
-    known = length is not None and length.isdigit()
-    if known and int(length) > limit:  # type: ignore[arg-type]
-        raise too_large(response, limit)
-    encoding = headers.get("Content-Encoding", "").strip().lower()
-    decoder: Any = None
-    if encoding in ("gzip", "x-gzip"):
-        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    elif encoding == "deflate":
-        decoder = _Deflate()
-    try:
-        if known and decoder is None:
-            # The usual answer: its length is said and within the limit, so read it at once.
-            body: bytes = raw.read(decode_content=False) or b""
-        else:
-            parts: list[bytes] = []
-            size = 0
-            while chunk := raw.read(_READ_STEP, decode_content=False):
-                if decoder is not None:
-                    chunk = decoder.decompress(chunk, limit - size + 1)
-                size += len(chunk)
-                if size > limit:
-                    raise too_large(response, limit)
-                parts.append(chunk)
-            if decoder is not None:
-                tail = decoder.flush()
-                size += len(tail)
-                if size > limit:
-                    raise too_large(response, limit)
-                parts.append(tail)
-            body = b"".join(parts)
-    except zlib.error as exc:
-        raise requests.exceptions.ContentDecodingError(exc) from exc
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise requests.ConnectionError(exc) from exc
-    response._content = body
-
-
-class _Deflate:
-    """``deflate`` as servers send it: zlib-wrapped, or (wrongly, but often) raw."""
-
-    def __init__(self) -> None:
-        self._decoder: Any = zlib.decompressobj()
-        self._first = True
-
-    def decompress(self, data: bytes, max_length: int) -> bytes:
-        if self._first:
-            self._first = False
-            try:
-                return bytes(self._decoder.decompress(data, max_length))
-            except zlib.error:
-                self._decoder = zlib.decompressobj(-zlib.MAX_WBITS)
-        return bytes(self._decoder.decompress(data, max_length))
-
-    def flush(self) -> bytes:
-        return bytes(self._decoder.flush())
-
-
-def _keep_headers(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    """An auth that changes nothing: requests then consults neither ~/.netrc nor URL userinfo."""
-    return request
 
 
 # Transports of this process: a forked child gets fresh connections in each.

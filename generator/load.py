@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from generator.errors import SpecError
+from generator.pause import gc_paused
 
 YamlPath = tuple[str | int, ...]
 # libyaml's parser when PyYAML was built with it (the wheels are): ten times faster, same marks.
@@ -63,6 +64,11 @@ def load(path: Path, display_name: str | None = None) -> Document:
 
 def parse(text: str, file: str) -> Document:
     """Parse spec text; ``file`` is only used to place errors."""
+    with gc_paused():
+        return _parse(text, file)
+
+
+def _parse(text: str, file: str) -> Document:
     lines: dict[YamlPath, int] = {}
     key_lines: dict[YamlPath, int] = {}
     loader = _Loader(text)

@@ -28,6 +28,7 @@ import jinja2
 
 from generator import pages
 from generator.model import Spec
+from generator.pause import gc_paused
 from generator.targets import Target, TemplateError, all_targets
 
 PER_OPERATION = "[operation]"
@@ -148,6 +149,11 @@ def tidy(text: str, keep_trailing_spaces: bool) -> str:
 
 def render(spec: Spec, templates: Path, targets: Sequence[Target] | None = None) -> dict[str, str]:
     """Every target's outputs; return ``{relative output path: text}``."""
+    with gc_paused():
+        return _render(spec, templates, targets)
+
+
+def _render(spec: Spec, templates: Path, targets: Sequence[Target] | None) -> dict[str, str]:
     targets = tuple(targets if targets is not None else all_targets())
     env = environment(templates, targets)
     env.globals["spec"] = spec  # macros (imported without context) read the model too

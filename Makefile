@@ -51,7 +51,7 @@ lint: install system
 	$(BIN)/ruff check generator generated/rcsdk templates tests bench
 	$(BIN)/ruff format --check generator generated/rcsdk templates tests bench
 	$(BIN)/mypy --strict generator generated/rcsdk tests bench
-	@bash tests/php/lint.sh generated/php generated/examples/quickstart.php tests/golden/*/generated/php tests/php bench/php_worker.php
+	@bash tests/php/lint.sh generated/php generated/examples/quickstart.php tests/golden/*/generated/php tests/php bench/calls_php.php
 
 # Everything the suites need, installed one step after another (-j1) before they run side by side:
 # installs never overlap (npm, pip and apt-get each keep state that two runs at once can break).

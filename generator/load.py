@@ -20,8 +20,24 @@ from generator.pause import gc_paused
 
 YamlPath = tuple[str | int, ...]
 # libyaml's parser when PyYAML was built with it (the wheels are): ten times faster, same marks.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
+
+
+class _Loader(_Base):  # type: ignore[misc,valid-type]
+    """The safe loader, resolving the implicit tag of each distinct plain scalar once (a spec
+    repeats the same words thousands of times; the tag depends on the text alone)."""
+
+    _resolved: dict[tuple[str, tuple[bool, bool]], str] = {}  # noqa: RUF012 (a shared cache)
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self._resolved.get(key)
+        if tag is None:
+            tag = self._resolved[key] = super().resolve(kind, value, implicit)
+        return tag
 
 
 def format_path(path: YamlPath) -> str:
@@ -102,7 +118,11 @@ def _construct(
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = (
+                key_node.value
+                if key_node.tag == _STR_TAG
+                else loader.construct_object(key_node, deep=True)
+            )
             key_line = key_node.start_mark.line + 1
             if not isinstance(key, str):
                 raise SpecError(file, key_line, format_path(path), f"key {key!r} is not a string")

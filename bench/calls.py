@@ -154,7 +154,7 @@ def section(results: dict[str, Any]) -> list[str]:
                 f"| {c['wall_ratio']:.3f} | {shown} | {ratio} | {against} |"
             )
         peers = {"python": ("rcsdk", "httpx"), "javascript": ("rcsdk", "node:http")}
-        if language in peers and counted:
+        if language in peers and all(kind in counted for kind in peers[language]):
             ours, theirs = peers[language]
             cpu = result["clients"]
             lines += [
@@ -163,7 +163,7 @@ def section(results: dict[str, Any]) -> list[str]:
                 f"instructions {counted[ours] / counted[theirs]:.3f}x.",
             ]
         crowded = result.get("instructions_crowded_env")
-        if crowded:
+        if crowded and "rcsdk" in counted and "httpx" in counted:
             lines.append(
                 f"With {ENV_EXTRA} more environment variables: rcsdk "
                 f"{crowded['rcsdk'] / 1e3:.0f} k instructions per call "

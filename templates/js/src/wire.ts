@@ -156,9 +156,9 @@ export function nodeExchange(server: URL, proxy: Proxy | null, maxBytes: number,
     if (proxy.authorization) extra["Proxy-Authorization"] = proxy.authorization;
   }
   const connect = (): Promise<Stack> => (secure && proxy !== null ? tunnelStack(proxy, timeoutMs) : stack(secure));
-  return async (r) => {
-    const { send, agent } = ready ?? (ready = await connect());
-    return new Promise<Answer>((resolve, reject) => {
+  // Not an async function: once the stack is loaded, an exchange is one promise, no more.
+  const exchange = (r: WireRequest, { send, agent }: Stack): Promise<Answer> =>
+    new Promise<Answer>((resolve, reject) => {
       let answered = false;
       let done = false;
       const fail = (caught: unknown): void => {
@@ -231,7 +231,7 @@ export function nodeExchange(server: URL, proxy: Proxy | null, maxBytes: number,
       req.on("error", fail);
       req.end(r.body);
     });
-  };
+  return (r) => (ready !== null ? exchange(r, ready) : connect().then((loaded) => exchange(r, (ready = loaded))));
 }
 
 /** Exchanges through a fetch implementation, with an AbortController for the deadline. */

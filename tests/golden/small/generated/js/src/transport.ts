@@ -207,7 +207,13 @@ export class Transport {
       let maybeArrived = true;
       const sentAt = this.#o.clock();
       try {
-        const response = await this.#fetch(method, url, headers, body);
+        let response: ApiResponse;
+        try {
+          const answer = await this.#exchange({ method, url, headers, body, timeoutMs: this.#timeoutMs });
+          response = new ApiResponse(answer.status, answer.headers, url, answer.body);
+        } catch (caught) {
+          throw this.#wireError(caught, url);
+        }
         if (this.debugEnabled()) this.#log(method, url, options, response, sentAt);
         if (response.status < 300) return response;
         error = this.statusError(response);
@@ -234,25 +240,16 @@ export class Transport {
     }
   }
 
-  async #fetch(
-    method: string,
-    url: string,
-    headers: Record<string, string>,
-    body: string | undefined,
-  ): Promise<ApiResponse> {
-    try {
-      const answer = await this.#exchange({ method, url, headers, body, timeoutMs: this.#timeoutMs });
-      return new ApiResponse(answer.status, answer.headers, url, answer.body);
-    } catch (caught) {
-      if (caught instanceof WireFailure) throw this.#connectionError(caught.caught, url, caught.answered);
-      if (caught instanceof TooLarge) {
-        throw new ResponseTooLargeError(
-          `the answer is longer than maxResponseBytes (${caught.limit}): not read further`,
-          caught.status,
-        );
-      }
-      throw caught;
+  /** What an exchange's failure is to the caller: a typed error (anything else as it is). */
+  #wireError(caught: unknown, url: string): unknown {
+    if (caught instanceof WireFailure) return this.#connectionError(caught.caught, url, caught.answered);
+    if (caught instanceof TooLarge) {
+      return new ResponseTooLargeError(
+        `the answer is longer than maxResponseBytes (${caught.limit}): not read further`,
+        caught.status,
+      );
     }
+    return caught;
   }
 
   #connectionError(caught: unknown, url: string, answered: boolean): RCSDKError {

@@ -41,7 +41,7 @@ OFFICIAL_VENV = BENCH / ".venv-official"
 OFFICIAL = "ringcentral==0.9.2"
 IMPORTS = 31
 THREADS = 32
-SIZES = (10, 100, 1000)
+SIZES = (10, 100, 1000, 5000)
 PHP_BUILD = ROOT / "build" / "php"  # `make build-php`
 PHP_PROCESSES = 8
 OFFICIAL_JS_DIR = BENCH / ".node-official"
@@ -465,13 +465,15 @@ def cpu_model() -> str:
 
 def main() -> int:
     only = sys.argv[1:]
-    if only in (["fleet"], ["js"], ["php"], ["ttl"], ["python"], ["calls"]):  # only those rows
+    if only in (["fleet"], ["js"], ["php"], ["ttl"], ["python"], ["calls"], ["generation"]):
         last: dict[str, Any] = json.loads((BENCH / "results.json").read_text())
         if only == ["python"]:  # import time
             last["import"] = import_time()
         elif only == ["calls"]:
             with LocalPlatform(auth_rate_limit=None) as local:
                 last["calls"] = calls.measure(local.url, dict(LOCAL_CREDENTIALS), LANGUAGES)
+        elif only == ["generation"]:
+            last["generation"] = generation()
         elif only == ["fleet"]:
             last["fleet"] = fleet()
         elif only == ["php"]:

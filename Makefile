@@ -58,7 +58,7 @@ lint: install system
 	$(BIN)/ruff check generator generated/rcsdk templates tests bench
 	$(BIN)/ruff format --check generator generated/rcsdk templates tests bench
 	$(BIN)/mypy --strict generator generated/rcsdk tests bench
-	@bash tests/php/lint.sh generated/php generated/examples/quickstart.php tests/golden/*/generated/php tests/php bench/php_worker.php
+	@bash tests/php/lint.sh generated/php generated/examples/quickstart.php tests/golden/*/generated/php tests/php bench/calls_php.php
 	@$(MAKE) --no-print-directory go-tools
 	@bash tests/go/lint.sh generated/go generated/examples/go tests/go bench/go
 	@bash tests/go/lint.sh --gofmt-only tests/golden/*/generated/go

@@ -245,7 +245,12 @@ class _Builder:
 
     def check_defaults(self, raw: Mapping[str, Any]) -> None:
         """The shared runtime rules must make sense: every language takes them as they are."""
-        for key in ("timeout_seconds", "lock_timeout_seconds", "store_max_bytes"):
+        for key in (
+            "timeout_seconds",
+            "lock_timeout_seconds",
+            "store_max_bytes",
+            "max_response_bytes",
+        ):
             if raw[key] <= 0:
                 raise self.fail(("defaults", key), f"must be positive, not {raw[key]}")
         for key in ("store_lease_seconds", "store_key_ttl_seconds"):

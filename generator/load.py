@@ -16,11 +16,28 @@ from typing import Any
 import yaml
 
 from generator.errors import SpecError
+from generator.pause import gc_paused
 
 YamlPath = tuple[str | int, ...]
 # libyaml's parser when PyYAML was built with it (the wheels are): ten times faster, same marks.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
+
+
+class _Loader(_Base):  # type: ignore[misc,valid-type]
+    """The safe loader, resolving the implicit tag of each distinct plain scalar once (a spec
+    repeats the same words thousands of times; the tag depends on the text alone)."""
+
+    _resolved: dict[tuple[str, tuple[bool, bool]], str] = {}  # noqa: RUF012 (a shared cache)
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self._resolved.get(key)
+        if tag is None:
+            tag = self._resolved[key] = super().resolve(kind, value, implicit)
+        return tag
 
 
 def format_path(path: YamlPath) -> str:
@@ -63,6 +80,11 @@ def load(path: Path, display_name: str | None = None) -> Document:
 
 def parse(text: str, file: str) -> Document:
     """Parse spec text; ``file`` is only used to place errors."""
+    with gc_paused():
+        return _parse(text, file)
+
+
+def _parse(text: str, file: str) -> Document:
     lines: dict[YamlPath, int] = {}
     key_lines: dict[YamlPath, int] = {}
     loader = _Loader(text)
@@ -96,7 +118,11 @@ def _construct(
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = (
+                key_node.value
+                if key_node.tag == _STR_TAG
+                else loader.construct_object(key_node, deep=True)
+            )
             key_line = key_node.start_mark.line + 1
             if not isinstance(key, str):
                 raise SpecError(file, key_line, format_path(path), f"key {key!r} is not a string")
@@ -310,6 +336,7 @@ FORMAT = Obj(
                 "idempotent_methods": ListOf(STR),
                 "lock_timeout_seconds": INT,
                 "store_max_bytes": INT,
+                "max_response_bytes": INT,
                 "secret_names": ListOf(STR),
                 "secret_headers": ListOf(STR),
                 "redacted_rotations": INT,

@@ -32,6 +32,7 @@ import jinja2
 from generator import pages
 from generator.errors import Origin, SpecError
 from generator.model import Spec
+from generator.pause import gc_paused
 from generator.targets import Target, TemplateError, all_targets
 
 PER_OPERATION = "[operation]"
@@ -174,6 +175,16 @@ def render(
 ) -> dict[str, str]:
     """Every target's outputs; return ``{relative output path: text}``. The outputs that are
     static copies (not rendered) are added to ``static_paths`` when it is given."""
+    with gc_paused():
+        return _render(spec, templates, targets, static_paths)
+
+
+def _render(
+    spec: Spec,
+    templates: Path,
+    targets: Sequence[Target] | None,
+    static_paths: set[str] | None,
+) -> dict[str, str]:
     targets = tuple(targets if targets is not None else all_targets())
     env = environment(templates, targets)
     env.globals["spec"] = spec  # macros (imported without context) read the model too

@@ -11,9 +11,12 @@ All bind 127.0.0.1 on a free port, serve from daemon threads, and stop in ``clos
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import socket
 import threading
+import time
+import zlib
 from typing import Any
 
 
@@ -158,3 +161,49 @@ class Dripper(_Base):
                 b"Transfer-Encoding: chunked\r\n\r\n"
             )
             self._drip(conn, b"1\r\n \r\n")
+
+
+class Flood(_Base):
+    """Answers every request with more than a client may hold (the response-size rows of
+    tests/cases/security.json): ``declared`` (Content-Length: 4 MiB, and the bytes), ``endless``
+    (chunked, until the client hangs up or 30 s pass), ``gzip-bomb`` (64 KiB of gzip that
+    inflate to 64 MiB)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        super().__init__()
+
+    def serve(self, conn: socket.socket) -> None:
+        request = read_request(conn)
+        if request is None:
+            return
+        with self._lock:
+            self.requests.append(request)
+        head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        piece = b"0" * 65536
+        if self.kind == "declared":
+            conn.sendall(f"{head}Content-Length: {64 * len(piece)}\r\n\r\n".encode())
+            for _ in range(64):
+                conn.sendall(piece)
+        elif self.kind == "endless":
+            conn.sendall(f"{head}Transfer-Encoding: chunked\r\n\r\n".encode())
+            chunk = b"%x\r\n%s\r\n" % (len(piece), piece)
+            deadline = time.monotonic() + 30
+            while not self._stop.is_set() and time.monotonic() < deadline:
+                conn.sendall(chunk)
+        else:
+            bomb = gzip_bomb()
+            conn.sendall(
+                f"{head}Content-Encoding: gzip\r\nContent-Length: {len(bomb)}\r\n\r\n".encode()
+                + bomb
+            )
+            conn.recv(1)  # until the client hangs up
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """64 MiB of zeros, gzipped (about 64 KiB)."""
+    stream = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    piece = b"0" * (1 << 20)
+    return b"".join([*(stream.compress(piece) for _ in range(64)), stream.flush()])

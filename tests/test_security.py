@@ -5,8 +5,10 @@ listener received nothing, and that the error is the expected type and names the
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
+import os
 import pickle
 import re
 import socket
@@ -22,7 +24,7 @@ from rcsdk import RCSDK, FileTokenStore, MemoryTokenStore, Platform
 from rcsdk._redact import Redactor
 from rcsdk.testing import LocalPlatform
 
-from _loopback import Listener
+from _loopback import Flood, Listener
 from _support import CREDS, ROOT
 
 TABLE = json.loads((ROOT / "tests" / "cases" / "security.json").read_text())
@@ -62,9 +64,44 @@ def valid_tokens() -> dict[str, Any]:
     }
 
 
+PROXY_VARIABLES = (
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+)
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Every proxy variable unset but ``values``, for the block only."""
+    saved = {name: os.environ.get(name) for name in {*PROXY_VARIABLES, *values}}
+    for name in PROXY_VARIABLES:
+        os.environ.pop(name, None)
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 @pytest.fixture
 def foreign() -> Iterator[Listener]:
     with Listener(body={"stolen": True}) as listener:
+        yield listener
+
+
+@pytest.fixture
+def proxy() -> Iterator[Listener]:
+    with Listener(status=502, body={"proxy": "no"}) as listener:
         yield listener
 
 
@@ -127,12 +164,14 @@ def closed_port() -> int:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_security_case(
-    case: dict[str, Any], foreign: Listener, caplog: pytest.LogCaptureFixture
+    case: dict[str, Any], foreign: Listener, proxy: Listener, caplog: pytest.LogCaptureFixture
 ) -> None:
-    if case["platform"] == "redirect":
+    if case["platform"] == "answer":
+        platform_server: Any = Flood(case["answer"])
+    elif case["platform"] == "redirect":
         body = {"access_token": "redirected-token", "token_type": "bearer", "expires_in": 3600}
         # The Location is filled in below, once the platform's own address is known.
-        platform_server: Any = Listener(status=case["redirect"]["status"], body=body)
+        platform_server = Listener(status=case["redirect"]["status"], body=body)
     else:
         platform_server = LocalPlatform().start()
     try:
@@ -144,6 +183,7 @@ def test_security_case(
             "{jwt}": CREDS["RC_JWT"],
             "{closed}": f"127.0.0.1:{closed_port()}",
             "{app_key}": CREDS["RC_APP_KEY"],
+            "{proxy}": proxy.host,
         }
         case = fill(case, names)
         expect = case["expect"]
@@ -153,7 +193,7 @@ def test_security_case(
         options = case.get("options", {})
 
         def received() -> int:
-            if isinstance(platform_server, Listener):
+            if isinstance(platform_server, (Listener, Flood)):
                 return len(platform_server.requests)
             connections: int = platform_server.connections
             return connections
@@ -164,6 +204,7 @@ def test_security_case(
         caplog.set_level(logging.WARNING, logger="rcsdk")
         error: BaseException | None = None
         before = received()
+        proxied = len(proxy.requests)
         try:
             credentials = case.get("credentials", {})
             app_key = credentials.get("app_key", CREDS["RC_APP_KEY"])
@@ -178,7 +219,9 @@ def test_security_case(
                 case = {**case, "action": args["then"], "args": {}}
                 case["args"]["jwt"] = None
             else:
-                sdk = RCSDK(app_key, app_secret, server, **options)
+                # The proxy is chosen when the client is made: the environment matters only then.
+                with environment(case.get("env", {})):
+                    sdk = RCSDK(app_key, app_secret, server, **options)
             platform = sdk.platform
             if case["tokens"] == "valid":
                 platform.set_auth_data(valid_tokens())
@@ -191,6 +234,8 @@ def test_security_case(
             error = exc
 
         assert foreign.received == 0, f"the foreign host received {foreign.requests}"
+        if "proxy_requests" in expect:
+            assert len(proxy.requests) - proxied == expect["proxy_requests"], proxy.requests
         if "platform_requests" in expect:
             assert received() - before == expect["platform_requests"]
         if expect["error"] is None:
@@ -216,7 +261,7 @@ def test_security_case(
         for part in expect.get("warning", []):
             assert any(part in message for message in warned), (part, warned)
     finally:
-        if isinstance(platform_server, Listener):
+        if isinstance(platform_server, (Listener, Flood)):
             platform_server.close()
         else:
             platform_server.stop()

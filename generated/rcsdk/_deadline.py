@@ -28,7 +28,7 @@ import requests.adapters
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import PoolManager, ProxyManager
 
-__all__ = ["Deadline", "DeadlineAdapter", "deadline"]
+__all__ = ["Deadline", "DeadlineAdapter", "deadline", "watched_pools"]
 
 _RETRY_UNCONNECTED = 0.01
 """When a deadline passes while the connection has no socket yet, look again this soon."""
@@ -195,16 +195,18 @@ class DeadlineAdapter(requests.adapters.HTTPAdapter):
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        _use_watched_pools(self.poolmanager)
+        watched_pools(self.poolmanager)
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> ProxyManager:
         manager: ProxyManager = super().proxy_manager_for(proxy, **proxy_kwargs)
         if not proxy.lower().startswith("socks"):
-            _use_watched_pools(manager)
+            watched_pools(manager)
         return manager
 
 
-def _use_watched_pools(manager: PoolManager) -> None:
+def watched_pools(manager: PoolManager) -> None:
+    """Make ``manager``'s connection pools tell the watchdog which connection each request of
+    a thread inside ``deadline()`` uses."""
     manager.pool_classes_by_scheme = _POOLS
 
 

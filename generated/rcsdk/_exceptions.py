@@ -11,6 +11,7 @@
     ├── APIConnectionError
     │   └── APITimeoutError
     ├── ResponseFormatError
+    │   └── ResponseTooLargeError
     └── APIStatusError
         ├── RedirectError
         ├── BadRequestError
@@ -48,6 +49,7 @@ __all__ = [
     "RateLimitError",
     "RedirectError",
     "ResponseFormatError",
+    "ResponseTooLargeError",
     "SessionOriginError",
     "TokenError",
     "TokenStoreError",
@@ -105,6 +107,12 @@ class ResponseFormatError(RCSDKError):
     def __init__(self, message: str, *, status_code: int) -> None:
         super().__init__(message)
         self.status_code = status_code
+
+
+class ResponseTooLargeError(ResponseFormatError):
+    """The answer was longer than `max_response_bytes` (before or after decompression): rcsdk
+    stopped reading it there, so no answer can exhaust the client's memory.
+    """
 
 
 class APIStatusError(StatusErrorBase, RCSDKError):

@@ -15,8 +15,12 @@ What it guarantees, before and while a request is sent:
 * redirects are never followed: a 3xx is a ``RedirectError`` naming where it pointed;
 * every attempt ends within ``timeout`` seconds in total (``_deadline``), however slowly the
   server drips its answer;
-* ``~/.netrc`` and URL credentials never replace the SDK's ``Authorization`` (proxies and CA
-  settings from the environment still apply);
+* ``~/.netrc`` and URL credentials never replace the SDK's ``Authorization``;
+* a proxy only as ``_proxy`` decides, once, when the transport is made (the environment's
+  proxies for https only); CA bundles from the environment (``REQUESTS_CA_BUNDLE``,
+  ``CURL_CA_BUNDLE``) are read then too, never per request;
+* no answer is read past ``max_response_bytes``, before or after decompression
+  (``ResponseTooLargeError``, ``_wire``);
 * a forked child starts with fresh connections;
 * messages, error fields, bodies and DEBUG logs are redacted (``_redact``).
 """
@@ -33,19 +37,18 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
-import requests.adapters
 
 from rcsdk import _answers, _budget, _redact
 from rcsdk._answers import backoff
 from rcsdk._budget import MemoryRateLimitBudget, RateLimitBudget
 from rcsdk._constants import (
     ANNOUNCE_WAIT,
-    DEFAULT_POOL_SIZE,
     IDEMPOTENT_METHODS,
+    MAX_RESPONSE_BYTES,
     RETRY_STATUSES,
     __version__,
 )
-from rcsdk._deadline import DeadlineAdapter, deadline
+from rcsdk._deadline import deadline
 from rcsdk._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -55,12 +58,15 @@ from rcsdk._exceptions import (
     RCSDKError,
     RedirectError,
     ResponseFormatError,
+    ResponseTooLargeError,
     UsageError,
 )
 from rcsdk._models import TokenInfo
+from rcsdk._proxy import Proxy, choose_proxy
 from rcsdk._urls import check_field, check_headers, is_loopback, origin_of
+from rcsdk._wire import SessionWire, Wire
 
-__all__ = ["Transport", "new_session"]
+__all__ = ["Transport"]
 
 logger = logging.getLogger("rcsdk")
 
@@ -92,6 +98,8 @@ class Transport:
         session: requests.Session | None = None,
         user_agent: str | None = None,
         allow_insecure_http: bool = False,
+        proxy: str | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         if not app_key:
             raise ValueError("app_key is required")
@@ -111,6 +119,14 @@ class Transport:
         check_field("user_agent", user_agent)
         if user_agent is not None and not str(user_agent).isascii():
             raise UsageError("user_agent contains a non-ASCII character")
+        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
+            raise UsageError(f"max_response_bytes must be an integer, not {max_response_bytes!r}")
+        if max_response_bytes < 1:
+            raise UsageError(f"max_response_bytes must be positive, not {max_response_bytes}")
+        self.max_response_bytes = max_response_bytes
+        self.proxy: Proxy | None = choose_proxy(
+            self.origin.scheme, self.origin.host, proxy, os.environ
+        )
         self.app_key = app_key
         self.server = self.origin.base
         self.timeout = timeout
@@ -118,13 +134,15 @@ class Transport:
         self.max_retry_wait = max_retry_wait
         self.clock = clock
         self.sleep = sleep
-        self.session = session or new_session()
-        _watch_session(self.session, self.server)
-        self.session.headers["User-Agent"] = (
-            f"{user_agent} {USER_AGENT}" if user_agent else USER_AGENT
+        agent = f"{user_agent} {USER_AGENT}" if user_agent else USER_AGENT
+        self.wire: Wire | SessionWire = (
+            Wire(agent, self.proxy, timeout)
+            if session is None
+            else SessionWire(session, self.server, agent, self.proxy, timeout)
         )
-        self.session.headers["Accept"] = "application/json"
         self.redactor = _redact.Redactor()
+        if self.proxy is not None:
+            self.redactor.add(*self.proxy.secrets)
         self.budget: RateLimitBudget = MemoryRateLimitBudget(clock)
         self.on_long_wait: Callable[[RateLimitError], None] = lambda error: None
         """Told of each wait on a rate limit longer than ``ANNOUNCE_WAIT`` (the platform's
@@ -139,19 +157,8 @@ class Transport:
         _TRANSPORTS.add(self)
 
     def after_fork(self) -> None:
-        """In a forked child: fresh connection pools, never the parent's sockets.
-
-        The old pools are dropped, not closed: closing would not affect the parent, but there
-        is nothing to say on a socket the parent is using.
-        """
-        for adapter in self.session.adapters.values():
-            if isinstance(adapter, requests.adapters.HTTPAdapter):
-                adapter.init_poolmanager(
-                    getattr(adapter, "_pool_connections", 10),
-                    getattr(adapter, "_pool_maxsize", DEFAULT_POOL_SIZE),
-                    block=getattr(adapter, "_pool_block", False),
-                )
-                adapter.proxy_manager = {}
+        """In a forked child: fresh connection pools, never the parent's sockets."""
+        self.wire.after_fork()
 
     def client_form(self, form: dict[str, str]) -> dict[str, str]:
         """Public apps identify themselves in the body; confidential ones use Basic auth."""
@@ -211,21 +218,21 @@ class Transport:
             response: requests.Response | None = None
             with deadline(self.timeout) as limit:
                 try:
-                    answer = self.session.request(
+                    answer = self.wire.exchange(
                         method,
                         url,
                         params=params,
                         data=data,
                         json=json,
                         headers=sent_headers,
-                        timeout=self.timeout,
-                        allow_redirects=False,
-                        auth=_keep_headers,
+                        limit=self.max_response_bytes,
                     )
                 except requests.RequestException as exc:
                     error, maybe_arrived = self.connection_error(
                         exc, _redact.url(url), limit.expired
                     )
+                except ResponseTooLargeError as exc:
+                    error, maybe_arrived = exc, True
                 else:
                     if limit.expired:
                         # The deadline cut the answer short: what arrived is not the answer.
@@ -284,14 +291,17 @@ class Transport:
         """The error for a failed attempt, and whether the request may have arrived."""
         if expired or isinstance(exc, requests.ReadTimeout):
             return self.timed_out(shown), True
+        via = f" via proxy {self.proxy.netloc}" if self.proxy is not None else ""
         if isinstance(exc, requests.ConnectTimeout):
-            message = f"cannot connect to {self.origin.netloc}: no answer within {self.timeout:g} s"
+            message = (
+                f"cannot connect to {self.origin.netloc}{via}: no answer within {self.timeout:g} s"
+            )
             return APITimeoutError(self.redactor.text(message)), False
         reason = _answers.refusal(exc)
         if reason is not None:
-            message = f"cannot connect to {self.origin.netloc}: {reason}"
+            message = f"cannot connect to {self.origin.netloc}{via}: {reason}"
             return APIConnectionError(self.redactor.text(message)), False
-        return APIConnectionError(self.describe(exc, shown)), True
+        return APIConnectionError(self.describe(exc, shown + via)), True
 
     def redirect_error(self, response: requests.Response) -> RedirectError:
         return _answers.redirect_error(response, self.redactor, self.origin.netloc)
@@ -350,30 +360,6 @@ class Transport:
                 self.clock() - sent_at,
                 self.redactor.text(_redact.body(response.content)),
             )
-
-
-def new_session() -> requests.Session:
-    """A session whose pool keeps a connection per thread (up to DEFAULT_POOL_SIZE) open.
-
-    Proxies and CA bundles from the environment apply (``trust_env``); ``~/.netrc`` does not:
-    every request passes ``_keep_headers`` as its auth, so the SDK's Authorization stands.
-    """
-    session = requests.Session()
-    adapter = DeadlineAdapter(pool_maxsize=DEFAULT_POOL_SIZE)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
-
-
-def _watch_session(session: requests.Session, server: str) -> None:
-    """Give a caller's session total deadlines too, unless it brings its own adapter."""
-    if type(session.get_adapter(server + "/")) is requests.adapters.HTTPAdapter:
-        session.mount(server + "/", DeadlineAdapter(pool_maxsize=DEFAULT_POOL_SIZE))
-
-
-def _keep_headers(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    """An auth that changes nothing: requests then consults neither ~/.netrc nor URL userinfo."""
-    return request
 
 
 # Transports of this process: a forked child gets fresh connections in each.

@@ -85,6 +85,7 @@ class Defaults:
     idempotent_methods: tuple[str, ...]
     lock_timeout_seconds: int
     store_max_bytes: int
+    max_response_bytes: int
     secret_names: tuple[str, ...]
     secret_headers: tuple[str, ...]
     redacted_rotations: int

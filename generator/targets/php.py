@@ -184,6 +184,7 @@ class Php(Target):
                 "APIConnectionError",
                 "APITimeoutError",
                 "ResponseFormatError",
+                "ResponseTooLargeError",
                 "APIStatusError",
                 "AuthenticationError",
                 "InternalServerError",

@@ -135,6 +135,7 @@ class Python(Target):
                 "APIConnectionError",
                 "APITimeoutError",
                 "ResponseFormatError",
+                "ResponseTooLargeError",
                 "APIStatusError",
                 "AuthenticationError",
                 "BadRequestError",
@@ -151,9 +152,12 @@ class Python(Target):
     )
     scan = Scan(
         "rcsdk",
-        # Python's own (every builtin ...Error), argparse's and redis-py's (rcsdk.redis).
+        # Python's own (every builtin ...Error), argparse's, urllib3's (rcsdk._wire) and
+        # redis-py's (rcsdk.redis).
         builtins=frozenset(name for name in dir(builtins) if name.endswith("Error"))
-        | {"ArgumentTypeError", "RedisError"},
+        | {"ArgumentTypeError", "RedisError", "ReadTimeoutError", "SSLError", "ProtocolError"}
+        | {"NewConnectionError", "ConnectTimeoutError", "DecodeError", "ProxyError", "HTTPError"}
+        | {"ContentDecodingError"},
         event=re.compile(r"\bEvent\.([A-Z][A-Z0-9_]*)\b"),
         skip=("testing",),
     )

@@ -4,10 +4,12 @@
 // actions and a few message words the Python way; the maps below translate them, explicitly.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import util from "node:util";
 import v8 from "node:v8";
+import zlib from "node:zlib";
 import { after, before, test } from "node:test";
 
 import { CREDS, fakePlatform } from "./_fake.mjs";
@@ -17,7 +19,14 @@ import { ROOT, internal, rcsdk } from "./_support.mjs";
 const TABLE = JSON.parse(readFileSync(path.join(ROOT, "tests/cases/security.json"), "utf8"));
 
 /** Python option names -> the JavaScript client's. */
-const OPTIONS = { allow_insecure_http: "allowInsecureHttp", clock: "clock", user_agent: "userAgent", max_retries: "maxRetries" };
+const OPTIONS = {
+  allow_insecure_http: "allowInsecureHttp",
+  clock: "clock",
+  user_agent: "userAgent",
+  max_retries: "maxRetries",
+  proxy: "proxy",
+  max_response_bytes: "maxResponseBytes",
+};
 
 /**
  * Expected message substrings whose wording is language-specific -> what the JS client says.
@@ -33,6 +42,7 @@ const MESSAGES = {
   app_key: "appKey",
   app_secret: "appSecret",
   user_agent: "userAgent",
+  max_response_bytes: "maxResponseBytes",
 };
 
 /** Python action names -> calls on the JS Platform. */
@@ -113,16 +123,111 @@ async function closedPort() {
   return port;
 }
 
+const PROXY_VARIABLES = ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"];
+
+/** `make()` with every proxy variable unset but `values` (the proxy is chosen then, only then). */
+function withEnvironment(values, make) {
+  const saved = Object.fromEntries(PROXY_VARIABLES.map((name) => [name, process.env[name]]));
+  for (const name of PROXY_VARIABLES) delete process.env[name];
+  Object.assign(process.env, values);
+  try {
+    return make();
+  } finally {
+    for (const name of PROXY_VARIABLES) delete process.env[name];
+    for (const [name, value] of Object.entries(saved)) if (value !== undefined) process.env[name] = value;
+  }
+}
+
+/** The {proxy} listener: counts requests (CONNECT included) and answers each 502. */
+async function proxyListener() {
+  const seen = { requests: 0 };
+  const server = net.createServer((socket) => {
+    let head = "";
+    socket.on("data", (data) => {
+      head += data.toString("latin1");
+      while (head.includes("\r\n\r\n")) {
+        const end = head.indexOf("\r\n\r\n");
+        const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head.slice(0, end))?.[1] ?? 0);
+        if (head.length < end + 4 + length) return;
+        head = head.slice(end + 4 + length);
+        seen.requests += 1;
+        const body = '{"proxy":"no"}';
+        socket.write(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      }
+    });
+    socket.on("error", () => {});
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  seen.port = server.address().port;
+  seen.close = () => new Promise((resolve) => server.close(resolve));
+  return seen;
+}
+
+let gzipBomb = null;
+
+/** The `answer` listener: more than a client may hold (see the table's `answer` field). */
+async function flood(kind) {
+  const requests = [];
+  const sockets = new Set();
+  const piece = Buffer.alloc(65536, "0");
+  const server = http.createServer((req, res) => {
+    requests.push(req.url);
+    if (kind === "declared") {
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": String(64 * piece.length) });
+      let sent = 0;
+      const more = () => {
+        while (sent < 64) {
+          sent += 1;
+          if (!res.write(piece)) return void res.once("drain", more);
+        }
+        res.end();
+      };
+      more();
+    } else if (kind === "endless") {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      const until = Date.now() + 30_000;
+      const more = () => {
+        while (!res.destroyed && Date.now() < until) if (!res.write(piece)) return void res.once("drain", more);
+        res.end();
+      };
+      more();
+    } else {
+      gzipBomb ??= zlib.gzipSync(Buffer.alloc(64 << 20, "0"), { level: 9 });
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Encoding": "gzip", "Content-Length": String(gzipBomb.length) });
+      res.end(gzipBomb);
+    }
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    requests,
+    connections: 0,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 let foreign;
+let proxy;
 before(async () => {
   foreign = await serve((req, res) => reply(res, { body: { stolen: true } }));
+  proxy = await proxyListener();
 });
-after(() => foreign.close());
+after(() => Promise.all([foreign.close(), proxy.close()]));
 
 /** Run one case; throws an AssertionError when the client does not do what the case expects. */
 async function runCase(raw) {
   let server;
-  if (raw.platform === "redirect") {
+  if (raw.platform === "answer") {
+    server = await flood(raw.answer);
+  } else if (raw.platform === "redirect") {
     const body = { access_token: "redirected-token", token_type: "bearer", expires_in: 3600 };
     const state = { location: "" };
     server = await serve((req, res) => reply(res, { status: raw.redirect.status, headers: { Location: state.location }, body }));
@@ -140,6 +245,7 @@ async function runCase(raw) {
       "{jwt}": CREDS.jwt,
       "{closed}": `127.0.0.1:${await closedPort()}`,
       "{app_key}": CREDS.appKey,
+      "{proxy}": `127.0.0.1:${proxy.port}`,
     };
     const c = fill(raw, names);
     const expect = c.expect;
@@ -155,6 +261,7 @@ async function runCase(raw) {
     const counts = () => ({ requests: server.requests.length, connections: server.server?.connections ?? server.connections });
     let error = null;
     let start = counts();
+    const proxied = proxy.requests;
     try {
       const args = c.args ?? {};
       if (c.action === "file_store") {
@@ -170,13 +277,13 @@ async function runCase(raw) {
         action = args.then;
         actionArgs = { jwt: sdk.settings.jwt };
       } else {
-        sdk = new rcsdk.RCSDK({
+        sdk = withEnvironment(c.env ?? {}, () => new rcsdk.RCSDK({
           appKey: c.credentials?.app_key ?? CREDS.appKey,
           appSecret: c.credentials?.app_secret ?? CREDS.appSecret,
           server: c.server ?? `http://${host}`,
           logger: { warn: (m) => warnings.push(m) },
           ...options,
-        });
+        }));
       }
       const platform = sdk.getPlatform();
       if (c.tokens === "valid") await platform.setAuthData(validTokens());
@@ -192,6 +299,7 @@ async function runCase(raw) {
     }
     const end = counts();
     assert.equal(foreign.connections + foreign.requests.length - foreignBefore, expect.foreign_requests, `${c.id}: the foreign host was reached`);
+    if ("proxy_requests" in expect) assert.equal(proxy.requests - proxied, expect.proxy_requests, `${c.id}: proxy requests`);
     if ("platform_requests" in expect) {
       assert.equal(end.requests - start.requests, expect.platform_requests, `${c.id}: platform requests`);
       if (expect.platform_requests === 0) assert.equal(end.connections, start.connections, `${c.id}: platform connections`);

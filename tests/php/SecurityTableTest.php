@@ -21,8 +21,12 @@ final class SecurityTableTest extends TestCase
         'allow_insecure_http' => 'allowInsecureHttp',
         'clock' => 'clock',
         'user_agent' => 'userAgent',
+        'proxy' => 'proxy',
         'max_retries' => 'maxRetries',
+        'max_response_bytes' => 'maxResponseBytes',
     ];
+
+    private const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY', 'no_proxy', 'NO_PROXY'];
 
     /**
      * Expected message substrings whose wording is language-specific -> what PHP says. Only
@@ -34,6 +38,7 @@ final class SecurityTableTest extends TestCase
         'app_key' => 'appKey',
         'app_secret' => 'appSecret',
         'user_agent' => 'userAgent',
+        'max_response_bytes' => 'maxResponseBytes',
     ];
 
     private static ?Child $listeners = null;
@@ -61,7 +66,7 @@ final class SecurityTableTest extends TestCase
         if (self::$listeners === null) {
             $python = getenv('RCSDK_PYTHON') ?: ROOT . '/.venv/bin/python';
             self::$listeners = new Child([$python, __DIR__ . '/security_listeners.py']);
-            foreach (['foreign', 'redirect'] as $name) {
+            foreach (['foreign', 'redirect', 'proxy'] as $name) {
                 self::$hosts[$name] = self::$listeners->waitFor("/^{$name} (\\S+)$/")[1];
             }
         }
@@ -74,7 +79,31 @@ final class SecurityTableTest extends TestCase
         return self::listeners()->waitFor($answer);
     }
 
-    /** @return array{foreign: int, redirect: int} */
+    /**
+     * `$make()` with every proxy variable unset but `$values` (the proxy is chosen then, only then).
+     *
+     * @param array<string, string> $values
+     */
+    private static function withEnvironment(array $values, \Closure $make): mixed
+    {
+        $saved = [];
+        foreach (self::PROXY_VARIABLES as $name) {
+            $saved[$name] = getenv($name);
+            putenv($name);
+        }
+        foreach ($values as $name => $value) {
+            putenv("{$name}={$value}");
+        }
+        try {
+            return $make();
+        } finally {
+            foreach ($saved as $name => $value) {
+                putenv($value === false ? $name : "{$name}={$value}");
+            }
+        }
+    }
+
+    /** @return array{foreign: int, redirect: int, proxy: int, flood: int} */
     private static function counts(): array
     {
         return json_decode(self::tell('counts', '/^\{.*\}$/')[0], true);
@@ -167,7 +196,11 @@ final class SecurityTableTest extends TestCase
         self::listeners();
         $env = Local::env();
         $local = (string) parse_url($env['RC_SERVER'], PHP_URL_HOST) . ':' . (string) parse_url($env['RC_SERVER'], PHP_URL_PORT);
-        $host = $case['platform'] === 'redirect' ? self::$hosts['redirect'] : $local;
+        if ($case['platform'] === 'answer') {
+            $host = self::tell("flood {$case['answer']}", '/^flood (\S+)$/')[1];
+        } else {
+            $host = $case['platform'] === 'redirect' ? self::$hosts['redirect'] : $local;
+        }
         $names = [
             '{platform}' => $host,
             '{foreign}' => self::$hosts['foreign'],
@@ -175,6 +208,7 @@ final class SecurityTableTest extends TestCase
             '{jwt}' => $env['RC_JWT'],
             '{closed}' => '127.0.0.1:' . self::closedPort(),
             '{app_key}' => $env['RC_APP_KEY'],
+            '{proxy}' => self::$hosts['proxy'],
         ];
         $case = self::fill($case, $names);
         $expect = $case['expect'];
@@ -182,11 +216,13 @@ final class SecurityTableTest extends TestCase
         if ($case['platform'] === 'redirect') {
             self::tell("set {$case['redirect']['status']} {$case['redirect']['location']}", '/^ok$/');
         }
-        $received = $case['platform'] === 'redirect'
-            ? static fn (): int => self::counts()['redirect']
+        $received = match ($case['platform']) {
+            'redirect' => static fn (): int => self::counts()['redirect'],
+            'answer' => static fn (): int => self::counts()['flood'],
             // The counting request opens one connection of its own, taken off below.
-            : static fn (): int => self::localConnections();
-        $ownCount = $case['platform'] === 'redirect' ? 0 : 1;
+            default => static fn (): int => self::localConnections(),
+        };
+        $ownCount = $case['platform'] === 'local' ? 1 : 0;
         $options = [];
         foreach ($case['options'] ?? [] as $name => $value) {
             $this->assertArrayHasKey($name, self::OPTIONS, "{$id}: no PHP name for option {$name}");
@@ -203,6 +239,7 @@ final class SecurityTableTest extends TestCase
             }
         };
         $foreignBefore = self::counts()['foreign'];
+        $proxyBefore = self::counts()['proxy'];
         $error = null;
         $before = $received();
         $args = $case['args'] ?? [];
@@ -218,16 +255,19 @@ final class SecurityTableTest extends TestCase
                 $sdk = RCSDK::fromEnv($args['env']);
                 // PHP's loginJwt takes the JWT from the settings explicitly.
                 [$action, $args] = [$args['then'], ['jwt' => $sdk->settings->jwt]];
+                $platform = $sdk->getPlatform();
             } else {
                 $credentials = $case['credentials'] ?? [];
-                $sdk = new RCSDK(
-                    $credentials['app_key'] ?? $env['RC_APP_KEY'],
-                    $credentials['app_secret'] ?? $env['RC_APP_SECRET'],
-                    $case['server'] ?? "http://{$host}",
-                    ...$options,
+                $platform = self::withEnvironment(
+                    $case['env'] ?? [],
+                    static fn () => (new RCSDK(
+                        $credentials['app_key'] ?? $env['RC_APP_KEY'],
+                        $credentials['app_secret'] ?? $env['RC_APP_SECRET'],
+                        $case['server'] ?? "http://{$host}",
+                        ...$options,
+                    ))->getPlatform(),
                 );
             }
-            $platform = $sdk->getPlatform();
             if ($case['tokens'] === 'valid') {
                 $platform->setAuthData(self::validTokens());
             } elseif ($case['tokens'] === 'login') {
@@ -262,6 +302,9 @@ final class SecurityTableTest extends TestCase
         $this->assertFalse($typeError, "{$id}: PHP's parameter types were to refuse this call");
         $after = $received();
         $this->assertSame($expect['foreign_requests'], self::counts()['foreign'] - $foreignBefore, "{$id}: the foreign host was reached");
+        if (array_key_exists('proxy_requests', $expect)) {
+            $this->assertSame($expect['proxy_requests'], self::counts()['proxy'] - $proxyBefore, "{$id}: proxy requests");
+        }
         if (array_key_exists('platform_requests', $expect)) {
             $this->assertSame($expect['platform_requests'], $after - $before - $ownCount, "{$id}: platform requests");
         }

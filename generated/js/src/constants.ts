@@ -39,6 +39,8 @@ export const DEFAULT_STORE_LEASE = 10;
 export const DEFAULT_STORE_KEY_TTL = 604800;
 /** A file store larger than this is refused unread (AuthDataError). */
 export const MAX_STORE_BYTES = 1048576;
+/** No answer is read past this many bytes, before or after decompression. */
+export const MAX_RESPONSE_BYTES = 33554432;
 /** Names whose values are never shown, beyond the operations' secret fields (any case). */
 export const EXTRA_SECRET_NAMES: ReadonlySet<string> = new Set(["apikey", "api_key", "authorization", "client_assertion", "client_secret", "jwt", "secret", "session_id"]);
 /** Headers whose values are never shown (any case). */

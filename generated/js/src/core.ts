@@ -25,6 +25,7 @@ import {
   DEFAULT_MAX_RETRY_WAIT,
   DEFAULT_REFRESH_MARGIN,
   DEFAULT_TIMEOUT,
+  MAX_RESPONSE_BYTES,
   TOKEN_PATH,
 } from "./constants.js";
 import { Emitter, type Listener } from "./emitter.js";
@@ -37,6 +38,7 @@ import {
 } from "./exceptions.js";
 import { TokenInfo } from "./models.js";
 import { isLoopback, type PlatformOptions, type RequestOptions, checkServer, positive } from "./options.js";
+import { chooseProxy } from "./proxy.js";
 import { Redactor } from "./redact.js";
 import { type Collected, Session } from "./session.js";
 import { type AuthData, MemoryTokenStore, type TokenStore } from "./store.js";
@@ -113,6 +115,12 @@ export abstract class PlatformCore {
       this.#basic = `Basic ${basic}`;
       this.#redactor.add(secret, basic);
     }
+    const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+    if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1) {
+      throw new UsageError("maxResponseBytes must be a positive integer");
+    }
+    const proxy = chooseProxy(server, options.proxy, process.env);
+    if (proxy !== null) this.#redactor.add(...proxy.secrets);
     const agent = `rcsdk-js/${VERSION} node/${process.versions.node}`;
     if (options.userAgent !== undefined && /[\r\n]/.test(options.userAgent)) {
       throw new UsageError("userAgent must not contain CR or LF");
@@ -133,6 +141,8 @@ export abstract class PlatformCore {
       redactor: this.#redactor,
       logger: options.logger ?? null,
       onLongWait: (error) => this.#emitter.emit(Events.rateLimitWait, error),
+      proxy,
+      maxResponseBytes,
     });
     if (server.protocol === "http:" && !isLoopback(server.hostname)) {
       this.#transport.warn(`rcsdk: plain http to ${server.host}: credentials cross the network in the clear`);

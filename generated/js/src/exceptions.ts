@@ -13,6 +13,7 @@
  *     ├── APIConnectionError
  *     │ └── APITimeoutError
  *     ├── ResponseFormatError
+ *     │ └── ResponseTooLargeError
  *     └── APIStatusError
  *     ├── RedirectError
  *     ├── BadRequestError
@@ -88,6 +89,11 @@ export class ResponseFormatError extends RCSDKError {
     this.statusCode = statusCode;
   }
 }
+
+/**
+ * The answer was longer than `max_response_bytes` (before or after decompression): rcsdk stopped reading it there, so no answer can exhaust the client's memory.
+ */
+export class ResponseTooLargeError extends ResponseFormatError {}
 
 /** What an error response said; every field is optional but the status. */
 export interface APIStatusErrorInit {

@@ -32,6 +32,7 @@ export {
   APIConnectionError,
   APITimeoutError,
   ResponseFormatError,
+  ResponseTooLargeError,
   APIStatusError,
   RedirectError,
   BadRequestError,

@@ -41,6 +41,8 @@ final class Constants
     public const DEFAULT_STORE_KEY_TTL = 604800.0;
     /** A file store larger than this is refused unread (AuthDataError). */
     public const MAX_STORE_BYTES = 1048576;
+    /** No answer is read past this many bytes (ResponseTooLargeError). */
+    public const MAX_RESPONSE_BYTES = 33554432;
     /** Names whose values are never shown, beyond the operations' secret fields (any case). */
     public const EXTRA_SECRET_NAMES = ['apikey', 'api_key', 'authorization', 'client_assertion', 'client_secret', 'jwt', 'secret', 'session_id'];
     /** Headers whose values are never shown (any case). */

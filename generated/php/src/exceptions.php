@@ -16,6 +16,7 @@ declare(strict_types=1);
  *     ├── APIConnectionError
  *     │ └── APITimeoutError
  *     ├── ResponseFormatError
+ *     │ └── ResponseTooLargeError
  *     └── APIStatusError
  *     ├── RedirectError
  *     ├── BadRequestError
@@ -160,6 +161,13 @@ class ResponseFormatError extends RCSDKError
     {
         $this->statusCode = (int) $fields['statusCode'];
     }
+}
+
+/**
+ * The answer was longer than `max_response_bytes` (before or after decompression): rcsdk stopped reading it there, so no answer can exhaust the client's memory.
+ */
+class ResponseTooLargeError extends ResponseFormatError
+{
 }
 
 /**

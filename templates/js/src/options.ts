@@ -39,6 +39,14 @@ export interface PlatformOptions {
   allowInsecureHttp?: boolean;
   /** Receives log lines (debug lines have every secret blanked); NODE_DEBUG=rcsdk prints them. */
   logger?: Logger;
+  /**
+   * An http:// proxy for every request; "" for none. Unset: an https server is reached through
+   * https_proxy / HTTPS_PROXY (unless no_proxy names it), read once when the platform is made;
+   * a plain http server never through a proxy from the environment.
+   */
+  proxy?: string | null;
+  /** No answer is read past this many bytes, compressed or inflated (ResponseTooLargeError). */
+  maxResponseBytes?: number;
 }
 
 /** What a call may add: query parameters, a JSON body, headers. */

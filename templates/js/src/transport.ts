@@ -27,6 +27,7 @@ import {
   RateLimitError,
   RCSDKError,
   RedirectError,
+  ResponseTooLargeError,
   TokenError,
   UsageError,
   exceptionFor,
@@ -35,7 +36,8 @@ import { ErrorBody } from "./models.js";
 import { type Redactor, redactForm, redactUrl } from "./redact.js";
 import { ApiResponse, jsonOrNull } from "./response.js";
 import { backoff, parseRetryAfter, rateLimitDelay } from "./retry.js";
-import { type Exchange, WireFailure, fetchExchange, nodeExchange } from "./wire.js";
+import type { Proxy } from "./proxy.js";
+import { type Exchange, TooLarge, WireFailure, fetchExchange, nodeExchange } from "./wire.js";
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 /** What a header value or the user agent may hold: printable ASCII and tab (one rule in every language). */
@@ -78,6 +80,10 @@ export interface TransportOptions {
   logger: Logger | null;
   /** Told of each wait on a rate limit longer than ANNOUNCE_WAIT (the `rateLimitWait` event). */
   onLongWait: (error: RateLimitError) => void;
+  /** The proxy proxy.ts chose when the platform was made (null: direct). */
+  proxy: Proxy | null;
+  /** No answer is read past this many bytes, compressed or inflated. */
+  maxResponseBytes: number;
 }
 
 export class Transport {
@@ -93,8 +99,10 @@ export class Transport {
     this.#o = options;
     this.#origin = options.server.origin;
     this.#base = options.server.origin + options.server.pathname.replace(/\/+$/, "");
-    this.#exchange = options.fetch ? fetchExchange(options.fetch) : nodeExchange(options.server);
     this.#timeoutMs = Math.max(1, Math.round(options.timeout * 1000));
+    this.#exchange = options.fetch
+      ? fetchExchange(options.fetch, options.maxResponseBytes)
+      : nodeExchange(options.server, options.proxy, options.maxResponseBytes, this.#timeoutMs);
   }
 
   get logger(): Logger | null {
@@ -215,7 +223,13 @@ export class Transport {
       let group: string | null = null;
       const sentAt = this.#o.clock();
       try {
-        const response = await this.#fetch(method, url, headers, body);
+        let response: ApiResponse;
+        try {
+          const answer = await this.#exchange({ method, url, headers, body, timeoutMs: this.#timeoutMs });
+          response = new ApiResponse(answer.status, answer.headers, url, answer.body);
+        } catch (caught) {
+          throw this.#wireError(caught, url);
+        }
         if (this.debugEnabled()) this.#log(method, url, options, response, sentAt);
         if (response.status < 300) return response;
         error = this.statusError(response);
@@ -252,19 +266,16 @@ export class Transport {
     }
   }
 
-  async #fetch(
-    method: string,
-    url: string,
-    headers: Record<string, string>,
-    body: string | undefined,
-  ): Promise<ApiResponse> {
-    try {
-      const answer = await this.#exchange({ method, url, headers, body, timeoutMs: this.#timeoutMs });
-      return new ApiResponse(answer.status, answer.headers, url, answer.body);
-    } catch (caught) {
-      if (caught instanceof WireFailure) throw this.#connectionError(caught.caught, url, caught.answered);
-      throw caught;
+  /** What an exchange's failure is to the caller: a typed error (anything else as it is). */
+  #wireError(caught: unknown, url: string): unknown {
+    if (caught instanceof WireFailure) return this.#connectionError(caught.caught, url, caught.answered);
+    if (caught instanceof TooLarge) {
+      return new ResponseTooLargeError(
+        `the answer is longer than maxResponseBytes (${caught.limit}): not read further`,
+        caught.status,
+      );
     }
+    return caught;
   }
 
   #connectionError(caught: unknown, url: string, answered: boolean): RCSDKError {
@@ -285,12 +296,13 @@ export class Transport {
       const detail = code || (caught instanceof Error ? caught.message : String(caught));
       // The first-use errors say what Python's and PHP's say: the server, and the likely cause.
       const host = new URL(url).host;
+      const via = this.#o.proxy ? ` via proxy ${this.#o.proxy.netloc}` : "";
       const message =
         code === "ECONNREFUSED"
-          ? `cannot connect to ${host}: connection refused (is the platform running, and is the port right?)`
+          ? `cannot connect to ${host}${via}: connection refused (is the platform running, and is the port right?)`
           : code === "ENOTFOUND" || code === "EAI_AGAIN"
-            ? `cannot connect to ${host}: the host name does not resolve (${code})`
-            : `${detail} on ${where}`;
+            ? `cannot connect to ${host}${via}: the host name does not resolve (${code})`
+            : `${detail} on ${where}${via}`;
       error = new APIConnectionError(this.#o.redactor.text(message));
     }
     Object.defineProperty(error, "maybeArrived", { value: arrived, enumerable: false });

@@ -7,10 +7,17 @@
  * AbortController and undici's signal wiring as well, which cost more than the rest of a call's
  * client work together. A `fetch` option still swaps in a fetch implementation (with an
  * AbortController for the deadline). Redirects are never followed on either path.
+ *
+ * No answer is held past `maxBytes`, compressed or inflated: a declared length over it is refused
+ * before the body is read, the body is counted as it arrives, and inflating stops at the limit
+ * (`TooLarge`). Through a proxy (proxy.ts decides which, once): plain http requests go to it in
+ * absolute form; https ones through a CONNECT tunnel, then TLS to the server.
  */
 
 import type * as Http from "node:http";
 import type * as Zlib from "node:zlib";
+
+import type { Proxy } from "./proxy.js";
 
 export interface WireRequest {
   method: string;
@@ -35,6 +42,14 @@ export class WireFailure {
   constructor(
     readonly caught: unknown,
     readonly answered: boolean,
+  ) {}
+}
+
+/** The answer (of status `status`) is longer than `limit` bytes, compressed or inflated. */
+export class TooLarge {
+  constructor(
+    readonly status: number,
+    readonly limit: number,
   ) {}
 }
 
@@ -73,23 +88,77 @@ function encodingOf(header: string | undefined): string | null {
   return encoding !== undefined && COMPRESSED.has(encoding) ? encoding : null;
 }
 
-function decode(encoding: string | null, body: Buffer): Buffer {
+/** The body inflated, never past `maxBytes` (zlib stops there: RangeError). */
+function decode(encoding: string | null, body: Buffer, maxBytes: number): Buffer {
   if (encoding === null || zlib === null) return body;
-  if (encoding === "deflate") return zlib.inflateSync(body);
-  if (encoding === "br") return zlib.brotliDecompressSync(body);
-  return zlib.gunzipSync(body);
+  const options = { maxOutputLength: maxBytes };
+  if (encoding === "deflate") return zlib.inflateSync(body, options);
+  if (encoding === "br") return zlib.brotliDecompressSync(body, options);
+  return zlib.gunzipSync(body, options);
 }
 
-/** Exchanges with `server`'s origin over node:http(s). */
-export function nodeExchange(server: URL): Exchange {
+/** The proxy refused to open a tunnel to the server. */
+class TunnelRefused extends Error {
+  constructor(status: number | undefined) {
+    super(`the proxy refused the tunnel (${status ?? "no status"})`);
+    this.name = "TunnelRefused";
+  }
+}
+
+/**
+ * node:https with an agent of its own whose connections are CONNECT tunnels through `proxy`
+ * (kept alive like the shared agent's); a tunnel not open within `timeoutMs` is given up.
+ */
+async function tunnelStack(proxy: Proxy, timeoutMs: number): Promise<Stack> {
+  const [https, http, tls] = await Promise.all([import("node:https"), import("node:http"), import("node:tls")]);
+  const agent = new https.Agent(AGENT);
+  type Created = (error: Error | null, socket?: import("node:net").Socket) => void;
+  const tunnel = (options: { host?: string; port?: number; servername?: string }, created: Created): undefined => {
+    const target = `${options.host}:${options.port}`;
+    const headers: Record<string, string> = { Host: target };
+    if (proxy.authorization) headers["Proxy-Authorization"] = proxy.authorization;
+    const connect = http.request({
+      hostname: proxy.hostname,
+      port: proxy.port,
+      method: "CONNECT",
+      path: target,
+      headers,
+      agent: false,
+    });
+    connect.setTimeout(timeoutMs, () => connect.destroy(deadlinePassed()));
+    connect.once("connect", (res, socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        created(new TunnelRefused(res.statusCode));
+        return;
+      }
+      created(null, tls.connect({ ...options, socket, servername: options.servername ?? options.host ?? "" }));
+    });
+    connect.once("error", (error) => created(error));
+    connect.end();
+    return undefined;
+  };
+  (agent as unknown as { createConnection: typeof tunnel }).createConnection = tunnel;
+  return { send: https.request, agent };
+}
+
+/** Exchanges with `server`'s origin over node:http(s), through `proxy` when one is given. */
+export function nodeExchange(server: URL, proxy: Proxy | null, maxBytes: number, timeoutMs: number): Exchange {
   const secure = server.protocol === "https:";
   let ready: Stack | null = null;
-  const hostname = server.hostname.replace(/^\[(.*)\]$/, "$1");
-  const port = server.port ? Number(server.port) : secure ? 443 : 80;
-  const origin = server.origin.length;
-  return async (r) => {
-    const { send, agent } = ready ?? (ready = await stack(secure));
-    return new Promise<Answer>((resolve, reject) => {
+  const viaProxy = proxy !== null && !secure; // plain http: absolute-form requests to the proxy
+  const hostname = viaProxy ? proxy.hostname : server.hostname.replace(/^\[(.*)\]$/, "$1");
+  const port = viaProxy ? proxy.port : server.port ? Number(server.port) : secure ? 443 : 80;
+  const origin = viaProxy ? 0 : server.origin.length;
+  const extra: Record<string, string> = {};
+  if (viaProxy) {
+    extra["Host"] = server.host;
+    if (proxy.authorization) extra["Proxy-Authorization"] = proxy.authorization;
+  }
+  const connect = (): Promise<Stack> => (secure && proxy !== null ? tunnelStack(proxy, timeoutMs) : stack(secure));
+  // Not an async function: once the stack is loaded, an exchange is one promise, no more.
+  const exchange = (r: WireRequest, { send, agent }: Stack): Promise<Answer> =>
+    new Promise<Answer>((resolve, reject) => {
       let answered = false;
       let done = false;
       const fail = (caught: unknown): void => {
@@ -99,12 +168,32 @@ export function nodeExchange(server: URL): Exchange {
         req.destroy();
         reject(new WireFailure(caught, answered));
       };
-      const headers: Record<string, string> = { "Accept-Encoding": ACCEPT_ENCODING, ...r.headers };
+      const headers: Record<string, string> = viaProxy
+        ? { "Accept-Encoding": ACCEPT_ENCODING, ...extra, ...r.headers }
+        : { "Accept-Encoding": ACCEPT_ENCODING, ...r.headers };
       if (r.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(r.body));
+      const tooLarge = (status: number): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        req.destroy();
+        reject(new TooLarge(status, maxBytes));
+      };
       const onAnswer = (res: Http.IncomingMessage): void => {
         answered = true;
+        const status = res.statusCode ?? 0;
+        const declared = res.headers["content-length"];
+        if (declared !== undefined && Number(declared) > maxBytes) {
+          tooLarge(status);
+          return;
+        }
         const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes) tooLarge(status);
+          else chunks.push(chunk);
+        });
         res.on("error", fail);
         res.on("close", () => {
           if (!res.complete) fail(new Error("the connection closed before the whole answer"));
@@ -113,14 +202,15 @@ export function nodeExchange(server: URL): Exchange {
           if (done) return;
           let body: Buffer;
           try {
-            body = decode(encoding, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+            body = decode(encoding, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), maxBytes);
           } catch (caught) {
-            fail(caught);
+            if ((caught as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") tooLarge(status);
+            else fail(caught);
             return;
           }
           done = true;
           clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, headers: res.rawHeaders, body });
+          resolve({ status, headers: res.rawHeaders, body });
         };
         const encoding = encodingOf(res.headers["content-encoding"]);
         res.on("end", () => {
@@ -141,11 +231,11 @@ export function nodeExchange(server: URL): Exchange {
       req.on("error", fail);
       req.end(r.body);
     });
-  };
+  return (r) => (ready !== null ? exchange(r, ready) : connect().then((loaded) => exchange(r, (ready = loaded))));
 }
 
 /** Exchanges through a fetch implementation, with an AbortController for the deadline. */
-export function fetchExchange(fetchImpl: typeof fetch): Exchange {
+export function fetchExchange(fetchImpl: typeof fetch, maxBytes: number): Exchange {
   return async (r) => {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(deadlinePassed()), r.timeoutMs);
@@ -160,9 +250,26 @@ export function fetchExchange(fetchImpl: typeof fetch): Exchange {
       }
       try {
         // The same deadline covers the body: a server that drips it cannot hold the call.
-        const body = new Uint8Array(await response.arrayBuffer());
-        return { status: response.status, headers: response.headers, body };
+        const declared = response.headers.get("Content-Length");
+        if (declared !== null && Number(declared) > maxBytes) throw new TooLarge(response.status, maxBytes);
+        const chunks: Uint8Array[] = [];
+        let size = 0;
+        if (response.body !== null) {
+          const reader = response.body.getReader();
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            size += value.length;
+            if (size > maxBytes) {
+              await reader.cancel().catch(() => undefined);
+              throw new TooLarge(response.status, maxBytes);
+            }
+            chunks.push(value);
+          }
+        }
+        return { status: response.status, headers: response.headers, body: Buffer.concat(chunks) };
       } catch (caught) {
+        if (caught instanceof TooLarge) throw caught;
         throw new WireFailure(caught, true);
       }
     } finally {

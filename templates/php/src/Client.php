@@ -65,6 +65,8 @@ abstract class Client
         ?callable $logger = null,
         ?string $userAgent = null,
         bool $allowInsecureHttp = false,
+        #[\SensitiveParameter] ?string $proxy = null,
+        int $maxResponseBytes = Constants::MAX_RESPONSE_BYTES,
     ) {
         if ($appKey === '') {
             throw new UsageError('appKey is required');
@@ -73,6 +75,9 @@ abstract class Client
         Origin::checkField('appSecret', $appSecret);
         if (!($timeout > 0) || is_infinite($timeout)) {
             throw new UsageError("timeout must be a positive number of seconds, not {$timeout}");
+        }
+        if ($maxResponseBytes < 1) {
+            throw new UsageError("maxResponseBytes must be positive, not {$maxResponseBytes}");
         }
         if ($maxRetries < 0 || $maxRetryWait < 0 || !($refreshMargin >= 0)) {
             throw new UsageError('maxRetries, maxRetryWait and refreshMargin must not be negative');
@@ -108,6 +113,8 @@ abstract class Client
             $this->logger,
             fn (RateLimitError $error) => $this->emitter->emit(Event::RATE_LIMIT_WAIT, $error),
             $userAgent,
+            Proxy::choose($this->origin->scheme, $this->origin->host, $proxy, self::proxyEnvironment()),
+            $maxResponseBytes,
         );
         $this->sealedTransport = static fn (): Transport => $transport;
     }
@@ -115,6 +122,19 @@ abstract class Client
     private function transport(): Transport
     {
         return ($this->sealedTransport)();
+    }
+
+    /** @return array<string, string> the variables Proxy::choose() reads, as they are now */
+    private static function proxyEnvironment(): array
+    {
+        $env = [];
+        foreach (['https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY'] as $name) {
+            $value = getenv($name);
+            if (is_string($value)) {
+                $env[$name] = $value;
+            }
+        }
+        return $env;
     }
 
     /** @return array<string, mixed> */

@@ -13,6 +13,11 @@ namespace Rcsdk;
  * redirect ever followed. A refresh or code grant (`$client` requests) is never replayed once
  * it may have arrived.
  *
+ * No answer is held past `$maxResponseBytes`, compressed or inflated: a declared length over it
+ * is refused before the body (CURLOPT_MAXFILESIZE), and what curl writes (inflated by curl in
+ * small steps) is counted as it comes; past the limit the transfer stops (ResponseTooLargeError).
+ * The proxy (Proxy.php decides which, once) is handed to curl; curl reads no proxy variable.
+ *
  * Functions on the path of every call are written fully qualified (`\curl_exec`): PHP then binds
  * them when it compiles this file, instead of looking in this namespace first at run time.
  */
@@ -37,6 +42,8 @@ final class Transport
     private string $lastUrl = '';
     /** @var list<string>|null */
     private ?array $lastLines = null;
+    /** What curl wrote of the current answer (header lines, then the body). */
+    private string $received = '';
 
     /**
      * @param \Closure(): float $clock
@@ -58,6 +65,8 @@ final class Transport
         private readonly ?\Closure $logger,
         private readonly \Closure $onLongWait,
         ?string $userAgent,
+        private readonly ?Proxy $proxy = null,
+        private readonly int $maxResponseBytes = Constants::MAX_RESPONSE_BYTES,
     ) {
         $agent = 'rcsdk-php/' . Constants::VERSION . ' php/' . PHP_VERSION . ' curl/' . (curl_version()['version'] ?? '?');
         if ($userAgent !== null) {
@@ -76,6 +85,9 @@ final class Transport
             $this->basic = null;
         }
         $this->confidential = $this->basic !== null;
+        if ($proxy !== null && $proxy->secrets !== []) {
+            $this->redactor->add(...$proxy->secrets);
+        }
     }
 
     /** @return array<string, mixed> */
@@ -227,13 +239,17 @@ final class Transport
             // Not the last request again (as a polling loop makes): set the handle up for it.
             $this->prepare($curl, $method, $url, $lines, $body);
         }
-        $content = \curl_exec($curl);
-        if (\is_string($content)) {
-            // curl_exec() returns a string only when the transfer succeeded (errno 0).
+        $this->received = '';
+        if (\curl_exec($curl) === true) {
+            // curl_exec() returns true only when the transfer succeeded (errno 0).
+            $content = $this->received;
+            $this->received = '';
             $size = (int) \curl_getinfo($curl, \CURLINFO_HEADER_SIZE);
             return new ApiResponse((int) \curl_getinfo($curl, \CURLINFO_RESPONSE_CODE), \substr($content, 0, $size), \substr($content, $size));
         }
-        return $this->failure($curl, $url);
+        $failure = $this->failure($curl, $url);
+        $this->received = '';
+        return $failure;
     }
 
     /** One handle (and its connections) per process: a forked child makes its own. */
@@ -244,8 +260,12 @@ final class Transport
         $this->curlPid = getmypid();
         $this->lastLines = null;
         curl_setopt_array($curl, [
-            CURLOPT_RETURNTRANSFER => true,
             CURLOPT_HEADER => true,
+            CURLOPT_WRITEFUNCTION => $this->write(...),
+            CURLOPT_MAXFILESIZE => $this->maxResponseBytes,
+            CURLOPT_ENCODING => 'gzip, deflate',
+            CURLOPT_PROXY => $this->proxy?->url ?? '',
+            CURLOPT_NOPROXY => '',
             CURLOPT_FOLLOWLOCATION => false,
             CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
             CURLOPT_NETRC => CURL_NETRC_IGNORED,
@@ -254,6 +274,13 @@ final class Transport
             CURLOPT_NOSIGNAL => true,
         ]);
         return $curl;
+    }
+
+    /** curl's write callback: keeps what arrives, and stops the transfer (0) past the limit. */
+    private function write(\CurlHandle $curl, string $data): int
+    {
+        $this->received .= $data;
+        return \strlen($this->received) > $this->maxResponseBytes ? 0 : \strlen($data);
     }
 
     /** @param list<string> $lines */
@@ -284,7 +311,14 @@ final class Transport
     private function failure(\CurlHandle $curl, string $url): array
     {
         $errno = curl_errno($curl);
-        $what = $this->redactor->text(sprintf('%s on %s: %s', curl_strerror($errno) ?? 'error', $url, curl_error($curl)));
+        if ($errno === CURLE_FILESIZE_EXCEEDED || ($errno === CURLE_WRITE_ERROR && strlen($this->received) > $this->maxResponseBytes)) {
+            return [new ResponseTooLargeError(
+                "the answer is longer than maxResponseBytes ({$this->maxResponseBytes}): not read further",
+                (int) curl_getinfo($curl, CURLINFO_RESPONSE_CODE),
+            ), true];
+        }
+        $via = $this->proxy !== null ? " via proxy {$this->proxy->netloc}" : '';
+        $what = $this->redactor->text(sprintf('%s on %s%s: %s', curl_strerror($errno) ?? 'error', $url, $via, curl_error($curl)));
         $sent = (float) curl_getinfo($curl, CURLINFO_PRETRANSFER_TIME) > 0;
         if ($errno === CURLE_OPERATION_TIMEDOUT) {
             return [new APITimeoutError("timed out after {$this->timeout} s: {$what}"), $sent];

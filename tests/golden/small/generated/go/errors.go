@@ -17,6 +17,7 @@ package rcsdk
 //	├── APIConnectionError
 //	│   └── APITimeoutError
 //	├── ResponseFormatError
+//	│   └── ResponseTooLargeError
 //	└── APIStatusError
 //	    ├── RedirectError
 //	    ├── BadRequestError
@@ -71,6 +72,9 @@ var (
 	// ErrResponseFormat: The platform answered with a success status but a body rcsdk cannot use
 	// (not JSON, or a token response without an access token).
 	ErrResponseFormat = &Kind{name: "ResponseFormatError", base: ErrRCSDK}
+	// ErrResponseTooLarge: The answer was longer than `max_response_bytes` (before or after
+	// decompression): rcsdk stopped reading it there, so no answer can exhaust the client's memory.
+	ErrResponseTooLarge = &Kind{name: "ResponseTooLargeError", base: ErrResponseFormat}
 	// ErrAPIStatus: The platform answered with an error status. Carries `status_code`, the OAuth
 	// `error` and `error_description`, the RingCentral `error_codes` and the `request_id`.
 	ErrAPIStatus = &Kind{name: "APIStatusError", base: ErrRCSDK}
@@ -197,6 +201,7 @@ var Kinds = map[string]*Kind{
 	"APIConnectionError":    ErrAPIConnection,
 	"APITimeoutError":       ErrAPITimeout,
 	"ResponseFormatError":   ErrResponseFormat,
+	"ResponseTooLargeError": ErrResponseTooLarge,
 	"APIStatusError":        ErrAPIStatus,
 	"RedirectError":         ErrRedirect,
 	"BadRequestError":       ErrBadRequest,

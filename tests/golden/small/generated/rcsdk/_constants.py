@@ -47,6 +47,8 @@ DEFAULT_STORE_KEY_TTL = 604800.0
 """Seconds to wait for a token store's lock before a ``TokenStoreError`` names its holder."""
 MAX_STORE_BYTES = 1048576
 """A file store larger than this is refused unread (``AuthDataError``)."""
+MAX_RESPONSE_BYTES = 33554432
+"""No answer is read past this many bytes, before or after decompression."""
 EXTRA_SECRET_NAMES = frozenset(
     {
         "apikey",

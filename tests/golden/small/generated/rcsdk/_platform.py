@@ -25,6 +25,7 @@ from rcsdk._constants import (
     DEFAULT_MAX_RETRY_WAIT,
     DEFAULT_REFRESH_MARGIN,
     DEFAULT_TIMEOUT,
+    MAX_RESPONSE_BYTES,
     REVOKE_PATH,
 )
 from rcsdk._emitter import Emitter, Handler
@@ -68,6 +69,8 @@ class Platform:
         user_agent: str | None = None,
         settings: Settings | None = None,
         allow_insecure_http: bool = False,
+        proxy: str | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self._transport = Transport(
             check_text("app_key", app_key),
@@ -81,6 +84,8 @@ class Platform:
             session=session,
             user_agent=user_agent,
             allow_insecure_http=allow_insecure_http,
+            proxy=proxy,
+            max_response_bytes=max_response_bytes,
         )
         self._emitter = Emitter(self._transport.redactor.text)
         self._transport.on_long_wait = partial(self._emitter.emit, Event.RATE_LIMIT_WAIT)

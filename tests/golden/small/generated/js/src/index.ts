@@ -31,6 +31,7 @@ export {
   APIConnectionError,
   APITimeoutError,
   ResponseFormatError,
+  ResponseTooLargeError,
   APIStatusError,
   RedirectError,
   BadRequestError,

@@ -200,6 +200,9 @@ def go_worker(*args: str) -> dict[str, Any]:
     return data
 
 
+GO_ROUNDS = 5  # Go's per-call blocks run in this many processes (medians)
+
+
 def go_rows() -> dict[str, Any]:
     """The Go client's rows: per call against bare net/http with a keep-alive client (adjacent
     blocks in one process, 5 processes), 32 goroutines on a due token, and process start."""
@@ -212,7 +215,7 @@ def go_rows() -> dict[str, Any]:
     ).stdout.strip()
     creds = json.dumps(LOCAL_CREDENTIALS)
     with LocalPlatform(auth_rate_limit=None) as local:
-        runs = [go_worker("blocks", local.url, creds) for _ in range(ROUNDS)]
+        runs = [go_worker("blocks", local.url, creds) for _ in range(GO_ROUNDS)]
         storm = go_worker("storm", local.url, creds)
     blocks = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
     starts = []
@@ -236,7 +239,7 @@ def go_table(results: dict[str, Any]) -> list[str]:
     return [
         "",
         f"Go ({go['go']}): in one process, adjacent blocks of 50 authenticated GETs in "
-        f"alternating order, 80 rounds ({ROUNDS} processes, medians): rcsdk {b['rcsdk_us']:.0f} "
+        f"alternating order, 80 rounds ({GO_ROUNDS} processes, medians): rcsdk {b['rcsdk_us']:.0f} "
         f"µs, bare net/http (a keep-alive client sending the same request) {b['raw_us']:.0f} µs "
         f"per call; median ratio of adjacent blocks {b['ratio']:.3f} (two bare clients measured "
         f"the same way: {b['noise_ratio']:.3f}, the method's noise floor). CPU time of the same "

@@ -184,7 +184,9 @@ class JavaScript(Target):
     scan = Scan(
         "js/src",
         # The DOM's names for an aborted fetch, and the models' own error for a missing field.
-        builtins=frozenset({"AbortError", "TimeoutError", "TypeError", "RangeError", "MissingFieldError"}),
+        builtins=frozenset(
+            {"AbortError", "TimeoutError", "TypeError", "RangeError", "MissingFieldError"}
+        ),
         event=re.compile(r"\bEvents\.([a-z][A-Za-z0-9]*)\b"),
         event_name=camel_event,
     )

@@ -560,7 +560,7 @@ func (p *Platform) reload(events *pending) (*authState, error) {
 	if p.unsaved {
 		// Tokens the store refused: write them now, unless the store has newer ones by now (a
 		// login, or the same rotation).
-		if unusable || state == nil || state.token.RefreshToken == p.unsavedOver || p.state.issuedAfter(state) {
+		if unusable || state == nil || state.token.RefreshToken == p.unsavedOver || (p.state != nil && p.state.issuedAfter(state)) {
 			p.save(p.state, p.unsavedOver, events)
 			return p.state, nil
 		}

@@ -117,8 +117,10 @@ export class FileTokenStore implements TokenStore {
 
   async load(): Promise<AuthData | null> {
     // What is at the path, before opening it: a named pipe or a device is refused unopened (a
-    // FIFO's open blocks until a writer comes). The open below is non-blocking too, and the file
-    // opened must be the one looked at, for anything swapped in between.
+    // FIFO's open blocks until a writer comes). The open below is non-blocking too and follows no
+    // link, and what it opened is checked again: that is the file read. (Another process's save
+    // renames a new file over the path at any time, so the file opened may be newer than the one
+    // looked at: that is no reason to refuse it.)
     let seen: Awaited<ReturnType<typeof fs.lstat>>;
     try {
       seen = await fs.lstat(this.path);
@@ -143,9 +145,6 @@ export class FileTokenStore implements TokenStore {
     try {
       const stat = await handle.stat();
       if (!stat.isFile()) throw new TokenStoreError(`token store ${this.path} is not a regular file (${kind(stat)})`);
-      if (stat.ino !== seen.ino || stat.dev !== seen.dev) {
-        throw new TokenStoreError(`token store ${this.path} was replaced while being read: refused`);
-      }
       if (stat.mode & 0o022) {
         throw new TokenStoreError(`token store ${this.path} is writable by other users: refused`);
       }

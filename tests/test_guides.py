@@ -38,7 +38,7 @@ def prose(markdown: str) -> str:
 
 
 def test_the_readme_is_short() -> None:
-    assert len(README.splitlines()) <= 185
+    assert len(README.splitlines()) <= 170
 
 
 def test_every_number_in_the_readme_prose_is_checked_here() -> None:
@@ -52,7 +52,6 @@ def test_every_number_in_the_readme_prose_is_checked_here() -> None:
         "18": package["engines"]["node"] == ">=18",
         "8.2": composer["require"]["php"] == ">=8.2",
         "1.22": "\ngo 1.22\n" in (ROOT / "generated" / "go" / "go.mod").read_text(),
-        "401": "401" in (ROOT / "spec" / "ringcentral-auth.yaml").read_text(),
     }
     numbers = set(re.findall(r"(?<![\w.])\d+(?:\.\d+)*", prose(README)))
     assert numbers == set(checked), numbers ^ set(checked)

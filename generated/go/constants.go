@@ -33,6 +33,9 @@ const (
 	DefaultMaxRetryWait = 60 * time.Second
 	// DefaultLockTimeout: a token store's lock is waited for this long.
 	DefaultLockTimeout = 120 * time.Second
+	// DefaultMaxResponseBytes: no answer is read past this many bytes, before or after
+	// decompression (ErrResponseTooLarge).
+	DefaultMaxResponseBytes = 33554432
 	// MaxStoreBytes: a file store larger than this is refused unread.
 	MaxStoreBytes = 1048576
 	// AuthDataVersion is the version of the auth data that GetAuthData returns.

@@ -28,6 +28,8 @@ type settings struct {
 	userAgent         string
 	allowInsecureHTTP bool
 	roundTripper      http.RoundTripper
+	proxy             *string // WithProxy's URL; nil: by the environment
+	maxResponseBytes  int64
 }
 
 func defaults() *settings {
@@ -39,6 +41,8 @@ func defaults() *settings {
 		maxRetryWait:  DefaultMaxRetryWait,
 		now:           func() float64 { return float64(time.Now().UnixNano()) / 1e9 },
 		sleep:         sleep,
+
+		maxResponseBytes: DefaultMaxResponseBytes,
 	}
 }
 
@@ -48,6 +52,12 @@ func (s *settings) check() error {
 	}
 	if s.maxRetries < 0 || s.maxRetryWait < 0 || s.refreshMargin < 0 {
 		return usageError("maxRetries, maxRetryWait and refreshMargin must not be negative")
+	}
+	if s.maxResponseBytes < 1 {
+		return usageError("maxResponseBytes must be positive, not %d", s.maxResponseBytes)
+	}
+	if s.proxy != nil && s.roundTripper != nil {
+		return usageError("WithProxy and WithRoundTripper cannot be combined: set the proxy on the RoundTripper")
 	}
 	if s.store == nil {
 		s.store = NewMemoryTokenStore()
@@ -124,6 +134,18 @@ func WithAllowInsecureHTTP(allow bool) Option {
 func WithRoundTripper(rt http.RoundTripper) Option {
 	return func(s *settings) { s.roundTripper = rt }
 }
+
+// WithProxy sends every request through an http:// proxy ("http://[user:password@]host[:port]";
+// https requests through a CONNECT tunnel); "" sends nothing through a proxy, whatever the
+// environment says. Without it, an https server is reached through https_proxy (HTTPS_PROXY)
+// unless no_proxy (NO_PROXY) names its host, and a plain http server never through a proxy.
+// The proxy is chosen once, by New; a value that is not an http:// URL is an ErrUsage error
+// that does not show it.
+func WithProxy(proxyURL string) Option { return func(s *settings) { s.proxy = &proxyURL } }
+
+// WithMaxResponseBytes bounds every answer, before and after decompression (default
+// DefaultMaxResponseBytes): a longer one is an ErrResponseTooLarge error, never retried.
+func WithMaxResponseBytes(n int64) Option { return func(s *settings) { s.maxResponseBytes = n } }
 
 func (s *settings) warn(format string, args ...any) {
 	s.report("warning", fmt.Sprintf(format, args...))

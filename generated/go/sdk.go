@@ -37,14 +37,22 @@ func New(appKey, appSecret, server string, options ...Option) (*SDK, error) {
 	if s.allowInsecureHTTP && o.scheme == "http" && !isLoopback(o.host) {
 		s.warn("rcsdk: plain HTTP to %s (WithAllowInsecureHTTP): credentials cross the network unencrypted", o.netloc)
 	}
+	// The proxy is chosen here, once: the environment is not read again.
+	chosen, err := chooseProxy(o.scheme, o.host, s.proxy)
+	if err != nil {
+		return nil, err
+	}
 	redactor := &Redactor{}
+	if chosen != nil {
+		redactor.Add(chosen.secrets...)
+	}
 	p := &Platform{
 		appKey:        appKey,
 		server:        o.base,
 		store:         s.store,
 		origin:        o,
 		redactor:      redactor,
-		transport:     newTransport(appKey, appSecret, o, redactor, s),
+		transport:     newTransport(appKey, appSecret, o, redactor, s, chosen),
 		now:           s.now,
 		refreshMargin: s.refreshMargin.Seconds(),
 		autoRefresh:   s.autoRefresh,

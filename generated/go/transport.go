@@ -4,13 +4,18 @@
 package rcsdk
 
 import (
+	"bufio"
 	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -42,6 +47,8 @@ type transport struct {
 	log          func(level, message string) // the WithLogger function: debug and info lines
 	report       func(level, message string) // warnings: the WithLogger function or stderr
 	onLongWait   func(*Error)                // each wait announced (EventRateLimitWait)
+	proxy        *proxy                      // the proxy New chose (nil: direct)
+	maxBytes     int64                       // no answer is read past this (WithMaxResponseBytes)
 }
 
 // field is one form or query field (kept in order, as Python's urlencode keeps it).
@@ -59,7 +66,7 @@ type outgoing struct {
 	headers map[string]string
 }
 
-func newTransport(appKey, appSecret string, o *origin, redactor *Redactor, s *settings) *transport {
+func newTransport(appKey, appSecret string, o *origin, redactor *Redactor, s *settings, chosen *proxy) *transport {
 	t := &transport{
 		origin:       o,
 		redactor:     redactor,
@@ -71,6 +78,8 @@ func newTransport(appKey, appSecret string, o *origin, redactor *Redactor, s *se
 		log:          s.logger,
 		report:       s.report,
 		onLongWait:   func(*Error) {},
+		proxy:        chosen,
+		maxBytes:     s.maxResponseBytes,
 	}
 	agent := "rcsdk-go/" + Version + " " + runtime.Version()
 	if s.userAgent != "" {
@@ -84,7 +93,15 @@ func newTransport(appKey, appSecret string, o *origin, redactor *Redactor, s *se
 	}
 	base := s.roundTripper
 	if base == nil {
-		base = http.DefaultTransport.(*http.Transport).Clone()
+		own := http.DefaultTransport.(*http.Transport).Clone()
+		// The proxy New chose, for every request (never the environment's, read per request);
+		// compressed answers are inflated by readBody, within the size limit.
+		own.Proxy = nil
+		if chosen != nil {
+			own.Proxy = http.ProxyURL(chosen.url)
+		}
+		own.DisableCompression = true
+		base = own
 	}
 	t.client = &http.Client{
 		Transport: base,
@@ -169,6 +186,8 @@ func (t *transport) exchange(ctx context.Context, out *outgoing, body []byte, co
 	}
 	request.Header.Set("Accept", "application/json")
 	request.Header.Set("User-Agent", t.userAgent)
+	// Set here, so that no RoundTripper inflates an answer unbounded: readBody does, bounded.
+	request.Header.Set("Accept-Encoding", "gzip, deflate")
 	if contentType != "" {
 		request.Header.Set("Content-Type", contentType)
 	}
@@ -188,8 +207,12 @@ func (t *transport) exchange(ctx context.Context, out *outgoing, body []byte, co
 	answer, err := t.client.Do(request)
 	var content []byte
 	if err == nil {
-		content, err = io.ReadAll(answer.Body)
-		_ = answer.Body.Close()
+		var tooLarge *Error
+		content, tooLarge, err = t.readBody(out.method, answer)
+		_ = answer.Body.Close() // unread bytes are dropped with the connection
+		if tooLarge != nil {
+			return nil, tooLarge, true
+		}
 	}
 	if err != nil {
 		return nil, t.failure(ctx, attempt, out.url, err), !neverSent(err)
@@ -201,10 +224,66 @@ func (t *transport) exchange(ctx context.Context, out *outgoing, body []byte, co
 	return response, nil, true
 }
 
+// readBody reads an answer's whole body, gzip and deflate inflated here in bounded steps, or
+// returns an ErrResponseTooLarge error as soon as it (or what it inflates to) passes the limit:
+// a declared Content-Length over the limit is refused unread, and at most limit+1 bytes are
+// ever held. An inflated answer loses its Content-Encoding and Content-Length headers, as
+// net/http's own inflating does.
+func (t *transport) readBody(method string, answer *http.Response) ([]byte, *Error, error) {
+	limit := t.maxBytes
+	tooLarge := func() *Error {
+		failure := newError(ErrResponseTooLarge, fmt.Sprintf("the answer is longer than the WithMaxResponseBytes limit (%d bytes): not read further", limit), nil)
+		failure.StatusCode = answer.StatusCode
+		return failure
+	}
+	if method != http.MethodHead && answer.ContentLength > limit {
+		return nil, tooLarge(), nil
+	}
+	var reader io.Reader = answer.Body
+	encoding := strings.ToLower(strings.TrimSpace(answer.Header.Get("Content-Encoding")))
+	if method != http.MethodHead && (encoding == "gzip" || encoding == "x-gzip" || encoding == "deflate") {
+		buffered := bufio.NewReader(answer.Body)
+		start, err := buffered.Peek(2)
+		if len(start) == 0 && (err == io.EOF || err == nil) {
+			return []byte{}, nil, nil // an empty body: nothing to inflate
+		}
+		switch {
+		case encoding != "deflate":
+			reader, err = gzip.NewReader(buffered)
+		case len(start) == 2 && start[0]&0x0f == 8 && (int(start[0])<<8|int(start[1]))%31 == 0:
+			reader, err = zlib.NewReader(buffered) // deflate as the RFC says: zlib-wrapped
+		default:
+			reader, err = flate.NewReader(buffered), nil // deflate as servers often send it: raw
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("the %s answer cannot be inflated: %w", encoding, err)
+		}
+		answer.Header = answer.Header.Clone()
+		answer.Header.Del("Content-Encoding")
+		answer.Header.Del("Content-Length")
+	}
+	read := limit
+	if read < math.MaxInt64 {
+		read++
+	}
+	content, err := io.ReadAll(io.LimitReader(reader, read))
+	if int64(len(content)) > limit {
+		return nil, tooLarge(), nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return content, nil, nil
+}
+
 // failure is the typed error of a failed exchange: a timeout (the attempt's or the call's
 // deadline), a cancelled call, or a connection that failed.
 func (t *transport) failure(ctx, attempt context.Context, target string, err error) *Error {
-	what := t.redactor.Text(fmt.Sprintf("%s: %v", target, err))
+	via := ""
+	if t.proxy != nil {
+		via = " via proxy " + t.proxy.netloc
+	}
+	what := t.redactor.Text(fmt.Sprintf("%s%s: %v", target, via, err))
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return newError(ErrAPITimeout, "the call's deadline passed: "+what, ctx.Err())
@@ -217,7 +296,7 @@ func (t *transport) failure(ctx, attempt context.Context, target string, err err
 		if parsed, err := url.Parse(target); err == nil {
 			host = parsed.Host
 		}
-		return newError(ErrAPIConnection, t.redactor.Text(fmt.Sprintf("cannot connect to %s: connection refused (is the platform running, and is the port right?)", host)), err)
+		return newError(ErrAPIConnection, t.redactor.Text(fmt.Sprintf("cannot connect to %s%s: connection refused (is the platform running, and is the port right?)", host, via)), err)
 	}
 	return newError(ErrAPIConnection, what, err)
 }

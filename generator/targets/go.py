@@ -172,6 +172,7 @@ class Go(Target):
                 "RateLimitError",
                 "RedirectError",
                 "ResponseFormatError",
+                "ResponseTooLargeError",
                 "SessionOriginError",
                 "TokenError",
                 "TokenStoreError",

@@ -17,11 +17,11 @@ import (
 var publicAPI = []string{
 	"AccountRef", "AuthDataVersion", "AuthorizationRequest", "AuthorizationRequest.GoString",
 	"AuthorizationRequest.String", "AuthorizeOptions", "AuthorizeURLOptions", "Call", "Contact",
-	"DefaultLockTimeout", "DefaultMaxRetries", "DefaultMaxRetryWait", "DefaultRefreshMargin",
+	"DefaultLockTimeout", "DefaultMaxResponseBytes", "DefaultMaxRetries", "DefaultMaxRetryWait", "DefaultRefreshMargin",
 	"DefaultTimeout", "Environment", "ErrAPIConnection", "ErrAPIStatus", "ErrAPITimeout",
 	"ErrAuthData", "ErrAuthentication", "ErrBadRequest", "ErrInternalServer", "ErrInvalidClient",
 	"ErrInvalidGrant", "ErrLoginRequired", "ErrNotFound", "ErrPermissionDenied", "ErrRCSDK",
-	"ErrRateLimit", "ErrRedirect", "ErrResponseFormat", "ErrSessionOrigin", "ErrToken", "ErrTokenStore", "ErrUsage",
+	"ErrRateLimit", "ErrRedirect", "ErrResponseFormat", "ErrResponseTooLarge", "ErrSessionOrigin", "ErrToken", "ErrTokenStore", "ErrUsage",
 	"Error", "Error.Error", "Error.ErrorCode", "Error.GoString", "Error.Is", "Error.Unwrap",
 	"ErrorBody", "ErrorItem", "Event", "EventAccessViolation", "EventLoginError",
 	"EventLoginSuccess", "EventLogoutError", "EventLogoutSuccess", "EventRateLimitWait", "EventRefreshError",
@@ -42,8 +42,8 @@ var publicAPI = []string{
 	"SDK.Platform", "SDK.String", "SandboxServer", "Settings", "Settings.GoString", "Settings.MarshalJSON",
 	"Settings.String", "SettingsFromEnv", "TokenInfo", "TokenInfo.GoString", "TokenInfo.MarshalJSON", "TokenInfo.String",
 	"TokenStore", "Version", "WithAllowInsecureHTTP", "WithAutoRefresh", "WithClock",
-	"WithLogger", "WithMaxRetries", "WithMaxRetryWait", "WithRefreshMargin", "WithRoundTripper",
-	"WithSleep", "WithStore", "WithTimeout", "WithUserAgent",
+	"WithLogger", "WithMaxResponseBytes", "WithMaxRetries", "WithMaxRetryWait", "WithRefreshMargin", "WithRoundTripper",
+	"WithProxy", "WithSleep", "WithStore", "WithTimeout", "WithUserAgent",
 }
 
 func exportedNames(t *testing.T) []string {

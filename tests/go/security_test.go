@@ -5,6 +5,8 @@
 package tests
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -13,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -21,6 +24,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"rcsdk.local/rcsdk"
 )
@@ -34,6 +38,8 @@ var goWording = map[string]string{
 	"app_key":    "appKey",
 	"app_secret": "appSecret",
 	"user_agent": "userAgent",
+	// The size limit, by the option that sets it.
+	"max_response_bytes": "WithMaxResponseBytes",
 }
 
 type securityCase struct {
@@ -49,6 +55,8 @@ type securityCase struct {
 	Store            map[string]string `json:"store"`
 	SignatureRefuses []string          `json:"signature_refuses"`
 	Expect           map[string]any    `json:"expect"`
+	Env              map[string]string `json:"env"`
+	Answer           string            `json:"answer"`
 }
 
 // goTypesRefuse says whether a case hands a value Go's declared types cannot hold (a path or
@@ -152,9 +160,122 @@ func newListener(t testing.TB, status int, body string) *listener {
 }
 
 var (
-	listenersOnce      sync.Once
-	foreign, redirects *listener
+	listenersOnce             sync.Once
+	foreign, redirects, proxy *listener
 )
+
+// The proxy variables: every one not named by a case is unset while its client is made.
+var proxyVariables = []string{"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+	"ALL_PROXY", "no_proxy", "NO_PROXY"}
+
+// withEnvironment runs do with every proxy variable unset but values, then restores them: the
+// proxy is chosen when a client is made, so the environment matters only then.
+func withEnvironment(values map[string]string, do func()) {
+	saved := map[string]*string{}
+	for _, name := range proxyVariables {
+		if value, ok := os.LookupEnv(name); ok {
+			saved[name] = &value
+		} else {
+			saved[name] = nil
+		}
+		_ = os.Unsetenv(name)
+	}
+	for name, value := range values {
+		if _, known := saved[name]; !known {
+			if old, ok := os.LookupEnv(name); ok {
+				saved[name] = &old
+			} else {
+				saved[name] = nil
+			}
+		}
+		_ = os.Setenv(name, value)
+	}
+	defer func() {
+		for name, value := range saved {
+			if value == nil {
+				_ = os.Unsetenv(name)
+			} else {
+				_ = os.Setenv(name, *value)
+			}
+		}
+	}()
+	do()
+}
+
+// flood is a loopback listener answering every request with more than a client may hold (the
+// response-size rows): declared (Content-Length: 4 MiB, and the bytes), endless (chunked, until
+// the client hangs up or 30 s pass), gzip-bomb (64 KiB of gzip that inflate to 64 MiB).
+type flood struct {
+	host     string
+	requests atomic.Int64
+}
+
+var (
+	floodsMu sync.Mutex
+	floods   = map[string]*flood{}
+	bombOnce sync.Once
+	bomb     []byte
+)
+
+func gzipBomb() []byte {
+	bombOnce.Do(func() {
+		var out bytes.Buffer
+		writer, _ := gzip.NewWriterLevel(&out, gzip.BestCompression)
+		piece := bytes.Repeat([]byte("0"), 1<<20)
+		for range 64 {
+			_, _ = writer.Write(piece)
+		}
+		_ = writer.Close()
+		bomb = out.Bytes()
+	})
+	return bomb
+}
+
+func floodOf(t testing.TB, kind string) *flood {
+	floodsMu.Lock()
+	defer floodsMu.Unlock()
+	if f, ok := floods[kind]; ok {
+		return f
+	}
+	socket, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &flood{host: socket.Addr().String()}
+	piece := bytes.Repeat([]byte("0"), 65536)
+	server := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.requests.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		switch kind {
+		case "declared":
+			w.Header().Set("Content-Length", strconv.Itoa(64*len(piece)))
+			for range 64 {
+				if _, err := w.Write(piece); err != nil {
+					return
+				}
+			}
+		case "endless":
+			flusher, _ := w.(http.Flusher)
+			deadline := time.Now().Add(30 * time.Second)
+			for time.Now().Before(deadline) && r.Context().Err() == nil {
+				if _, err := w.Write(piece); err != nil {
+					return
+				}
+				flusher.Flush()
+			}
+		case "gzip-bomb":
+			body := gzipBomb()
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			_, _ = w.Write(body)
+		default:
+			w.WriteHeader(500)
+		}
+	})}
+	go func() { _ = server.Serve(socket) }() // serves until the test binary exits
+	floods[kind] = f
+	return f
+}
 
 func validTokens() map[string]any {
 	far := 4_000_000_000.0
@@ -176,6 +297,7 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 	listenersOnce.Do(func() {
 		foreign = newListener(t, 200, `{"stolen": true}`)
 		redirects = newListener(t, 302, `{"access_token": "redirected-token", "token_type": "bearer", "expires_in": 3600}`)
+		proxy = newListener(t, 502, `{"proxy": "no"}`)
 	})
 	var probe securityCase
 	if err := json.Unmarshal(raw, &probe); err != nil {
@@ -186,9 +308,14 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 	if probe.Platform == "redirect" {
 		host = redirects.host
 	}
+	var answers *flood
+	if probe.Platform == "answer" {
+		answers = floodOf(t, probe.Answer)
+		host = answers.host
+	}
 	_, port, _ := net.SplitHostPort(host)
 	filled := strings.NewReplacer("{platform}", host, "{foreign}", foreign.host, "{remote}", "0.0.0.0:"+port,
-		"{jwt}", env["RC_JWT"], "{closed}", closedPort(t), "{app_key}", env["RC_APP_KEY"]).Replace(string(raw))
+		"{jwt}", env["RC_JWT"], "{closed}", closedPort(t), "{app_key}", env["RC_APP_KEY"], "{proxy}", proxy.host).Replace(string(raw))
 	var c securityCase
 	if err := json.Unmarshal([]byte(filled), &c); err != nil {
 		return err
@@ -203,11 +330,14 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 		if c.Platform == "redirect" {
 			return redirects.requests.Load()
 		}
+		if answers != nil {
+			return answers.requests.Load()
+		}
 		_, connections := securityLocal.counts(t)
 		return int64(connections)
 	}
 	ownCount := int64(1) // the counting request's own connection
-	if c.Platform == "redirect" {
+	if c.Platform == "redirect" || answers != nil {
 		ownCount = 0
 	}
 	if c.Platform == "redirect" {
@@ -232,6 +362,10 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 			options = append(options, rcsdk.WithMaxRetries(int(value.(float64))))
 		case "user_agent":
 			options = append(options, rcsdk.WithUserAgent(value.(string)))
+		case "proxy":
+			options = append(options, rcsdk.WithProxy(value.(string)))
+		case "max_response_bytes":
+			options = append(options, rcsdk.WithMaxResponseBytes(int64(value.(float64))))
 		default:
 			return fmt.Errorf("no Go option for %s", name)
 		}
@@ -281,6 +415,7 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 	}
 	storedBefore, _ := store.Load()
 	foreignBefore := foreign.connections.Load() + foreign.requests.Load()
+	proxiedBefore := proxy.requests.Load()
 	before := received()
 	err := func() error {
 		arg := func(name string) string { s, _ := c.Args[name].(string); return s }
@@ -292,14 +427,18 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 			for name, value := range variables {
 				t.Setenv(name, value.(string))
 			}
-			sdk, err := rcsdk.FromEnv(options...)
+			var sdk *rcsdk.SDK
+			var err error
+			withEnvironment(c.Env, func() { sdk, err = rcsdk.FromEnv(options...) })
 			if err != nil || arg("then") != "login_jwt" {
 				return err
 			}
 			_, err = sdk.Platform().LoginJWT(ctx, sdk.Settings.JWT)
 			return err
 		}
-		sdk, err := rcsdk.New(appKey, appSecret, server, options...)
+		var sdk *rcsdk.SDK
+		var err error
+		withEnvironment(c.Env, func() { sdk, err = rcsdk.New(appKey, appSecret, server, options...) })
 		if err != nil {
 			return err
 		}
@@ -360,6 +499,9 @@ func runSecurityCase(t *testing.T, raw json.RawMessage) error {
 	after := received()
 	if got := foreign.connections.Load() + foreign.requests.Load() - foreignBefore; got != 0 {
 		return fmt.Errorf("the foreign host was reached %d times", got)
+	}
+	if expected, ok := c.Expect["proxy_requests"].(float64); ok && proxy.requests.Load()-proxiedBefore != int64(expected) {
+		return fmt.Errorf("proxy requests %d, expected %v", proxy.requests.Load()-proxiedBefore, expected)
 	}
 	if expected, ok := c.Expect["platform_requests"].(float64); ok && after-before-ownCount != int64(expected) {
 		return fmt.Errorf("platform requests %d, expected %v", after-before-ownCount, expected)
@@ -455,7 +597,8 @@ func TestSecurityTable(t *testing.T) {
 }
 
 // The runner can fail: a wrong expected message is caught, and so is an error that never comes
-// (WithAllowInsecureHTTP switches the plain-HTTP check off).
+// (WithAllowInsecureHTTP switches the plain-HTTP check off; a size limit above the answer),
+// and a request that skips the proxy (WithProxy("")) and reaches the foreign host.
 func TestTheSecurityRunnerCanFail(t *testing.T) {
 	cases := map[string]map[string]any{}
 	for _, raw := range loadSecurity(t).Cases {
@@ -467,7 +610,13 @@ func TestTheSecurityRunnerCanFail(t *testing.T) {
 	wrong["expect"].(map[string]any)["message"] = []any{"a substring no client says"}
 	optedIn := cases["plain-http-remote"]
 	optedIn["options"] = map[string]any{"allow_insecure_http": true}
-	for _, mutant := range []map[string]any{wrong, optedIn} {
+	// No proxy: the https server ({foreign}) is reached directly, and the proxy is not.
+	direct := cases["proxy-option-for-https"]
+	direct["options"].(map[string]any)["proxy"] = ""
+	// A limit above the 4 MiB answer: it is read whole, no error.
+	roomy := cases["response-too-large-declared"]
+	roomy["options"] = map[string]any{"max_response_bytes": 8 << 20}
+	for _, mutant := range []map[string]any{wrong, optedIn, direct, roomy} {
 		raw, _ := json.Marshal(mutant)
 		if runSecurityCase(t, raw) == nil {
 			t.Errorf("a mutated case passed: %v", mutant["id"])

@@ -1,0 +1,157 @@
+// Go's own wire code, beyond the shared table: the table's size rows reach one gzip bomb, so
+// these reach what only Go's readBody does (deflate sent zlib-wrapped or raw, a deflate bomb,
+// an answer inflated within the limit), and the proxy's Proxy-Authorization and redaction.
+package tests
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"rcsdk.local/rcsdk"
+)
+
+func compressed(t *testing.T, encoding string, body []byte) []byte {
+	var out bytes.Buffer
+	var writer io.WriteCloser
+	switch encoding {
+	case "gzip":
+		writer = gzip.NewWriter(&out)
+	case "deflate-zlib":
+		writer = zlib.NewWriter(&out)
+	case "deflate-raw":
+		writer, _ = flate.NewWriter(&out, flate.BestCompression)
+	default:
+		t.Fatalf("no encoding %s", encoding)
+	}
+	_, _ = writer.Write(body)
+	_ = writer.Close()
+	return out.Bytes()
+}
+
+// answering is a platform that answers every request with body, compressed as encoding says.
+func answering(t *testing.T, encoding string, body []byte, options ...rcsdk.Option) *rcsdk.Platform {
+	packed := compressed(t, encoding, body)
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Accept-Encoding"), "deflate") {
+			t.Errorf("Accept-Encoding %q", r.Header.Get("Accept-Encoding"))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", strings.Split(encoding, "-")[0])
+		_, _ = w.Write(packed)
+	}))
+	t.Cleanup(server.Close)
+	sdk, err := rcsdk.New("app-key", "app-secret", server.URL, options...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sdk.Platform().SetAuthData(validTokens()); err != nil {
+		t.Fatal(err)
+	}
+	return sdk.Platform()
+}
+
+func TestCompressedAnswersAreInflated(t *testing.T) {
+	body := []byte(`{"id": "` + strings.Repeat("x", 100000) + `"}`)
+	for _, encoding := range []string{"gzip", "deflate-zlib", "deflate-raw"} {
+		t.Run(encoding, func(t *testing.T) {
+			response, err := answering(t, encoding, body).Get(context.Background(), "/restapi/v1.0/x", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(response.Body, body) {
+				t.Errorf("%d bytes, expected %d", len(response.Body), len(body))
+			}
+			if response.Header.Get("Content-Encoding") != "" {
+				t.Errorf("Content-Encoding %q kept on an inflated body", response.Header.Get("Content-Encoding"))
+			}
+		})
+	}
+}
+
+func TestCompressedAnswersStopAtTheLimit(t *testing.T) {
+	bomb := bytes.Repeat([]byte("0"), 8<<20) // inflates to 8 MiB, past a 1 MiB limit
+	for _, encoding := range []string{"gzip", "deflate-zlib", "deflate-raw"} {
+		t.Run(encoding, func(t *testing.T) {
+			platform := answering(t, encoding, bomb, rcsdk.WithMaxResponseBytes(1<<20))
+			_, err := platform.Get(context.Background(), "/restapi/v1.0/x", nil)
+			if !errors.Is(err, rcsdk.ErrResponseTooLarge) || !errors.Is(err, rcsdk.ErrResponseFormat) {
+				t.Fatalf("%v, expected ErrResponseTooLarge", err)
+			}
+			var failure *rcsdk.Error
+			_ = errors.As(err, &failure)
+			if failure.StatusCode != 200 || !strings.Contains(err.Error(), "1048576") {
+				t.Errorf("status %d, message %q", failure.StatusCode, err.Error())
+			}
+		})
+	}
+	// At the limit exactly, the answer is whole.
+	exact := bytes.Repeat([]byte("0"), 1<<20)
+	response, err := answering(t, "gzip", exact, rcsdk.WithMaxResponseBytes(1<<20)).Get(context.Background(), "/restapi/v1.0/x", nil)
+	if err != nil || len(response.Body) != 1<<20 {
+		t.Fatalf("%v", err)
+	}
+}
+
+func TestProxyAndSizeOptionsAreChecked(t *testing.T) {
+	for _, options := range [][]rcsdk.Option{
+		{rcsdk.WithMaxResponseBytes(0)},
+		{rcsdk.WithProxy("ftp://user:proxy-secret-2@127.0.0.1:3128")},
+		{rcsdk.WithProxy("http://user:proxy-secret-2@127.0.0.1:3128/path")},
+		{rcsdk.WithProxy("http://user:proxy-secret-2@127.0.0.1:99999")},
+		{rcsdk.WithProxy("http://127.0.0.1:3128"), rcsdk.WithRoundTripper(http.DefaultTransport)},
+	} {
+		_, err := rcsdk.New("app-key", "app-secret", "http://127.0.0.1:1", options...)
+		if !errors.Is(err, rcsdk.ErrUsage) || strings.Contains(err.Error(), "proxy-secret-2") {
+			t.Errorf("%v", err)
+		}
+	}
+}
+
+// A proxy's credentials go to the proxy (Proxy-Authorization), and no error shows the password.
+func TestTheProxyIsAuthorizedAndItsPasswordRedacted(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	proxied := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.URL.String()+" "+r.Header.Get("Proxy-Authorization"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	defer proxied.Close()
+	host := strings.TrimPrefix(proxied.URL, "http://")
+	sdk, err := rcsdk.New("app-key", "app-secret", "http://127.0.0.1:9/", rcsdk.WithMaxRetries(0),
+		rcsdk.WithProxy("http://user:proxy%20secret-3@"+host))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sdk.Platform().LoginJWT(context.Background(), "a.jwt.value")
+	if !errors.Is(err, rcsdk.ErrInternalServer) {
+		t.Fatalf("%v, expected the proxy's 502", err)
+	}
+	expected := "Basic " + base64.StdEncoding.EncodeToString([]byte("user:proxy secret-3"))
+	if len(seen) != 1 || seen[0] != "POST http://127.0.0.1:9/restapi/oauth/token "+expected {
+		t.Errorf("the proxy saw %q", seen)
+	}
+	// A proxy that refuses: the error names it, never its password.
+	closed := closedPort(t)
+	sdk, _ = rcsdk.New("app-key", "app-secret", "http://127.0.0.1:9/", rcsdk.WithMaxRetries(0),
+		rcsdk.WithProxy("http://user:proxy%20secret-3@"+closed))
+	_, err = sdk.Platform().LoginJWT(context.Background(), "a.jwt.value")
+	text := fmt.Sprintf("%v %+v %#v", err, err, err)
+	if !errors.Is(err, rcsdk.ErrAPIConnection) || !strings.Contains(text, "via proxy "+closed) ||
+		strings.Contains(text, "secret-3") {
+		t.Errorf("%v", err)
+	}
+}

@@ -118,8 +118,8 @@ func (p *Platform) locked(ctx context.Context, events *pending, fn func()) {
 // --- the token lifecycle ----------------------------------------------------------------------
 
 // rotate refreshes unless another goroutine or process already replaced the tokens the caller
-// found due or rejected (seen: the ledger's generation when it read them; 0 forces a refresh),
-// and returns the tokens in use. A replacement is recognised by the generation, never by
+// found due or rejected (seen: the ledger's generation when it read them; forceRefresh: refresh
+// anyway), and returns the tokens in use. A replacement is recognised by the generation, never by
 // comparing token strings: a server that hands out the same access token every time still
 // gets one refresh per rotation.
 func (p *Platform) rotate(ctx context.Context, seen uint64, form func(*authState) []field) (*authState, error) {
@@ -138,7 +138,7 @@ func (p *Platform) rotate(ctx context.Context, seen uint64, form func(*authState
 	if current == nil {
 		return nil, p.noSession()
 	}
-	if seen != 0 && p.generationNow() != seen && !current.accessDue(now, p.refreshMargin) {
+	if seen != forceRefresh && p.generationNow() != seen && !current.accessDue(now, p.refreshMargin) {
 		return current, nil
 	}
 	if !current.canRefresh(now) {
@@ -175,6 +175,9 @@ func (p *Platform) rotate(ctx context.Context, seen uint64, form func(*authState
 	events = append(events, stored...)
 	return fresh, nil
 }
+
+// forceRefresh is rotate's seen that refreshes whatever the generation (none reaches it).
+const forceRefresh = ^uint64(0)
 
 // endsSession: the platform's verdict on the refresh token itself, invalid_grant with no error
 // code or one that names that token. invalid_client, a rate limit or a proxy's page are not.
@@ -393,7 +396,7 @@ type ledger struct {
 	unsavedOver string // the refresh token the store held when it refused ours
 	foreign     []any  // whose session (origin, app key) the store held at the last read, when not ours
 	// generation counts the changes of the tokens in use (set with state; the same tokens
-	// read back from the store keep theirs). 0: none used yet.
+	// read back from the store keep theirs).
 	generation uint64
 }
 

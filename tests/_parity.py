@@ -322,10 +322,12 @@ def _build_php(generated: Path, workdir: Path) -> Path:
 
 
 def _build_go(generated: Path, workdir: Path) -> Path:
-    """tests/go/scenario built as a program of its own against ``generated``/go."""
+    """tests/go/scenario built as a program of its own against ``generated``/go, with the
+    tree's scenarios.json beside it (the program reads its scenarios from there)."""
     out = workdir / "go-build"
     out.mkdir(parents=True, exist_ok=True)
     (out / "main.go").write_bytes((ROOT / "tests" / "go" / "scenario" / "main.go").read_bytes())
+    (out / "scenarios.json").write_bytes((generated / "scenarios.json").read_bytes())
     (out / "go.mod").write_text(
         "module parity.local/scenario\n\ngo 1.22\n\nrequire rcsdk.local/rcsdk v0.0.0\n\n"
         f"replace rcsdk.local/rcsdk => {(generated / 'go').resolve()}\n"

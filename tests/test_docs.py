@@ -140,7 +140,7 @@ def test_samples_run_in_order(
         assert result.stdout.strip().splitlines()[-1] == f"{bad_jwt.status} invalid_grant OAU-140"
         assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
     if language == "go":
-        assert result.stdout.strip().splitlines()[-1] == "401 invalid_grant OAU-140"
+        assert result.stdout.strip().splitlines()[-1] == f"{bad_jwt.status} invalid_grant OAU-140"
         assert (tmp_path / "_cache" / "platform.json").stat().st_mode & 0o077 == 0
     if language == "shell":
         assert (tmp_path / "_cache" / "tokens.sh").stat().st_mode & 0o077 == 0

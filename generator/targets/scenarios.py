@@ -7,8 +7,8 @@ A scenario runs the operation's ``after:`` chain, then the operation, each step 
 that follows the authorization URL and hands ``code``, ``code_verifier`` and ``redirect_uri`` to
 the next step, a revoke that ends with ``is_authorized()``. An operation added to the spec is a
 scenario here, and a cassette once `make record` has run (tests/record.py records what is
-missing). The spec's public names (records and exceptions) are listed too, so the tests that pin
-each package's public API take them from the spec.
+missing). The spec's public names (records, exceptions, servers and events, and as Go spells
+them) are listed too, so the tests that pin each package's public API take them from the spec.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 from generator import names
 from generator.model import Operation, Param, Spec
 from generator.targets import Target
+from generator.targets.go import Projection as GoNames
 from generator.targets.js import Projection as JsNames
 from generator.targets.php import Projection as PhpNames
 
@@ -42,6 +43,8 @@ def argument(op: Operation, p: Param) -> dict[str, Any]:
         "python": p.python_name,
         "javascript": JsNames().param(p),
         "php": PhpNames().param(p),
+        # Go: the field of the method's options struct (a positional argument is passed in order).
+        "go": GoNames().option(p),
     }
 
 
@@ -52,6 +55,7 @@ def step(op: Operation) -> dict[str, Any]:
         "python": op.python_name,
         "javascript": JsNames().method(op),
         "php": PhpNames().method(op),
+        "go": GoNames().method(op),
         "javascript_call": javascript_call(op),
         "arguments": [argument(op, p) for p in op.arguments if p.env],
     }
@@ -82,6 +86,16 @@ class Scenarios(Target):
             "records": [names.python_class(s.name) for s in spec.schemas],
             "exceptions": [e.name for e in spec.exceptions],
             "servers": [s.constant for s in spec.servers],
+            "events": [e.name for e in spec.events],
+            "secret_records": [
+                names.python_class(s.name) for s in spec.schemas if any(f.secret for f in s.fields)
+            ],
+            # The same names as the Go module spells them (its records are spelt as above).
+            "go": {
+                "exceptions": [GoNames().kind(e.name) for e in spec.exceptions],
+                "servers": [GoNames().name(s.constant) for s in spec.servers],
+                "events": ["Event" + GoNames().name(e.name) for e in spec.events],
+            },
             "scenarios": scenarios(spec),
         }
         return {"scenarios.json": json.dumps(document, indent=2, ensure_ascii=False) + "\n"}

@@ -1,6 +1,7 @@
 package rcsdk
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -116,9 +117,12 @@ func (p *Platform) locked(ctx context.Context, events *pending, fn func()) {
 
 // --- the token lifecycle ----------------------------------------------------------------------
 
-// rotate refreshes unless another goroutine or process already replaced seen (the state the
-// caller found due or rejected; nil forces a refresh), and returns the tokens in use.
-func (p *Platform) rotate(ctx context.Context, seen *authState, form func(*authState) []field) (*authState, error) {
+// rotate refreshes unless another goroutine or process already replaced the tokens the caller
+// found due or rejected (seen: the ledger's generation when it read them; forceRefresh: refresh
+// anyway), and returns the tokens in use. A replacement is recognised by the generation, never by
+// comparing token strings: a server that hands out the same access token every time still
+// gets one refresh per rotation.
+func (p *Platform) rotate(ctx context.Context, seen uint64, form func(*authState) []field) (*authState, error) {
 	var events pending
 	defer func() { events.emit() }()
 	unlock, err := p.store.Lock(ctx)
@@ -134,7 +138,7 @@ func (p *Platform) rotate(ctx context.Context, seen *authState, form func(*authS
 	if current == nil {
 		return nil, p.noSession()
 	}
-	if seen != nil && current.token.AccessToken != seen.token.AccessToken && !current.accessDue(now, p.refreshMargin) {
+	if seen != forceRefresh && p.generationNow() != seen && !current.accessDue(now, p.refreshMargin) {
 		return current, nil
 	}
 	if !current.canRefresh(now) {
@@ -172,6 +176,9 @@ func (p *Platform) rotate(ctx context.Context, seen *authState, form func(*authS
 	return fresh, nil
 }
 
+// forceRefresh is rotate's seen that refreshes whatever the generation (none reaches it).
+const forceRefresh = ^uint64(0)
+
 // endsSession: the platform's verdict on the refresh token itself, invalid_grant with no error
 // code or one that names that token. invalid_client, a rate limit or a proxy's page are not.
 func endsSession(failure *Error) bool {
@@ -207,8 +214,9 @@ func (p *Platform) revoke(ctx context.Context, path string, form []field, succes
 	return nil
 }
 
-// access returns tokens fit for a call: refreshed first when they are due.
-func (p *Platform) access(ctx context.Context, state *authState, unsaved bool) (*authState, error) {
+// access returns tokens fit for a call, refreshed first when they are due, and the ledger's
+// generation of them (seen: the generation of state).
+func (p *Platform) access(ctx context.Context, state *authState, seen uint64, unsaved bool) (*authState, uint64, error) {
 	if state == nil || unsaved {
 		var events pending
 		if unsaved {
@@ -216,6 +224,7 @@ func (p *Platform) access(ctx context.Context, state *authState, unsaved bool) (
 			p.locked(ctx, &events, func() { _, _ = p.reload(&events) })
 		}
 		var err error
+		seen = p.generationNow() // read before the state: never newer than it
 		state, err = p.current(&events)
 		p.mu.Lock()
 		takenUnbound := !unsaved && p.unsaved
@@ -226,16 +235,17 @@ func (p *Platform) access(ctx context.Context, state *authState, unsaved bool) (
 		}
 		events.emit()
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if state == nil {
-			return nil, p.noSession()
+			return nil, 0, p.noSession()
 		}
 	}
 	if p.autoRefresh && state.accessDue(p.now(), p.refreshMargin) {
-		return p.rotate(ctx, state, p.refreshForm)
+		fresh, err := p.rotate(ctx, seen, p.refreshForm)
+		return fresh, p.generationNow(), err
 	}
-	return state, nil
+	return state, seen, nil
 }
 
 // --- authenticated calls ----------------------------------------------------------------------
@@ -282,11 +292,11 @@ func (p *Platform) Request(ctx context.Context, call Call) (*Response, error) {
 
 func (p *Platform) send(ctx context.Context, out *outgoing) (*Response, error) {
 	p.mu.Lock()
-	state, unsaved := p.state, p.unsaved
+	state, seen, unsaved := p.state, p.generation, p.unsaved
 	p.mu.Unlock()
 	if state == nil || unsaved || p.autoRefresh && state.accessDue(p.now(), p.refreshMargin) {
 		var err error
-		if state, err = p.access(ctx, state, unsaved); err != nil {
+		if state, seen, err = p.access(ctx, state, seen, unsaved); err != nil {
 			return nil, err
 		}
 	}
@@ -298,14 +308,14 @@ func (p *Platform) send(ctx context.Context, out *outgoing) (*Response, error) {
 	}
 	var fresh *authState
 	if p.autoRefresh {
-		if fresh, err = p.rotate(ctx, state, p.refreshForm); err != nil {
+		if fresh, err = p.rotate(ctx, seen, p.refreshForm); err != nil {
 			return nil, err
 		}
 	} else {
 		var events pending
 		p.locked(ctx, &events, func() { fresh, _ = p.reload(&events) })
 		events.emit()
-		if fresh == nil || fresh.token.AccessToken == state.token.AccessToken {
+		if fresh == nil || p.generationNow() == seen {
 			return nil, failure
 		}
 	}
@@ -385,6 +395,43 @@ type ledger struct {
 	unsaved     bool
 	unsavedOver string // the refresh token the store held when it refused ours
 	foreign     []any  // whose session (origin, app key) the store held at the last read, when not ours
+	// generation counts the changes of the tokens in use (set with state; the same tokens
+	// read back from the store keep theirs).
+	generation uint64
+}
+
+// use makes state the tokens in use (mu held), a new generation of them.
+func (l *ledger) use(state *authState) {
+	if state != l.state {
+		l.state = state
+		l.generation++
+	}
+}
+
+// adopt uses the tokens read from the store (mu held): the same tokens read back keep their
+// generation.
+func (l *ledger) adopt(state *authState) {
+	if state == nil || l.state == nil || !sameTokens(state, l.state) {
+		l.use(state)
+	}
+}
+
+// sameTokens says whether a and b are the same tokens with the same expiry times (compared as
+// the JSON that is stored: a number read back may have another Go type).
+func sameTokens(a, b *authState) bool {
+	left, err := json.Marshal(a.toJSON())
+	if err != nil {
+		return false
+	}
+	right, err := json.Marshal(b.toJSON())
+	return err == nil && bytes.Equal(left, right)
+}
+
+// generationNow is the ledger's generation.
+func (l *ledger) generationNow() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.generation
 }
 
 // --- the session's binding ----------------------------------------------------------------------
@@ -563,7 +610,8 @@ func (p *Platform) reload(events *pending) (*authState, error) {
 		}
 		p.unsaved = false
 	}
-	p.state = state
+	p.adopt(state)
+	state = p.state
 	if state != nil {
 		p.redactor.AddTokens(state.token.AccessToken, state.token.RefreshToken)
 		if taken {
@@ -585,7 +633,7 @@ func (p *Platform) keep(state *authState, events *pending) {
 	} else if !p.unsaved {
 		replaced = ""
 	}
-	p.state = state
+	p.use(state)
 	if state != nil {
 		p.redactor.AddTokens(state.token.AccessToken, state.token.RefreshToken, state.token.IDToken)
 	}

@@ -40,6 +40,10 @@ type tableCase struct {
 	RetryAfter      *float64           `json:"retry_after"`
 	AuthorizedAfter *bool              `json:"authorized_after"`
 	Announced       []float64          `json:"announced"`
+	// Advance moves the clock that many seconds after the auth data is set.
+	Advance float64 `json:"advance"`
+	// Callers: that many concurrent calls (goroutines), each of which must succeed.
+	Callers int `json:"callers"`
 }
 
 // runCase runs one case; the error says how the client differed from the table.
@@ -78,10 +82,18 @@ func runCase(table *caseTable, c tableCase, t testing.TB) error {
 			return err
 		}
 	}
-	switch c.Operation {
-	case "login":
+	clock.mu.Lock()
+	clock.now += c.Advance
+	clock.mu.Unlock()
+	switch {
+	case c.Callers > 0:
+		err = atOnce(c.Callers, func() error {
+			_, err := platform.Request(ctx, rcsdk.Call{Method: c.Method, Path: c.Path})
+			return err
+		})
+	case c.Operation == "login":
 		_, err = platform.LoginJWT(ctx, table.Credentials["jwt"])
-	case "refresh":
+	case c.Operation == "refresh":
 		_, err = platform.Refresh(ctx)
 	default:
 		call := rcsdk.Call{Method: c.Method, Path: c.Path}
@@ -144,6 +156,30 @@ func runCase(table *caseTable, c tableCase, t testing.TB) error {
 	}
 	if c.AuthorizedAfter != nil && platform.IsAuthorized() != *c.AuthorizedAfter {
 		return fmt.Errorf("authorized %v, expected %v", platform.IsAuthorized(), *c.AuthorizedAfter)
+	}
+	return nil
+}
+
+// atOnce runs call from callers goroutines released together, and returns the first error.
+func atOnce(callers int, call func() error) error {
+	start := make(chan struct{})
+	failures := make(chan error, callers)
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			failures <- call()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(failures)
+	for err := range failures {
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -401,6 +401,34 @@ def fleet() -> dict[str, Any]:
     return out
 
 
+def stores() -> dict[str, Any]:
+    """Per call through each token store once the tokens are in use (bench/stores.py, under a
+    local platform of its own process): memory, file and Redis, interleaved blocks."""
+    print("  per call through each store ...", flush=True)
+    command = [sys.executable, "-m", "rcsdk.testing", "run", "--auth-rate-limit", "off"]
+    command += ["--no-api-rate-limits", "--", sys.executable, str(BENCH / "stores.py")]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=600)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def stores_table(results: dict[str, Any]) -> list[str]:
+    s = results.get("stores")
+    if not s:
+        return []
+    cpu, wall = s["cpu_us"], s["wall_us"]
+    return [
+        "",
+        f"Per call through each token store, tokens in use (Python, one process, {s['blocks']} "
+        f"blocks of {s['calls']} calls in rotating order, medians; the platform in a process of "
+        f"its own): CPU µs memory {cpu['memory']:.0f}, file {cpu['file']:.0f}, Redis "
+        f"{cpu['redis']:.0f} (Redis / file {cpu['redis'] / cpu['file']:.3f}; memory / file "
+        f"{cpu['memory'] / cpu['file']:.3f}, the noise between stores that do nothing per call); "
+        f"wall µs {wall['memory']:.0f}, {wall['file']:.0f}, {wall['redis']:.0f} (Redis / file "
+        f"{wall['redis'] / wall['file']:.3f}).",
+    ]
+
+
 MIXED_WORKERS = {"python": 6, "node": 5, "php": 5}
 MIXED_CALLERS, MIXED_SECONDS = 4, 20.0
 
@@ -540,6 +568,7 @@ def table(results: dict[str, Any]) -> str:
     lines += go_table(results)
     lines += fleet_table(results)
     lines += mixed_table(results)
+    lines += stores_table(results)
     return "\n".join(lines)
 
 
@@ -560,8 +589,8 @@ def cpu_model() -> str:
 
 def main() -> int:
     only = sys.argv[1:]
-    rows = (["fleet"], ["js"], ["php"], ["ttl"], ["python"], ["calls"], ["generation"], ["go"])
-    if only in (*rows, ["mixed"]):
+    rows = ["fleet", "js", "php", "ttl", "python", "calls", "generation", "go", "stores", "mixed"]
+    if len(only) == 1 and only[0] in rows:
         last: dict[str, Any] = json.loads((BENCH / "results.json").read_text())
         if only == ["python"]:  # import time
             last["import"] = import_time()
@@ -574,6 +603,8 @@ def main() -> int:
             last["fleet"] = fleet()
         elif only == ["mixed"]:
             last["mixed"] = mixed()
+        elif only == ["stores"]:
+            last["stores"] = stores()
         elif only == ["php"]:
             last.update(php_rows())
         elif only == ["go"]:
@@ -620,6 +651,7 @@ def main() -> int:
     print("fleet ...", flush=True)
     results["fleet"] = fleet()
     results["mixed"] = mixed()
+    results["stores"] = stores()
     results["seconds"] = time.perf_counter() - began
     (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     text = table(results)

@@ -159,3 +159,49 @@ def test_a_lock_holder_killed_by_sigkill_is_found_dead_across_languages(tmp_path
         if holder.poll() is None:
             holder.kill()
             holder.wait()
+
+
+# Each language's OwnerFile, asked to take a lock whose owner is dead while a live waiter holds
+# the breaker (<lock>.break): it must wait like any waiter and give up at its deadline (0.3 s),
+# not retry the break without pause or deadline.
+ACQUIRE_WHILE_BREAKING = {
+    "python": [
+        sys.executable,
+        "-c",
+        "import sys, time; from pathlib import Path; from rcsdk._owner import OwnerFile\n"
+        "print(OwnerFile(Path(sys.argv[1])).acquire(time.monotonic() + 0.3))",
+    ],
+    "node": [
+        "node",
+        "--input-type=module",
+        "-e",
+        f"import {{ OwnerFile }} from {json.dumps(str(ROOT / 'build/js/dist/owner.js'))};\n"
+        "console.log(await new OwnerFile(process.argv[1]).acquire(Date.now() + 300));",
+    ],
+    "php": [
+        "php",
+        "-r",
+        f"require {json.dumps(str(ROOT / 'build/php/vendor/autoload.php'))};"
+        "var_export((new Rcsdk\\Owner($argv[1]))->acquire(microtime(true) + 0.3));",
+    ],
+}
+
+
+def test_a_waiter_gives_up_at_its_deadline_while_another_breaks_a_dead_owner(
+    tmp_path: Path,
+) -> None:
+    from rcsdk._owner import _record
+
+    lock = tmp_path / "tokens.json.lock.owner"
+    dead = {"host": os.uname().nodename, "pid": 2**22 + 7, "start": "1", "token": "gone"}
+    lock.write_text(json.dumps(dead))
+    (tmp_path / "tokens.json.lock.owner.break").write_bytes(_record("a live breaker"))
+    for language, command in ACQUIRE_WHILE_BREAKING.items():
+        # node -e takes its arguments after --
+        command = [*command, *(["--"] if language == "node" else []), str(lock)]
+        began = time.monotonic()
+        run = subprocess.run(command, capture_output=True, text=True, timeout=20)
+        assert run.returncode == 0, (language, run.stderr)
+        assert run.stdout.strip().lower() == "false", (language, run.stdout)
+        assert time.monotonic() - began < 10, language
+        assert lock.exists()  # the live breaker's to remove, not this waiter's

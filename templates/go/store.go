@@ -103,8 +103,9 @@ func (m *MemoryTokenStore) Lock(ctx context.Context) (func(), error) {
 }
 
 // FileTokenStore keeps the tokens in a JSON file (mode 0600), shared safely by goroutines and
-// processes: the Python, JavaScript and PHP clients' FileTokenStore on the same file (same
-// format, same lock).
+// processes: the Python and PHP clients' FileTokenStore on the same file (same format, same
+// flock). Node's takes only the owner file (<path>.lock.owner), which Go does not take yet: do
+// not share one file between Go and Node processes.
 //
 // Writes are atomic (a temporary file in the same folder, fsync, rename), so a crash at any
 // moment leaves either the old or the new tokens. Lock takes an exclusive flock on

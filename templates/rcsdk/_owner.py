@@ -115,8 +115,9 @@ class OwnerFile:
                 self._mine = record
                 return True
             found = _read(self.path)
-            if found is not None and dead(found[0]):
-                self._break(*found)
+            # A dead owner's file is removed and the link tried again; while another waiter is
+            # removing it, this one waits like any other (and its deadline still holds).
+            if found is not None and dead(found[0]) and self._break(*found):
                 continue
             left = deadline - time.monotonic()
             if left <= 0:
@@ -124,19 +125,21 @@ class OwnerFile:
             time.sleep(min(pause, left))
             pause = min(pause * 2, 0.05)
 
-    def _break(self, raw: bytes, inode: int) -> None:
-        """Remove a dead owner's file, one breaker at a time."""
+    def _break(self, raw: bytes, inode: int) -> bool:
+        """Remove a dead owner's file, one breaker at a time (False: a live breaker is at it)."""
         if not _link(_record(secrets.token_hex(16)), self.breaker):
             found = _read(self.breaker)
-            if found is not None and dead(found[0]):  # a breaker killed while breaking
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(self.breaker)
-            return
+            if found is None or not dead(found[0]):
+                return False
+            with contextlib.suppress(FileNotFoundError):  # a breaker killed while breaking
+                os.unlink(self.breaker)
+            return True
         try:
             if _read(self.path) == (raw, inode):
                 os.unlink(self.path)
         finally:
             os.unlink(self.breaker)
+        return True
 
     def release(self) -> None:
         mine, self._mine = self._mine, None

@@ -40,8 +40,9 @@ final class Owner
                 return true;
             }
             $found = self::read($this->path);
-            if ($found !== null && self::dead($found[0])) {
-                $this->breakDead($found[0], $found[1]);
+            // A dead owner's file is removed and the link tried again; while another waiter is
+            // removing it, this one waits like any other (and its deadline still holds).
+            if ($found !== null && self::dead($found[0]) && $this->breakDead($found[0], $found[1])) {
                 continue;
             }
             $left = $deadline - microtime(true);
@@ -71,15 +72,16 @@ final class Owner
         return is_array($owner) && is_int($owner['pid'] ?? null) ? 'process ' . $owner['pid'] : null;
     }
 
-    /** Remove a dead owner's file, one breaker at a time. */
-    private function breakDead(string $raw, int $inode): void
+    /** Remove a dead owner's file, one breaker at a time; false while a live breaker is at it. */
+    private function breakDead(string $raw, int $inode): bool
     {
         if (!self::link(self::record(bin2hex(random_bytes(16))), $this->breaker)) {
             $found = self::read($this->breaker);
-            if ($found !== null && self::dead($found[0])) {
-                @unlink($this->breaker); // a breaker killed while breaking
+            if ($found === null || !self::dead($found[0])) {
+                return false;
             }
-            return;
+            @unlink($this->breaker); // a breaker killed while breaking
+            return true;
         }
         try {
             if (self::read($this->path) === [$raw, $inode]) {
@@ -88,6 +90,7 @@ final class Owner
         } finally {
             @unlink($this->breaker);
         }
+        return true;
     }
 
     /** The start time of process `$pid` (clock ticks since boot), null if gone or unknown. */

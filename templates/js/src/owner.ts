@@ -108,10 +108,9 @@ export class OwnerFile {
         return true;
       }
       const found = await read(this.path);
-      if (found !== null && dead(found[0])) {
-        await this.#break(found[0], found[1]);
-        continue;
-      }
+      // A dead owner's file is removed and the link tried again; while another waiter is
+      // removing it, this one waits like any other (and its deadline still holds).
+      if (found !== null && dead(found[0]) && (await this.#break(found[0], found[1]))) continue;
       const left = deadline - Date.now();
       if (left <= 0) return false;
       await sleep(Math.min(pause, left));
@@ -119,12 +118,13 @@ export class OwnerFile {
     }
   }
 
-  /** Remove a dead owner's file, one breaker at a time. */
-  async #break(raw: string, inode: number): Promise<void> {
+  /** Remove a dead owner's file, one breaker at a time; false while a live breaker is at it. */
+  async #break(raw: string, inode: number): Promise<boolean> {
     if (!(await link(record(randomBytes(16).toString("hex")), this.breaker))) {
       const found = await read(this.breaker);
-      if (found !== null && dead(found[0])) await fs.unlink(this.breaker).catch(() => undefined);
-      return;
+      if (found === null || !dead(found[0])) return false;
+      await fs.unlink(this.breaker).catch(() => undefined); // a breaker killed while breaking
+      return true;
     }
     try {
       const found = await read(this.path);
@@ -132,6 +132,7 @@ export class OwnerFile {
     } finally {
       await fs.unlink(this.breaker);
     }
+    return true;
   }
 
   async release(): Promise<void> {

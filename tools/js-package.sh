@@ -10,8 +10,14 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/build/js-package}
+# The sources' hash, by Node (sha256sum is GNU's: not on every machine with Node).
 sources=$(cd "$root" && find generated/js tests/js/build.sh tests/js/package-lock.json -type f \
-  | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-64)
+  | LC_ALL=C sort | node -e '
+    const fs = require("fs"), hash = require("crypto").createHash("sha256");
+    for (const file of fs.readFileSync(0, "utf8").split("\n").filter(Boolean)) {
+      hash.update(file + "\0").update(fs.readFileSync(file));
+    }
+    console.log(hash.digest("hex"));')
 if [ -f "$out/sources" ] && [ "$(cat "$out/sources")" = "$sources" ] && [ -f "$out/tarball" ] \
   && [ -f "$(cat "$out/tarball")" ]; then
   cat "$out/tarball"

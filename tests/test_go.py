@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -17,9 +16,8 @@ import pytest
 from rcsdk import RCSDK, FileTokenStore
 from rcsdk.testing import LocalPlatform
 
-from _parity import CLIENTS, client_parity, index_problems, parity
+from _parity import CLIENTS
 from _php import PYTHON_WORKER, Counting
-from _scenarios import SCENARIOS
 from _support import CREDS, ROOT
 
 GENERATED = ROOT / "generated"
@@ -30,47 +28,6 @@ MODULE = "rcsdk.local/rcsdk"
 def go_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Go scenario program built against generated/go (once for this module)."""
     return CLIENTS["go"].build(GENERATED, tmp_path_factory.mktemp("go"))
-
-
-def test_the_index_has_a_go_column() -> None:
-    rows = parity(GENERATED)
-    assert all(row["go"].startswith("Platform.") for row in rows)
-    assert index_problems(GENERATED) == []
-    assert "| go |" in (GENERATED / "PARITY.md").read_text()
-
-
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_go_sends_what_python_sends(go_build: Path, name: str) -> None:
-    result = client_parity("go", go_build, name)
-    assert result.problems == []
-    assert len(result.curl) == len(result.python) >= 1
-
-
-def test_a_field_renamed_only_in_go_breaks_parity(tmp_path: Path) -> None:
-    templates = tmp_path / "templates"
-    shutil.copytree(ROOT / "templates", templates, ignore=shutil.ignore_patterns("node_modules"))
-    shutil.copytree(
-        ROOT / "templates" / "docs" / "_vendor" / "node_modules",
-        templates / "docs" / "_vendor" / "node_modules",
-        symlinks=True,
-    )
-    platform = templates / "go" / "platform.go.j2"
-    text = platform.read_text()
-    broken = text.replace(
-        "	form = append(form, field{ {{ p.name | go }}, {{ text(p) }} })",
-        '	form = append(form, field{ {{ p.name | replace("assertion", "jwt") | go }}, '
-        "{{ text(p) }} })",
-        1,
-    )
-    assert broken != text
-    platform.write_text(broken)
-    out = tmp_path / "generated"
-    command = [sys.executable, "-m", "generator", "-q", "--templates", str(templates)]
-    subprocess.run([*command, "--out", str(out)], cwd=ROOT, check=True)
-    assert 'field{"jwt", jwt}' in (out / "go" / "platform.go").read_text()
-    built = CLIENTS["go"].build(out, tmp_path)
-    problems = client_parity("go", built, "login-jwt").problems
-    assert any("form" in problem and "jwt" in problem for problem in problems), problems
 
 
 def build_worker(workdir: Path) -> Path:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +19,8 @@ from rcsdk.testing import LocalPlatform
 
 from _cross import check_file_store_shared_with_python
 from _loopback import Listener
-from _parity import CLIENTS, client_parity, index_problems, parity
+from _parity import CLIENTS
 from _php import storm, worker_env
-from _scenarios import SCENARIOS
 from _support import CREDS, ROOT
 
 GENERATED = ROOT / "generated"
@@ -34,46 +31,6 @@ PHP = ROOT / "tests" / "php"
 def php_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The PHP package built from generated/ (once for this module)."""
     return CLIENTS["php"].build(GENERATED, tmp_path_factory.mktemp("php"))
-
-
-def test_the_index_has_a_php_column() -> None:
-    rows = parity(GENERATED)
-    assert all(row["php"].startswith("Platform::") for row in rows)
-    assert index_problems(GENERATED) == []
-    assert "| php |" in (GENERATED / "PARITY.md").read_text()
-
-
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_php_sends_what_python_sends(php_build: Path, name: str) -> None:
-    result = client_parity("php", php_build, name)
-    assert result.problems == []
-    assert len(result.curl) == len(result.python) >= 1
-
-
-def test_a_field_renamed_only_in_php_breaks_parity(tmp_path: Path) -> None:
-    templates = tmp_path / "templates"
-    shutil.copytree(ROOT / "templates", templates, ignore=shutil.ignore_patterns("node_modules"))
-    shutil.copytree(
-        ROOT / "templates" / "docs" / "_vendor" / "node_modules",
-        templates / "docs" / "_vendor" / "node_modules",
-        symlinks=True,
-    )
-    platform = templates / "php" / "src" / "Platform.php.j2"
-    text = platform.read_text()
-    broken = text.replace(
-        "        $form[{{ p.name | php }}] = {{ value }};",
-        '        $form[{{ p.name | replace("assertion", "jwt") | php }}] = {{ value }};',
-        1,
-    )
-    assert broken != text
-    platform.write_text(broken)
-    out = tmp_path / "generated"
-    command = [sys.executable, "-m", "generator", "-q", "--templates", str(templates)]
-    subprocess.run([*command, "--out", str(out)], cwd=ROOT, check=True)
-    assert "$form['jwt'] = $jwt;" in (out / "php" / "src" / "Platform.php").read_text()
-    built = CLIENTS["php"].build(out, tmp_path)
-    problems = client_parity("php", built, "login-jwt").problems
-    assert any("form" in problem and "jwt" in problem for problem in problems), problems
 
 
 # --- one auth data format, across the three languages -----------------------------------------

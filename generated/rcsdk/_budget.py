@@ -23,6 +23,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
+from dataclasses import KW_ONLY, dataclass
 from typing import Protocol
 
 import requests
@@ -52,27 +53,17 @@ WINDOW_MARGIN = 0.5
 """Added to a window waited out after ``Remaining: 0`` (clock granularity, time in flight)."""
 
 
+@dataclass(slots=True, repr=False, eq=False)
 class RateLimitSignal:
     """What one response said about its rate-limit group."""
 
-    __slots__ = ("group", "limit", "limited", "remaining", "retry_after", "window")
-
-    def __init__(
-        self,
-        group: str,
-        *,
-        limit: int | None = None,
-        remaining: int | None = None,
-        window: float | None = None,
-        retry_after: float | None = None,
-        limited: bool = False,
-    ) -> None:
-        self.group = group
-        self.limit = limit
-        self.remaining = remaining
-        self.window = window
-        self.retry_after = retry_after
-        self.limited = limited
+    group: str
+    _: KW_ONLY
+    limit: int | None = None
+    remaining: int | None = None
+    window: float | None = None
+    retry_after: float | None = None
+    limited: bool = False
 
     def pause(self) -> float | None:
         """How long the group must rest after this response (``None``: it need not).
@@ -117,6 +108,7 @@ def _number(value: str | None) -> int | None:
     return number if number >= 0 else None
 
 
+@dataclass(slots=True, repr=False, eq=False)
 class Grant:
     """The answer to ``reserve``: a ticket to send now, or how long to wait before asking again.
 
@@ -124,22 +116,12 @@ class Grant:
     than wait); otherwise it is a short wait for requests in flight.
     """
 
-    __slots__ = ("group", "paused", "probe", "ticket", "wait")
-
-    def __init__(
-        self,
-        ticket: str | None,
-        *,
-        wait: float = 0.0,
-        paused: bool = False,
-        group: str = "",
-        probe: bool = False,
-    ) -> None:
-        self.ticket = ticket
-        self.wait = wait
-        self.paused = paused
-        self.group = group
-        self.probe = probe
+    ticket: str | None
+    _: KW_ONLY
+    wait: float = 0.0
+    paused: bool = False
+    group: str = ""
+    probe: bool = False
 
     @property
     def granted(self) -> bool:

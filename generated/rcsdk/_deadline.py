@@ -176,15 +176,8 @@ class _HTTPPool(HTTPConnectionPool):
         super()._put_conn(conn)
 
 
-class _HTTPSPool(HTTPSConnectionPool):
-    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
-        _watch(conn)
-        return super()._make_request(conn, *args, **kwargs)
-
-    def _put_conn(self, conn: Any) -> None:
-        if conn is not None:
-            _WATCHDOG.release(conn)
-        super()._put_conn(conn)
+class _HTTPSPool(_HTTPPool, HTTPSConnectionPool):  # the same watch, over TLS
+    pass
 
 
 _POOLS = {"http": _HTTPPool, "https": _HTTPSPool}

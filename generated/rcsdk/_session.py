@@ -26,10 +26,8 @@ retry and lock.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import urllib.parse
-import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -49,6 +47,7 @@ from rcsdk._exceptions import (
     ResponseFormatError,
     TokenStoreError,
 )
+from rcsdk._fork import renew_in_child
 from rcsdk._ledger import Events, TokenLedger
 from rcsdk._models import TokenInfo
 from rcsdk._store import TokenStore
@@ -113,7 +112,7 @@ class TokenSession:
         self._refresh_form = refresh_form
         self._lock = threading.Lock()
         """Held, with the store's lock, around everything that reads or writes the store."""
-        _SESSIONS.add(self)
+        renew_in_child(self)
 
     def _after_fork(self) -> None:
         """In a forked child: a fresh refresh lock (the thread holding it is not here)."""
@@ -334,16 +333,3 @@ class TokenSession:
         if fresh is None or self.ledger.generation == seen:
             return None
         return fresh
-
-
-# Token sessions of this process: a forked child gets a fresh lock in each.
-_SESSIONS: weakref.WeakSet[TokenSession] = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    for session in list(_SESSIONS):
-        session._after_fork()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)

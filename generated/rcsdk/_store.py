@@ -25,13 +25,13 @@ import stat
 import tempfile
 import threading
 import time
-import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from rcsdk._constants import DEFAULT_LOCK_TIMEOUT, MAX_STORE_BYTES
 from rcsdk._exceptions import AuthDataError, TokenStoreError, UsageError
+from rcsdk._fork import renew_in_child
 from rcsdk._owner import OwnerFile
 
 __all__ = ["ANY_GENERATION", "FencedTokenStore", "FileTokenStore", "MemoryTokenStore", "TokenStore"]
@@ -87,7 +87,7 @@ class MemoryTokenStore:
         self._data: dict[str, Any] | None = None
         self.lock_timeout = _positive("lock_timeout", lock_timeout)
         self._lock = threading.RLock()
-        _FORKABLE.add(self)
+        renew_in_child(self)
 
     def load(self) -> dict[str, Any] | None:
         return self._data
@@ -143,7 +143,7 @@ class FileTokenStore:
         self.max_bytes = max_bytes
         self._thread_lock = threading.RLock()
         self._held_fd: int | None = None
-        _FORKABLE.add(self)
+        renew_in_child(self)
 
     def __repr__(self) -> str:
         return f"FileTokenStore({str(self.path)!r})"
@@ -429,16 +429,3 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-# Stores made in this process; a forked child gets fresh locks in each (os.register_at_fork).
-_FORKABLE: weakref.WeakSet[MemoryTokenStore | FileTokenStore] = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    for store in list(_FORKABLE):
-        store._after_fork()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -32,7 +32,6 @@ import logging
 import math
 import os
 import sys
-import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -61,10 +60,11 @@ from rcsdk._exceptions import (
     ResponseTooLargeError,
     UsageError,
 )
+from rcsdk._fork import renew_in_child
 from rcsdk._models import TokenInfo
 from rcsdk._proxy import Proxy, choose_proxy
 from rcsdk._urls import check_field, check_headers, is_loopback, origin_of
-from rcsdk._wire import SessionWire, Wire
+from rcsdk._wire import Outgoing, SessionWire, Wire
 
 __all__ = ["Transport"]
 
@@ -154,9 +154,9 @@ class Transport:
             basic = base64.b64encode(f"{app_key}:{app_secret}".encode()).decode()
             self._basic = f"Basic {basic}"
             self.redactor.add(app_secret, basic)
-        _TRANSPORTS.add(self)
+        renew_in_child(self)
 
-    def after_fork(self) -> None:
+    def _after_fork(self) -> None:
         """In a forked child: fresh connection pools, never the parent's sockets."""
         self.wire.after_fork()
 
@@ -219,13 +219,8 @@ class Transport:
             with deadline(self.timeout) as limit:
                 try:
                     answer = self.wire.exchange(
-                        method,
-                        url,
-                        params=params,
-                        data=data,
-                        json=json,
-                        headers=sent_headers,
-                        limit=self.max_response_bytes,
+                        Outgoing(method, url, params, data, json, sent_headers),
+                        self.max_response_bytes,
                     )
                 except requests.RequestException as exc:
                     error, maybe_arrived = self.connection_error(
@@ -360,16 +355,3 @@ class Transport:
                 self.clock() - sent_at,
                 self.redactor.text(_redact.body(response.content)),
             )
-
-
-# Transports of this process: a forked child gets fresh connections in each.
-_TRANSPORTS: weakref.WeakSet[Transport] = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    for transport in list(_TRANSPORTS):
-        transport.after_fork()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import zlib
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import requests
 import requests.adapters
@@ -34,7 +34,7 @@ from rcsdk._deadline import DeadlineAdapter, watched_pools
 from rcsdk._exceptions import ResponseTooLargeError
 from rcsdk._proxy import Proxy
 
-__all__ = ["SessionWire", "Wire", "read_body"]
+__all__ = ["Outgoing", "SessionWire", "Wire", "read_body"]
 
 ACCEPT_ENCODING = "gzip, deflate"
 """Only what ``read_body`` inflates itself, in bounded steps."""
@@ -42,6 +42,17 @@ _READ_STEP = 65536
 """Bytes read (and inflated) at a time from a body of unknown length."""
 _URLS_KEPT = 256
 """Prepared URLs remembered (paths with ids vary: the memo is cleared when full)."""
+
+
+class Outgoing(NamedTuple):
+    """One request as the transport hands it to a wire."""
+
+    method: str
+    url: str
+    params: Mapping[str, Any] | None
+    data: Mapping[str, Any] | None
+    json: Any
+    headers: Mapping[str, str]
 
 
 class Wire:
@@ -104,24 +115,14 @@ class Wire:
             self._urls[url] = sent
         return sent
 
-    def exchange(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Mapping[str, Any] | None,
-        data: Mapping[str, Any] | None,
-        json: Any,
-        headers: Mapping[str, str],
-        limit: int,
-    ) -> requests.Response:
+    def exchange(self, out: Outgoing, limit: int) -> requests.Response:
         request = requests.PreparedRequest()
-        request.method = method = method.upper()
-        request.url = url = self.url(url, params)
+        request.method = method = out.method.upper()
+        request.url = url = self.url(out.url, out.params)
         request.headers = requests.structures.CaseInsensitiveDict(self.headers)
-        request.headers.update(headers)
-        if data or json is not None or method not in ("GET", "HEAD"):
-            request.prepare_body(data, None, json)
+        request.headers.update(out.headers)
+        if out.data or out.json is not None or method not in ("GET", "HEAD"):
+            request.prepare_body(out.data, None, out.json)
         try:
             answer = self.pools.urlopen(
                 method,
@@ -191,24 +192,14 @@ class SessionWire:
                 )
                 adapter.proxy_manager = {}
 
-    def exchange(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Mapping[str, Any] | None,
-        data: Mapping[str, Any] | None,
-        json: Any,
-        headers: Mapping[str, str],
-        limit: int,
-    ) -> requests.Response:
+    def exchange(self, out: Outgoing, limit: int) -> requests.Response:
         response = self.session.request(
-            method,
-            url,
-            params=params,
-            data=data,
-            json=json,
-            headers=headers,
+            out.method,
+            out.url,
+            params=out.params,
+            data=out.data,
+            json=out.json,
+            headers=out.headers,
             timeout=self.timeout,
             allow_redirects=False,
             auth=_keep_headers,

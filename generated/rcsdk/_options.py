@@ -9,8 +9,17 @@ import math
 from typing import TypeVar
 
 from rcsdk._exceptions import UsageError
+from rcsdk._urls import check_field
 
-__all__ = ["check_callable", "check_count", "check_seconds", "check_text"]
+__all__ = [
+    "check_agent",
+    "check_callable",
+    "check_count",
+    "check_credential",
+    "check_seconds",
+    "check_size",
+    "check_text",
+]
 
 T = TypeVar("T")
 
@@ -38,6 +47,29 @@ def check_seconds(name: str, value: object, *, zero: bool = True) -> float:
         bound = ">= 0" if zero else "> 0"
         raise UsageError(f"{name} must be a finite number of seconds {bound}, not {value!r}")
     return float(value)
+
+
+def check_credential(name: str, value: T) -> T:
+    """An app key or secret: no line break or other control character."""
+    check_field(name, value)
+    return value
+
+
+def check_agent(value: str | None) -> str | None:
+    """A user agent, sent as a header: ASCII, no control character."""
+    check_field("user_agent", value)
+    if value is not None and not str(value).isascii():
+        raise UsageError("user_agent contains a non-ASCII character")
+    return value
+
+
+def check_size(name: str, value: object) -> int:
+    """A positive number of bytes."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"{name} must be an integer, not {value!r}")
+    if value < 1:
+        raise UsageError(f"{name} must be positive, not {value}")
+    return value
 
 
 def check_count(name: str, value: object) -> int:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import math
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -58,7 +57,6 @@ from rcsdk._exceptions import (
     RedirectError,
     ResponseFormatError,
     ResponseTooLargeError,
-    UsageError,
 )
 from rcsdk._fork import renew_in_child
 from rcsdk._models import TokenInfo
@@ -101,8 +99,6 @@ class Transport:
         proxy: str | None = None,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
-        if not app_key:
-            raise ValueError("app_key is required")
         self.origin = origin_of(server, allow_insecure_http=allow_insecure_http)
         if self.origin.scheme == "http" and not is_loopback(self.origin.host):
             logger.warning(
@@ -110,19 +106,6 @@ class Transport:
                 "cross the network unencrypted",
                 self.origin.netloc,
             )
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-            raise UsageError(f"timeout must be a number of seconds, not {timeout!r}")
-        if not 0 < timeout < math.inf:
-            raise UsageError(f"timeout must be a positive, finite number of seconds, not {timeout}")
-        check_field("app_key", app_key)
-        check_field("app_secret", app_secret)
-        check_field("user_agent", user_agent)
-        if user_agent is not None and not str(user_agent).isascii():
-            raise UsageError("user_agent contains a non-ASCII character")
-        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
-            raise UsageError(f"max_response_bytes must be an integer, not {max_response_bytes!r}")
-        if max_response_bytes < 1:
-            raise UsageError(f"max_response_bytes must be positive, not {max_response_bytes}")
         self.max_response_bytes = max_response_bytes
         self.proxy: Proxy | None = choose_proxy(
             self.origin.scheme, self.origin.host, proxy, os.environ

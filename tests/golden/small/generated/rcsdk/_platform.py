@@ -32,7 +32,15 @@ from rcsdk._emitter import Emitter, Handler
 from rcsdk._events import Event
 from rcsdk._exceptions import UsageError
 from rcsdk._models import ExtensionInfo, PhoneNumber, TokenInfo
-from rcsdk._options import check_callable, check_count, check_seconds, check_text
+from rcsdk._options import (
+    check_agent,
+    check_callable,
+    check_count,
+    check_credential,
+    check_seconds,
+    check_size,
+    check_text,
+)
 from rcsdk._session import TokenSession
 from rcsdk._settings import Settings
 from rcsdk._store import MemoryTokenStore, TokenStore
@@ -73,8 +81,8 @@ class Platform:
         max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self._transport = Transport(
-            check_text("app_key", app_key),
-            app_secret,
+            check_credential("app_key", check_text("app_key", app_key)),
+            check_credential("app_secret", app_secret),
             check_text("server", server),
             timeout=check_seconds("timeout", timeout, zero=False),
             max_retries=check_count("max_retries", max_retries),
@@ -82,10 +90,10 @@ class Platform:
             clock=check_callable("clock", clock),
             sleep=check_callable("sleep", sleep),
             session=session,
-            user_agent=user_agent,
+            user_agent=check_agent(user_agent),
             allow_insecure_http=allow_insecure_http,
             proxy=proxy,
-            max_response_bytes=max_response_bytes,
+            max_response_bytes=check_size("max_response_bytes", max_response_bytes),
         )
         self._emitter = Emitter(self._transport.redactor.text)
         self._transport.on_long_wait = partial(self._emitter.emit, Event.RATE_LIMIT_WAIT)

@@ -1,7 +1,8 @@
 /**
- * The platform's core: the token lifecycle and authenticated calls (its options are checked in
- * options.ts; the tokens it holds, their store and lock are session.ts's). The generated
- * `Platform` (platform.ts) adds one method per operation of the spec.
+ * A platform's session: the token lifecycle and authenticated calls (its options are checked in
+ * options.ts; the tokens it holds, their store and lock are the Ledger's, ledger.ts). The
+ * generated `Platform` (platform.ts) holds one Session and adds one method per operation of
+ * the spec.
  *
  * Tokens are built for RingCentral's single-use refresh tokens:
  * - the access token is refreshed `refreshMargin` seconds before it expires (against `clock`),
@@ -38,7 +39,7 @@ import { TokenInfo } from "./models.js";
 import { isLoopback, type PlatformOptions, type RequestOptions, checkServer, positive } from "./options.js";
 import { chooseProxy } from "./proxy.js";
 import { Redactor } from "./redact.js";
-import { type Collected, Session } from "./session.js";
+import { type Collected, Ledger } from "./ledger.js";
 import { type AuthData, MemoryTokenStore, type TokenStore } from "./store.js";
 import { type ApiResponse, tokenFrom } from "./response.js";
 import { Transport, isTokenFailure, rejectsRefreshToken } from "./transport.js";
@@ -46,7 +47,14 @@ import { VERSION } from "./version.js";
 
 export { checkServer, type PlatformOptions, type RequestOptions } from "./options.js";
 
-export abstract class PlatformCore {
+/** The refresh grant's form for the tokens held (generated from the spec: platform.ts). */
+export type RefreshForm = (state: AuthState) => Record<string, string>;
+
+/**
+ * What a Platform is made of: its options, its transport, its tokens (a Ledger) and their
+ * lifecycle. A Platform holds one Session and adds one method per operation of the spec.
+ */
+export class Session {
   /** The event names, as in `platform.on(platform.events.accessViolation, listener)`. */
   readonly events = Events;
   readonly appKey: string;
@@ -62,12 +70,13 @@ export abstract class PlatformCore {
   readonly #clock: () => number;
   readonly #redactor = new Redactor();
   readonly #emitter: Emitter;
-  readonly #session: Session;
+  readonly #session: Ledger;
   readonly #transport: Transport;
+  readonly #refreshForm: RefreshForm;
   readonly #basic: string | null;
   readonly #binding: Binding;
 
-  constructor(options: PlatformOptions) {
+  constructor(options: PlatformOptions, refreshForm: RefreshForm) {
     if (typeof options !== "object" || options === null) throw new UsageError("options are required");
     const { appKey, appSecret } = options;
     if (typeof appKey !== "string" || !appKey) throw new UsageError("appKey is required");
@@ -104,7 +113,8 @@ export abstract class PlatformCore {
     );
     this.#clock = options.clock ?? (() => Date.now() / 1000);
     this.#binding = new Binding(`${server.protocol}//${server.hostname}:${server.port || (server.protocol === "https:" ? 443 : 80)}`, appKey);
-    this.#session = new Session(this.store, this.lockTimeout, this.#redactor, (m) => this.#transport.warn(m), this.#binding);
+    this.#refreshForm = refreshForm;
+    this.#session = new Ledger(this.store, this.lockTimeout, this.#redactor, (m) => this.#transport.warn(m), this.#binding);
     const secret = appSecret || null;
     this.#basic = null;
     if (secret !== null) {
@@ -168,41 +178,26 @@ export abstract class PlatformCore {
 
   // --- for the generated operations -----------------------------------------------------------
 
-  protected emit(event: EventName, payload: unknown): void {
+  emit(event: EventName, payload: unknown): void {
     this.#emitter.emit(event, payload);
   }
 
   /** Remember secrets the caller passed, so that no message can show them. */
-  protected redact(...values: (string | null | undefined)[]): void {
+  redact(...values: (string | null | undefined)[]): void {
     this.#redactor.add(...values);
   }
 
-  protected now(): number {
+  now(): number {
     return this.#clock();
   }
 
   /** Public apps identify themselves in the body; confidential ones use Basic auth. */
-  protected clientForm(form: Record<string, string>): Record<string, string> {
+  clientForm(form: Record<string, string>): Record<string, string> {
     return this.#basic === null ? { ...form, client_id: this.appKey } : form;
   }
 
-  protected checkArgument(name: string, value: unknown, required: boolean, variable?: string): void {
-    if (value === undefined || value === null || value === "") {
-      // The variable it usually comes from is named: sdk.settings holds null when it is unset.
-      if (required) throw new UsageError(`${name} is required${variable ? ` (${variable} is unset or empty?)` : ""}`);
-      return;
-    }
-    if (typeof value !== "string" && typeof value !== "number") {
-      throw new UsageError(`${name} must be a string`);
-    }
-    // Form encoding would carry CR/LF safely, but such a credential is a mistake or an attack.
-    if (typeof value === "string" && /[\u0000-\u001f\u007f]/.test(value)) {
-      throw new UsageError(`${name} must not contain control characters`);
-    }
-  }
-
   /** A login: exchange `form` for tokens, keep them, fire the events. */
-  protected async login(form: Record<string, string>, success: EventName, failure: EventName): Promise<TokenInfo> {
+  async login(form: Record<string, string>, success: EventName, failure: EventName): Promise<TokenInfo> {
     let token: TokenInfo;
     try {
       const response = await this.#transport.send("POST", TOKEN_PATH, {
@@ -223,21 +218,18 @@ export abstract class PlatformCore {
   }
 
   /** Send a revoke (or another client-authenticated form) request. */
-  protected async clientRequest(path: string, form: Record<string, string>): Promise<ApiResponse> {
+  async clientRequest(path: string, form: Record<string, string>): Promise<ApiResponse> {
     return this.#transport.send("POST", path, { form: this.clientForm(form), client: true });
   }
 
   /** Forget the tokens (memory and store); a store that cannot forget them fires `storeError`. */
-  protected async forget(): Promise<void> {
+  async forget(): Promise<void> {
     this.#emitAll(await this.#replace(null));
   }
 
-  protected async currentState(): Promise<AuthState | null> {
+  async currentState(): Promise<AuthState | null> {
     return this.#session.current();
   }
-
-  /** The refresh grant's form for the tokens held (generated from the spec). */
-  protected abstract refreshForm(state: AuthState): Record<string, string>;
 
   /**
    * Refresh unless someone already replaced the tokens the caller saw (`seen`: the session's
@@ -248,7 +240,7 @@ export abstract class PlatformCore {
    * TokenStoreError is thrown: nothing is refreshed without the store, so nothing the fleet
    * shares is lost (docs/FLEET.md).
    */
-  protected async refreshTokens(seen: number | null, rejected = false): Promise<AuthState> {
+  async refreshTokens(seen: number | null, rejected = false): Promise<AuthState> {
     const events: Collected = [];
     const session = this.#session;
     let entered = false;
@@ -272,7 +264,7 @@ export abstract class PlatformCore {
         let token: TokenInfo;
         try {
           const response = await this.#transport.send("POST", TOKEN_PATH, {
-            form: this.clientForm(this.refreshForm(current)),
+            form: this.clientForm(this.#refreshForm(current)),
             client: true,
           });
           token = this.#issued(response);
@@ -317,7 +309,7 @@ export abstract class PlatformCore {
 
   /** Tokens fit for a call, refreshed first when they are due, and the session's generation
    * of them. */
-  protected async access(): Promise<[AuthState, number]> {
+  async access(): Promise<[AuthState, number]> {
     const session = this.#session;
     // Read the store first: a session saved unbound is to be written back bound (as unsaved).
     if (session.held === null && !session.unsaved) await session.current();
@@ -353,7 +345,7 @@ export abstract class PlatformCore {
   }
 
   /** An authenticated call; a 401 token error triggers one refresh and one retry, never more. */
-  protected async authorized(
+  async authorized(
     method: string,
     path: string,
     options: RequestOptions,

@@ -131,3 +131,20 @@ export function checkServer(server: unknown, allowInsecureHttp: boolean): URL {
   }
   return url;
 }
+
+/** A login's or an operation's argument: a string or number without control characters,
+ * present when `required` (a missing one names the variable it usually comes from). */
+export function checkArgument(name: string, value: unknown, required: boolean, variable?: string): void {
+  if (value === undefined || value === null || value === "") {
+    // The variable it usually comes from is named: sdk.settings holds null when it is unset.
+    if (required) throw new UsageError(`${name} is required${variable ? ` (${variable} is unset or empty?)` : ""}`);
+    return;
+  }
+  if (typeof value !== "string" && typeof value !== "number") {
+    throw new UsageError(`${name} must be a string`);
+  }
+  // Form encoding would carry CR/LF safely, but such a credential is a mistake or an attack.
+  if (typeof value === "string" && /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new UsageError(`${name} must not contain control characters`);
+  }
+}

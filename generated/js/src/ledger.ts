@@ -1,5 +1,5 @@
-// Copied verbatim from templates/js/src/session.ts by rcsdk's generator.
-// Do not edit: change templates/js/src/session.ts and run `make generate`.
+// Copied verbatim from templates/js/src/ledger.ts by rcsdk's generator.
+// Do not edit: change templates/js/src/ledger.ts and run `make generate`.
 /**
  * The bookkeeping of a platform's tokens: the ones in use, what the store holds, and the lock
  * that serialises rotations (the same rules as Python's rcsdk/_ledger.py and PHP's Client).
@@ -80,7 +80,7 @@ function older(stored: AuthState, ours: AuthState | null): boolean {
   return mine !== null && mine > theirs;
 }
 
-export class Session {
+export class Ledger {
   readonly store: TokenStore;
   readonly #fenced: FencedTokenStore | null;
   #generation = 0;

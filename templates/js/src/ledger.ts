@@ -78,7 +78,7 @@ function older(stored: AuthState, ours: AuthState | null): boolean {
   return mine !== null && mine > theirs;
 }
 
-export class Session {
+export class Ledger {
   readonly store: TokenStore;
   readonly #fenced: FencedTokenStore | null;
   #generation = 0;

@@ -154,7 +154,7 @@ class Projection(CamelNames):
         """The path as PHP concatenation (``{accountId}`` -> ``' . enc($accountId) . '``)."""
         out = literal(op.path)
         for p in op.path_params:
-            out = out.replace("{" + p.name + "}", "' . self::segment($" + self.param(p) + ") . '")
+            out = out.replace("{" + p.name + "}", "' . rawurlencode($" + self.param(p) + ") . '")
         return out.replace(" . ''", "")
 
 

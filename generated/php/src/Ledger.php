@@ -18,9 +18,9 @@ namespace Rcsdk;
  * Tokens the platform issued are used at once and then written to the store. A write the store
  * refuses leaves them in use, remembered as *unsaved* together with the refresh token the store
  * held at the time; they are written at the next chance, unless the store has newer tokens by
- * then (another process rotated them meanwhile: theirs win). Only a Client uses it: Client
+ * then (another process rotated them meanwhile: theirs win). A Client holds one: the Client
  * decides when to refresh, and holds the store's lock around every method here that reads or
- * writes the store.
+ * writes the store. Internal: not part of the package's API.
  *
  * With a store that numbers its writes (FencedTokenStore: RedisTokenStore), the store's
  * generation orders tokens, never a clock: refreshed tokens are written only over the generation
@@ -29,20 +29,36 @@ namespace Rcsdk;
  * counts the changes of the tokens in use; Client recognises another process's refresh by it,
  * never by comparing token strings (docs/FLEET.md).
  */
-trait Ledger
+final class Ledger
 {
-    private ?AuthState $state = null;
-    private bool $unsaved = false;
+    /** The tokens in use (read by the Client; written here only). */
+    public ?AuthState $state = null;
+    /** The tokens in use are not in the store yet. */
+    public bool $unsaved = false;
     /** What the store held when it refused our tokens: its refresh token, or its generation
      * (sealed: see unsavedOver()). */
     private ?\Closure $unsavedOver = null;
-    private readonly Binding $binding;
     /** @var array{mixed, mixed}|null whose session the store held at the last read, when not ours */
     private ?array $foreign = null;
     /** Counts the changes of the tokens in use. */
-    private int $generation = 0;
+    public int $generation = 0;
     /** A fenced store's generation when last read or written (null: the key does not exist). */
-    private ?string $storedGeneration = null;
+    public ?string $storedGeneration = null;
+
+    /**
+     * @param \Closure(string, string): void $log (level, message), every secret blanked
+     * @param \Closure(string, mixed): void $emit an event and its payload
+     * @param \Closure(): float $now seconds since the epoch
+     */
+    public function __construct(
+        private readonly TokenStore $store,
+        private readonly Redactor $redactor,
+        public readonly Binding $binding,
+        private readonly \Closure $log,
+        private readonly \Closure $emit,
+        private readonly \Closure $now,
+    ) {
+    }
 
     /**
      * The tokens and their expiry times, in the format the Python and JavaScript clients use
@@ -75,16 +91,16 @@ trait Ledger
     public function isAuthorized(): bool
     {
         $state = $this->current();
-        return $state !== null && $state->usable($this->now());
+        return $state !== null && $state->usable(($this->now)());
     }
 
-    protected function current(): ?AuthState
+    public function current(): ?AuthState
     {
         return $this->state ?? $this->reload();
     }
 
     /** Read the store: another process may have written newer tokens. */
-    private function reload(): ?AuthState
+    public function reload(): ?AuthState
     {
         $fenced = $this->store instanceof FencedTokenStore ? $this->store : null;
         $generation = null;
@@ -103,7 +119,7 @@ trait Ledger
             if (!$this->unsaved) {
                 $over = $fenced !== null ? $this->storedGeneration : $this->state->token->refreshToken;
                 [$this->unsaved, $this->unsavedOver] = [true, self::sealed($over)];
-                $this->log('warning', 'rcsdk: tokens kept in memory, the store cannot be read: ' . $this->redactor->text($error->getMessage()));
+                ($this->log)('warning', 'rcsdk: tokens kept in memory, the store cannot be read: ' . $this->redactor->text($error->getMessage()));
                 $this->reportStore($error);
             }
             return $this->state;
@@ -167,7 +183,7 @@ trait Ledger
      * (held past lockTimeout, a link or a directory at its path) keeps the tokens in use, to be
      * written later, as a failed write does: the error is returned, never thrown.
      */
-    private function replace(?AuthState $state, string|null|false $expected = false): ?TokenStoreError
+    public function replace(?AuthState $state, string|null|false $expected = false): ?TokenStoreError
     {
         try {
             return $this->store->synchronized(fn (): ?TokenStoreError => $this->keep($state, $expected));
@@ -183,7 +199,7 @@ trait Ledger
      * them in use, to be written later; the first failure of a run of them is returned (for
      * Event::STORE_ERROR, reported once per run as in Python), never thrown.
      */
-    private function keep(?AuthState $state, string|null|false $expected = false): ?TokenStoreError
+    public function keep(?AuthState $state, string|null|false $expected = false): ?TokenStoreError
     {
         $fenced = $this->store instanceof FencedTokenStore ? $this->store : null;
         $wanted = $expected === false ? $this->storedGeneration : $expected;
@@ -230,7 +246,7 @@ trait Ledger
     }
 
     /** Keep `$state` in use, unsaved: the store's lock could not be taken. */
-    private function failed(?AuthState $state, TokenStoreError $error): ?TokenStoreError
+    public function failed(?AuthState $state, TokenStoreError $error): ?TokenStoreError
     {
         $replaced = $this->unsaved ? $this->unsavedOver() : $this->state?->token->refreshToken;
         $this->useState($state);
@@ -238,7 +254,7 @@ trait Ledger
     }
 
     /** Use `$state`; the same tokens read back keep their generation. */
-    private function useState(?AuthState $state): void
+    public function useState(?AuthState $state): void
     {
         if ($state === null ? $this->state !== null : $this->state === null || $state->toJson() != $this->state->toJson()) {
             $this->generation++;
@@ -256,7 +272,7 @@ trait Ledger
             return null; // reported at the first failure of this run of them
         }
         [$this->unsaved, $this->unsavedOver] = [true, self::sealed($replaced)];
-        $this->log('warning', 'rcsdk: tokens kept in memory, the store did not take them: ' . $this->redactor->text($error->getMessage()));
+        ($this->log)('warning', 'rcsdk: tokens kept in memory, the store did not take them: ' . $this->redactor->text($error->getMessage()));
         return $error;
     }
 
@@ -283,7 +299,7 @@ trait Ledger
     }
 
     /** The error of a call that needs a session and finds none: another's, or no tokens. */
-    private function refusal(): LoginRequiredError
+    public function refusal(): LoginRequiredError
     {
         if ($this->foreign !== null) {
             return $this->binding->refusal(Binding::storeName($this->store), $this->foreign);
@@ -291,10 +307,10 @@ trait Ledger
         return new LoginRequiredError('no tokens: log in first');
     }
 
-    private function reportStore(?TokenStoreError $error): void
+    public function reportStore(?TokenStoreError $error): void
     {
         if ($error !== null) {
-            $this->emit(Event::STORE_ERROR, $error);
+            ($this->emit)(Event::STORE_ERROR, $error);
         }
     }
 }

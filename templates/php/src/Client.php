@@ -5,10 +5,11 @@ declare(strict_types=1);
 namespace Rcsdk;
 
 /**
- * The machinery under Platform: logins and the token lifecycle (when to refresh, under the
- * store's lock) here, the bookkeeping of tokens in use vs the store in Ledger, authenticated
- * calls in Calls, over the wire that Transport is (curl, retries, error statuses). The lifecycle
- * is built for RingCentral's single-use refresh tokens:
+ * What a Platform is made of (it holds one; internal, not part of the package's API): logins,
+ * the token lifecycle (when to refresh, under the store's lock) and authenticated calls here,
+ * the bookkeeping of tokens in use vs the store in the Ledger it holds, over the wire that its
+ * Transport is (curl, retries, error statuses). The lifecycle is built for RingCentral's
+ * single-use refresh tokens:
  *
  * - the access token is refreshed `refreshMargin` seconds before it expires, and once more (with
  *   one retry of the call) when a call gets a 401 token error;
@@ -20,16 +21,15 @@ namespace Rcsdk;
  * - tokens the store could not save are kept and used (Event::STORE_ERROR reports it; no call
  *   fails for it), and written as soon as it accepts them, unless it has newer ones by then.
  */
-abstract class Client
+final class Client
 {
-    use Ledger;
-    use Calls;
-
+    /** The tokens in use and what the store holds. */
+    public readonly Ledger $ledger;
     public readonly string $appKey;
     public readonly string $server;
     public readonly TokenStore $store;
-    protected readonly Origin $origin;
-    protected readonly Redactor $redactor;
+    public readonly Origin $origin;
+    public readonly Redactor $redactor;
     private readonly Emitter $emitter;
     /**
      * The Transport (it holds the app's Basic credential and the last bearer header), sealed in a
@@ -51,6 +51,8 @@ abstract class Client
      *        without one, warnings go to error_log() (stderr from the CLI)
      */
     public function __construct(
+        /** @var \Closure(AuthState): array<string, string> the refresh grant's form (generated: Platform) */
+        private readonly \Closure $refreshForm,
         string $appKey,
         #[\SensitiveParameter] ?string $appSecret,
         string $server,
@@ -84,7 +86,6 @@ abstract class Client
         }
         $this->logger = $logger === null ? null : \Closure::fromCallable($logger);
         $this->origin = Origin::of($server, $allowInsecureHttp);
-        $this->binding = new Binding($this->origin->key(), $appKey);
         if ($allowInsecureHttp && $this->origin->scheme === 'http' && !Origin::isLoopback($this->origin->host)) {
             $this->log('warning', "rcsdk: plain HTTP to {$this->origin->netloc} (allowInsecureHttp): credentials cross the network unencrypted");
         }
@@ -100,6 +101,14 @@ abstract class Client
             : \Closure::fromCallable($sleep);
         $this->redactor = new Redactor();
         $this->emitter = new Emitter($this->logger);
+        $this->ledger = new Ledger(
+            $this->store,
+            $this->redactor,
+            new Binding($this->origin->key(), $appKey),
+            $this->log(...),
+            $this->emit(...),
+            $this->now(...),
+        );
         $transport = new Transport(
             $appKey,
             $appSecret,
@@ -140,7 +149,7 @@ abstract class Client
     /** @return array<string, mixed> */
     public function __debugInfo(): array
     {
-        return ['appKey' => $this->appKey, 'server' => $this->server, 'store' => get_debug_type($this->store), 'authorized' => $this->state !== null];
+        return ['appKey' => $this->appKey, 'server' => $this->server, 'store' => get_debug_type($this->store), 'authorized' => $this->ledger->state !== null];
     }
 
     public function __toString(): string
@@ -159,7 +168,7 @@ abstract class Client
         return $this->emitter->on($event, $listener);
     }
 
-    protected function emit(string $event, mixed $payload): void
+    public function emit(string $event, mixed $payload): void
     {
         $this->emitter->emit($event, $payload);
     }
@@ -167,7 +176,7 @@ abstract class Client
     // --- logins -----------------------------------------------------------------------------
 
     /** @param array<string, string> $form */
-    protected function login(#[\SensitiveParameter] array $form, string $success, string $failure): TokenInfo
+    public function login(#[\SensitiveParameter] array $form, string $success, string $failure): TokenInfo
     {
         try {
             $token = $this->transport()->tokenFrom($this->transport()->send('POST', Constants::TOKEN_PATH, client: true, form: $this->clientForm($form)));
@@ -178,9 +187,9 @@ abstract class Client
         $state = AuthState::issued($token, $this->now());
         // The platform issued these tokens: whatever the store does, they are kept (in memory
         // at least), as in Python.
-        $storeError = $this->replace($state, FencedTokenStore::ANY);
+        $storeError = $this->ledger->replace($state, FencedTokenStore::ANY);
         $this->emit($success, $token);
-        $this->reportStore($storeError);
+        $this->ledger->reportStore($storeError);
         return $token;
     }
 
@@ -195,7 +204,7 @@ abstract class Client
      * platform just `$rejected`); otherwise the TokenStoreError is thrown: nothing is refreshed
      * without the store (docs/FLEET.md).
      */
-    protected function rotate(?int $seen, bool $rejected = false): AuthState
+    public function rotate(?int $seen, bool $rejected = false): AuthState
     {
         /** @var list<array{string, mixed}> $events */
         $events = [];
@@ -204,37 +213,37 @@ abstract class Client
         try {
             $fresh = $this->store->synchronized(function () use ($seen, &$events, &$storeError, &$entered): AuthState {
                 $entered = true;
-                $current = $this->reload();
+                $current = $this->ledger->reload();
                 $now = $this->now();
                 if ($current === null) {
-                    throw $this->refusal();
+                    throw $this->ledger->refusal();
                 }
-                if ($seen !== null && $this->generation !== $seen && !$current->accessDue($now, $this->refreshMargin)) {
+                if ($seen !== null && $this->ledger->generation !== $seen && !$current->accessDue($now, $this->refreshMargin)) {
                     return $current;
                 }
                 if (!$current->canRefresh($now)) {
                     $error = new LoginRequiredError('the session has expired (no usable refresh token): log in again');
-                    $this->keep(null);
+                    $this->ledger->keep(null);
                     $events[] = [Event::REFRESH_ERROR, $error];
                     $events[] = [Event::ACCESS_VIOLATION, $error];
                     throw $error;
                 }
                 try {
-                    $response = $this->transport()->send('POST', Constants::TOKEN_PATH, client: true, form: $this->refreshForm($current));
+                    $response = $this->transport()->send('POST', Constants::TOKEN_PATH, client: true, form: $this->clientForm(($this->refreshForm)($current)));
                     $token = $this->transport()->tokenFrom($response);
                 } catch (APIStatusError $error) {
                     $events[] = [Event::REFRESH_ERROR, $error];
                     if (self::endsSession($error)) {
-                        if ($this->store instanceof FencedTokenStore && $this->storedGeneration === null) {
+                        if ($this->store instanceof FencedTokenStore && $this->ledger->storedGeneration === null) {
                             // The store lost the key: the verdict is on our tokens, not on the
                             // store's (another worker may write newer ones back). Ours go.
-                            $this->useState(null);
+                            $this->ledger->useState(null);
                         } else {
                             // The platform's verdict on this very refresh token (the store still
                             // holds it: we hold its lock; a fenced store refuses the logout if
                             // another worker rotated meanwhile): the session is over.
-                            $this->keep(null);
-                            if ($this->state === null) {
+                            $this->ledger->keep(null);
+                            if ($this->ledger->state === null) {
                                 $events[] = [Event::ACCESS_VIOLATION, $error];
                             }
                         }
@@ -246,17 +255,17 @@ abstract class Client
                     throw $error;
                 }
                 $fresh = AuthState::issued($token, $this->now());
-                $storeError = $this->keep($fresh);
+                $storeError = $this->ledger->keep($fresh);
                 $events[] = [Event::REFRESH_SUCCESS, $token];
                 if ($storeError !== null) {
                     $events[] = [Event::STORE_ERROR, $storeError];
                 }
                 // A fenced store holding a newer generation refuses ours (our lease lapsed while
                 // the platform answered): the ledger adopted the store's.
-                return $this->state ?? $fresh;
+                return $this->ledger->state ?? $fresh;
             });
         } catch (TokenStoreError $error) {
-            $held = $this->state;
+            $held = $this->ledger->state;
             if ($entered || $rejected || $seen === null || $held === null || $held->accessDue($this->now(), 0.0)) {
                 throw $error;
             }
@@ -269,11 +278,8 @@ abstract class Client
         return $fresh;
     }
 
-    /** @return array<string, string> */
-    abstract protected function refreshForm(AuthState $state): array;
-
     /** @param array<string, string> $form */
-    protected function revoke(string $path, #[\SensitiveParameter] array $form, string $success, string $failure): void
+    public function revoke(string $path, #[\SensitiveParameter] array $form, string $success, string $failure): void
     {
         $error = null;
         if ($form !== []) {
@@ -283,7 +289,7 @@ abstract class Client
                 $error = $caught;
             }
         }
-        $this->reportStore($this->replace(null, FencedTokenStore::ANY));
+        $this->ledger->reportStore($this->ledger->replace(null, FencedTokenStore::ANY));
         if ($error !== null) {
             $this->emit($failure, $error);
             throw $error;
@@ -305,25 +311,25 @@ abstract class Client
     /** Tokens fit for a call: refreshed first when they are due (request() checks first). */
     private function access(): AuthState
     {
-        $state = $this->state;
-        if ($state === null || $this->unsaved) {
-            $state = $this->current(); // reads the store when no tokens are held
-            if ($this->unsaved) {
+        $state = $this->ledger->state;
+        if ($state === null || $this->ledger->unsaved) {
+            $state = $this->ledger->current(); // reads the store when no tokens are held
+            if ($this->ledger->unsaved) {
                 // Tokens the store refused earlier (or a session saved unbound): write them now
                 // if it takes them.
                 try {
-                    $this->store->synchronized(fn (): ?AuthState => $this->reload());
+                    $this->store->synchronized(fn (): ?AuthState => $this->ledger->reload());
                 } catch (TokenStoreError) {
                     // The store cannot even be locked: go on with the tokens in memory (as Python).
                 }
-                $state = $this->current();
+                $state = $this->ledger->current();
             }
             if ($state === null) {
-                throw $this->refusal();
+                throw $this->ledger->refusal();
             }
         }
         if ($this->autoRefresh && $state->accessDue($this->now(), $this->refreshMargin)) {
-            $state = $this->rotate($this->generation);
+            $state = $this->rotate($this->ledger->generation);
         }
         return $state;
     }
@@ -336,7 +342,7 @@ abstract class Client
      * @param array<string, string> $form
      * @return array<string, string>
      */
-    protected function clientForm(#[\SensitiveParameter] array $form): array
+    public function clientForm(#[\SensitiveParameter] array $form): array
     {
         foreach ($form as $name => $value) {
             Origin::checkField($name, $value);
@@ -347,32 +353,92 @@ abstract class Client
         return $form;
     }
 
-    /**
-     * `application/x-www-form-urlencoded`, as Python's urlencode writes it.
-     *
-     * @param array<string, scalar|null> $fields
-     */
-    public static function encode(#[\SensitiveParameter] array $fields): string
-    {
-        return Transport::encode($fields);
-    }
-
-    protected static function segment(string $value): string
-    {
-        return rawurlencode($value);
-    }
-
-    protected function now(): float
+    public function now(): float
     {
         return (float) ($this->clock)();
     }
 
-    protected function log(string $level, string $message): void
+    public function log(string $level, string $message): void
     {
         if ($this->logger !== null) {
             ($this->logger)($level, $message);
         } elseif ($level === 'warning') {
             error_log($message); // seen without a logger: stderr from the CLI, the server's log under FPM
         }
+    }
+
+    // --- authenticated calls ------------------------------------------------------------------
+
+    /** How many checked paths are remembered (a bound, for callers that make up paths). */
+    private const KNOWN_PATHS = 64;
+
+    /** @var array<string, string> API paths already checked, and their URLs */
+    private array $urls = [];
+
+    /**
+     * Call the API with the access token; throws an APIStatusError on an error status.
+     * A 401 token error triggers one refresh and one retry of the call, never more.
+     *
+     * @param array<string, scalar|null>|null $query
+     * @param array<string, scalar|null>|null $form
+     * @param array<string, string> $headers
+     */
+    public function request(
+        string $method,
+        string $path,
+        #[\SensitiveParameter] ?array $query = null,
+        #[\SensitiveParameter] mixed $json = null,
+        #[\SensitiveParameter] ?array $form = null,
+        #[\SensitiveParameter] array $headers = [],
+    ): ApiResponse {
+        $method = \strtoupper($method);
+        // A path found safe once is not checked again (the origin never changes).
+        $url = $this->urls[$path] ?? $this->checkedUrl($path);
+        if ($headers !== []) {
+            Origin::checkHeaders($headers);
+        }
+        $state = $this->ledger->state;
+        if (
+            $state === null || $this->ledger->unsaved
+            || ($this->autoRefresh && $state->accessDue($this->systemClock ? \microtime(true) : $this->now(), $this->refreshMargin))
+        ) {
+            $state = $this->access();
+        }
+        $seen = $this->ledger->generation;
+        try {
+            return $this->transport()->send($method, $url, false, $state, $query, $form, $json, $headers);
+        } catch (AuthenticationError $error) {
+            if (!self::isTokenFailure($error)) {
+                throw $error;
+            }
+            if (!$this->autoRefresh) {
+                $fresh = $this->store->synchronized(fn (): ?AuthState => $this->ledger->reload());
+                if ($fresh === null || $this->ledger->generation === $seen) {
+                    throw $error;
+                }
+            } else {
+                $fresh = $this->rotate($seen, true);
+            }
+            return $this->transport()->send($method, $url, false, $fresh, $query, $form, $json, $headers);
+        }
+    }
+
+    /** The URL for an API path (Origin::url), remembered for the next call with that path. */
+    private function checkedUrl(string $path): string
+    {
+        $url = $this->origin->url($path);
+        if (count($this->urls) >= self::KNOWN_PATHS) {
+            $this->urls = [];
+        }
+        return $this->urls[$path] = $url;
+    }
+
+    private static function isTokenFailure(AuthenticationError $error): bool
+    {
+        return $error instanceof TokenError || (
+            get_class($error) === AuthenticationError::class
+            && $error->error === null
+            && array_diff($error->errorCodes, Constants::TOKEN_ERROR_CODES) === []
+        );
     }
 }

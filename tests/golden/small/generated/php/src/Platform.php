@@ -8,11 +8,104 @@ namespace Rcsdk;
 
 /**
  * A connection to one RingCentral platform for one app: logins, tokens that keep working, and
- * authenticated calls. The operations below are generated from the spec; the machinery is in
- * Client.
+ * authenticated calls. The operations below are generated from the spec; the machinery is the
+ * Client it holds (the token lifecycle and calls), with its Ledger and Transport.
  */
-final class Platform extends Client
+final class Platform
 {
+    public readonly string $appKey;
+    /** The platform's base URL (no trailing slash). */
+    public readonly string $server;
+    public readonly TokenStore $store;
+    public readonly float $timeout;
+    public readonly float $refreshMargin;
+    public readonly bool $autoRefresh;
+    public readonly int $maxRetries;
+    public readonly float $maxRetryWait;
+    private readonly Client $session;
+
+    /**
+     * The options are Client's constructor's (store, timeout, refreshMargin, autoRefresh,
+     * maxRetries, maxRetryWait, clock, sleep, logger, userAgent, allowInsecureHttp, proxy,
+     * maxResponseBytes), by name or in that order.
+     */
+    public function __construct(
+        string $appKey,
+        #[\SensitiveParameter] ?string $appSecret,
+        string $server,
+        mixed ...$options,
+    ) {
+        $session = new Client($this->refreshForm(...), $appKey, $appSecret, $server, ...$options);
+        $this->session = $session;
+        $this->appKey = $session->appKey;
+        $this->server = $session->server;
+        $this->store = $session->store;
+        $this->timeout = $session->timeout;
+        $this->refreshMargin = $session->refreshMargin;
+        $this->autoRefresh = $session->autoRefresh;
+        $this->maxRetries = $session->maxRetries;
+        $this->maxRetryWait = $session->maxRetryWait;
+    }
+
+    /** @return array<string, mixed> */
+    public function __debugInfo(): array
+    {
+        return $this->session->__debugInfo();
+    }
+
+    public function __toString(): string
+    {
+        return self::class . "(appKey={$this->appKey}, server={$this->server})";
+    }
+
+    /**
+     * Call `$listener($payload)` on `$event` (an Event constant, or the original SDK's name
+     * such as 'accessViolation'); returns a function that removes the listener.
+     */
+    public function on(string $event, callable $listener): \Closure
+    {
+        return $this->session->on($event, $listener);
+    }
+
+    // --- auth data --------------------------------------------------------------------------
+
+    /**
+     * The tokens and their expiry times, in the format the Python and JavaScript clients use
+     * too (`[]` when logged out); setAuthData() takes it back exactly.
+     *
+     * @return array<string, mixed>
+     */
+    public function getAuthData(): array
+    {
+        return $this->session->ledger->getAuthData();
+    }
+
+    /**
+     * Restore what getAuthData() returned (`[]` or null log out locally).
+     * Throws AuthDataError for data of an unknown version or shape.
+     *
+     * @param array<string, mixed>|null $data
+     */
+    public function setAuthData(#[\SensitiveParameter] ?array $data): void
+    {
+        $this->session->ledger->setAuthData($data);
+    }
+
+    /** Whether calls can be authorized without a new login (valid or refreshable tokens). No request. */
+    public function isAuthorized(): bool
+    {
+        return $this->session->ledger->isAuthorized();
+    }
+
+    /**
+     * `application/x-www-form-urlencoded`, as Python's urlencode writes it.
+     *
+     * @param array<string, scalar|null> $fields
+     */
+    public static function encode(#[\SensitiveParameter] array $fields): string
+    {
+        return Transport::encode($fields);
+    }
     // --- logins (generated from the spec's token operations) --------------------------------
 
     /**
@@ -49,7 +142,7 @@ final class Platform extends Client
             // Null or empty is never sent: it is an unset variable (sdk settings hold null then).
             throw new UsageError('authorize() needs password (RC_PASSWORD is unset or empty?)');
         }
-        $this->redactor->add($password);
+        $this->session->redactor->add($password);
         $form = ['grant_type' => Constants::AUTHORIZE_GRANT];
         $form['username'] = $username;
         if ($extension !== null && $extension !== '') {
@@ -68,7 +161,7 @@ final class Platform extends Client
         if ($refreshTokenTtl !== null) {
             $form['refresh_token_ttl'] = (string) $refreshTokenTtl;
         }
-        return $this->login($form, Event::LOGIN_SUCCESS, Event::LOGIN_ERROR);
+        return $this->session->login($form, Event::LOGIN_SUCCESS, Event::LOGIN_ERROR);
     }
 
     /**
@@ -95,7 +188,7 @@ final class Platform extends Client
             // Null or empty is never sent: it is an unset variable (sdk settings hold null then).
             throw new UsageError('loginJwt() needs jwt (RC_JWT is unset or empty?)');
         }
-        $this->redactor->add($jwt);
+        $this->session->redactor->add($jwt);
         $form = ['grant_type' => Constants::LOGIN_JWT_GRANT];
         $form['assertion'] = $jwt;
         if ($scope !== null && $scope !== '') {
@@ -110,7 +203,7 @@ final class Platform extends Client
         if ($refreshTokenTtl !== null) {
             $form['refresh_token_ttl'] = (string) $refreshTokenTtl;
         }
-        return $this->login($form, Event::LOGIN_SUCCESS, Event::LOGIN_ERROR);
+        return $this->session->login($form, Event::LOGIN_SUCCESS, Event::LOGIN_ERROR);
     }
 
     /**
@@ -141,7 +234,7 @@ final class Platform extends Client
             // Null or empty is never sent: it is an unset variable (sdk settings hold null then).
             throw new UsageError('loginAuthCode() needs code (RC_AUTH_CODE is unset or empty?)');
         }
-        $this->redactor->add($code, $codeVerifier);
+        $this->session->redactor->add($code, $codeVerifier);
         $form = ['grant_type' => Constants::LOGIN_AUTH_CODE_GRANT];
         $form['code'] = $code;
         if ($redirectUri !== null && $redirectUri !== '') {
@@ -162,7 +255,7 @@ final class Platform extends Client
         if ($refreshTokenTtl !== null) {
             $form['refresh_token_ttl'] = (string) $refreshTokenTtl;
         }
-        return $this->login($form, Event::LOGIN_SUCCESS, Event::LOGIN_ERROR);
+        return $this->session->login($form, Event::LOGIN_SUCCESS, Event::LOGIN_ERROR);
     }
 
     /**
@@ -192,7 +285,7 @@ final class Platform extends Client
         ?string $nonce = null,
     ): AuthorizationRequest {
         $verifier = Pkce::verifier();
-        $this->redactor->add($verifier);
+        $this->session->redactor->add($verifier);
         $state = $state ?? Pkce::state();
         $query = [];
         $query['response_type'] = 'code';
@@ -243,14 +336,15 @@ final class Platform extends Client
      */
     public function refresh(): TokenInfo
     {
-        return $this->rotate(null)->token;
+        return $this->session->rotate(null)->token;
     }
 
-    protected function refreshForm(AuthState $state): array
+    /** @return array<string, string> */
+    private function refreshForm(AuthState $state): array
     {
         $form = ['grant_type' => Constants::REFRESH_GRANT];
         $form['refresh_token'] = $state->token->refreshToken ?? '';
-        return $this->clientForm($form);
+        return $form;
     }
 
     /**
@@ -262,12 +356,67 @@ final class Platform extends Client
      */
     public function logout(): void
     {
-        $state = $this->current();
+        $state = $this->session->ledger->current();
         $form = [];
         if ($state !== null) {
             $form['token'] = $state->token->accessToken ?? '';
         }
-        $this->revoke(Constants::REVOKE_PATH, $form, Event::LOGOUT_SUCCESS, Event::LOGOUT_ERROR);
+        $this->session->revoke(Constants::REVOKE_PATH, $form, Event::LOGOUT_SUCCESS, Event::LOGOUT_ERROR);
+    }
+
+    // --- authenticated calls ------------------------------------------------------------------
+
+    /**
+     * Call the API with the access token; throws an APIStatusError on an error status.
+     * A 401 token error triggers one refresh and one retry of the call, never more.
+     *
+     * @param array<string, scalar|null>|null $query
+     * @param array<string, scalar|null>|null $form
+     * @param array<string, string> $headers
+     */
+    public function request(
+        string $method,
+        string $path,
+        #[\SensitiveParameter] ?array $query = null,
+        #[\SensitiveParameter] mixed $json = null,
+        #[\SensitiveParameter] ?array $form = null,
+        #[\SensitiveParameter] array $headers = [],
+    ): ApiResponse {
+        return $this->session->request($method, $path, $query, $json, $form, $headers);
+    }
+
+    /**
+     * GET an API path (`/restapi/v1.0/...`, or a URL on the platform's own origin).
+     *
+     * @param array<string, scalar|null>|null $query
+     */
+    public function get(string $path, ?array $query = null): ApiResponse
+    {
+        return $this->session->request('GET', $path, $query);
+    }
+
+    /** @param array<string, scalar|null>|null $query */
+    public function post(string $path, mixed $json = null, ?array $query = null): ApiResponse
+    {
+        return $this->session->request('POST', $path, $query, $json);
+    }
+
+    /** @param array<string, scalar|null>|null $query */
+    public function put(string $path, mixed $json = null, ?array $query = null): ApiResponse
+    {
+        return $this->session->request('PUT', $path, $query, $json);
+    }
+
+    /** @param array<string, scalar|null>|null $query */
+    public function patch(string $path, mixed $json = null, ?array $query = null): ApiResponse
+    {
+        return $this->session->request('PATCH', $path, $query, $json);
+    }
+
+    /** @param array<string, scalar|null>|null $query */
+    public function delete(string $path, ?array $query = null): ApiResponse
+    {
+        return $this->session->request('DELETE', $path, $query);
     }
 
     // --- typed API calls ----------------------------------------------------------------------
@@ -281,7 +430,7 @@ final class Platform extends Client
         string $accountId = '~',
         string $extensionId = '~',
     ): ExtensionInfo {
-        $response = $this->request('GET', '/restapi/v1.0/account/' . self::segment($accountId) . '/extension/' . self::segment($extensionId));
+        $response = $this->session->request('GET', '/restapi/v1.0/account/' . rawurlencode($accountId) . '/extension/' . rawurlencode($extensionId));
         return ExtensionInfo::fromJson($response->json());
     }
 
@@ -294,7 +443,7 @@ final class Platform extends Client
         string $accountId = '~',
         string $extensionId = '~',
     ): PhoneNumber {
-        $response = $this->request('GET', '/restapi/v1.0/account/' . self::segment($accountId) . '/extension/' . self::segment($extensionId) . '/phone-number');
+        $response = $this->session->request('GET', '/restapi/v1.0/account/' . rawurlencode($accountId) . '/extension/' . rawurlencode($extensionId) . '/phone-number');
         return PhoneNumber::fromJson($response->json());
     }
 }

@@ -1,0 +1,315 @@
+// Copied verbatim from templates/go/ledger.go by rcsdk's generator.
+// Do not edit: change templates/go/ledger.go and run `make generate`.
+
+package rcsdk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// ledger is a platform's bookkeeping of its tokens: the ones in use, and what the store holds.
+//
+// Tokens the platform issued are used at once and then written to the store. A write the store
+// refuses leaves them in use, remembered as unsaved together with the refresh token the store
+// held at the time; they are written at the next chance, unless the store has newer tokens by
+// then (another process rotated them meanwhile: theirs win). Callers hold the store's lock
+// around every method that writes; mu guards the fields for the calls that only read them.
+type ledger struct {
+	mu          sync.Mutex
+	state       *authState
+	unsaved     bool
+	unsavedOver string // the refresh token the store held when it refused ours
+	foreign     []any  // whose session (origin, app key) the store held at the last read, when not ours
+	// generation counts the changes of the tokens in use (set with state; the same tokens
+	// read back from the store keep theirs).
+	generation uint64
+}
+
+// use makes state the tokens in use (mu held), a new generation of them.
+func (l *ledger) use(state *authState) {
+	if state != l.state {
+		l.state = state
+		l.generation++
+	}
+}
+
+// adopt uses the tokens read from the store (mu held): the same tokens read back keep their
+// generation.
+func (l *ledger) adopt(state *authState) {
+	if state == nil || l.state == nil || !sameTokens(state, l.state) {
+		l.use(state)
+	}
+}
+
+// sameTokens says whether a and b are the same tokens with the same expiry times (compared as
+// the JSON that is stored: a number read back may have another Go type).
+func sameTokens(a, b *authState) bool {
+	left, err := json.Marshal(a.toJSON())
+	if err != nil {
+		return false
+	}
+	right, err := json.Marshal(b.toJSON())
+	return err == nil && bytes.Equal(left, right)
+}
+
+// generationNow is the ledger's generation.
+func (l *ledger) generationNow() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.generation
+}
+
+// --- the session's binding ----------------------------------------------------------------------
+//
+// What is written is bound to the platform's origin and app key (the auth data's origin and
+// app_key fields). A store holding another's session is, to this platform, a store holding no
+// session that refuses writes: its tokens are never used, and it is never written over or
+// emptied. A session saved without a binding (by an rcsdk before it) is used, and written back
+// bound at once.
+
+// other is whose session data holds (origin, app key) when it is another's; nil when it is
+// ours, unbound, or there is none.
+func (p *Platform) other(data map[string]any) []any {
+	origin, hasOrigin := data[authDataOrigin]
+	appKey, hasAppKey := data[authDataAppKey]
+	if !hasOrigin && !hasAppKey {
+		return nil
+	}
+	if origin == p.origin.key() && appKey == p.appKey {
+		return nil
+	}
+	return []any{origin, appKey}
+}
+
+// unbound says whether data is a session saved without a binding.
+func unbound(data map[string]any) bool {
+	_, hasOrigin := data[authDataOrigin]
+	_, hasAppKey := data[authDataAppKey]
+	return len(data) > 0 && !hasOrigin && !hasAppKey
+}
+
+// bound is state's auth data with this platform's binding.
+func (p *Platform) bound(state *authState) map[string]any {
+	data := state.toJSON()
+	data[authDataOrigin], data[authDataAppKey] = p.origin.key(), p.appKey
+	return data
+}
+
+// refusal is the error of a call that needs a session when where holds another's.
+func (p *Platform) refusal(where string, theirs []any) *Error {
+	return newError(ErrSessionOrigin, fmt.Sprintf(
+		"%s holds the session of %s (app key %s), not of this platform (%s, app key %s): its tokens are "+
+			"not sent here and it is left as it is; log in to start a session for this platform",
+		where, plainValue(theirs[0]), plainValue(theirs[1]), p.origin.key(), plainValue(p.appKey)), nil)
+}
+
+// noSession is the error of a call that needs a session and finds none: another's, or none.
+func (p *Platform) noSession() *Error {
+	p.mu.Lock()
+	foreign := p.foreign
+	p.mu.Unlock()
+	if foreign != nil {
+		return p.refusal(storeName(p.store), foreign)
+	}
+	return newError(ErrLoginRequired, "no tokens: log in first", nil)
+}
+
+// storeName is how a message names a store: its file where it has one, else its type.
+func storeName(store TokenStore) string {
+	if file, ok := store.(*FileTokenStore); ok {
+		return "token store " + file.Path
+	}
+	return "token store " + strings.TrimPrefix(fmt.Sprintf("%T", store), "*")
+}
+
+// plainValue is a value read from a store, for a message: printable ASCII, cut short.
+func plainValue(value any) string {
+	text := []byte(fmt.Sprint(value))
+	for i, c := range text {
+		if c < ' ' || c > '~' {
+			text[i] = '?'
+		}
+	}
+	if len(text) > 80 {
+		return string(text[:77]) + "..."
+	}
+	return string(text)
+}
+
+// replace notes whose session the store holds, then keeps state (callers hold the store's
+// lock): a login, SetAuthData or a logout never writes over another's session.
+func (p *Platform) replace(state *authState, events *pending) {
+	data, err := p.store.Load()
+	p.mu.Lock()
+	if err == nil {
+		p.foreign = p.other(data)
+	}
+	p.mu.Unlock()
+	p.keep(state, events)
+}
+
+// GetAuthData returns the tokens and their expiry times, in the format every language's client
+// uses (an empty map when logged out); SetAuthData takes it back exactly.
+func (p *Platform) GetAuthData() map[string]any {
+	var events pending
+	state, _ := p.current(&events)
+	events.emit()
+	if state == nil {
+		return map[string]any{}
+	}
+	return p.bound(state)
+}
+
+// SetAuthData restores what GetAuthData returned (nil or an empty map log out locally). Data
+// of an unknown version or shape is an ErrAuthData error.
+func (p *Platform) SetAuthData(data map[string]any) error {
+	if theirs := p.other(data); theirs != nil {
+		return p.refusal("the auth data", theirs)
+	}
+	state, err := stateFromJSON(data)
+	if err != nil {
+		return err
+	}
+	var events pending
+	p.locked(context.Background(), &events, func() { p.replace(state, &events) })
+	events.emit()
+	return nil
+}
+
+// IsAuthorized says whether calls can be authorized without a new login (valid or refreshable
+// tokens). It sends nothing.
+func (p *Platform) IsAuthorized() bool {
+	var events pending
+	state, _ := p.current(&events)
+	events.emit()
+	return state != nil && state.usable(p.now())
+}
+
+func (p *Platform) current(events *pending) (*authState, error) {
+	p.mu.Lock()
+	state := p.state
+	p.mu.Unlock()
+	if state != nil {
+		return state, nil
+	}
+	return p.reload(events)
+}
+
+// reload reads the store: another process may have written newer tokens.
+func (p *Platform) reload(events *pending) (*authState, error) {
+	data, err := p.store.Load()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		if p.state == nil || !errors.Is(err, ErrTokenStore) {
+			return nil, err
+		}
+		// The store cannot be read at all (a directory in its place, a permission): go on
+		// with the tokens in memory, to be written once it can be used again.
+		if !p.unsaved {
+			p.unsaved, p.unsavedOver = true, p.state.token.RefreshToken
+			p.warn("rcsdk: tokens kept in memory, the store cannot be read: " + p.redactor.Text(err.Error()))
+			events.add(p, EventStoreError, err)
+		}
+		return p.state, nil
+	}
+	p.foreign = p.other(data)
+	taken := unbound(data)
+	if p.foreign != nil {
+		data = nil // another's session: to this platform, no session
+	}
+	state, err := stateFromJSON(data)
+	unusable := false
+	if err != nil {
+		if !p.unsaved {
+			return nil, err
+		}
+		state, unusable = nil, true // content nobody can use: ours replace it
+	}
+	if p.unsaved {
+		// Tokens the store refused: write them now, unless the store has newer ones by now (a
+		// login, or the same rotation).
+		if unusable || state == nil || state.token.RefreshToken == p.unsavedOver || (p.state != nil && p.state.issuedAfter(state)) {
+			p.save(p.state, p.unsavedOver, events)
+			return p.state, nil
+		}
+		p.unsaved = false
+	}
+	p.adopt(state)
+	state = p.state
+	if state != nil {
+		p.redactor.AddTokens(state.token.AccessToken, state.token.RefreshToken)
+		if taken {
+			// Saved without a binding: used, and written back bound.
+			p.unsaved, p.unsavedOver = true, state.token.RefreshToken
+		}
+	}
+	return state, nil
+}
+
+// keep uses tokens and saves them (callers hold the store's lock). A failed save keeps them in
+// use, to be written later; the first failure of a run of them is reported (EventStoreError).
+func (p *Platform) keep(state *authState, events *pending) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	replaced := p.unsavedOver
+	if !p.unsaved && p.state != nil {
+		replaced = p.state.token.RefreshToken
+	} else if !p.unsaved {
+		replaced = ""
+	}
+	p.use(state)
+	if state != nil {
+		p.redactor.AddTokens(state.token.AccessToken, state.token.RefreshToken, state.token.IDToken)
+	}
+	p.save(state, replaced, events)
+}
+
+// save writes state to the store (p.mu held).
+func (p *Platform) save(state *authState, replaced string, events *pending) {
+	var data map[string]any
+	if state != nil {
+		data = p.bound(state)
+	}
+	if p.foreign != nil {
+		// The store holds another's session: never written over, never emptied.
+		if state == nil {
+			p.unsaved, p.unsavedOver = false, ""
+			return
+		}
+		refusal := p.refusal(storeName(p.store), p.foreign)
+		p.failed(newError(ErrTokenStore, "not writing over it: "+refusal.Message, refusal), replaced, events)
+		return
+	}
+	err := p.store.Save(data)
+	if err != nil && !errors.Is(err, ErrTokenStore) {
+		// A store of the application's own may fail any way: the tokens are kept.
+		err = newError(ErrTokenStore, p.redactor.Text("could not write the token store: "+err.Error()), err)
+	}
+	if err != nil {
+		p.failed(err, replaced, events)
+		return
+	}
+	p.unsaved, p.unsavedOver = false, ""
+}
+
+// failed keeps the tokens in use to write later, and reports the first failure of a run of
+// them (p.mu held).
+func (p *Platform) failed(err error, replaced string, events *pending) {
+	if p.unsaved {
+		return // reported at the first failure of this run of them
+	}
+	p.unsaved, p.unsavedOver = true, replaced
+	p.warn("rcsdk: tokens kept in memory, the store did not take them: " + p.redactor.Text(err.Error()))
+	events.add(p, EventStoreError, err)
+}
+
+func (p *Platform) warn(message string) {
+	p.log("warning", message)
+}

@@ -29,7 +29,6 @@
 import { AuthState, type Binding, storeName } from "./auth.js";
 import { type EventName, Events } from "./events.js";
 import { AuthDataError, LoginRequiredError, type RCSDKError, TokenStoreError } from "./exceptions.js";
-import { Lock } from "./lock.js";
 import type { Redactor } from "./redact.js";
 import { ANY_GENERATION, FileTokenStore, type FencedTokenStore, type TokenStore } from "./store.js";
 
@@ -375,5 +374,49 @@ export class Ledger {
     if (error instanceof TokenStoreError) return error;
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return new TokenStoreError(this.#redactor.text(`${what}: ${text}`));
+  }
+}
+
+/**
+ * The token lock of one platform: concurrent calls that find the token due queue here, so one
+ * refresh is sent per rotation; waiting ends after a timeout with a TokenStoreError.
+ */
+class Lock {
+  #tail: Promise<void> = Promise.resolve();
+  #holders = 0;
+
+  async run<T>(task: () => Promise<T>, timeoutSeconds: number, what: string): Promise<T> {
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = () => ((this.#holders -= 1), resolve())));
+    const previous = this.#tail;
+    this.#tail = previous.then(() => mine);
+    this.#holders += 1;
+    if (this.#holders === 1) {
+      // Nobody holds or waits: no timer needed.
+      try {
+        await previous;
+        return await task();
+      } finally {
+        release();
+      }
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const acquired = await Promise.race([
+      previous.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutSeconds * 1000);
+        timer.unref?.();
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!acquired) {
+      void previous.then(release);
+      throw new TokenStoreError(`timed out after ${timeoutSeconds}s waiting for ${what}`);
+    }
+    try {
+      return await task();
+    } finally {
+      release();
+    }
   }
 }

@@ -1,13 +1,16 @@
 // The Go benchmark measurements (bench/run.py), each in a fresh process:
 //
 //	go_worker blocks SERVER CREDS_JSON   rcsdk against bare net/http, in one process
+//	go_worker single SERVER CREDS_JSON KIND COUNT   COUNT calls of one client (rcsdk, raw), for
+//	                                     callgrind: two counts, the difference is one call
 //	go_worker startup                    rcsdk.New, then exit (the process is timed from outside)
 //	go_worker storm SERVER CREDS_JSON    32 goroutines on a due token: refreshes, failed calls
 //
 // blocks: adjacent blocks of 50 authenticated GETs in alternating order, 80 rounds, rcsdk and a
 // second bare client each against a bare keep-alive net/http client that sends the same request
 // (a Bearer header and a User-Agent as long as rcsdk's), timed in wall and in this process's CPU
-// time, so that drift on the machine hits both alike. Prints one JSON object.
+// time, so that drift on the machine hits both alike; then heap allocations per call of each
+// (runtime.MemStats over ALLOC_CALLS calls). Prints one JSON object.
 package main
 
 import (
@@ -19,6 +22,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -38,6 +42,15 @@ func main() {
 		emit(blocks(platform()))
 	case "storm":
 		emit(storm(platform()))
+	case "single":
+		count, err := strconv.Atoi(os.Args[5])
+		if err != nil {
+			panic(err)
+		}
+		call := clients(platform())[os.Args[4]]
+		for i := 0; i < count; i++ {
+			call()
+		}
 	}
 }
 
@@ -97,10 +110,12 @@ func median(values []float64) float64 {
 	return (sorted[n/2-1] + sorted[n/2]) / 2
 }
 
-func blocks(p *rcsdk.Platform) map[string]float64 {
+// clients are the calls measured: rcsdk's Get, and two bare net/http clients sending the same
+// request.
+func clients(p *rcsdk.Platform) map[string]func() {
 	ctx := context.Background()
 	token := p.GetAuthData()["token"].(map[string]any)["access_token"].(string)
-	calls := map[string]func(){
+	return map[string]func(){
 		"rcsdk": func() {
 			if _, err := p.Get(ctx, path, nil); err != nil {
 				panic(err)
@@ -109,6 +124,25 @@ func blocks(p *rcsdk.Platform) map[string]float64 {
 		"raw":  bare(p.Server(), token),
 		"raw2": bare(p.Server(), token),
 	}
+}
+
+// allocCalls is how many calls allocations per call are counted over.
+const allocCalls = 500
+
+// allocations are the heap allocations and bytes of one call (medians would hide nothing here:
+// the counts barely move from call to call).
+func allocations(call func()) (float64, float64) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := 0; i < allocCalls; i++ {
+		call()
+	}
+	runtime.ReadMemStats(&after)
+	return float64(after.Mallocs-before.Mallocs) / allocCalls, float64(after.TotalAlloc-before.TotalAlloc) / allocCalls
+}
+
+func blocks(p *rcsdk.Platform) map[string]float64 {
+	calls := clients(p)
 	for _, call := range calls {
 		for i := 0; i < 50; i++ { // warm up: connections, caches
 			call()
@@ -141,7 +175,11 @@ func blocks(p *rcsdk.Platform) map[string]float64 {
 		ratios[other] = append(ratios[other], wall[other]/wall["raw"])
 		cpuRatios[other] = append(cpuRatios[other], spent[other]/spent["raw"])
 	}
+	rcsdkAllocs, rcsdkBytes := allocations(calls["rcsdk"])
+	rawAllocs, rawBytes := allocations(calls["raw"])
 	return map[string]float64{
+		"rcsdk_allocs": rcsdkAllocs, "rcsdk_bytes": rcsdkBytes,
+		"raw_allocs": rawAllocs, "raw_bytes": rawBytes,
 		"rcsdk_us": median(times["rcsdk"]), "raw_us": median(times["raw"]),
 		"ratio": median(ratios["rcsdk"]), "noise_ratio": median(ratios["raw2"]),
 		"rcsdk_cpu_us": median(cpuTimes["rcsdk"]), "raw_cpu_us": median(cpuTimes["raw"]),

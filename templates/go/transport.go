@@ -34,8 +34,9 @@ type transport struct {
 	origin       *origin
 	redactor     *Redactor
 	client       *http.Client
-	basic        string // "Basic base64(key:secret)", "" for a public app
-	userAgent    string
+	basic        string   // "Basic base64(key:secret)", "" for a public app
+	basicHeader  []string // the Authorization header of client requests, nil for a public app
+	userAgent    []string // the User-Agent header
 	timeout      time.Duration
 	maxRetries   int
 	maxRetryWait float64
@@ -55,8 +56,8 @@ type field struct{ name, value string }
 type outgoing struct {
 	method  string
 	url     string
-	client  bool   // authenticates the app (token and revoke requests)
-	bearer  string // "Bearer <access token>", for API calls
+	client  bool     // authenticates the app (token and revoke requests)
+	bearer  []string // the Authorization header of API calls, "Bearer <access token>"
 	form    []field
 	body    []byte
 	json    bool
@@ -82,10 +83,11 @@ func newTransport(appKey, appSecret string, o *origin, redactor *Redactor, s *se
 	if s.userAgent != "" {
 		agent = s.userAgent + " " + agent
 	}
-	t.userAgent = agent
+	t.userAgent = []string{agent}
 	if appSecret != "" {
 		encoded := base64.StdEncoding.EncodeToString([]byte(appKey + ":" + appSecret))
 		t.basic = "Basic " + encoded
+		t.basicHeader = []string{t.basic}
 		redactor.Add(appSecret, encoded)
 	}
 	base := s.roundTripper
@@ -109,6 +111,15 @@ func newTransport(appKey, appSecret string, o *origin, redactor *Redactor, s *se
 	return t
 }
 
+// The values of the headers every request sends, made once. A request's header map holds them
+// as they are: net/http never changes a header's values in place (Set and Add replace the slice).
+var (
+	acceptJSON     = []string{"application/json"}
+	acceptEncoding = []string{"gzip, deflate"}
+	formContent    = []string{"application/x-www-form-urlencoded"}
+	jsonContent    = []string{"application/json"}
+)
+
 func encodeForm(fields []field) string {
 	parts := make([]string, 0, len(fields))
 	for _, f := range fields {
@@ -120,12 +131,12 @@ func encodeForm(fields []field) string {
 // send sends one request, with bounded retries; it returns a 2xx response or an *Error.
 func (t *transport) send(ctx context.Context, out *outgoing) (*Response, error) {
 	var body []byte
-	contentType := ""
+	var contentType []string
 	switch {
 	case out.form != nil:
-		body, contentType = []byte(encodeForm(out.form)), "application/x-www-form-urlencoded"
+		body, contentType = []byte(encodeForm(out.form)), formContent
 	case out.json:
-		body, contentType = out.body, "application/json"
+		body, contentType = out.body, jsonContent
 	}
 	// A refresh or code grant is single-use: never replay it once it may have arrived.
 	replayable := idempotentMethods[out.method] && !out.client
@@ -170,9 +181,14 @@ func (t *transport) send(ctx context.Context, out *outgoing) (*Response, error) 
 
 // exchange is one HTTP exchange: the response, or the error and whether the request may have
 // arrived.
-func (t *transport) exchange(ctx context.Context, out *outgoing, body []byte, contentType string) (*Response, *Error, bool) {
-	attempt, cancel := context.WithTimeout(ctx, t.timeout)
-	defer cancel()
+func (t *transport) exchange(ctx context.Context, out *outgoing, body []byte, contentType []string) (*Response, *Error, bool) {
+	attempt := ctx
+	if deadline, ok := ctx.Deadline(); !ok || time.Until(deadline) > t.timeout {
+		// The attempt's own bound (a call's deadline that comes first bounds it already).
+		var cancel context.CancelFunc
+		attempt, cancel = context.WithTimeout(ctx, t.timeout)
+		defer cancel()
+	}
 	var reader io.Reader
 	if body != nil {
 		reader = bytes.NewReader(body)
@@ -181,21 +197,24 @@ func (t *transport) exchange(ctx context.Context, out *outgoing, body []byte, co
 	if err != nil {
 		return nil, newError(ErrUsage, t.redactor.Text("cannot make the request: "+err.Error()), nil), false
 	}
-	request.Header.Set("Accept", "application/json")
-	request.Header.Set("User-Agent", t.userAgent)
+	// The header map is filled directly (canonical names, values made once); the caller's
+	// headers go through Set, which canonicalizes their names.
+	header := request.Header
+	header["Accept"] = acceptJSON
+	header["User-Agent"] = t.userAgent
 	// Set here, so that no RoundTripper inflates an answer unbounded: readBody does, bounded.
-	request.Header.Set("Accept-Encoding", "gzip, deflate")
-	if contentType != "" {
-		request.Header.Set("Content-Type", contentType)
+	header["Accept-Encoding"] = acceptEncoding
+	if contentType != nil {
+		header["Content-Type"] = contentType
 	}
 	for key, value := range out.headers {
-		request.Header.Set(key, value)
+		header.Set(key, value)
 	}
-	if out.client && t.basic != "" {
-		request.Header.Set("Authorization", t.basic)
+	if out.client && t.basicHeader != nil {
+		header["Authorization"] = t.basicHeader
 	}
-	if out.bearer != "" {
-		request.Header.Set("Authorization", out.bearer)
+	if out.bearer != nil {
+		header["Authorization"] = out.bearer
 	}
 	var sent float64
 	if t.log != nil {
@@ -237,8 +256,16 @@ func (t *transport) readBody(method string, answer *http.Response) ([]byte, *Err
 		return nil, tooLarge(), nil
 	}
 	var reader io.Reader = answer.Body
-	encoding := strings.ToLower(strings.TrimSpace(answer.Header.Get("Content-Encoding")))
+	size := answer.ContentLength // what the answer declares; not what it inflates to
+	if method == http.MethodHead {
+		size = 0 // no body: its Content-Length is the GET's
+	}
+	encoding := ""
+	if values := answer.Header["Content-Encoding"]; len(values) > 0 {
+		encoding = strings.ToLower(strings.TrimSpace(values[0]))
+	}
 	if method != http.MethodHead && (encoding == "gzip" || encoding == "x-gzip" || encoding == "deflate") {
+		size = -1
 		buffered := bufio.NewReader(answer.Body)
 		start, err := buffered.Peek(2)
 		if len(start) == 0 && (err == io.EOF || err == nil) {
@@ -263,7 +290,7 @@ func (t *transport) readBody(method string, answer *http.Response) ([]byte, *Err
 	if read < math.MaxInt64 {
 		read++
 	}
-	content, err := io.ReadAll(io.LimitReader(reader, read))
+	content, err := readAtMost(reader, size, read)
 	if int64(len(content)) > limit {
 		return nil, tooLarge(), nil
 	}
@@ -271,6 +298,35 @@ func (t *transport) readBody(method string, answer *http.Response) ([]byte, *Err
 		return nil, nil, err
 	}
 	return content, nil, nil
+}
+
+// readAtMost reads r to its end, or until it holds most bytes: io.ReadAll of an
+// io.LimitReader, with a buffer made as long as the declared size at once (size: the
+// Content-Length, -1 when unknown; capped, so that a length an answer only claims costs little).
+func readAtMost(r io.Reader, size, most int64) ([]byte, error) {
+	capacity := int64(512)
+	if size >= 0 {
+		capacity = min(size, 1<<20) + 1 // +1: room to read the end of the body
+	}
+	content := make([]byte, 0, min(capacity, most))
+	for int64(len(content)) < most {
+		if len(content) == cap(content) {
+			content = append(content, 0)[:len(content)] // let append grow it
+		}
+		window := content[len(content):cap(content)]
+		if int64(len(window)) > most-int64(len(content)) {
+			window = window[:most-int64(len(content))]
+		}
+		n, err := r.Read(window)
+		content = content[:len(content)+n]
+		if err == io.EOF {
+			return content, nil
+		}
+		if err != nil {
+			return content, err
+		}
+	}
+	return content, nil
 }
 
 // failure is the typed error of a failed exchange: a timeout (the attempt's or the call's

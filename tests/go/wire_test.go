@@ -1,6 +1,7 @@
 // Go's own wire code, beyond the shared table: the table's size rows reach one gzip bomb, so
 // these reach what only Go's readBody does (deflate sent zlib-wrapped or raw, a deflate bomb,
-// an answer inflated within the limit), and the proxy's Proxy-Authorization and redaction.
+// an answer inflated within the limit, a plain answer read into a buffer made from its declared
+// length), and the proxy's Proxy-Authorization and redaction.
 package tests
 
 import (
@@ -101,6 +102,46 @@ func TestCompressedAnswersStopAtTheLimit(t *testing.T) {
 	response, err := answering(t, "gzip", exact, rcsdk.WithMaxResponseBytes(1<<20)).Get(context.Background(), "/restapi/v1.0/x", nil)
 	if err != nil || len(response.Body) != 1<<20 {
 		t.Fatalf("%v", err)
+	}
+}
+
+// Plain answers within the limit are read whole, whether their length is declared (the buffer
+// is made from it, up to 1 MiB, and grows past that) or not (chunked); one byte over the limit
+// is refused either way.
+func TestPlainAnswersAreReadWholeWithinTheLimit(t *testing.T) {
+	const limit = 3 << 20
+	for _, size := range []int{0, 436, 1 << 20, 1<<20 + 1, limit, limit + 1} {
+		for _, declared := range []bool{true, false} {
+			body := bytes.Repeat([]byte("7"), size)
+			server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if declared {
+					w.Header().Set("Content-Length", fmt.Sprint(size))
+				} else {
+					w.(http.Flusher).Flush() // headers out first: chunked, no length
+				}
+				_, _ = w.Write(body)
+			}))
+			sdk, err := rcsdk.New("app-key", "app-secret", server.URL, rcsdk.WithMaxResponseBytes(limit))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sdk.Platform().SetAuthData(validTokens()); err != nil {
+				t.Fatal(err)
+			}
+			response, err := sdk.Platform().Get(context.Background(), "/restapi/v1.0/x", nil)
+			server.Close()
+			if size > limit {
+				if !errors.Is(err, rcsdk.ErrResponseTooLarge) {
+					t.Errorf("size %d, declared %v: %v, expected ErrResponseTooLarge", size, declared, err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Errorf("size %d, declared %v: %v", size, declared, err)
+			} else if !bytes.Equal(response.Body, body) {
+				t.Errorf("size %d, declared %v: %d bytes read", size, declared, len(response.Body))
+			}
+		}
 	}
 }
 

@@ -290,10 +290,12 @@ def go_table(results: dict[str, Any]) -> list[str]:
         "",
         f"### Go ({go['go']})",
         "",
-        f"In one process, adjacent blocks of 50 authenticated GETs in alternating order, 80 "
-        f"rounds ({GO_ROUNDS} processes, medians), rcsdk against bare net/http (a keep-alive "
-        "client sending the same request); ratios are medians of the ratios of adjacent blocks, "
-        "and two bare clients measured the same way give the method's noise floor. Allocations "
+        "One authenticated GET on a keep-alive loopback connection, body read whole: rcsdk "
+        "against bare net/http (a keep-alive client sending the same request), in one process, "
+        f"{b['rounds']:.0f} rounds of one block of {b['block']:.0f} calls per client, in all six "
+        "orders in turn "
+        f"({GO_ROUNDS} processes, medians); ratios are medians of per-round ratios, and a second "
+        "bare client measured the same way gives the method's noise floor. Allocations "
         f"from runtime.MemStats; instructions from callgrind ({GO_COUNTS[0]} and "
         f"{GO_COUNTS[1]} calls, the difference; one P, asynchronous preemption off).",
         "",

@@ -187,6 +187,7 @@ func blocks(p *rcsdk.Platform) map[string]float64 {
 	rcsdkAllocs, rcsdkBytes := allocations(calls["rcsdk"])
 	rawAllocs, rawBytes := allocations(calls["raw"])
 	return map[string]float64{
+		"rounds": rounds, "block": block,
 		"rcsdk_allocs": rcsdkAllocs, "rcsdk_bytes": rcsdkBytes,
 		"raw_allocs": rawAllocs, "raw_bytes": rawBytes,
 		"rcsdk_us": median(times["rcsdk"]), "raw_us": median(times["raw"]),

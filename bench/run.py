@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import platform as machine
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -201,11 +203,50 @@ def go_worker(*args: str) -> dict[str, Any]:
 
 
 GO_ROUNDS = 5  # Go's per-call blocks run in this many processes (medians)
+GO_COUNTS = (200, 2200)  # callgrind: the calls of the two runs (the difference is what counts)
+GO_KINDS = ("rcsdk", "raw")
+# Callgrind cannot follow Go's asynchronous preemption signals; one P keeps the scheduler's
+# spinning threads, which vary from run to run, out of the count.
+GO_CALLGRIND_ENV = {"GODEBUG": "asyncpreemptoff=1", "GOMAXPROCS": "1"}
+
+
+def go_instructions(server: str, creds: str) -> dict[str, float]:
+    """Instructions of one call of rcsdk and of bare net/http under callgrind (two call counts,
+    the difference), as calls.py counts them for the other languages."""
+    out = {}
+    for kind in GO_KINDS:
+        totals = []
+        for count in GO_COUNTS:
+            result = subprocess.run(
+                [
+                    "valgrind",
+                    "--tool=callgrind",
+                    "--callgrind-out-file=/dev/null",
+                    str(GO_WORKER),
+                    "single",
+                    server,
+                    creds,
+                    kind,
+                    str(count),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=1800,
+                env={**os.environ, **GO_CALLGRIND_ENV},
+            )
+            found = re.search(r"Collected : (\d+)", result.stderr)
+            if result.returncode != 0 or found is None:
+                raise RuntimeError(f"callgrind go {kind} failed:\n{result.stderr[-3000:]}")
+            totals.append(int(found.group(1)))
+        out[kind] = (totals[1] - totals[0]) / (GO_COUNTS[1] - GO_COUNTS[0])
+    return out
 
 
 def go_rows() -> dict[str, Any]:
     """The Go client's rows: per call against bare net/http with a keep-alive client (adjacent
-    blocks in one process, 5 processes), 32 goroutines on a due token, and process start."""
+    blocks in one process, 5 processes; allocations; instructions under callgrind), 32
+    goroutines on a due token (and on the short tokens of the Python rows), and process start."""
     print("Go per-call cost ...", flush=True)
     subprocess.run(
         ["go", "build", "-o", str(GO_WORKER), "."], cwd=BENCH / "go", check=True, timeout=600
@@ -217,6 +258,13 @@ def go_rows() -> dict[str, Any]:
     with LocalPlatform(auth_rate_limit=None) as local:
         runs = [go_worker("blocks", local.url, creds) for _ in range(GO_ROUNDS)]
         storm = go_worker("storm", local.url, creds)
+        instructions = go_instructions(local.url, creds) if shutil.which("valgrind") else {}
+    short_ttl = {}
+    for ttl in SHORT_TTLS:
+        with LocalPlatform(auth_rate_limit=None, access_ttl=ttl, strict_refresh=True) as local:
+            result = go_worker("storm", local.url, creds)
+            result["refreshes"] = local.grant_count("refresh_token")
+            short_ttl[str(ttl)] = result
     blocks = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
     starts = []
     for _ in range(31):
@@ -226,7 +274,9 @@ def go_rows() -> dict[str, Any]:
     return {
         "go": version,
         "blocks": blocks,
+        "instructions": instructions,
         "storm": storm,
+        "short_ttl": short_ttl,
         "startup_ms": statistics.median(starts),
     }
 
@@ -235,20 +285,59 @@ def go_table(results: dict[str, Any]) -> list[str]:
     if "go" not in results:
         return []
     go = results["go"]
-    b, storm = go["blocks"], go["storm"]
-    return [
+    b = go["blocks"]
+    lines = [
         "",
-        f"Go ({go['go']}): in one process, adjacent blocks of 50 authenticated GETs in "
-        f"alternating order, 80 rounds ({GO_ROUNDS} processes, medians): rcsdk {b['rcsdk_us']:.0f} "
-        f"µs, bare net/http (a keep-alive client sending the same request) {b['raw_us']:.0f} µs "
-        f"per call; median ratio of adjacent blocks {b['ratio']:.3f} (two bare clients measured "
-        f"the same way: {b['noise_ratio']:.3f}, the method's noise floor). CPU time of the same "
-        f"blocks: rcsdk {b['rcsdk_cpu_us']:.0f} µs, bare {b['raw_cpu_us']:.0f} µs per call; "
-        f"median ratio {b['cpu_ratio']:.3f} (noise floor {b['cpu_noise_ratio']:.3f}). "
-        f"{storm['goroutines']} goroutines on a due token: {storm['refreshes']} refresh, "
-        f"{storm['failures']} failed calls. Process start with `rcsdk.New`: "
-        f"{go['startup_ms']:.1f} ms (median of 31).",
+        f"### Go ({go['go']})",
+        "",
+        "One authenticated GET on a keep-alive loopback connection, body read whole: rcsdk "
+        "against bare net/http (a keep-alive client sending the same request), in one process, "
+        f"{b['rounds']:.0f} rounds of one block of {b['block']:.0f} calls per client, in all six "
+        "orders in turn "
+        f"({GO_ROUNDS} processes, medians); ratios are medians of per-round ratios, and a second "
+        "bare client measured the same way gives the method's noise floor. Allocations "
+        f"from runtime.MemStats; instructions from callgrind ({GO_COUNTS[0]} and "
+        f"{GO_COUNTS[1]} calls, the difference; one P, asynchronous preemption off).",
+        "",
+        "| client | CPU µs per call | CPU ratio | wall µs per call | wall ratio "
+        "| allocations per call | bytes per call | instructions per call | instructions ratio |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
+    counted = go.get("instructions", {})
+    rows = [
+        ("rcsdk", "rcsdk", b["cpu_ratio"], b["ratio"]),
+        ("bare net/http", "raw", 1.0, 1.0),
+        ("bare net/http (noise floor)", "raw", b["cpu_noise_ratio"], b["noise_ratio"]),
+    ]
+    for label, kind, cpu_ratio, wall_ratio in rows:
+        floor = label.endswith("(noise floor)")
+        count = counted.get(kind)
+        shown = f"{count / 1e3:.1f} k" if count and not floor else "-"
+        ratio = f"{count / counted['raw']:.3f}" if count and not floor else "-"
+        allocs = f"{b[kind + '_allocs']:.1f}" if kind + "_allocs" in b and not floor else "-"
+        size = f"{b[kind + '_bytes']:.0f}" if kind + "_bytes" in b and not floor else "-"
+        lines.append(
+            f"| {label} | {b[kind + '_cpu_us']:.0f} | {cpu_ratio:.3f} | {b[kind + '_us']:.0f} "
+            f"| {wall_ratio:.3f} | {allocs} | {size} | {shown} | {ratio} |"
+        )
+    return lines
+
+
+def go_other_table(results: dict[str, Any]) -> list[str]:
+    if "go" not in results:
+        return []
+    go = results["go"]
+    storm = go["storm"]
+    lines = [
+        "",
+        f"| rcsdk (Go {go['go']}), {storm['goroutines']} goroutines | refreshes | failed calls |",
+        "|---|---|---|",
+        f"| due token | {storm['refreshes']} | {storm['failures']} |",
+    ]
+    for ttl, short in go.get("short_ttl", {}).items():
+        lines.append(f"| {ttl} s tokens | {short['refreshes']} | {short['failures']} |")
+    lines += ["", f"Process start with `rcsdk.New`: {go['startup_ms']:.1f} ms (median of 31)."]
+    return lines
 
 
 PAIRED_IMPORT = """
@@ -528,6 +617,7 @@ def table(results: dict[str, Any]) -> str:
         ),
         "",
         *calls.section(results["calls"]),
+        *go_table(results),
         "",
         "## Other measurements",
     ]
@@ -565,7 +655,7 @@ def table(results: dict[str, Any]) -> str:
     for name, g in results["generation"].items():
         lines.append(f"| {name} | {g['operations']} | {g['seconds']:.3f} | {g['ms_per_op']:.2f} |")
     lines += js_table(results)
-    lines += go_table(results)
+    lines += go_other_table(results)
     lines += fleet_table(results)
     lines += mixed_table(results)
     lines += stores_table(results)

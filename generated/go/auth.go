@@ -19,14 +19,14 @@ type authState struct {
 	token                 *TokenInfo
 	expiresAt             *float64
 	refreshTokenExpiresAt *float64
-	authorization         string // "Bearer <access token>", made once per token
+	authorization         []string // the Authorization header, "Bearer <access token>", made once per token
 }
 
 // issued are the tokens of a response that arrived at now. A lifetime that is not a positive
 // number of seconds (expires_in 0, -5, absurdly large) is unknown: the token is used until the
 // platform rejects it, then refreshed once.
 func issued(token *TokenInfo, now float64) *authState {
-	state := &authState{token: token, authorization: "Bearer " + token.AccessToken}
+	state := &authState{token: token, authorization: []string{"Bearer " + token.AccessToken}}
 	if lifetime, ok := lifetime(token.ExpiresIn); ok {
 		at := now + lifetime
 		state.expiresAt = &at
@@ -115,7 +115,7 @@ func stateFromJSON(data map[string]any) (*authState, error) {
 	if err != nil {
 		return nil, newError(ErrAuthData, "auth data holds no usable token: "+err.Error(), nil)
 	}
-	state := &authState{token: token, authorization: "Bearer " + token.AccessToken}
+	state := &authState{token: token, authorization: []string{"Bearer " + token.AccessToken}}
 	for key, into := range map[string]**float64{"expires_at": &state.expiresAt, "refresh_token_expires_at": &state.refreshTokenExpiresAt} {
 		value := data[key]
 		if value == nil {

@@ -4,6 +4,7 @@
 package rcsdk
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -78,6 +79,14 @@ func (e *Error) GoString() string {
 }
 
 // newError makes an error of a kind with no status (its message already redacted).
+// asError is err's *Error, if it has one. A function of its own, called only when there is an
+// error: errors.As needs its target on the heap, and a call that succeeds allocates nothing.
+func asError(err error) (*Error, bool) {
+	var failure *Error
+	ok := errors.As(err, &failure)
+	return failure, ok
+}
+
 func newError(kind *Kind, message string, cause error) *Error {
 	return &Error{Kind: kind, Message: message, cause: cause}
 }

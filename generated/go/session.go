@@ -302,8 +302,11 @@ func (p *Platform) send(ctx context.Context, out *outgoing) (*Response, error) {
 	}
 	out.bearer = state.authorization
 	response, err := p.transport.send(ctx, out)
-	var failure *Error
-	if err == nil || !errors.As(err, &failure) || !isTokenFailure(failure) {
+	if err == nil {
+		return response, nil
+	}
+	failure, ok := asError(err)
+	if !ok || !isTokenFailure(failure) {
 		return response, err
 	}
 	var fresh *authState

@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -37,8 +38,9 @@ type transport struct {
 	origin       *origin
 	redactor     *Redactor
 	client       *http.Client
-	basic        string // "Basic base64(key:secret)", "" for a public app
-	userAgent    string
+	basic        string   // "Basic base64(key:secret)", "" for a public app
+	basicHeader  []string // the Authorization header of client requests, nil for a public app
+	userAgent    []string // the User-Agent header
 	timeout      time.Duration
 	maxRetries   int
 	maxRetryWait float64
@@ -49,6 +51,7 @@ type transport struct {
 	onLongWait   func(*Error)                // each wait announced (EventRateLimitWait)
 	proxy        *proxy                      // the proxy New chose (nil: direct)
 	maxBytes     int64                       // no answer is read past this (WithMaxResponseBytes)
+	inFlight     timeouts                    // the attempts under way, and their one timer
 }
 
 // field is one form or query field (kept in order, as Python's urlencode keeps it).
@@ -58,8 +61,8 @@ type field struct{ name, value string }
 type outgoing struct {
 	method  string
 	url     string
-	client  bool   // authenticates the app (token and revoke requests)
-	bearer  string // "Bearer <access token>", for API calls
+	client  bool     // authenticates the app (token and revoke requests)
+	bearer  []string // the Authorization header of API calls, "Bearer <access token>"
 	form    []field
 	body    []byte
 	json    bool
@@ -81,14 +84,16 @@ func newTransport(appKey, appSecret string, o *origin, redactor *Redactor, s *se
 		proxy:        chosen,
 		maxBytes:     s.maxResponseBytes,
 	}
+	t.inFlight.reuse = s.roundTripper == nil
 	agent := "rcsdk-go/" + Version + " " + runtime.Version()
 	if s.userAgent != "" {
 		agent = s.userAgent + " " + agent
 	}
-	t.userAgent = agent
+	t.userAgent = []string{agent}
 	if appSecret != "" {
 		encoded := base64.StdEncoding.EncodeToString([]byte(appKey + ":" + appSecret))
 		t.basic = "Basic " + encoded
+		t.basicHeader = []string{t.basic}
 		redactor.Add(appSecret, encoded)
 	}
 	base := s.roundTripper
@@ -112,6 +117,15 @@ func newTransport(appKey, appSecret string, o *origin, redactor *Redactor, s *se
 	return t
 }
 
+// The values of the headers every request sends, made once. A request's header map holds them
+// as they are: net/http never changes a header's values in place (Set and Add replace the slice).
+var (
+	acceptJSON     = []string{"application/json"}
+	acceptEncoding = []string{"gzip, deflate"}
+	formContent    = []string{"application/x-www-form-urlencoded"}
+	jsonContent    = []string{"application/json"}
+)
+
 func encodeForm(fields []field) string {
 	parts := make([]string, 0, len(fields))
 	for _, f := range fields {
@@ -123,12 +137,12 @@ func encodeForm(fields []field) string {
 // send sends one request, with bounded retries; it returns a 2xx response or an *Error.
 func (t *transport) send(ctx context.Context, out *outgoing) (*Response, error) {
 	var body []byte
-	contentType := ""
+	var contentType []string
 	switch {
 	case out.form != nil:
-		body, contentType = []byte(encodeForm(out.form)), "application/x-www-form-urlencoded"
+		body, contentType = []byte(encodeForm(out.form)), formContent
 	case out.json:
-		body, contentType = out.body, "application/json"
+		body, contentType = out.body, jsonContent
 	}
 	// A refresh or code grant is single-use: never replay it once it may have arrived.
 	replayable := idempotentMethods[out.method] && !out.client
@@ -173,9 +187,14 @@ func (t *transport) send(ctx context.Context, out *outgoing) (*Response, error) 
 
 // exchange is one HTTP exchange: the response, or the error and whether the request may have
 // arrived.
-func (t *transport) exchange(ctx context.Context, out *outgoing, body []byte, contentType string) (*Response, *Error, bool) {
-	attempt, cancel := context.WithTimeout(ctx, t.timeout)
-	defer cancel()
+func (t *transport) exchange(ctx context.Context, out *outgoing, body []byte, contentType []string) (*Response, *Error, bool) {
+	attempt := ctx
+	if deadline, ok := ctx.Deadline(); !ok || time.Until(deadline) > t.timeout {
+		// The attempt's own bound (a call's deadline that comes first bounds it already).
+		bounded := t.inFlight.start(ctx, t.timeout)
+		defer t.inFlight.done(bounded)
+		attempt = bounded
+	}
 	var reader io.Reader
 	if body != nil {
 		reader = bytes.NewReader(body)
@@ -184,21 +203,24 @@ func (t *transport) exchange(ctx context.Context, out *outgoing, body []byte, co
 	if err != nil {
 		return nil, newError(ErrUsage, t.redactor.Text("cannot make the request: "+err.Error()), nil), false
 	}
-	request.Header.Set("Accept", "application/json")
-	request.Header.Set("User-Agent", t.userAgent)
+	// The header map is filled directly (canonical names, values made once); the caller's
+	// headers go through Set, which canonicalizes their names.
+	header := request.Header
+	header["Accept"] = acceptJSON
+	header["User-Agent"] = t.userAgent
 	// Set here, so that no RoundTripper inflates an answer unbounded: readBody does, bounded.
-	request.Header.Set("Accept-Encoding", "gzip, deflate")
-	if contentType != "" {
-		request.Header.Set("Content-Type", contentType)
+	header["Accept-Encoding"] = acceptEncoding
+	if contentType != nil {
+		header["Content-Type"] = contentType
 	}
 	for key, value := range out.headers {
-		request.Header.Set(key, value)
+		header.Set(key, value)
 	}
-	if out.client && t.basic != "" {
-		request.Header.Set("Authorization", t.basic)
+	if out.client && t.basicHeader != nil {
+		header["Authorization"] = t.basicHeader
 	}
-	if out.bearer != "" {
-		request.Header.Set("Authorization", out.bearer)
+	if out.bearer != nil {
+		header["Authorization"] = out.bearer
 	}
 	var sent float64
 	if t.log != nil {
@@ -240,8 +262,16 @@ func (t *transport) readBody(method string, answer *http.Response) ([]byte, *Err
 		return nil, tooLarge(), nil
 	}
 	var reader io.Reader = answer.Body
-	encoding := strings.ToLower(strings.TrimSpace(answer.Header.Get("Content-Encoding")))
+	size := answer.ContentLength // what the answer declares; not what it inflates to
+	if method == http.MethodHead {
+		size = 0 // no body: its Content-Length is the GET's
+	}
+	encoding := ""
+	if values := answer.Header["Content-Encoding"]; len(values) > 0 {
+		encoding = strings.ToLower(strings.TrimSpace(values[0]))
+	}
 	if method != http.MethodHead && (encoding == "gzip" || encoding == "x-gzip" || encoding == "deflate") {
+		size = -1
 		buffered := bufio.NewReader(answer.Body)
 		start, err := buffered.Peek(2)
 		if len(start) == 0 && (err == io.EOF || err == nil) {
@@ -266,7 +296,7 @@ func (t *transport) readBody(method string, answer *http.Response) ([]byte, *Err
 	if read < math.MaxInt64 {
 		read++
 	}
-	content, err := io.ReadAll(io.LimitReader(reader, read))
+	content, err := readAtMost(reader, size, read)
 	if int64(len(content)) > limit {
 		return nil, tooLarge(), nil
 	}
@@ -274,6 +304,163 @@ func (t *transport) readBody(method string, answer *http.Response) ([]byte, *Err
 		return nil, nil, err
 	}
 	return content, nil, nil
+}
+
+// readAtMost reads r to its end, or until it holds most bytes: io.ReadAll of an
+// io.LimitReader, with a buffer made as long as the declared size at once (size: the
+// Content-Length, -1 when unknown; capped, so that a length an answer only claims costs little).
+func readAtMost(r io.Reader, size, most int64) ([]byte, error) {
+	capacity := int64(512)
+	if size >= 0 {
+		capacity = min(size, 1<<20) + 1 // +1: room to read the end of the body
+	}
+	content := make([]byte, 0, min(capacity, most))
+	for int64(len(content)) < most {
+		if len(content) == cap(content) {
+			content = append(content, 0)[:len(content)] // let append grow it
+		}
+		window := content[len(content):cap(content)]
+		if int64(len(window)) > most-int64(len(content)) {
+			window = window[:most-int64(len(content))]
+		}
+		n, err := r.Read(window)
+		content = content[:len(content)+n]
+		if err == io.EOF {
+			return content, nil
+		}
+		if err != nil {
+			return content, err
+		}
+	}
+	return content, nil
+}
+
+// timeouts are the attempts under way on a transport and the one timer that ends those whose
+// timeout passes. (A context.WithTimeout per attempt arms a timer of its own, the first on its
+// P of the scheduler, and each such timer wakes an idle thread: about 5% more CPU per call
+// than a bare net/http call, whatever the timeout.) Every attempt of a transport has the same
+// timeout, so deadlines come in the order attempts start: the queue is in deadline order, and
+// the timer is set for its head when it fires, not for each attempt.
+//
+// An attempt within context.Background() whose timeout did not pass leaves its context
+// uncancelled for the next one (spare), when the RoundTripper is rcsdk's own: net/http keeps
+// no hold on a request's context once its answer is read, and such a context carries nothing
+// of the call.
+type timeouts struct {
+	mu         sync.Mutex
+	timer      *time.Timer
+	armed      bool // the timer will fire (and set itself again while attempts are under way)
+	head, tail *boundedAttempt
+	reuse      bool      // the RoundTripper is rcsdk's own
+	spare      sync.Pool // *boundedAttempt within context.Background(), never cancelled
+}
+
+// boundedAttempt is the context of one attempt: the call's context, cancelled with the cause
+// context.DeadlineExceeded when the timeout passes. Its Deadline and Err are a
+// context.WithTimeout's; net/http's own contexts below it hang on the embedded one.
+type boundedAttempt struct {
+	context.Context
+	cancel     context.CancelCauseFunc
+	deadline   time.Time
+	prev, next *boundedAttempt // in the queue (guarded by timeouts.mu)
+	queued     bool
+	reusable   bool // within context.Background(), on rcsdk's own RoundTripper
+}
+
+// Deadline is the attempt's: a call's deadline that comes first has no bounded attempt.
+func (a *boundedAttempt) Deadline() (time.Time, bool) { return a.deadline, true }
+
+// Err is context.DeadlineExceeded once the timeout has passed, as a context.WithTimeout's is.
+func (a *boundedAttempt) Err() error {
+	err := a.Context.Err()
+	if err == context.Canceled && context.Cause(a.Context) == context.DeadlineExceeded {
+		return context.DeadlineExceeded
+	}
+	return err
+}
+
+// start is an attempt within ctx that ends when timeout passes; done must follow.
+func (q *timeouts) start(ctx context.Context, timeout time.Duration) *boundedAttempt {
+	reusable := q.reuse && ctx == context.Background()
+	var a *boundedAttempt
+	if reusable {
+		a, _ = q.spare.Get().(*boundedAttempt)
+	}
+	if a == nil {
+		inner, cancel := context.WithCancelCause(ctx)
+		a = &boundedAttempt{Context: inner, cancel: cancel, reusable: reusable}
+	}
+	a.queued = true
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	a.deadline = time.Now().Add(timeout) // under the lock: the queue stays in deadline order
+	a.prev = q.tail
+	if q.tail != nil {
+		q.tail.next = a
+	} else {
+		q.head = a
+	}
+	q.tail = a
+	if !q.armed { // the queue was empty: a is its head
+		q.armed = true
+		if q.timer == nil {
+			q.timer = time.AfterFunc(timeout, q.expire)
+		} else {
+			q.timer.Reset(timeout)
+		}
+	}
+	return a
+}
+
+// done ends an attempt: its context is cancelled, as a context.WithTimeout's cancel does, or
+// kept for the next attempt when it can be.
+func (q *timeouts) done(a *boundedAttempt) {
+	q.mu.Lock()
+	expired := !a.queued // expire took it out, and cancels it
+	if !expired {
+		q.unlink(a)
+	}
+	q.mu.Unlock()
+	if a.reusable && !expired {
+		q.spare.Put(a)
+		return
+	}
+	a.cancel(nil)
+}
+
+// expire ends the attempts whose deadline has come, and sets the timer for the next one.
+func (q *timeouts) expire() {
+	var expired []*boundedAttempt
+	q.mu.Lock()
+	now := time.Now()
+	for q.head != nil && !q.head.deadline.After(now) {
+		expired = append(expired, q.head)
+		q.unlink(q.head)
+	}
+	if q.head != nil {
+		q.timer.Reset(q.head.deadline.Sub(now))
+	} else {
+		q.armed = false
+	}
+	q.mu.Unlock()
+	for _, a := range expired {
+		a.cancel(context.DeadlineExceeded)
+	}
+}
+
+// unlink takes a out of the queue (q.mu held).
+func (q *timeouts) unlink(a *boundedAttempt) {
+	if a.prev != nil {
+		a.prev.next = a.next
+	} else {
+		q.head = a.next
+	}
+	if a.next != nil {
+		a.next.prev = a.prev
+	} else {
+		q.tail = a.prev
+	}
+	a.prev, a.next, a.queued = nil, nil, false
 }
 
 // failure is the typed error of a failed exchange: a timeout (the attempt's or the call's

@@ -5,11 +5,14 @@ package rcsdk
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // origin is where a request may go: the platform's own origin only, and input that cannot
@@ -26,7 +29,14 @@ type origin struct {
 	port   int
 	netloc string
 	base   string
+	// paths are the URLs of API paths already checked (copied on write, at most knownPaths of
+	// them): a path's URL depends on nothing else, and calls repeat their paths.
+	paths   atomic.Pointer[map[string]string]
+	pathsMu sync.Mutex
 }
+
+// knownPaths bounds origin.paths (paths with ids in them would grow it without end).
+const knownPaths = 256
 
 var defaultPorts = map[string]int{"http": 80, "https": 443}
 
@@ -72,7 +82,7 @@ func parseOrigin(server string, allowInsecureHTTP bool) (*origin, error) {
 			scheme, netloc)
 	}
 	path := strings.TrimRight(parsed.EscapedPath(), "/")
-	return &origin{scheme, host, port, netloc, scheme + "://" + netloc + path}, nil
+	return &origin{scheme: scheme, host: host, port: port, netloc: netloc, base: scheme + "://" + netloc + path}, nil
 }
 
 // key is scheme://host:port, the port always written: what auth data records as its origin.
@@ -148,6 +158,11 @@ func hostOf(server string) (string, int, error) {
 
 // url is the URL for target: a path on this server, or an absolute URL on its origin.
 func (o *origin) url(target, argument string) (string, error) {
+	if known := o.paths.Load(); known != nil {
+		if full, ok := (*known)[target]; ok {
+			return full, nil
+		}
+	}
 	if target == "" {
 		return "", usageError("%s is empty: pass an API path such as '/restapi/v1.0/...'", argument)
 	}
@@ -165,13 +180,34 @@ func (o *origin) url(target, argument string) (string, error) {
 	}
 	if strings.HasPrefix(target, "/") {
 		// The authority ends at the base's first '/': a path cannot change the host.
-		return o.base + target, nil
+		full := o.base + target
+		o.remember(target, full)
+		return full, nil
 	}
 	lower := strings.ToLower(target)
 	if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
 		return "", usageError("%s must start with '/' (or be a URL on %s://%s), not %s", argument, o.scheme, o.netloc, shown(target))
 	}
 	return target, o.sameOrigin(target, argument)
+}
+
+// remember adds a checked path and its URL to o.paths, while there is room.
+func (o *origin) remember(path, full string) {
+	if known := o.paths.Load(); known != nil && len(*known) >= knownPaths {
+		return // full: no lock taken
+	}
+	o.pathsMu.Lock()
+	defer o.pathsMu.Unlock()
+	known := o.paths.Load()
+	if known != nil && len(*known) >= knownPaths {
+		return
+	}
+	paths := make(map[string]string, 1)
+	if known != nil {
+		paths = maps.Clone(*known)
+	}
+	paths[path] = full
+	o.paths.Store(&paths)
 }
 
 func (o *origin) sameOrigin(target, argument string) error {

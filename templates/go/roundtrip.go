@@ -3,7 +3,6 @@ package rcsdk
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -44,9 +43,10 @@ func (rt roundTripper) RoundTrip(request *http.Request) (*http.Response, error) 
 		}
 	}
 	response, err := rt.platform.Request(request.Context(), call)
-	var failure *Error
-	if err != nil && errors.As(err, &failure) && failure.response != nil {
-		response, err = failure.response, nil
+	if err != nil {
+		if failure, ok := asError(err); ok && failure.response != nil {
+			response, err = failure.response, nil
+		}
 	}
 	if err != nil {
 		return nil, err

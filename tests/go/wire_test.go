@@ -1,6 +1,8 @@
 // Go's own wire code, beyond the shared table: the table's size rows reach one gzip bomb, so
 // these reach what only Go's readBody does (deflate sent zlib-wrapped or raw, a deflate bomb,
-// an answer inflated within the limit), and the proxy's Proxy-Authorization and redaction.
+// an answer inflated within the limit, a plain answer read into a buffer made from its declared
+// length, the one timer that bounds every attempt), and the proxy's Proxy-Authorization and
+// redaction.
 package tests
 
 import (
@@ -18,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"rcsdk.local/rcsdk"
 )
@@ -102,6 +105,121 @@ func TestCompressedAnswersStopAtTheLimit(t *testing.T) {
 	if err != nil || len(response.Body) != 1<<20 {
 		t.Fatalf("%v", err)
 	}
+}
+
+// Plain answers within the limit are read whole, whether their length is declared (the buffer
+// is made from it, up to 1 MiB, and grows past that) or not (chunked); one byte over the limit
+// is refused either way.
+func TestPlainAnswersAreReadWholeWithinTheLimit(t *testing.T) {
+	const limit = 3 << 20
+	for _, size := range []int{0, 436, 1 << 20, 1<<20 + 1, limit, limit + 1} {
+		for _, declared := range []bool{true, false} {
+			body := bytes.Repeat([]byte("7"), size)
+			server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if declared {
+					w.Header().Set("Content-Length", fmt.Sprint(size))
+				} else {
+					w.(http.Flusher).Flush() // headers out first: chunked, no length
+				}
+				_, _ = w.Write(body)
+			}))
+			sdk, err := rcsdk.New("app-key", "app-secret", server.URL, rcsdk.WithMaxResponseBytes(limit))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sdk.Platform().SetAuthData(validTokens()); err != nil {
+				t.Fatal(err)
+			}
+			response, err := sdk.Platform().Get(context.Background(), "/restapi/v1.0/x", nil)
+			server.Close()
+			if size > limit {
+				if !errors.Is(err, rcsdk.ErrResponseTooLarge) {
+					t.Errorf("size %d, declared %v: %v, expected ErrResponseTooLarge", size, declared, err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Errorf("size %d, declared %v: %v", size, declared, err)
+			} else if !bytes.Equal(response.Body, body) {
+				t.Errorf("size %d, declared %v: %d bytes read", size, declared, len(response.Body))
+			}
+		}
+	}
+}
+
+// WithTimeout bounds each attempt, the wait for the answer and the reading of its body, through
+// one timer that the attempts under way share, and contexts that quick attempts leave to the
+// next (transport.go's timeouts): attempts at once and one after another time out on time, a
+// call that is quick is never cut short by what the timer of an earlier attempt had been set
+// for, and a context that timed out is never used again.
+func TestTheTimeoutBoundsEveryAttempt(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wait := time.Duration(0)
+		switch r.URL.Path {
+		case "/restapi/v1.0/silent":
+			wait = 5 * time.Second
+		case "/restapi/v1.0/trickle": // the headers at once, the body never
+			w.Header().Set("Content-Length", "100")
+			_, _ = w.Write([]byte("{"))
+			w.(http.Flusher).Flush()
+			wait = 5 * time.Second
+		case "/restapi/v1.0/quick-after":
+			wait = timeout / 2
+		}
+		select {
+		case <-r.Context().Done():
+		case <-time.After(wait):
+			_, _ = w.Write([]byte("{}"))
+		}
+	}))
+	defer server.Close()
+	sdk, err := rcsdk.New("app-key", "app-secret", server.URL, rcsdk.WithTimeout(timeout), rcsdk.WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	platform := sdk.Platform()
+	if err := platform.SetAuthData(validTokens()); err != nil {
+		t.Fatal(err)
+	}
+	timesOut := func(path string) {
+		started := time.Now()
+		_, err := platform.Get(context.Background(), path, nil)
+		elapsed := time.Since(started)
+		if !errors.Is(err, rcsdk.ErrAPITimeout) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(fmt.Sprint(err), "timed out after 300ms") {
+			t.Errorf("%s: %v, expected a timeout after 300ms", path, err)
+		}
+		if elapsed < timeout || elapsed > timeout+time.Second {
+			t.Errorf("%s: timed out after %s, expected %s", path, elapsed, timeout)
+		}
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			time.Sleep(time.Duration(i) * timeout / 8) // deadlines one after another
+			timesOut([]string{"/restapi/v1.0/silent", "/restapi/v1.0/trickle"}[i%2])
+		}(i)
+	}
+	wg.Wait()
+	for _, path := range []string{"/restapi/v1.0/trickle", "/restapi/v1.0/silent"} {
+		timesOut(path) // alone, with the timer idle before
+	}
+	// Quick calls, then one that takes half the timeout after the timer was set for a quick
+	// call's deadline: it is answered. An attempt's context that a quick call leaves for the
+	// next one times out too, and is not used again after that.
+	answered := func(path string) {
+		if _, err := platform.Get(context.Background(), path, nil); err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+	for _, path := range []string{"/restapi/v1.0/quick", "/restapi/v1.0/quick", "/restapi/v1.0/quick-after"} {
+		answered(path)
+		time.Sleep(timeout / 3)
+	}
+	timesOut("/restapi/v1.0/silent")
+	answered("/restapi/v1.0/quick")
 }
 
 func TestProxyAndSizeOptionsAreChecked(t *testing.T) {

@@ -5,7 +5,8 @@ granted, before that worker receives the answer, and keeps it stopped past its l
 SIGKILLs another at the same point (the new pair dies with it); between, the test FLUSHALLs Redis
 and restarts redis-server empty. No session is lost (no logout anywhere, and a new worker
 afterwards uses the session), no call fails outside the second after the FLUSHALL and the restart
-(those that fail in it are typed), and refresh requests stay within rotations plus one per signal.
+(those that fail in it are typed: TokenStoreError; a 401 reaching a caller fails the test
+anywhere), and refresh requests stay within rotations plus one per signal.
 Bounded: about 12 s.
 
 The stopped worker reads its answer 3 s late, and its tokens' lifetime counts from its request,

@@ -2,7 +2,9 @@
 (tests/test_redis_chaos.py) and `make bench`: Python (the script below), Node
 (tests/js/redis_worker.mjs) and PHP (tests/php/redis_worker.php) workers, each its own process
 group, started together, each printing one JSON line of figures (calls, failed calls, errors,
-refreshes, refresh errors, logouts). The packages are the ones `make` built in build/."""
+refreshes, refresh errors, logouts) and ``failures``: every failed call as ``[when, error]``,
+``when`` in seconds since the epoch (the chaos test places each in or out of its chaos windows).
+The packages are the ones `make` built in build/."""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ p.on(Event.REFRESH_ERROR, lambda _: seen.update(refreshErrors=seen["refreshError
 p.on(Event.ACCESS_VIOLATION, lambda _: seen.update(violations=seen["violations"] + 1))
 print("ready", flush=True)
 sys.stdin.readline()
-out = {"calls": 0, "failed": 0, "errors": []}
+out = {"calls": 0, "failed": 0, "errors": [], "failures": []}
 lock = threading.Lock()
 deadline = time.monotonic() + float(env["RC_DURATION"])
 def call():
@@ -47,6 +49,7 @@ def call():
             with lock:
                 out["failed"] += 1
                 out["errors"].append(f"{type(exc).__name__}: {exc}")
+                out["failures"].append([time.time(), f"{type(exc).__name__}: {exc}"])
         time.sleep(0.05)  # pacing of the load
 threads = [threading.Thread(target=call) for _ in range(int(env["RC_CALLERS"]))]
 for t in threads: t.start()

@@ -41,7 +41,9 @@ class Announced(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-def run(case: dict[str, Any]) -> tuple[object, list[list[str]], list[float], bool, Announced]:
+def run(
+    case: dict[str, Any],
+) -> tuple[object, list[list[str]], list[float], bool, Announced, object]:
     clock = FakeClock(float(TABLE["now"]))
     announced = Announced()
     creds = TABLE["credentials"]
@@ -83,12 +85,13 @@ def run(case: dict[str, Any]) -> tuple[object, list[list[str]], list[float], boo
             outcome = error
         finally:
             logging.getLogger("rcsdk").removeHandler(announced)
-        return outcome, server.seen, clock.sleeps, platform.is_authorized(), announced
+        expires_at = platform.get_auth_data().get("expires_at")
+        return outcome, server.seen, clock.sleeps, platform.is_authorized(), announced, expires_at
 
 
 @pytest.mark.parametrize("case", params())
 def test_case(case: dict[str, Any]) -> None:
-    outcome, seen, sleeps, authorized, announced = run(case)
+    outcome, seen, sleeps, authorized, announced, expires_at = run(case)
     if case["outcome"] == "ok":
         assert not isinstance(outcome, Exception), outcome
     else:
@@ -116,6 +119,8 @@ def test_case(case: dict[str, Any]) -> None:
         assert getattr(outcome, "retry_after", None) == case["retry_after"]
     if "authorized_after" in case:
         assert authorized is case["authorized_after"]
+    if "expires_at" in case:
+        assert expires_at == case["expires_at"]
 
 
 def test_the_table_covers_every_error_code_and_status() -> None:

@@ -15,7 +15,8 @@ instance of), ``also`` (the classes of its status beyond those: a 400 ``invalid_
 ``BadRequestError`` too; Python and JavaScript check them), ``announced`` (the waits announced
 with a warning line and the ``rate_limit_wait`` event, whose ``RateLimitError`` carries the wait:
 those on a 429 longer than ``announce_wait_seconds``) and the optional ``error``,
-``error_codes``, ``retry_after`` and ``authorized_after``. ``advance`` moves the clock that many
+``error_codes``, ``retry_after``, ``authorized_after`` and ``expires_at`` (the access token's
+expiry in the auth data afterwards). ``advance`` moves the clock that many
 seconds after the auth data is set; ``callers`` makes that many calls at once (threads in Python,
 concurrent promises in JavaScript, one after another in PHP), each of which must succeed.
 """
@@ -445,6 +446,20 @@ class Cases(Target):
             callers=32,
             advance=3600,
             issue=26,
+        )
+        # Issue #21: a token's lifetime counts from its request, not from its answer. An answer
+        # read late (here after a rate limit's wait; in a fleet, by a worker paused before it
+        # read it, whose pair another worker may have been using all along) never makes the
+        # tokens look younger than they are: a Redis key written back with such an expiry had
+        # the whole fleet send an expired access token, and its 401's retry send it again.
+        retry(
+            "a token's lifetime counts from its request, not from a late answer",
+            "refresh",
+            [_reply(429, {}, {"Retry-After": "5"}), _reply(200, {**token, "expires_in": 1800})],
+            count=2,
+            sleeps=[5],
+            expires_at=NOW + 1800,
+            issue=21,
         )
 
         table = {

@@ -83,6 +83,7 @@ func (p *Platform) login(ctx context.Context, form []field, success, failure Eve
 	if err != nil {
 		return nil, err
 	}
+	asked := p.now() // their lifetime counts from here (issued)
 	response, err := p.transport.send(ctx, &outgoing{method: "POST", url: p.server + tokenPath, client: true, form: form})
 	var token *TokenInfo
 	if err == nil {
@@ -94,7 +95,7 @@ func (p *Platform) login(ctx context.Context, form []field, success, failure Eve
 	}
 	var events pending
 	events.add(p, success, token)
-	p.locked(ctx, &events, func() { p.replace(issued(token, p.now()), &events) })
+	p.locked(ctx, &events, func() { p.replace(issued(token, asked), &events) })
 	events.emit()
 	return token, nil
 }
@@ -149,6 +150,7 @@ func (p *Platform) rotate(ctx context.Context, seen uint64, form func(*authState
 	if err != nil {
 		return nil, err
 	}
+	asked := p.now() // the new tokens' lifetime counts from here
 	response, err := p.transport.send(ctx, &outgoing{method: "POST", url: p.server + tokenPath, client: true, form: fields})
 	var token *TokenInfo
 	if err == nil {
@@ -165,7 +167,7 @@ func (p *Platform) rotate(ctx context.Context, seen uint64, form func(*authState
 		}
 		return nil, err
 	}
-	fresh := issued(token, p.now())
+	fresh := issued(token, asked)
 	var stored pending
 	p.keep(fresh, &stored)
 	events.add(p, EventRefreshSuccess, token)

@@ -73,7 +73,9 @@ class AuthState(Record):
 
     @classmethod
     def issued(cls, token: TokenInfo, now: float) -> AuthState:
-        """The tokens of a response that arrived at ``now``. A lifetime that is not a positive
+        """The tokens of a token request sent at ``now``: their lifetime counts from the request,
+        not from the answer, so an answer read late (a process paused, a slow network) never
+        makes them look younger than they are (docs/FLEET.md). A lifetime that is not a positive
         number of seconds (``expires_in: 0``, ``-5``, ``10**400``) is treated as unknown: the
         token is used until the platform rejects it, then refreshed once."""
         lifetime = _lifetime(token.expires_in)

@@ -136,6 +136,7 @@ class TokenSession:
     def login(self, form: dict[str, str], success: Event, failure: Event) -> TokenInfo:
         """Send a token request with ``form``; keep and return the tokens."""
         transport = self.transport
+        asked = transport.clock()  # their lifetime counts from here (AuthState.issued)
         try:
             response = transport.send(
                 "POST", TOKEN_PATH, data=transport.client_form(form), client=True
@@ -147,7 +148,7 @@ class TokenSession:
         events: Events = []
         # The platform issued these tokens: whatever the store does, they are kept (in memory
         # at least) before anything else can fail.
-        self._replace(AuthState.issued(token, transport.clock()), events)
+        self._replace(AuthState.issued(token, asked), events)
         events.append((success, token))
         self._emit(events)
         return token
@@ -232,6 +233,7 @@ class TokenSession:
                     ledger.keep(None, events)
                     events += [(Event.REFRESH_ERROR, error), (Event.ACCESS_VIOLATION, error)]
                     raise error
+                asked = transport.clock()  # the new tokens' lifetime counts from here
                 try:
                     response = transport.send(
                         "POST",
@@ -249,7 +251,7 @@ class TokenSession:
                     # Network trouble or a bad answer: the refresh token may still be good.
                     events.append((Event.REFRESH_ERROR, exc))
                     raise
-                fresh = AuthState.issued(token, transport.clock())
+                fresh = AuthState.issued(token, asked)
                 # The old refresh token is spent: from here on only the new tokens are kept.
                 ledger.keep(fresh, events)
                 events.append((Event.REFRESH_SUCCESS, token))

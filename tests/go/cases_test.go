@@ -39,6 +39,7 @@ type tableCase struct {
 	Error           *string            `json:"error"`
 	RetryAfter      *float64           `json:"retry_after"`
 	AuthorizedAfter *bool              `json:"authorized_after"`
+	ExpiresAt       *float64           `json:"expires_at"`
 	Announced       []float64          `json:"announced"`
 	// Advance moves the clock that many seconds after the auth data is set.
 	Advance float64 `json:"advance"`
@@ -156,6 +157,11 @@ func runCase(table *caseTable, c tableCase, t testing.TB) error {
 	}
 	if c.AuthorizedAfter != nil && platform.IsAuthorized() != *c.AuthorizedAfter {
 		return fmt.Errorf("authorized %v, expected %v", platform.IsAuthorized(), *c.AuthorizedAfter)
+	}
+	if c.ExpiresAt != nil {
+		if at, _ := platform.GetAuthData()["expires_at"].(float64); math.Abs(at-*c.ExpiresAt) > 1e-6 {
+			return fmt.Errorf("expires_at %v, expected %v", platform.GetAuthData()["expires_at"], *c.ExpiresAt)
+		}
 	}
 	return nil
 }

@@ -44,7 +44,8 @@ async function run(c) {
       outcome = error;
     }
     const seen = server.requests.map((r) => [r.method, r.path]);
-    return { outcome, seen, sleeps: clock.sleeps, authorized: await platform.isAuthorized(), announced };
+    const expiresAt = platform.getAuthData().expires_at;
+    return { outcome, seen, sleeps: clock.sleeps, authorized: await platform.isAuthorized(), announced, expiresAt };
   } finally {
     await server.close();
   }
@@ -52,7 +53,7 @@ async function run(c) {
 
 for (const c of TABLE.cases) {
   test(c.name, async () => {
-    const { outcome, seen, sleeps, authorized, announced } = await run(c);
+    const { outcome, seen, sleeps, authorized, announced, expiresAt } = await run(c);
     if (c.outcome === "ok") assert.ok(!(outcome instanceof Error), String(outcome));
     else {
       assert.equal(outcome.constructor.name, c.outcome, String(outcome));
@@ -70,5 +71,6 @@ for (const c of TABLE.cases) {
     if ("error" in c) assert.equal(outcome.error, c.error);
     if ("retry_after" in c) assert.equal(outcome.retryAfter, c.retry_after);
     if ("authorized_after" in c) assert.equal(authorized, c.authorized_after);
+    if ("expires_at" in c) assert.equal(expiresAt, c.expires_at);
   });
 }

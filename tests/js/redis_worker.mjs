@@ -30,7 +30,8 @@ console.log("ready");
 const lines = readline.createInterface({ input: process.stdin });
 await new Promise((resolve) => lines.once("line", resolve));
 lines.close();
-const outcome = { calls: 0, failed: 0, errors: [] };
+// failures: every failed call as [when (epoch seconds), error], for the chaos test's windows.
+const outcome = { calls: 0, failed: 0, errors: [], failures: [] };
 const deadline = Date.now() + Number(env.RC_DURATION) * 1000;
 async function caller() {
   while (Date.now() < deadline) {
@@ -41,6 +42,7 @@ async function caller() {
       if (!(error instanceof RCSDKError)) throw error;
       outcome.failed += 1;
       if (outcome.errors.length < 5) outcome.errors.push(`${error.name}: ${error.message}`);
+      outcome.failures.push([Date.now() / 1000, `${error.name}: ${error.message}`]);
     }
     await new Promise((resolve) => setTimeout(resolve, 50)); // pacing of the load
   }

@@ -114,6 +114,9 @@ final class CasesTest extends TestCase
         if (array_key_exists('authorized_after', $case)) {
             $this->assertSame($case['authorized_after'], $platform->isAuthorized());
         }
+        if (array_key_exists('expires_at', $case)) {
+            $this->assertEqualsWithDelta((float) $case['expires_at'], (float) $platform->getAuthData()['expires_at'], 1e-6);
+        }
     }
 
     public function testTheTableCoversEveryErrorCodeAndStatus(): void

@@ -31,7 +31,8 @@ $platform->on(Event::ACCESS_VIOLATION, function () use (&$seen): void {
 
 echo "ready\n";
 fgets(STDIN);
-$outcome = ['calls' => 0, 'failed' => 0, 'errors' => []];
+// failures: every failed call as [when (epoch seconds), error], for the chaos test's windows.
+$outcome = ['calls' => 0, 'failed' => 0, 'errors' => [], 'failures' => []];
 $deadline = microtime(true) + (float) $env('RC_DURATION');
 while (microtime(true) < $deadline) {
     try {
@@ -42,6 +43,7 @@ while (microtime(true) < $deadline) {
         if (count($outcome['errors']) < 5) {
             $outcome['errors'][] = get_class($error) . ': ' . $error->getMessage();
         }
+        $outcome['failures'][] = [microtime(true), get_class($error) . ': ' . $error->getMessage()];
     }
     usleep(50_000); // pacing of the load
 }

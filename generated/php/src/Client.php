@@ -180,13 +180,14 @@ final class Client
     /** @param array<string, string> $form */
     public function login(#[\SensitiveParameter] array $form, string $success, string $failure): TokenInfo
     {
+        $asked = $this->now(); // their lifetime counts from here (AuthState::issued)
         try {
             $token = $this->transport()->tokenFrom($this->transport()->send('POST', Constants::TOKEN_PATH, client: true, form: $this->clientForm($form)));
         } catch (RCSDKError $error) {
             $this->emit($failure, $error);
             throw $error;
         }
-        $state = AuthState::issued($token, $this->now());
+        $state = AuthState::issued($token, $asked);
         // The platform issued these tokens: whatever the store does, they are kept (in memory
         // at least), as in Python.
         $storeError = $this->ledger->replace($state, FencedTokenStore::ANY);
@@ -230,6 +231,7 @@ final class Client
                     $events[] = [Event::ACCESS_VIOLATION, $error];
                     throw $error;
                 }
+                $asked = $this->now(); // the new tokens' lifetime counts from here
                 try {
                     $response = $this->transport()->send('POST', Constants::TOKEN_PATH, client: true, form: $this->clientForm(($this->refreshForm)($current)));
                     $token = $this->transport()->tokenFrom($response);
@@ -256,7 +258,7 @@ final class Client
                     $events[] = [Event::REFRESH_ERROR, $error];
                     throw $error;
                 }
-                $fresh = AuthState::issued($token, $this->now());
+                $fresh = AuthState::issued($token, $asked);
                 $storeError = $this->ledger->keep($fresh);
                 $events[] = [Event::REFRESH_SUCCESS, $token];
                 if ($storeError !== null) {

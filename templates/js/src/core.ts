@@ -199,6 +199,7 @@ export class Session {
   /** A login: exchange `form` for tokens, keep them, fire the events. */
   async login(form: Record<string, string>, success: EventName, failure: EventName): Promise<TokenInfo> {
     let token: TokenInfo;
+    const asked = this.#clock(); // their lifetime counts from here (AuthState.issued)
     try {
       const response = await this.#transport.send("POST", TOKEN_PATH, {
         form: this.clientForm(form),
@@ -211,7 +212,7 @@ export class Session {
     }
     // The platform issued these tokens: whatever the store does, they are kept (in memory at
     // least) before anything else can fail.
-    const events = await this.#replace(AuthState.issued(token, this.#clock()));
+    const events = await this.#replace(AuthState.issued(token, asked));
     events.push([success, token]);
     this.#emitAll(events);
     return token;
@@ -262,6 +263,7 @@ export class Session {
           throw error;
         }
         let token: TokenInfo;
+        const asked = this.#clock(); // the new tokens' lifetime counts from here
         try {
           const response = await this.#transport.send("POST", TOKEN_PATH, {
             form: this.clientForm(this.#refreshForm(current)),
@@ -281,7 +283,7 @@ export class Session {
           }
           throw error;
         }
-        const fresh = AuthState.issued(token, this.#clock());
+        const fresh = AuthState.issued(token, asked);
         // The old refresh token is spent: from here on only the new tokens are kept.
         await session.keep(fresh, events);
         events.push([Events.refreshSuccess, token]);

@@ -35,7 +35,9 @@ trait Calls
         #[\SensitiveParameter] ?array $form = null,
         #[\SensitiveParameter] array $headers = [],
     ): ApiResponse {
-        $method = \strtoupper($method);
+        if ($method !== 'GET') {
+            $method = \strtoupper($method); // get()'s 'GET' needs no call
+        }
         // A path found safe once is not checked again (the origin never changes).
         $url = $this->urls[$path] ?? $this->checkedUrl($path);
         if ($headers !== []) {
@@ -49,8 +51,9 @@ trait Calls
             $state = $this->access();
         }
         $seen = $this->generation;
+        $transport = ($this->sealedTransport)(); // as transport(), one call fewer per request
         try {
-            return $this->transport()->send($method, $url, false, $state, $query, $form, $json, $headers);
+            return $transport->send($method, $url, false, $state, $query, $form, $json, $headers);
         } catch (AuthenticationError $error) {
             if (!self::isTokenFailure($error)) {
                 throw $error;
@@ -63,7 +66,7 @@ trait Calls
             } else {
                 $fresh = $this->rotate($seen, true);
             }
-            return $this->transport()->send($method, $url, false, $fresh, $query, $form, $json, $headers);
+            return $transport->send($method, $url, false, $fresh, $query, $form, $json, $headers);
         }
     }
 

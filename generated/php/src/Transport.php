@@ -145,7 +145,7 @@ final class Transport
         #[\SensitiveParameter] mixed $json = null,
         #[\SensitiveParameter] array $headers = [],
     ): ApiResponse {
-        $url = \str_starts_with($path, '/') ? $this->origin->base . $path : $path;
+        $url = $path !== '' && $path[0] === '/' ? $this->origin->base . $path : $path;
         if ($query !== null && $query !== []) {
             $url .= (str_contains($url, '?') ? '&' : '?') . self::encode($query);
         }
@@ -261,6 +261,9 @@ final class Transport
         }
         $failure = $this->failure($curl, $url);
         $this->received = '';
+        // curl_exec() flushes the header stream only after a transfer that succeeded: lines of
+        // this one may still sit in its buffer. The next request gets a new handle and stream.
+        $this->curl = null;
         return $failure;
     }
 

@@ -361,7 +361,7 @@ abstract class Client
 
     protected static function segment(string $value): string
     {
-        return rawurlencode($value);
+        return $value === '~' ? $value : \rawurlencode($value); // the default ids, as rawurlencode() leaves them
     }
 
     protected function now(): float

@@ -37,7 +37,7 @@ ENV_EXTRA = 135
 CALLGRIND = {
     "python": ("http.client", "rcsdk", "urllib3", "httpx", "requests"),
     "javascript": ("node:http", "rcsdk", "fetch"),
-    "php": ("curl", "rcsdk get", "curl+json", "rcsdk readExtension"),
+    "php": ("curl", "rcsdk get", "curl+json", "rcsdk readExtension", "curl copy"),
 }
 FLOORS = {"python": "http.client", "javascript": "node:http", "php": "curl"}
 

@@ -206,4 +206,47 @@ final class BehaviourTest extends TestCase
             exec('rm -rf ' . escapeshellarg($dir));
         }
     }
+
+    /**
+     * PHP only (curl inflates here; the other clients inflate in their own code, tested by the
+     * gzip rows of the security table): the PHP transport asks for gzip and deflate like every
+     * client, and a gzip answer reaches the caller inflated.
+     */
+    public function testGzipIsAskedForAndAGzipAnswerIsInflated(): void
+    {
+        $gzipped = ['status' => 200, 'headers' => ['Content-Type' => 'application/json', 'Content-Encoding' => 'gzip'], 'body_base64' => base64_encode((string) gzencode('{"ok":"inflated"}'))];
+        $url = Scripted::start([self::json(200, self::TOKEN), $gzipped]);
+        $platform = platform($url);
+        $platform->loginJwt('JWT');
+        $this->assertSame(['ok' => 'inflated'], $platform->get('/restapi/v1.0/a')->json());
+        $this->assertSame('gzip, deflate', Scripted::seen()[1]['headers']['accept-encoding'] ?? null);
+    }
+
+    /**
+     * PHP only (curl's header lines go to a stream the transport reuses): each answer's headers
+     * are its own, after a longer header block and after a transfer that failed midway.
+     */
+    public function testEachAnswerHasItsOwnHeaders(): void
+    {
+        $long = ['status' => 200, 'headers' => ['Content-Type' => 'application/json', 'X-First' => str_repeat('a', 2000)], 'body' => '{}'];
+        $slow = ['status' => 200, 'headers' => ['Content-Type' => 'application/json', 'X-Slow' => '1'], 'body' => '{}', 'delay_body' => 1.1];
+        $short = ['status' => 200, 'headers' => ['X-Second' => '2'], 'body' => '{}'];
+        $url = Scripted::start([self::json(200, self::TOKEN), $long, $short, $slow, $short]);
+        $platform = platform($url, timeout: 1.0, maxRetries: 0);
+        $platform->loginJwt('JWT');
+        $this->assertSame(str_repeat('a', 2000), $platform->get('/restapi/v1.0/a')->header('X-First'));
+        $second = $platform->get('/restapi/v1.0/a');
+        $this->assertSame('2', $second->header('X-Second'));
+        $this->assertNull($second->header('X-First'));
+        try {
+            $platform->get('/restapi/v1.0/a'); // $slow's headers arrive, its body too late
+            $this->fail('no timeout');
+        } catch (\Rcsdk\APITimeoutError) {
+        }
+        $after = $platform->get('/restapi/v1.0/a');
+        $this->assertSame('2', $after->header('X-Second'));
+        $this->assertNull($after->header('X-Slow'));
+        $this->assertNull($after->header('X-First'));
+        $this->assertCount(5, Scripted::seen());
+    }
 }

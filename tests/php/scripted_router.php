@@ -32,8 +32,12 @@ header_remove('X-Powered-By');
 foreach ($reply['headers'] as $key => $value) {
     header("{$key}: {$value}");
 }
+if (($reply['delay_body'] ?? 0) > 0) {
+    flush(); // the status line and headers go now, the body after the delay
+    usleep((int) ($reply['delay_body'] * 1e6));
+}
 if (($reply['delay'] ?? 0) > 0) {
     usleep((int) ($reply['delay'] * 1e6));
 }
-echo $reply['body'];
+echo isset($reply['body_base64']) ? base64_decode((string) $reply['body_base64']) : $reply['body']; // binary bodies travel in base64
 return true;

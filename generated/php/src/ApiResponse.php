@@ -51,7 +51,12 @@ final class ApiResponse
     /** The body decoded from JSON (objects as arrays); a ResponseFormatError when it is not JSON. */
     public function json(): mixed
     {
-        $value = self::decode($this->body);
+        try {
+            // decode(), inline: one call fewer on every typed read.
+            $value = $this->body === '' ? null : \json_decode($this->body, true, 64, \JSON_THROW_ON_ERROR | \JSON_BIGINT_AS_STRING);
+        } catch (\JsonException) {
+            $value = null;
+        }
         if ($value === null) {
             throw new ResponseFormatError("{$this->status} response is not JSON", $this->status);
         }

@@ -395,7 +395,9 @@ final class Client
         #[\SensitiveParameter] ?array $form = null,
         #[\SensitiveParameter] array $headers = [],
     ): ApiResponse {
-        $method = \strtoupper($method);
+        if ($method !== 'GET') {
+            $method = \strtoupper($method); // get()'s 'GET' needs no call
+        }
         // A path found safe once is not checked again (the origin never changes).
         $url = $this->urls[$path] ?? $this->checkedUrl($path);
         if ($headers !== []) {
@@ -409,8 +411,9 @@ final class Client
             $state = $this->access();
         }
         $seen = $this->ledger->generation;
+        $transport = ($this->sealedTransport)(); // as transport(), one call fewer per request
         try {
-            return $this->transport()->send($method, $url, false, $state, $query, $form, $json, $headers);
+            return $transport->send($method, $url, false, $state, $query, $form, $json, $headers);
         } catch (AuthenticationError $error) {
             if (!self::isTokenFailure($error)) {
                 throw $error;
@@ -423,7 +426,7 @@ final class Client
             } else {
                 $fresh = $this->rotate($seen, true);
             }
-            return $this->transport()->send($method, $url, false, $fresh, $query, $form, $json, $headers);
+            return $transport->send($method, $url, false, $fresh, $query, $form, $json, $headers);
         }
     }
 

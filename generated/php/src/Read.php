@@ -16,35 +16,35 @@ final class Read
 {
     public static function str(mixed $value): ?string
     {
-        if (is_string($value)) {
+        if (\is_string($value)) {
             return $value;
         }
-        if (is_int($value)) {
+        if (\is_int($value)) {
             return (string) $value;
         }
-        if (is_float($value) && is_finite($value)) {
-            return $value == floor($value) && abs($value) < 1e15 ? (string) (int) $value : (string) $value;
+        if (\is_float($value) && \is_finite($value)) {
+            return $value == \floor($value) && \abs($value) < 1e15 ? (string) (int) $value : (string) $value;
         }
         return null;
     }
 
     public static function int(mixed $value): ?int
     {
-        if (is_int($value)) {
+        if (\is_int($value)) {
             return $value;
         }
-        if (is_float($value) && is_finite($value) && $value == floor($value) && abs($value) <= PHP_INT_MAX) {
+        if (\is_float($value) && \is_finite($value) && $value == \floor($value) && \abs($value) <= PHP_INT_MAX) {
             return (int) $value;
         }
-        if (is_string($value) && preg_match('/^\s*-?\d{1,18}\s*$/', $value) === 1) {
-            return (int) trim($value);
+        if (\is_string($value) && \preg_match('/^\s*-?\d{1,18}\s*$/', $value) === 1) {
+            return (int) \trim($value);
         }
         return null;
     }
 
     public static function float(mixed $value): ?float
     {
-        if (is_int($value) || (is_float($value) && is_finite($value))) {
+        if (\is_int($value) || (\is_float($value) && \is_finite($value))) {
             return (float) $value;
         }
         return null;
@@ -52,7 +52,7 @@ final class Read
 
     public static function bool(mixed $value): ?bool
     {
-        return is_bool($value) ? $value : null;
+        return \is_bool($value) ? $value : null;
     }
 
     public static function any(mixed $value): mixed
@@ -67,7 +67,7 @@ final class Read
      */
     public static function map(mixed $value): array
     {
-        if (!is_array($value) || ($value !== [] && array_is_list($value))) {
+        if (!\is_array($value) || ($value !== [] && \array_is_list($value))) {
             return [];
         }
         /** @var array<string, mixed> $value */
@@ -76,7 +76,7 @@ final class Read
 
     public static function isMap(mixed $value): bool
     {
-        return is_array($value) && ($value === [] || !array_is_list($value));
+        return \is_array($value) && ($value === [] || !\array_is_list($value));
     }
 
     /**
@@ -86,7 +86,7 @@ final class Read
      */
     public static function items(mixed $value): array
     {
-        if (!is_array($value) || !array_is_list($value)) {
+        if (!\is_array($value) || !\array_is_list($value)) {
             return [];
         }
         $out = [];

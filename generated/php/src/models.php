@@ -98,29 +98,35 @@ final class TokenInfo implements \JsonSerializable
         throw new \Error('Cannot modify readonly property ' . self::class . '::$' . $name);
     }
 
-    /** Read a decoded JSON body; throws \UnexpectedValueException when a needed field is missing. */
+    /**
+     * Read a decoded JSON body; throws \UnexpectedValueException when a needed field is missing.
+     *
+     * Read's rules, with the common case (a value of the right type) written inline: a call per
+     * field was most of a typed read. Arguments in the constructor's order (positional is
+     * cheaper than named).
+     */
     public static function fromJson(mixed $data): self
     {
-        $body = Read::map($data);
-        $accessToken = Read::str($body['access_token'] ?? null);
+        $body = \is_array($data) && !\array_is_list($data) ? $data : []; // Read::map($data)
+        $accessToken = \is_string($v = $body['access_token'] ?? null) ? $v : Read::str($v);
         if ($accessToken === null || $accessToken === '') {
             throw new \UnexpectedValueException('TokenInfo has no access_token');
         }
         return new self(
-            accessToken: $accessToken,
-            tokenType: Read::str($body['token_type'] ?? null),
-            expiresIn: Read::int($body['expires_in'] ?? null),
-            refreshToken: Read::str($body['refresh_token'] ?? null),
-            refreshTokenExpiresIn: Read::int($body['refresh_token_expires_in'] ?? null),
-            scope: Read::str($body['scope'] ?? null),
-            ownerId: Read::str($body['owner_id'] ?? null),
-            endpointId: Read::str($body['endpoint_id'] ?? null),
-            idToken: Read::str($body['id_token'] ?? null),
-            sessionId: Read::str($body['session_id'] ?? null),
-            sessionExpiresIn: Read::int($body['session_expires_in'] ?? null),
-            sessionExpirationTime: Read::str($body['session_expiration_time'] ?? null),
-            sessionIdleTimeout: Read::int($body['session_idle_timeout'] ?? null),
-            raw: $body,
+            $accessToken,
+            \is_string($v = $body['token_type'] ?? null) ? $v : Read::str($v),
+            \is_int($v = $body['expires_in'] ?? null) ? $v : Read::int($v),
+            \is_string($v = $body['refresh_token'] ?? null) ? $v : Read::str($v),
+            \is_int($v = $body['refresh_token_expires_in'] ?? null) ? $v : Read::int($v),
+            \is_string($v = $body['scope'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['owner_id'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['endpoint_id'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['id_token'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['session_id'] ?? null) ? $v : Read::str($v),
+            \is_int($v = $body['session_expires_in'] ?? null) ? $v : Read::int($v),
+            \is_string($v = $body['session_expiration_time'] ?? null) ? $v : Read::str($v),
+            \is_int($v = $body['session_idle_timeout'] ?? null) ? $v : Read::int($v),
+            $body,
         );
     }
 
@@ -190,16 +196,22 @@ final class ErrorItem
     ) {
     }
 
-    /** Read a decoded JSON body. */
+    /**
+     * Read a decoded JSON body.
+     *
+     * Read's rules, with the common case (a value of the right type) written inline: a call per
+     * field was most of a typed read. Arguments in the constructor's order (positional is
+     * cheaper than named).
+     */
     public static function fromJson(mixed $data): self
     {
-        $body = Read::map($data);
+        $body = \is_array($data) && !\array_is_list($data) ? $data : []; // Read::map($data)
         return new self(
-            errorCode: Read::str($body['errorCode'] ?? null),
-            message: Read::str($body['message'] ?? null),
-            parameterName: Read::str($body['parameterName'] ?? null),
-            parameterValue: Read::str($body['parameterValue'] ?? null),
-            raw: $body,
+            \is_string($v = $body['errorCode'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['message'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['parameterName'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['parameterValue'] ?? null) ? $v : Read::str($v),
+            $body,
         );
     }
 
@@ -244,17 +256,23 @@ final class ErrorBody
     ) {
     }
 
-    /** Read a decoded JSON body. */
+    /**
+     * Read a decoded JSON body.
+     *
+     * Read's rules, with the common case (a value of the right type) written inline: a call per
+     * field was most of a typed read. Arguments in the constructor's order (positional is
+     * cheaper than named).
+     */
     public static function fromJson(mixed $data): self
     {
-        $body = Read::map($data);
+        $body = \is_array($data) && !\array_is_list($data) ? $data : []; // Read::map($data)
         return new self(
-            error: Read::str($body['error'] ?? null),
-            errorDescription: Read::str($body['error_description'] ?? null),
-            errorCode: Read::str($body['errorCode'] ?? null),
-            message: Read::str($body['message'] ?? null),
-            errors: array_map(static fn (array $item): ErrorItem => ErrorItem::fromJson($item), Read::items($body['errors'] ?? null)),
-            raw: $body,
+            \is_string($v = $body['error'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['error_description'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['errorCode'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['message'] ?? null) ? $v : Read::str($v),
+            array_map(static fn (array $item): ErrorItem => ErrorItem::fromJson($item), Read::items($body['errors'] ?? null)),
+            $body,
         );
     }
 
@@ -294,14 +312,20 @@ final class AccountRef
     ) {
     }
 
-    /** Read a decoded JSON body. */
+    /**
+     * Read a decoded JSON body.
+     *
+     * Read's rules, with the common case (a value of the right type) written inline: a call per
+     * field was most of a typed read. Arguments in the constructor's order (positional is
+     * cheaper than named).
+     */
     public static function fromJson(mixed $data): self
     {
-        $body = Read::map($data);
+        $body = \is_array($data) && !\array_is_list($data) ? $data : []; // Read::map($data)
         return new self(
-            id: Read::str($body['id'] ?? null),
-            uri: Read::str($body['uri'] ?? null),
-            raw: $body,
+            \is_string($v = $body['id'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['uri'] ?? null) ? $v : Read::str($v),
+            $body,
         );
     }
 
@@ -340,15 +364,21 @@ final class Contact
     ) {
     }
 
-    /** Read a decoded JSON body. */
+    /**
+     * Read a decoded JSON body.
+     *
+     * Read's rules, with the common case (a value of the right type) written inline: a call per
+     * field was most of a typed read. Arguments in the constructor's order (positional is
+     * cheaper than named).
+     */
     public static function fromJson(mixed $data): self
     {
-        $body = Read::map($data);
+        $body = \is_array($data) && !\array_is_list($data) ? $data : []; // Read::map($data)
         return new self(
-            firstName: Read::str($body['firstName'] ?? null),
-            lastName: Read::str($body['lastName'] ?? null),
-            email: Read::str($body['email'] ?? null),
-            raw: $body,
+            \is_string($v = $body['firstName'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['lastName'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['email'] ?? null) ? $v : Read::str($v),
+            $body,
         );
     }
 
@@ -398,20 +428,26 @@ final class ExtensionInfo
     ) {
     }
 
-    /** Read a decoded JSON body. */
+    /**
+     * Read a decoded JSON body.
+     *
+     * Read's rules, with the common case (a value of the right type) written inline: a call per
+     * field was most of a typed read. Arguments in the constructor's order (positional is
+     * cheaper than named).
+     */
     public static function fromJson(mixed $data): self
     {
-        $body = Read::map($data);
+        $body = \is_array($data) && !\array_is_list($data) ? $data : []; // Read::map($data)
         return new self(
-            id: Read::int($body['id'] ?? null),
-            uri: Read::str($body['uri'] ?? null),
-            extensionNumber: Read::str($body['extensionNumber'] ?? null),
-            name: Read::str($body['name'] ?? null),
-            type: Read::str($body['type'] ?? null),
-            status: Read::str($body['status'] ?? null),
-            account: Read::isMap($body['account'] ?? null) ? AccountRef::fromJson($body['account']) : null,
-            contact: Read::isMap($body['contact'] ?? null) ? Contact::fromJson($body['contact']) : null,
-            raw: $body,
+            \is_int($v = $body['id'] ?? null) ? $v : Read::int($v),
+            \is_string($v = $body['uri'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['extensionNumber'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['name'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['type'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['status'] ?? null) ? $v : Read::str($v),
+            \is_array($v = $body['account'] ?? null) && ($v === [] || !\array_is_list($v)) ? AccountRef::fromJson($v) : null,
+            \is_array($v = $body['contact'] ?? null) && ($v === [] || !\array_is_list($v)) ? Contact::fromJson($v) : null,
+            $body,
         );
     }
 
@@ -488,15 +524,21 @@ final class WsTokenInfo implements \JsonSerializable
         throw new \Error('Cannot modify readonly property ' . self::class . '::$' . $name);
     }
 
-    /** Read a decoded JSON body. */
+    /**
+     * Read a decoded JSON body.
+     *
+     * Read's rules, with the common case (a value of the right type) written inline: a call per
+     * field was most of a typed read. Arguments in the constructor's order (positional is
+     * cheaper than named).
+     */
     public static function fromJson(mixed $data): self
     {
-        $body = Read::map($data);
+        $body = \is_array($data) && !\array_is_list($data) ? $data : []; // Read::map($data)
         return new self(
-            wsAccessToken: Read::str($body['ws_access_token'] ?? null),
-            uri: Read::str($body['uri'] ?? null),
-            expiresIn: Read::int($body['expires_in'] ?? null),
-            raw: $body,
+            \is_string($v = $body['ws_access_token'] ?? null) ? $v : Read::str($v),
+            \is_string($v = $body['uri'] ?? null) ? $v : Read::str($v),
+            \is_int($v = $body['expires_in'] ?? null) ? $v : Read::int($v),
+            $body,
         );
     }
 

@@ -416,20 +416,6 @@ def token_body(**changes: object) -> str:
     return json.dumps(body)
 
 
-@pytest.mark.parametrize("expires_in", [0, -5, 10**400], ids=["zero", "negative", "huge"])
-def test_an_unusable_lifetime_is_treated_as_unknown(
-    make_platform: PlatformFactory, local: LocalPlatform, expires_in: int
-) -> None:
-    platform = make_platform()
-    local.inject(Fault(TOKEN, status=200, body=token_body(expires_in=expires_in)))
-    platform.login_jwt(CREDS["RC_JWT"])
-    assert platform.get_auth_data()["expires_at"] is None
-    local.inject(Fault("/restapi/v1.0/", status=200, body=json.dumps({"id": 7}), count=3))
-    for _ in range(3):
-        assert platform.read_extension().id == 7
-    assert local.grant_count(REFRESH) == 0  # no refresh before every call
-
-
 @pytest.mark.parametrize(
     ("status", "headers", "raised"),
     [

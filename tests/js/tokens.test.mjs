@@ -433,18 +433,3 @@ test("authorizeUrl makes a PKCE verifier, its S256 challenge and a state", () =>
   assert.ok(request.codeVerifier.length >= 43 && request.state.length >= 16);
   assert.notEqual(platform.authorizeUrl().state, request.state);
 });
-
-test("short and senseless lifetimes: the margin is capped at half, 0 or 1e400 means unknown", async () => {
-  for (const [expiresIn, dueAfter] of [[60, 30], [10, 5], [0, null], [-5, null], [1e400, null]]) {
-    const token = rcsdk.TokenInfo.fromJson({ access_token: "a", refresh_token: "r", expires_in: expiresIn });
-    const state = internal.AuthState.issued(token, 1000);
-    assert.equal(state.accessDue(1000, 60), false, `${expiresIn}: due when just issued`);
-    if (dueAfter === null) {
-      assert.equal(state.expiresAt, null);
-      assert.equal(state.accessDue(1e12, 60), false);
-    } else {
-      assert.equal(state.accessDue(1000 + dueAfter - 0.5, 60), false);
-      assert.equal(state.accessDue(1000 + dueAfter, 60), true);
-    }
-  }
-});

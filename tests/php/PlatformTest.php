@@ -205,28 +205,4 @@ final class PlatformTest extends TestCase
         $this->expectException(UsageError::class);
         RCSDK::fromEnv(['RC_SERVER' => $env['RC_SERVER']]);
     }
-
-    /** @return array<string, array{int|float, bool, bool}> expires_in, due at once, due after 31 s */
-    public static function lifetimes(): array
-    {
-        return [
-            'a short-lived token is not due when issued' => [60, false, true],
-            'expires_in 0 is unknown' => [0, false, false],
-            'a negative lifetime is unknown' => [-5, false, false],
-            'an absurd lifetime is unknown' => [1e30, false, false],
-        ];
-    }
-
-    /** @dataProvider lifetimes */
-    public function testTheMarginIsCappedAndOddLifetimesAreUnknown(int|float $expiresIn, bool $dueAtOnce, bool $dueLater): void
-    {
-        $token = ['access_token' => 'A1', 'token_type' => 'bearer', 'expires_in' => $expiresIn, 'refresh_token' => 'R1', 'scope' => 'x', 'session_id' => '1'];
-        $clock = new FakeClock();
-        $url = Scripted::start([['status' => 200, 'headers' => ['Content-Type' => 'application/json'], 'body' => (string) json_encode($token)]]);
-        $platform = platform($url, clock: $clock->clock(), refreshMargin: 60.0);
-        $platform->loginJwt('JWT');
-        $state = \Rcsdk\AuthState::fromJson($platform->getAuthData());
-        $this->assertSame($dueAtOnce, $state->accessDue($clock->now, 60.0));
-        $this->assertSame($dueLater, $state->accessDue($clock->now + 31, 60.0));
-    }
 }

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from rcsdk import _decide
+from rcsdk._constants import REFRESH_REJECTED_CODES
 
 from _support import ROOT
 
@@ -24,6 +25,8 @@ MUTATIONS = {
     "expiry": ("0 < seconds <= MAX_LIFETIME", "0 <= seconds <= MAX_LIFETIME"),
     "access_due": ("min(margin, known / 2)", "min(margin, known)"),
     "can_refresh": ("now < refresh_token_expires_at", "now <= refresh_token_expires_at"),
+    "ends_session": ("400 <= status < 500", "400 <= status"),
+    "after_rejection": ('"lost": "drop"', '"lost": "end"'),
 }
 
 
@@ -46,6 +49,15 @@ def test_every_decision_answers_as_the_table_says() -> None:
 
 def test_every_decision_has_a_section_and_a_mutation() -> None:
     assert set(TABLE) == set(_decide.__all__) == set(MUTATIONS)
+
+
+def test_the_session_ending_codes_are_the_specs() -> None:
+    """The table's invalid_grant rows name every code the spec marks ``ends_session``, each in a
+    row of its own that ends the session, and no other code ends one."""
+    rows = [r for r in TABLE["ends_session"]["rows"] if r["error"] == "invalid_grant"]
+    ending = {r["error_codes"][0] for r in rows if r["expect"] and len(r["error_codes"]) == 1}
+    assert ending == REFRESH_REJECTED_CODES
+    assert all(r["expect"] for r in rows if set(r["error_codes"]) & REFRESH_REJECTED_CODES)
 
 
 @pytest.mark.parametrize("section", sorted(MUTATIONS))

@@ -42,3 +42,34 @@ func accessDue(expiresAt *float64, expiresIn int64, now, margin float64) bool {
 func canRefresh(refreshToken string, refreshTokenExpiresAt *float64, now float64) bool {
 	return refreshToken != "" && (refreshTokenExpiresAt == nil || now < *refreshTokenExpiresAt)
 }
+
+// endsSession says whether the platform's answer to a refresh is its verdict on the refresh
+// token itself: a 4xx invalid_grant with no error code or a code that names that token
+// (expired, revoked, used). A network error (status 0), a 5xx, invalid_client, a rate limit or a
+// proxy's HTML page are not: the tokens are kept.
+func endsSession(status int, oauthError string, errorCodes []string) bool {
+	if status < 400 || status >= 500 || oauthError != "invalid_grant" {
+		return false
+	}
+	if len(errorCodes) == 0 {
+		return true
+	}
+	for _, code := range errorCodes {
+		if refreshRejectedCodes[code] {
+			return true
+		}
+	}
+	return false
+}
+
+// afterRejectionOf: what a session does once the platform rejected its refresh token, by what
+// the store holds now (read under its lock).
+var afterRejectionOf = map[string]string{"same": "end", "other": "adopt", "lost": "drop", "unreadable": "keep"}
+
+// afterRejection is what a session whose refresh token the platform rejected does, by what the
+// store holds now: "same" (that token, nothing newer) ends it for everyone sharing the store;
+// "other" (tokens written meanwhile) adopts those; "lost" (a fenced store lost the key: the
+// verdict is on our tokens) drops ours without ending it; "unreadable" keeps ours.
+func afterRejection(store string) string {
+	return afterRejectionOf[store]
+}

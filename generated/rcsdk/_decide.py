@@ -9,7 +9,11 @@ and Go runtimes hold the same functions under the same names (``decide.ts``, ``D
 
 from __future__ import annotations
 
-__all__ = ["access_due", "can_refresh", "expiry"]
+from collections.abc import Sequence
+
+from rcsdk._constants import REFRESH_REJECTED_CODES
+
+__all__ = ["access_due", "after_rejection", "can_refresh", "ends_session", "expiry"]
 
 MAX_LIFETIME = 10 * 365 * 24 * 3600
 """Lifetimes (``expires_in``) above this, or not above 0, are treated as unknown."""
@@ -49,3 +53,27 @@ def can_refresh(
     return bool(refresh_token) and (
         refresh_token_expires_at is None or now < refresh_token_expires_at
     )
+
+
+def ends_session(status: int, error: str | None, error_codes: Sequence[str]) -> bool:
+    """Whether the platform's answer to a refresh is its verdict on the refresh token itself:
+    a 4xx ``invalid_grant`` with no error code or a code that names that token (expired,
+    revoked, used). A network error (status 0), a 5xx, ``invalid_client``, a rate limit or a
+    proxy's HTML page are not: the tokens are kept."""
+    return (
+        400 <= status < 500
+        and error == "invalid_grant"
+        and (not error_codes or not REFRESH_REJECTED_CODES.isdisjoint(error_codes))
+    )
+
+
+AFTER_REJECTION = {"same": "end", "other": "adopt", "lost": "drop", "unreadable": "keep"}
+
+
+def after_rejection(store: str) -> str:
+    """What a session whose refresh token the platform rejected does, by what the store holds
+    now: ``same`` (that token, nothing newer) ends it for everyone sharing the store; ``other``
+    (tokens written meanwhile) adopts those; ``lost`` (a fenced store lost the key: the verdict
+    is on our tokens, not on the store's) drops ours without ending it; ``unreadable`` keeps
+    ours (the store cannot say whether it still holds that token)."""
+    return AFTER_REJECTION[store]

@@ -160,9 +160,10 @@ func (p *Platform) rotate(ctx context.Context, seen uint64, form func(*authState
 	if err != nil {
 		events.add(p, EventRefreshError, err)
 		var failure *Error
-		if errors.As(err, &failure) && endsSession(failure) {
-			// The platform's verdict on this very refresh token (the store still holds it: we
-			// hold its lock): the session is over.
+		// The store was read under the lock we hold: it holds the rejected token (Go has no
+		// fenced store that could lose the key or take another worker's meanwhile).
+		if errors.As(err, &failure) && endsSession(failure.StatusCode, failure.OAuthError, failure.ErrorCodes) &&
+			afterRejection("same") == "end" {
 			p.keep(nil, &events)
 			events.add(p, EventAccessViolation, err)
 		}
@@ -178,23 +179,6 @@ func (p *Platform) rotate(ctx context.Context, seen uint64, form func(*authState
 
 // forceRefresh is rotate's seen that refreshes whatever the generation (none reaches it).
 const forceRefresh = ^uint64(0)
-
-// endsSession: the platform's verdict on the refresh token itself, invalid_grant with no error
-// code or one that names that token. invalid_client, a rate limit or a proxy's page are not.
-func endsSession(failure *Error) bool {
-	if failure.StatusCode == 0 || failure.OAuthError != "invalid_grant" {
-		return false
-	}
-	if len(failure.ErrorCodes) == 0 {
-		return true
-	}
-	for _, code := range failure.ErrorCodes {
-		if refreshRejectedCodes[code] {
-			return true
-		}
-	}
-	return false
-}
 
 func (p *Platform) revoke(ctx context.Context, path string, form []field, success, failure Event) error {
 	var err error

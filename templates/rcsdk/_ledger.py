@@ -30,6 +30,7 @@ import contextlib
 import logging
 
 from rcsdk._auth import AuthState, Binding, store_name
+from rcsdk._decide import after_rejection
 from rcsdk._events import Event
 from rcsdk._exceptions import (
     APIStatusError,
@@ -278,22 +279,29 @@ class TokenLedger:
         """Under the locks: the platform refused ``current``'s refresh token. The session ends
         (for every process sharing the store), unless the store holds other tokens by now:
         then those are used."""
+        stored: AuthState | None = None
+        marker: str | object | None = None
         try:
             stored, marker = self._read()
         except TokenStoreError:
-            return  # the store cannot say whether it still holds that token: keep the session
-        if self.fenced is not None and marker is None:
-            # The store lost the key: the verdict is on our tokens, not on the store's (another
-            # worker may write newer ones back). Ours are dropped; the session is not ended.
-            self.unsaved = None
-            self._adopt(None, None)
-            return
-        rejected = self.stored if self.fenced is not None else current.token.refresh_token
-        if stored is not None and marker != rejected:
-            self.unsaved = None
-            self._adopt(stored, marker)
+            view = "unreadable"
+        else:
+            rejected = self.stored if self.fenced is not None else current.token.refresh_token
+            if self.fenced is not None and marker is None:
+                view = "lost"
+            elif stored is not None and marker != rejected:
+                view = "other"
+            else:
+                view = "same"
+        outcome = after_rejection(view)
+        if outcome == "keep":
             return
         self.unsaved = None
-        self.keep(None, events, marker)
-        if self.state is None:  # not refused for newer tokens
-            events.append((Event.ACCESS_VIOLATION, error))
+        if outcome == "drop":
+            self._adopt(None, None)
+        elif outcome == "adopt":
+            self._adopt(stored, marker)
+        else:
+            self.keep(None, events, marker)
+            if self.state is None:  # not refused for newer tokens
+                events.append((Event.ACCESS_VIOLATION, error))

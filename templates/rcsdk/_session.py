@@ -35,7 +35,8 @@ import requests
 
 from rcsdk._answers import is_token_failure
 from rcsdk._auth import AuthState, Binding
-from rcsdk._constants import REFRESH_REJECTED_CODES, TOKEN_PATH
+from rcsdk._constants import TOKEN_PATH
+from rcsdk._decide import ends_session
 from rcsdk._emitter import Emitter
 from rcsdk._events import Event
 from rcsdk._exceptions import (
@@ -55,15 +56,6 @@ from rcsdk._transport import Transport
 __all__ = ["TokenSession"]
 
 FormBuilder = Callable[[AuthState], dict[str, str]]
-
-
-def rejects_refresh_token(error: APIStatusError) -> bool:
-    """Whether the platform's answer to a refresh is a verdict on the refresh token itself:
-    ``invalid_grant``, with no error code or a code that names that token (expired, revoked,
-    used). ``invalid_client``, a rate limit, or a proxy's HTML 400 page are not."""
-    return error.error == "invalid_grant" and (
-        not error.error_codes or bool(REFRESH_REJECTED_CODES.intersection(error.error_codes))
-    )
 
 
 def _issued(transport: Transport, response: requests.Response) -> TokenInfo:
@@ -243,7 +235,7 @@ class TokenSession:
                     token = _issued(transport, response)
                 except APIStatusError as exc:
                     events.append((Event.REFRESH_ERROR, exc))
-                    if rejects_refresh_token(exc):
+                    if ends_session(exc.status_code, exc.error, exc.error_codes):
                         ledger.rejected(current, exc, events)
                     raise
                 except RCSDKError as exc:

@@ -16,9 +16,11 @@ import (
 
 // One deliberate change per decision (text in decide.go -> its replacement).
 var mutations = map[string][2]string{
-	"expiry":      {"seconds > 0 && seconds <= maxLifetime", "seconds >= 0 && seconds <= maxLifetime"},
-	"access_due":  {"min(margin, known/2)", "min(margin, known)"},
-	"can_refresh": {"now < *refreshTokenExpiresAt", "now <= *refreshTokenExpiresAt"},
+	"expiry":          {"seconds > 0 && seconds <= maxLifetime", "seconds >= 0 && seconds <= maxLifetime"},
+	"access_due":      {"min(margin, known/2)", "min(margin, known)"},
+	"can_refresh":     {"now < *refreshTokenExpiresAt", "now <= *refreshTokenExpiresAt"},
+	"ends_session":    {"status >= 500", "status >= 600"},
+	"after_rejection": {`"lost": "drop"`, `"lost": "end"`},
 }
 
 // runTable runs the table in generated/go with these files replaced (or added); it returns

@@ -18,6 +18,8 @@ const MUTATIONS = {
   expiry: ["seconds > 0 && seconds <= MAX_LIFETIME", "seconds >= 0 && seconds <= MAX_LIFETIME"],
   access_due: ["Math.min(margin, known / 2)", "Math.min(margin, known)"],
   can_refresh: ["now < refreshTokenExpiresAt", "now <= refreshTokenExpiresAt"],
+  ends_session: ["status < 500", "status < 600"],
+  after_rejection: ['lost: "drop"', 'lost: "end"'],
 };
 
 /** The rows `decide`'s functions answer otherwise than the table, as "section: row". */

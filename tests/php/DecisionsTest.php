@@ -19,6 +19,8 @@ final class DecisionsTest extends TestCase
         'expiry' => ['$seconds > 0 && $seconds <=', '$seconds >= 0 && $seconds <='],
         'access_due' => ['min($margin, $known / 2)', 'min($margin, $known)'],
         'can_refresh' => ['$now < $refreshTokenExpiresAt', '$now <= $refreshTokenExpiresAt'],
+        'ends_session' => ['$status < 500', '$status < 600'],
+        'after_rejection' => ["'lost' => 'drop'", "'lost' => 'end'"],
     ];
 
     /** @return array<string, array{args: list<string>, rows: list<array<string, mixed>>}> */

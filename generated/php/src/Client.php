@@ -226,15 +226,15 @@ abstract class Client
                     $token = $this->transport()->tokenFrom($response);
                 } catch (APIStatusError $error) {
                     $events[] = [Event::REFRESH_ERROR, $error];
-                    if (self::endsSession($error)) {
-                        if ($this->store instanceof FencedTokenStore && $this->storedGeneration === null) {
-                            // The store lost the key: the verdict is on our tokens, not on the
-                            // store's (another worker may write newer ones back). Ours go.
-                            $this->useState(null);
-                        } else {
-                            // The platform's verdict on this very refresh token (the store still
-                            // holds it: we hold its lock; a fenced store refuses the logout if
-                            // another worker rotated meanwhile): the session is over.
+                    if (Decide::endsSession($error->statusCode, $error->error, $error->errorCodes)) {
+                        // The store was read under the lock we hold: it holds the rejected token
+                        // (a fenced store refuses the logout if another worker rotated
+                        // meanwhile, and its tokens are adopted), unless it lost the key.
+                        $lost = $this->store instanceof FencedTokenStore && $this->storedGeneration === null;
+                        $outcome = Decide::afterRejection($lost ? 'lost' : 'same');
+                        if ($outcome === 'drop') {
+                            $this->useState(null); // the verdict is on our tokens, not on the store's
+                        } elseif ($outcome === 'end') {
                             $this->keep(null);
                             if ($this->state === null) {
                                 $events[] = [Event::ACCESS_VIOLATION, $error];
@@ -291,17 +291,6 @@ abstract class Client
             throw $error;
         }
         $this->emit($success, null);
-    }
-
-    /**
-     * The platform's verdict on the refresh token itself: `invalid_grant`, with no error code or
-     * one that names that token (expired, revoked, used). `invalid_client`, a rate limit or a
-     * proxy's HTML page are not.
-     */
-    private static function endsSession(APIStatusError $error): bool
-    {
-        return $error->error === 'invalid_grant'
-            && ($error->errorCodes === [] || array_intersect($error->errorCodes, Constants::REFRESH_REJECTED_CODES) !== []);
     }
 
     /** Tokens fit for a call: refreshed first when they are due (request() checks first). */

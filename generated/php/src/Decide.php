@@ -60,4 +60,33 @@ final class Decide
         return $refreshToken !== null && $refreshToken !== ''
             && ($refreshTokenExpiresAt === null || $now < $refreshTokenExpiresAt);
     }
+
+    /**
+     * Whether the platform's answer to a refresh is its verdict on the refresh token itself: a
+     * 4xx `invalid_grant` with no error code or a code that names that token (expired, revoked,
+     * used). A network error (status 0), a 5xx, `invalid_client`, a rate limit or a proxy's HTML
+     * page are not: the tokens are kept.
+     *
+     * @param list<string> $errorCodes
+     */
+    public static function endsSession(int $status, ?string $error, array $errorCodes): bool
+    {
+        return $status >= 400 && $status < 500
+            && $error === 'invalid_grant'
+            && ($errorCodes === [] || array_intersect($errorCodes, Constants::REFRESH_REJECTED_CODES) !== []);
+    }
+
+    private const AFTER_REJECTION = ['same' => 'end', 'other' => 'adopt', 'lost' => 'drop', 'unreadable' => 'keep'];
+
+    /**
+     * What a session whose refresh token the platform rejected does, by what the store holds now
+     * (read under its lock): `same` (that token, nothing newer) ends it for everyone sharing the
+     * store; `other` (tokens written meanwhile) adopts those; `lost` (a fenced store lost the key:
+     * the verdict is on our tokens, not on the store's) drops ours without ending it;
+     * `unreadable` keeps ours.
+     */
+    public static function afterRejection(string $store): string
+    {
+        return self::AFTER_REJECTION[$store];
+    }
 }

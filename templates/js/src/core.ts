@@ -18,6 +18,7 @@
  */
 
 import { AuthState, Binding } from "./auth.js";
+import { endsSession } from "./decide.js";
 import {
   DEFAULT_MAX_RETRIES,
   DEFAULT_MAX_RETRY_WAIT,
@@ -29,6 +30,7 @@ import {
 import { Emitter, type Listener } from "./emitter.js";
 import { type EventName, Events } from "./events.js";
 import {
+  APIStatusError,
   AuthenticationError,
   LoginRequiredError,
   TokenStoreError,
@@ -41,7 +43,7 @@ import { Redactor } from "./redact.js";
 import { type Collected, Session } from "./session.js";
 import { type AuthData, MemoryTokenStore, type TokenStore } from "./store.js";
 import { type ApiResponse, tokenFrom } from "./response.js";
-import { Transport, isTokenFailure, rejectsRefreshToken } from "./transport.js";
+import { Transport, isTokenFailure } from "./transport.js";
 import { VERSION } from "./version.js";
 
 export { checkServer, type PlatformOptions, type RequestOptions } from "./options.js";
@@ -278,7 +280,7 @@ export abstract class PlatformCore {
           token = this.#issued(response);
         } catch (error) {
           events.push([Events.refreshError, error]);
-          if (rejectsRefreshToken(error)) {
+          if (error instanceof APIStatusError && endsSession(error.statusCode, error.error, error.errorCodes)) {
             // The platform's verdict on this refresh token; it ends the session only if the
             // store still holds that token (another process may have rotated it meanwhile).
             const stored = await session.rejected(current, error, events);

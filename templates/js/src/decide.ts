@@ -5,6 +5,8 @@
  * callers read the clock and the store, and act on what these return.
  */
 
+import { REFRESH_REJECTED_CODES } from "./constants.js";
+
 /** Lifetimes (`expires_in`) above this, or not above 0, are treated as unknown. */
 export const MAX_LIFETIME = 10 * 365 * 24 * 3600;
 
@@ -37,4 +39,34 @@ export function accessDue(expiresAt: number | null, expiresIn: number | null, no
 /** Whether a refresh can be tried: a refresh token that has not expired (or whose expiry is unknown). */
 export function canRefresh(refreshToken: string | null, refreshTokenExpiresAt: number | null, now: number): boolean {
   return !!refreshToken && (refreshTokenExpiresAt === null || now < refreshTokenExpiresAt);
+}
+
+/**
+ * Whether the platform's answer to a refresh is its verdict on the refresh token itself: a 4xx
+ * `invalid_grant` with no error code or a code that names that token (expired, revoked, used).
+ * A network error (status 0), a 5xx, `invalid_client`, a rate limit or a proxy's HTML page are
+ * not: the tokens are kept.
+ */
+export function endsSession(status: number, error: string | null, errorCodes: readonly string[]): boolean {
+  return (
+    status >= 400 &&
+    status < 500 &&
+    error === "invalid_grant" &&
+    (errorCodes.length === 0 || errorCodes.some((code) => REFRESH_REJECTED_CODES.has(code)))
+  );
+}
+
+/** What the store holds once the platform rejected our refresh token (read under its lock). */
+export type StoreAfterRejection = "same" | "other" | "lost" | "unreadable";
+
+const AFTER_REJECTION = { same: "end", other: "adopt", lost: "drop", unreadable: "keep" } as const;
+
+/**
+ * What a session whose refresh token the platform rejected does, by what the store holds now:
+ * `same` (that token, nothing newer) ends it for everyone sharing the store; `other` (tokens
+ * written meanwhile) adopts those; `lost` (a fenced store lost the key: the verdict is on our
+ * tokens, not on the store's) drops ours without ending it; `unreadable` keeps ours.
+ */
+export function afterRejection(store: StoreAfterRejection): "end" | "adopt" | "drop" | "keep" {
+  return AFTER_REJECTION[store];
 }

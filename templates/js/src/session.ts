@@ -25,6 +25,7 @@
  */
 
 import { AuthState, type Binding, storeName } from "./auth.js";
+import { type StoreAfterRejection, afterRejection } from "./decide.js";
 import { type EventName, Events } from "./events.js";
 import { AuthDataError, LoginRequiredError, type RCSDKError, TokenStoreError } from "./exceptions.js";
 import { Lock } from "./lock.js";
@@ -309,30 +310,31 @@ export class Session {
    * Returns the tokens now in use (null: the session ended).
    */
   async rejected(current: AuthState, error: unknown, events: Collected): Promise<AuthState | null> {
-    let stored: AuthState | null;
-    let marker: Stored;
+    let stored: AuthState | null = null;
+    let marker: Stored = null;
+    let view: StoreAfterRejection;
     try {
       [stored, marker] = await this.#read();
+      const rejected = this.#fenced !== null ? this.#stored : current.token.refreshToken;
+      if (this.#fenced !== null && marker === null) view = "lost";
+      else view = stored !== null && marker !== rejected ? "other" : "same";
     } catch (caught) {
-      // The store cannot say whether it still holds that token: keep the session.
-      if (!(caught instanceof AuthDataError)) return this.#state;
-      stored = null;
-      marker = ANY;
+      // A store that cannot be read cannot say whether it still holds that token (the session
+      // is kept); content nobody can use holds no newer tokens.
+      view = caught instanceof AuthDataError ? "same" : "unreadable";
+      marker = ANY; // content nobody can use is no newer token
     }
-    if (this.#fenced !== null && marker === null) {
-      // The store lost the key: the verdict is on our tokens, not on the store's (another
-      // worker may write newer ones back). Ours are dropped; the session is not ended.
-      this.#unsaved = null;
+    const outcome = afterRejection(view);
+    if (outcome === "keep") return this.#state;
+    this.#unsaved = null;
+    if (outcome === "drop") {
       this.#adopt(null, null);
       return null;
     }
-    const rejected = this.#fenced !== null ? this.#stored : current.token.refreshToken;
-    if (stored !== null && marker !== rejected) {
-      this.#unsaved = null;
+    if (outcome === "adopt") {
       this.#adopt(stored, marker);
       return stored;
     }
-    this.#unsaved = null;
     await this.keep(null, events, marker);
     if (this.#state !== null) return this.#state; // refused: newer tokens were adopted
     events.push([Events.accessViolation, error]);

@@ -18,6 +18,10 @@ var decisions = map[string]func(args []any) any{
 		return accessDue(optional(a[0]), integer(a[1]), number(a[2]), number(a[3]))
 	},
 	"can_refresh": func(a []any) any { return canRefresh(text(a[0]), optional(a[1]), number(a[2])) },
+	"ends_session": func(a []any) any {
+		return endsSession(int(number(a[0])), text(a[1]), texts(a[2]))
+	},
+	"after_rejection": func(a []any) any { return afterRejection(text(a[0])) },
 }
 
 func number(v any) float64 { return v.(float64) }
@@ -42,6 +46,14 @@ func text(v any) string {
 		return ""
 	}
 	return v.(string)
+}
+
+func texts(v any) []string {
+	var out []string
+	for _, item := range v.([]any) {
+		out = append(out, item.(string))
+	}
+	return out
 }
 
 // plain is a value as JSON reads it back (a *float64 as its number, nil as null).

@@ -27,6 +27,7 @@ MUTATIONS = {
     "can_refresh": ("now < refresh_token_expires_at", "now <= refresh_token_expires_at"),
     "ends_session": ("400 <= status < 500", "400 <= status"),
     "after_rejection": ('"lost": "drop"', '"lost": "end"'),
+    "after_401": ("sends >= 3", "sends >= 2"),  # the one retry JavaScript and PHP made
 }
 
 

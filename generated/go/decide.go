@@ -73,3 +73,19 @@ var afterRejectionOf = map[string]string{"same": "end", "other": "adopt", "lost"
 func afterRejection(store string) string {
 	return afterRejectionOf[store]
 }
+
+// after401 is what a call does when its sends-th sending got a 401: "refresh" (then send it
+// again with the new tokens), "reload" (send it again only if the store holds tokens another
+// worker or a central refresher rotated in since the call read them), or "fail". Only a token
+// failure is retried, never more than twice, and one call causes at most one refresh: the first
+// retry follows a refresh (or, without auto-refresh, a rotation someone else made); the second
+// only another worker's rotation that overtook the first retry.
+func after401(sends int, tokenFailure, autoRefresh bool) string {
+	if !tokenFailure || sends >= 3 {
+		return "fail"
+	}
+	if sends == 1 && autoRefresh {
+		return "refresh"
+	}
+	return "reload"
+}

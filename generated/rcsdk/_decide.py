@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from rcsdk._constants import REFRESH_REJECTED_CODES
 
-__all__ = ["access_due", "after_rejection", "can_refresh", "ends_session", "expiry"]
+__all__ = ["access_due", "after_401", "after_rejection", "can_refresh", "ends_session", "expiry"]
 
 MAX_LIFETIME = 10 * 365 * 24 * 3600
 """Lifetimes (``expires_in``) above this, or not above 0, are treated as unknown."""
@@ -77,3 +77,17 @@ def after_rejection(store: str) -> str:
     is on our tokens, not on the store's) drops ours without ending it; ``unreadable`` keeps
     ours (the store cannot say whether it still holds that token)."""
     return AFTER_REJECTION[store]
+
+
+def after_401(sends: int, token_failure: bool, auto_refresh: bool) -> str:
+    """What a call does when its ``sends``-th sending got a 401: ``refresh`` (then send it again
+    with the new tokens), ``reload`` (send it again only if the store holds tokens another
+    thread, process or central refresher rotated in since the call read them), or ``fail``.
+
+    Only a token failure is retried, never more than twice, and one call causes at most one
+    refresh: the first retry follows a refresh (or, without auto-refresh, a rotation someone
+    else made); the second only another worker's rotation that overtook the first retry.
+    """
+    if not token_failure or sends >= 3:
+        return "fail"
+    return "refresh" if sends == 1 and auto_refresh else "reload"

@@ -246,7 +246,8 @@ type Call struct {
 }
 
 // Request calls the API with the access token; an error status is an *Error. A 401 token
-// error triggers one refresh and one retry of the call, never more.
+// error triggers one refresh and one retry of the call, and a second retry only with tokens
+// another worker rotated in meanwhile.
 func (p *Platform) Request(ctx context.Context, call Call) (*Response, error) {
 	target, err := p.origin.url(call.Path, "path")
 	if err != nil {
@@ -285,27 +286,35 @@ func (p *Platform) send(ctx context.Context, out *outgoing) (*Response, error) {
 		}
 	}
 	out.bearer = state.authorization
-	response, err := p.transport.send(ctx, out)
-	var failure *Error
-	if err == nil || !errors.As(err, &failure) || !isTokenFailure(failure) {
-		return response, err
-	}
-	var fresh *authState
-	if p.autoRefresh {
-		if fresh, err = p.rotate(ctx, seen, p.refreshForm); err != nil {
-			return nil, err
+	for sends := 1; ; sends++ {
+		response, err := p.transport.send(ctx, out)
+		var failure *Error
+		if err == nil || !errors.As(err, &failure) {
+			return response, err
 		}
-	} else {
-		var events pending
-		p.locked(ctx, &events, func() { fresh, _ = p.reload(&events) })
-		events.emit()
-		if fresh == nil || p.generationNow() == seen {
-			return nil, failure
+		switch after401(sends, isTokenFailure(failure), p.autoRefresh) {
+		case "refresh":
+			if state, err = p.rotate(ctx, seen, p.refreshForm); err != nil {
+				return nil, err
+			}
+		case "reload":
+			// Another worker (or a central refresher) may have rotated the tokens.
+			var fresh *authState
+			var events pending
+			p.locked(ctx, &events, func() { fresh, _ = p.reload(&events) })
+			events.emit()
+			if fresh == nil || p.generationNow() == seen {
+				return nil, failure
+			}
+			state = fresh
+		default:
+			return response, err
 		}
+		seen = p.generationNow()
+		retry := *out
+		retry.bearer = state.authorization
+		out = &retry
 	}
-	retry := *out
-	retry.bearer = fresh.authorization
-	return p.transport.send(ctx, &retry)
 }
 
 // isTokenFailure: a 401 that a refresh can cure (a token error, or a bare 401 naming no other

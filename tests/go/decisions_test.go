@@ -21,6 +21,7 @@ var mutations = map[string][2]string{
 	"can_refresh":     {"now < *refreshTokenExpiresAt", "now <= *refreshTokenExpiresAt"},
 	"ends_session":    {"status >= 500", "status >= 600"},
 	"after_rejection": {`"lost": "drop"`, `"lost": "end"`},
+	"after_401":       {"sends >= 3", "sends >= 2"}, // the one retry Go made before
 }
 
 // runTable runs the table in generated/go with these files replaced (or added); it returns

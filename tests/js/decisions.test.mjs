@@ -20,6 +20,7 @@ const MUTATIONS = {
   can_refresh: ["now < refreshTokenExpiresAt", "now <= refreshTokenExpiresAt"],
   ends_session: ["status < 500", "status < 600"],
   after_rejection: ['lost: "drop"', 'lost: "end"'],
+  after_401: ["sends >= 3", "sends >= 2"], // the one retry JavaScript made before
 };
 
 /** The rows `decide`'s functions answer otherwise than the table, as "section: row". */

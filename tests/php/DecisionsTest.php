@@ -21,6 +21,7 @@ final class DecisionsTest extends TestCase
         'can_refresh' => ['$now < $refreshTokenExpiresAt', '$now <= $refreshTokenExpiresAt'],
         'ends_session' => ['$status < 500', '$status < 600'],
         'after_rejection' => ["'lost' => 'drop'", "'lost' => 'end'"],
+        'after_401' => ['$sends >= 3', '$sends >= 2'], // the one retry PHP made before
     ];
 
     /** @return array<string, array{args: list<string>, rows: list<array<string, mixed>>}> */

@@ -7,7 +7,8 @@
  *
  * Tokens are built for RingCentral's single-use refresh tokens:
  * - the access token is refreshed `refreshMargin` seconds before it expires (against `clock`),
- *   and once more, with one retry of the call, when a call gets a 401 token error;
+ *   and once more, with one retry of the call, when a call gets a 401 token error (a second
+ *   retry only with tokens another worker rotated in meanwhile);
  * - any number of concurrent calls that find the token due cause one refresh (a lock; inside it
  *   the store is re-read, and a rotation someone else made is used);
  * - only the platform's verdict on the refresh token the store still holds ends the session (and
@@ -20,7 +21,7 @@
  */
 
 import { AuthState, Binding } from "./auth.js";
-import { endsSession } from "./decide.js";
+import { after401, endsSession } from "./decide.js";
 import {
   DEFAULT_MAX_RETRIES,
   DEFAULT_MAX_RETRY_WAIT,
@@ -356,32 +357,43 @@ export abstract class PlatformCore {
     return this.autoRefresh && state.accessDue(this.#clock(), this.refreshMargin) ? null : state;
   }
 
-  /** An authenticated call; a 401 token error triggers one refresh and one retry, never more. */
+  /**
+   * An authenticated call; a 401 token error triggers one refresh and one retry, and a second
+   * retry only with tokens another worker rotated in meanwhile (decide.ts's after401).
+   */
   protected async authorized(
     method: string,
     path: string,
     options: RequestOptions,
   ): Promise<ApiResponse> {
     const ready = this.#ready();
-    const [state, seen] = ready !== null ? [ready, this.#session.generation] : await this.access();
-    try {
-      return await this.#transport.send(method, path, { ...options, bearer: state.token.accessToken });
-    } catch (error) {
-      if (!(error instanceof AuthenticationError) || !isTokenFailure(error)) throw error;
-      let fresh: AuthState | null;
-      if (!this.autoRefresh) {
-        // A central refresher may have rotated the tokens: use them if so.
-        const events: Collected = [];
-        fresh = await this.#session.locked(() => this.#session.sync(events));
-        this.#emitAll(events);
-        if (fresh === null || this.#session.generation === seen) throw error;
-      } else {
-        fresh = await this.refreshTokens(seen, true);
+    let [state, seen] = ready !== null ? [ready, this.#session.generation] : await this.access();
+    for (let sends = 1; ; sends += 1) {
+      try {
+        return await this.#transport.send(method, path, { ...options, bearer: state.token.accessToken });
+      } catch (error) {
+        if (!(error instanceof AuthenticationError)) throw error;
+        const step = after401(sends, isTokenFailure(error), this.autoRefresh);
+        if (step === "refresh") {
+          state = await this.refreshTokens(seen, true);
+        } else {
+          // Another worker (or a central refresher) may have rotated the tokens.
+          const fresh = step === "reload" ? await this.#rotatedSince(seen) : null;
+          if (fresh === null) throw error;
+          state = fresh;
+        }
+        seen = this.#session.generation;
       }
-      return this.#transport.send(method, path, { ...options, bearer: fresh.token.accessToken });
     }
   }
 
+  /** The stored tokens, if someone replaced the generation `seen` by now. */
+  async #rotatedSince(seen: number): Promise<AuthState | null> {
+    const events: Collected = [];
+    const fresh = await this.#session.locked(() => this.#session.sync(events));
+    this.#emitAll(events);
+    return fresh === null || this.#session.generation === seen ? null : fresh;
+  }
 
   // --- auth data ------------------------------------------------------------------------------
 

@@ -70,3 +70,16 @@ const AFTER_REJECTION = { same: "end", other: "adopt", lost: "drop", unreadable:
 export function afterRejection(store: StoreAfterRejection): "end" | "adopt" | "drop" | "keep" {
   return AFTER_REJECTION[store];
 }
+
+/**
+ * What a call does when its `sends`-th sending got a 401: `refresh` (then send it again with the
+ * new tokens), `reload` (send it again only if the store holds tokens another worker or a
+ * central refresher rotated in since the call read them), or `fail`. Only a token failure is
+ * retried, never more than twice, and one call causes at most one refresh: the first retry
+ * follows a refresh (or, without auto-refresh, a rotation someone else made); the second only
+ * another worker's rotation that overtook the first retry.
+ */
+export function after401(sends: number, tokenFailure: boolean, autoRefresh: boolean): "refresh" | "reload" | "fail" {
+  if (!tokenFailure || sends >= 3) return "fail";
+  return sends === 1 && autoRefresh ? "refresh" : "reload";
+}

@@ -6,7 +6,8 @@ namespace Rcsdk;
 
 /**
  * Client's authenticated calls: request() and its verb shortcuts. The access token is refreshed
- * first when it is due, and a 401 token error triggers one refresh and one retry, never more.
+ * first when it is due, and a 401 token error triggers one refresh and one retry, and a second
+ * retry only with tokens another worker rotated in meanwhile (Decide::after401).
  * Used by Client only: it works on Client's private token state and Transport.
  */
 trait Calls
@@ -19,7 +20,7 @@ trait Calls
 
     /**
      * Call the API with the access token; throws an APIStatusError on an error status.
-     * A 401 token error triggers one refresh and one retry of the call, never more.
+     * A 401 token error triggers one refresh and one retry of the call (Decide::after401).
      *
      * @param array<string, scalar|null>|null $query
      * @param array<string, scalar|null>|null $form
@@ -47,21 +48,23 @@ trait Calls
             $state = $this->access();
         }
         $seen = $this->generation;
-        try {
-            return $this->transport()->send($method, $url, false, $state, $query, $form, $json, $headers);
-        } catch (AuthenticationError $error) {
-            if (!self::isTokenFailure($error)) {
-                throw $error;
-            }
-            if (!$this->autoRefresh) {
-                $fresh = $this->store->synchronized(fn (): ?AuthState => $this->reload());
-                if ($fresh === null || $this->generation === $seen) {
-                    throw $error;
+        for ($sends = 1; ; $sends++) {
+            try {
+                return $this->transport()->send($method, $url, false, $state, $query, $form, $json, $headers);
+            } catch (AuthenticationError $error) {
+                $step = Decide::after401($sends, self::isTokenFailure($error), $this->autoRefresh);
+                if ($step === 'refresh') {
+                    $state = $this->rotate($seen, true);
+                } else {
+                    // Another worker (or a central refresher) may have rotated the tokens.
+                    $fresh = $step === 'reload' ? $this->store->synchronized(fn (): ?AuthState => $this->reload()) : null;
+                    if ($fresh === null || $this->generation === $seen) {
+                        throw $error;
+                    }
+                    $state = $fresh;
                 }
-            } else {
-                $fresh = $this->rotate($seen, true);
+                $seen = $this->generation;
             }
-            return $this->transport()->send($method, $url, false, $fresh, $query, $form, $json, $headers);
         }
     }
 

@@ -427,3 +427,12 @@ test("authorizeUrl makes a PKCE verifier, its S256 challenge and a state", () =>
   assert.ok(request.codeVerifier.length >= 43 && request.state.length >= 16);
   assert.notEqual(platform.authorizeUrl().state, request.state);
 });
+
+test("getAuthData() is what is in memory; loadAuthData() reads the store, as Python's get_auth_data()", async () => {
+  const store = new rcsdk.MemoryTokenStore();
+  await make({ extra: { store } }).platform.loginJwt(CREDS.jwt);
+  const { platform } = make({ extra: { store } });
+  assert.deepEqual(platform.getAuthData(), {}); // synchronous: the store is not read yet
+  assert.deepEqual(await platform.loadAuthData(), await store.load());
+  assert.deepEqual(platform.getAuthData(), await store.load());
+});

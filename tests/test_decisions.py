@@ -28,6 +28,7 @@ MUTATIONS = {
     "ends_session": ("400 <= status < 500", "400 <= status"),
     "after_rejection": ('"lost": "drop"', '"lost": "end"'),
     "after_401": ("sends >= 3", "sends >= 2"),  # the one retry JavaScript and PHP made
+    "after_read": ('"other" and not fenced', '"other"'),  # a fenced store decided by the clocks
 }
 
 

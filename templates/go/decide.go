@@ -86,3 +86,31 @@ func after401(sends int, tokenFailure, autoRefresh bool) string {
 	}
 	return "reload"
 }
+
+// afterRead is what the ledger does with what it just read from the store, which holds (store):
+// "unreadable", "unusable" (content nobody can use), "foreign" (another origin's or app's
+// session: not ours), "empty" (no tokens; a fenced store: no key), "replaced" (what our unsaved
+// tokens replace), "older" (other tokens, issued before ours) or "other" (tokens written since).
+// It returns "keep" (go on with the tokens in memory), "raise" (the read's error), "reseed"
+// (write ours back into a lost key: the first writer wins), "write" (write the unsaved tokens; a
+// fenced store takes them only over the generation they replace, whatever the clocks say) or
+// "adopt" (use the store's).
+func afterRead(fenced bool, store string, held, unsaved bool) string {
+	switch {
+	case store == "unreadable" && held:
+		return "keep"
+	case store == "unreadable":
+		return "raise"
+	case store == "unusable" && unsaved:
+		return "write"
+	case store == "unusable":
+		return "raise"
+	case fenced && store == "empty" && (held || unsaved):
+		return "reseed"
+	case !unsaved:
+		return "adopt"
+	case store == "other" && !fenced:
+		return "adopt"
+	}
+	return "write"
+}

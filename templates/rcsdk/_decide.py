@@ -11,7 +11,15 @@ from collections.abc import Sequence
 
 from rcsdk._constants import REFRESH_REJECTED_CODES
 
-__all__ = ["access_due", "after_401", "after_rejection", "can_refresh", "ends_session", "expiry"]
+__all__ = [
+    "access_due",
+    "after_401",
+    "after_read",
+    "after_rejection",
+    "can_refresh",
+    "ends_session",
+    "expiry",
+]
 
 MAX_LIFETIME = 10 * 365 * 24 * 3600
 """Lifetimes (``expires_in``) above this, or not above 0, are treated as unknown."""
@@ -89,3 +97,28 @@ def after_401(sends: int, token_failure: bool, auto_refresh: bool) -> str:
     if not token_failure or sends >= 3:
         return "fail"
     return "refresh" if sends == 1 and auto_refresh else "reload"
+
+
+def after_read(fenced: bool, store: str, held: bool, unsaved: bool) -> str:
+    """What the ledger does with what it just read from the store, which holds (``store``):
+    ``unreadable`` (it cannot be read), ``unusable`` (content nobody can use), ``foreign``
+    (another origin's or app's session: not ours), ``empty`` (no tokens; for a fenced store, no
+    key), ``replaced`` (what our unsaved tokens replace), ``older`` (other tokens, issued before
+    ours: a stale writer's) or ``other`` (tokens written since). ``held``: tokens in memory;
+    ``unsaved``: tokens the store has not taken yet.
+
+    Returns ``keep`` (go on with the tokens in memory), ``raise`` (the read's error), ``reseed``
+    (write ours back into a lost key: the first writer wins), ``write`` (write the unsaved tokens;
+    a fenced store takes them only over the generation they replace, whatever the clocks say) or
+    ``adopt`` (use the store's). With a fenced store, its generation orders tokens; without one,
+    a rotation is recognised by the refresh token, and only the issue times tell older from newer.
+    """
+    if store == "unreadable":
+        return "keep" if held else "raise"
+    if store == "unusable":
+        return "write" if unsaved else "raise"
+    if fenced and store == "empty" and (held or unsaved):
+        return "reseed"
+    if not unsaved:
+        return "adopt"
+    return "adopt" if store == "other" and not fenced else "write"

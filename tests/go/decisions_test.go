@@ -22,6 +22,8 @@ var mutations = map[string][2]string{
 	"ends_session":    {"status >= 500", "status >= 600"},
 	"after_rejection": {`"lost": "drop"`, `"lost": "end"`},
 	"after_401":       {"sends >= 3", "sends >= 2"}, // the one retry Go made before
+	// A fenced store decided by the clocks.
+	"after_read": {`case store == "other" && !fenced:`, `case store == "other":`},
 }
 
 // runTable runs the table in generated/go with these files replaced (or added); it returns

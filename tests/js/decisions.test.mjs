@@ -21,6 +21,7 @@ const MUTATIONS = {
   ends_session: ["status < 500", "status < 600"],
   after_rejection: ['lost: "drop"', 'lost: "end"'],
   after_401: ["sends >= 3", "sends >= 2"], // the one retry JavaScript made before
+  after_read: ['store === "other" && !fenced', 'store === "other"'], // a fenced store decided by the clocks
 };
 
 /** The rows `decide`'s functions answer otherwise than the table, as "section: row". */

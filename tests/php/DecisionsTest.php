@@ -22,6 +22,7 @@ final class DecisionsTest extends TestCase
         'ends_session' => ['$status < 500', '$status < 600'],
         'after_rejection' => ["'lost' => 'drop'", "'lost' => 'end'"],
         'after_401' => ['$sends >= 3', '$sends >= 2'], // the one retry PHP made before
+        'after_read' => ["\$store === 'other' && !\$fenced", "\$store === 'other'"], // a fenced store decided by the clocks
     ];
 
     /** @return array<string, array{args: list<string>, rows: list<array<string, mixed>>}> */

@@ -83,3 +83,28 @@ export function after401(sends: number, tokenFailure: boolean, autoRefresh: bool
   if (!tokenFailure || sends >= 3) return "fail";
   return sends === 1 && autoRefresh ? "refresh" : "reload";
 }
+
+/** What the store holds, as afterRead reads it (tests/cases/decisions.json says each). */
+export type StoreRead = "unreadable" | "unusable" | "foreign" | "empty" | "replaced" | "older" | "other";
+
+/**
+ * What the ledger does with what it just read from the store: `keep` (go on with the tokens in
+ * memory), `raise` (the read's error), `reseed` (write ours back into a lost key: the first writer
+ * wins), `write` (write the unsaved tokens; a fenced store takes them only over the generation
+ * they replace, whatever the clocks say) or `adopt` (use the store's). `held`: tokens in memory;
+ * `unsaved`: tokens the store has not taken yet. With a fenced store, its generation orders
+ * tokens; without one, a rotation is recognised by the refresh token, and only the issue times
+ * tell older from newer.
+ */
+export function afterRead(
+  fenced: boolean,
+  store: StoreRead,
+  held: boolean,
+  unsaved: boolean,
+): "keep" | "raise" | "reseed" | "write" | "adopt" {
+  if (store === "unreadable") return held ? "keep" : "raise";
+  if (store === "unusable") return unsaved ? "write" : "raise";
+  if (fenced && store === "empty" && (held || unsaved)) return "reseed";
+  if (!unsaved) return "adopt";
+  return store === "other" && !fenced ? "adopt" : "write";
+}

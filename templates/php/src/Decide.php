@@ -103,4 +103,31 @@ final class Decide
         }
         return $sends === 1 && $autoRefresh ? 'refresh' : 'reload';
     }
+
+    /**
+     * What the ledger does with what it just read from the store, which holds (`$store`):
+     * 'unreadable', 'unusable' (content nobody can use), 'foreign' (another origin's or app's
+     * session: not ours), 'empty' (no tokens; a fenced store: no key), 'replaced' (what our
+     * unsaved tokens replace), 'older' (other tokens, issued before ours) or 'other' (tokens
+     * written since). Returns 'keep' (go on with the tokens in memory), 'raise' (the read's
+     * error), 'reseed' (write ours back into a lost key: the first writer wins), 'write' (write
+     * the unsaved tokens; a fenced store takes them only over the generation they replace,
+     * whatever the clocks say) or 'adopt' (use the store's).
+     */
+    public static function afterRead(bool $fenced, string $store, bool $held, bool $unsaved): string
+    {
+        if ($store === 'unreadable') {
+            return $held ? 'keep' : 'raise';
+        }
+        if ($store === 'unusable') {
+            return $unsaved ? 'write' : 'raise';
+        }
+        if ($fenced && $store === 'empty' && ($held || $unsaved)) {
+            return 'reseed';
+        }
+        if (!$unsaved) {
+            return 'adopt';
+        }
+        return $store === 'other' && !$fenced ? 'adopt' : 'write';
+    }
 }

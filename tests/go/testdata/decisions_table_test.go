@@ -22,6 +22,9 @@ var decisions = map[string]func(args []any) any{
 		return endsSession(int(number(a[0])), text(a[1]), texts(a[2]))
 	},
 	"after_rejection": func(a []any) any { return afterRejection(text(a[0])) },
+	"after_read": func(a []any) any {
+		return afterRead(a[0].(bool), text(a[1]), a[2].(bool), a[3].(bool))
+	},
 	"after_401": func(a []any) any {
 		return after401(int(number(a[0])), a[1].(bool), a[2].(bool))
 	},

@@ -3,7 +3,7 @@
 declare(strict_types=1);
 
 // The PHP client against the local platform (rcsdk.testing serve): the reference's API, events,
-// auth data, refresh margin with an injected clock, 401 -> one refresh, redaction.
+// auth data, refresh margin with an injected clock, redaction.
 
 namespace Rcsdk\Tests;
 
@@ -116,18 +116,7 @@ final class PlatformTest extends TestCase
         $this->assertSame(1, $refreshes);
     }
 
-    public function testA401TokenErrorRefreshesOnceAndRetries(): void
-    {
-        $platform = $this->local();
-        $platform->loginJwt(Local::env()['RC_JWT']);
-        $refreshes = 0;
-        $platform->on(Event::REFRESH_SUCCESS, function () use (&$refreshes): void {
-            $refreshes++;
-        });
-        Local::control('expire-tokens');
-        $this->assertSame('101', $platform->readExtension()->extensionNumber);
-        $this->assertSame(1, $refreshes);
-    }
+    // A 401 token error: one refresh, one retry (generated/cases.json, CasesTest).
 
     public function testARevokedSessionFiresAccessViolationOnce(): void
     {

@@ -21,10 +21,7 @@ import (
 
 const refreshGrant = "grant:refresh_token"
 
-// 32 goroutines on a due token make one refresh: generated/cases.json's callers row (TestCases).
-
-// rotatingStore is a store into which, once a refresh is saved (the second save), another worker
-// rotates the tokens: the next read finds its access token.
+// rotatingStore: once a refresh is saved (its second save), another worker's tokens are read.
 type rotatingStore struct {
 	*rcsdk.MemoryTokenStore
 	saves int
@@ -38,11 +35,8 @@ func (s *rotatingStore) Save(data map[string]any) error {
 func (s *rotatingStore) Load() (map[string]any, error) {
 	data, err := s.MemoryTokenStore.Load()
 	if s.saves == 2 && err == nil {
-		s.saves++
-		token := maps.Clone(data["token"].(map[string]any))
-		token["access_token"] = "ACCESS-3"
-		data = maps.Clone(data)
-		data["token"] = token
+		s.saves, data = 3, maps.Clone(data)
+		data["token"] = map[string]any{"access_token": "A3", "token_type": "bearer", "refresh_token": "R3"}
 		err = s.MemoryTokenStore.Save(data)
 	}
 	return data, err
@@ -51,23 +45,16 @@ func (s *rotatingStore) Load() (map[string]any, error) {
 // decisions.json's after_401 end to end: the retry meets another worker's rotation, and the
 // call goes out a third time, with the tokens that worker stored.
 func TestARetryThatMeetsAnotherRotationIsSentAgain(t *testing.T) {
-	token := `{"access_token": "ACCESS-%d", "token_type": "bearer", "expires_in": 3600, "refresh_token": "R%[1]d"}`
-	headers := map[string]string{"Content-Type": "application/json"}
-	expired := scriptedResponse{Status: 401, Headers: headers, Body: `{"errorCode": "OAU-128"}`}
-	server := newScripted(t, []scriptedResponse{
-		{Status: 200, Headers: headers, Body: fmt.Sprintf(token, 1)}, expired,
-		{Status: 200, Headers: headers, Body: fmt.Sprintf(token, 2)}, expired,
-		{Status: 200, Headers: headers, Body: `{"id": 1}`},
-	})
-	sdk, err := rcsdk.New("key", "secret", server.URL, rcsdk.WithStore(&rotatingStore{MemoryTokenStore: rcsdk.NewMemoryTokenStore()}))
-	if err != nil {
+	json := map[string]string{"Content-Type": "application/json"}
+	answer := func(status int, body string) scriptedResponse { return scriptedResponse{status, json, body} }
+	token := answer(200, `{"access_token": "A", "token_type": "bearer", "expires_in": 3600, "refresh_token": "R"}`)
+	expired := answer(401, `{"errorCode": "OAU-128"}`)
+	server := newScripted(t, []scriptedResponse{token, expired, token, expired, answer(200, `{"id": 1}`)})
+	sdk, _ := rcsdk.New("key", "secret", server.URL, rcsdk.WithStore(&rotatingStore{MemoryTokenStore: rcsdk.NewMemoryTokenStore()}))
+	if _, err := sdk.Platform().LoginJWT(context.Background(), "JWT"); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	if _, err := sdk.Platform().LoginJWT(ctx, "JWT"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sdk.Platform().Get(ctx, "/restapi/v1.0/a", nil); err != nil || len(server.requests()) != 5 {
+	if _, err := sdk.Platform().Get(context.Background(), "/restapi/v1.0/a", nil); err != nil || len(server.requests()) != 5 {
 		t.Fatalf("%v after %v", err, server.requests())
 	}
 }

@@ -9,18 +9,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from rcsdk._constants import AUTH_DATA_APP_KEY, AUTH_DATA_ORIGIN, AUTH_DATA_VERSION
+from rcsdk._decide import access_due, can_refresh, expiry, lifetime
 from rcsdk._exceptions import AuthDataError, SessionOriginError
 from rcsdk._models import TokenInfo
 from rcsdk._record import Record
 
 __all__ = ["AuthState", "AuthorizationRequest", "Binding"]
-
-MAX_LIFETIME = 10 * 365 * 24 * 3600
-"""Lifetimes (``expires_in``) above this, or not above 0, are treated as unknown."""
-
-
-def _lifetime(seconds: int | None) -> int | None:
-    return seconds if seconds is not None and 0 < seconds <= MAX_LIFETIME else None
 
 
 class AuthorizationRequest(Record):
@@ -80,42 +74,27 @@ class AuthState(Record):
         makes them look younger than they are (docs/FLEET.md). A lifetime that is not a positive
         number of seconds (``expires_in: 0``, ``-5``, ``10**400``) is treated as unknown: the
         token is used until the platform rejects it, then refreshed once."""
-        lifetime = _lifetime(token.expires_in)
-        refresh_lifetime = _lifetime(token.refresh_token_expires_in)
         return cls(
             token=token,
-            expires_at=now + lifetime if lifetime is not None else None,
+            expires_at=expiry(now, token.expires_in),
             refresh_token_expires_at=(
-                now + refresh_lifetime
-                if token.refresh_token and refresh_lifetime is not None
-                else None
+                expiry(now, token.refresh_token_expires_in) if token.refresh_token else None
             ),
         )
 
     def issued_at(self) -> float | None:
         """When the tokens were issued (from the access token's expiry and lifetime)."""
-        lifetime = _lifetime(self.token.expires_in)
-        if self.expires_at is None or lifetime is None:
+        known = lifetime(self.token.expires_in)
+        if self.expires_at is None or known is None:
             return None
-        return self.expires_at - lifetime
+        return self.expires_at - known
 
     def access_due(self, now: float, margin: float) -> bool:
-        """Whether the access token expires within ``margin`` seconds (or has expired).
-
-        The margin is capped at half the token's lifetime: a token that was just issued is never
-        due, however short-lived it is.
-        """
-        if self.expires_at is None:
-            return False
-        lifetime = _lifetime(self.token.expires_in)
-        if lifetime is not None:
-            margin = min(margin, lifetime / 2)
-        return now >= self.expires_at - margin
+        """Whether the access token expires within ``margin`` seconds (``rcsdk._decide``)."""
+        return access_due(self.expires_at, self.token.expires_in, now, margin)
 
     def can_refresh(self, now: float) -> bool:
-        return bool(self.token.refresh_token) and (
-            self.refresh_token_expires_at is None or now < self.refresh_token_expires_at
-        )
+        return can_refresh(self.token.refresh_token, self.refresh_token_expires_at, now)
 
     def usable(self, now: float) -> bool:
         """Whether these tokens can still authorize a call, directly or after a refresh."""

@@ -3,7 +3,6 @@ package rcsdk
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 )
 
 // authState is a token response and when its tokens expire (seconds since the epoch).
@@ -26,35 +25,20 @@ type authState struct {
 // it, then refreshed once.
 func issued(token *TokenInfo, now float64) *authState {
 	state := &authState{token: token, authorization: []string{"Bearer " + token.AccessToken}}
-	if lifetime, ok := lifetime(token.ExpiresIn); ok {
-		at := now + lifetime
-		state.expiresAt = &at
-	}
-	if lifetime, ok := lifetime(token.RefreshTokenExpiresIn); ok && token.RefreshToken != "" {
-		at := now + lifetime
-		state.refreshTokenExpiresAt = &at
+	state.expiresAt = expiry(now, token.ExpiresIn)
+	if token.RefreshToken != "" {
+		state.refreshTokenExpiresAt = expiry(now, token.RefreshTokenExpiresIn)
 	}
 	return state
 }
 
-func lifetime(seconds int64) (float64, bool) {
-	return float64(seconds), seconds > 0 && seconds <= maxLifetime
-}
-
-// accessDue says whether the access token expires within margin seconds (or has expired).
-// The margin is capped at half the token's lifetime: a token just issued is never due.
+// accessDue says whether the access token expires within margin seconds (decide.go).
 func (s *authState) accessDue(now, margin float64) bool {
-	if s.expiresAt == nil {
-		return false
-	}
-	if lifetime, ok := lifetime(s.token.ExpiresIn); ok {
-		margin = math.Min(margin, lifetime/2)
-	}
-	return now >= *s.expiresAt-margin
+	return accessDue(s.expiresAt, s.token.ExpiresIn, now, margin)
 }
 
 func (s *authState) canRefresh(now float64) bool {
-	return s.token.RefreshToken != "" && (s.refreshTokenExpiresAt == nil || now < *s.refreshTokenExpiresAt)
+	return canRefresh(s.token.RefreshToken, s.refreshTokenExpiresAt, now)
 }
 
 // usable says whether these tokens can still authorize a call, directly or after a refresh.

@@ -204,7 +204,7 @@ func (p *Platform) reload(events *pending) (*authState, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err != nil {
-		if p.state == nil || !errors.Is(err, ErrTokenStore) {
+		if !errors.Is(err, ErrTokenStore) || afterRead(false, "unreadable", p.state != nil, p.unsaved) == "raise" {
 			return nil, err
 		}
 		// The store cannot be read at all (a directory in its place, a permission): go on
@@ -222,22 +222,20 @@ func (p *Platform) reload(events *pending) (*authState, error) {
 		data = nil // another's session: to this platform, no session
 	}
 	state, err := stateFromJSON(data)
-	unusable := false
-	if err != nil {
-		if !p.unsaved {
-			return nil, err
-		}
-		state, unusable = nil, true // content nobody can use: ours replace it
+	view := "unusable" // content nobody can use: ours replace it
+	if err == nil {
+		view = p.view(state)
 	}
-	if p.unsaved {
-		// Tokens the store refused: write them now, unless the store has newer ones by now (a
+	switch afterRead(false, view, p.state != nil, p.unsaved) {
+	case "raise":
+		return nil, err
+	case "write":
+		// Tokens the store refused: written now, unless the store has newer ones by now (a
 		// login, or the same rotation).
-		if unusable || state == nil || state.token.RefreshToken == p.unsavedOver || (p.state != nil && p.state.issuedAfter(state)) {
-			p.save(p.state, p.unsavedOver, events)
-			return p.state, nil
-		}
-		p.unsaved = false
+		p.save(p.state, p.unsavedOver, events)
+		return p.state, nil
 	}
+	p.unsaved = false
 	p.adopt(state)
 	state = p.state
 	if state != nil {
@@ -252,6 +250,25 @@ func (p *Platform) reload(events *pending) (*authState, error) {
 
 // keep uses tokens and saves them (callers hold the store's lock). A failed save keeps them in
 // use, to be written later; the first failure of a run of them is reported (EventStoreError).
+// view is what the store holds (state: this platform's tokens there), as afterRead reads it.
+// Go's stores number no writes: a rotation is recognised by the refresh token, and only the
+// issue times tell older from newer.
+func (p *Platform) view(state *authState) string {
+	switch {
+	case p.foreign != nil:
+		return "foreign"
+	case state == nil:
+		return "empty"
+	case !p.unsaved:
+		return "other"
+	case state.token.RefreshToken == p.unsavedOver:
+		return "replaced"
+	case p.state != nil && p.state.issuedAfter(state):
+		return "older"
+	}
+	return "other"
+}
+
 func (p *Platform) keep(state *authState, events *pending) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -159,9 +159,10 @@ func (p *Platform) rotate(ctx context.Context, seen uint64, form func(*authState
 	if err != nil {
 		events.add(p, EventRefreshError, err)
 		var failure *Error
-		if errors.As(err, &failure) && endsSession(failure) {
-			// The platform's verdict on this very refresh token (the store still holds it: we
-			// hold its lock): the session is over.
+		// The store was read under the lock we hold: it holds the rejected token (Go has no
+		// fenced store that could lose the key or take another worker's meanwhile).
+		if errors.As(err, &failure) && endsSession(failure.StatusCode, failure.OAuthError, failure.ErrorCodes) &&
+			afterRejection("same") == "end" {
 			p.keep(nil, &events)
 			events.add(p, EventAccessViolation, err)
 		}
@@ -177,23 +178,6 @@ func (p *Platform) rotate(ctx context.Context, seen uint64, form func(*authState
 
 // forceRefresh is rotate's seen that refreshes whatever the generation (none reaches it).
 const forceRefresh = ^uint64(0)
-
-// endsSession: the platform's verdict on the refresh token itself, invalid_grant with no error
-// code or one that names that token. invalid_client, a rate limit or a proxy's page are not.
-func endsSession(failure *Error) bool {
-	if failure.StatusCode == 0 || failure.OAuthError != "invalid_grant" {
-		return false
-	}
-	if len(failure.ErrorCodes) == 0 {
-		return true
-	}
-	for _, code := range failure.ErrorCodes {
-		if refreshRejectedCodes[code] {
-			return true
-		}
-	}
-	return false
-}
 
 func (p *Platform) revoke(ctx context.Context, path string, form []field, success, failure Event) error {
 	var err error
@@ -261,7 +245,8 @@ type Call struct {
 }
 
 // Request calls the API with the access token; an error status is an *Error. A 401 token
-// error triggers one refresh and one retry of the call, never more.
+// error triggers one refresh and one retry of the call, and a second retry only with tokens
+// another worker rotated in meanwhile.
 func (p *Platform) Request(ctx context.Context, call Call) (*Response, error) {
 	target, err := p.origin.url(call.Path, "path")
 	if err != nil {
@@ -300,30 +285,38 @@ func (p *Platform) send(ctx context.Context, out *outgoing) (*Response, error) {
 		}
 	}
 	out.bearer = state.authorization
-	response, err := p.transport.send(ctx, out)
-	if err == nil {
-		return response, nil
-	}
-	failure, ok := asError(err)
-	if !ok || !isTokenFailure(failure) {
-		return response, err
-	}
-	var fresh *authState
-	if p.autoRefresh {
-		if fresh, err = p.rotate(ctx, seen, p.refreshForm); err != nil {
-			return nil, err
+	for sends := 1; ; sends++ {
+		response, err := p.transport.send(ctx, out)
+		if err == nil {
+			return response, nil
 		}
-	} else {
-		var events pending
-		p.locked(ctx, &events, func() { fresh, _ = p.reload(&events) })
-		events.emit()
-		if fresh == nil || p.generationNow() == seen {
-			return nil, failure
+		failure, ok := asError(err) // errors.As only on a failure: its target escapes to the heap
+		if !ok {
+			return response, err
 		}
+		switch after401(sends, isTokenFailure(failure), p.autoRefresh) {
+		case "refresh":
+			if state, err = p.rotate(ctx, seen, p.refreshForm); err != nil {
+				return nil, err
+			}
+		case "reload":
+			// Another worker (or a central refresher) may have rotated the tokens.
+			var fresh *authState
+			var events pending
+			p.locked(ctx, &events, func() { fresh, _ = p.reload(&events) })
+			events.emit()
+			if fresh == nil || p.generationNow() == seen {
+				return nil, failure
+			}
+			state = fresh
+		default:
+			return response, err
+		}
+		seen = p.generationNow()
+		retry := *out
+		retry.bearer = state.authorization
+		out = &retry
 	}
-	retry := *out
-	retry.bearer = fresh.authorization
-	return p.transport.send(ctx, &retry)
 }
 
 // isTokenFailure: a 401 that a refresh can cure (a token error, or a bare 401 naming no other

@@ -30,6 +30,7 @@ import contextlib
 import logging
 
 from rcsdk._auth import AuthState, Binding, store_name
+from rcsdk._decide import after_read, after_rejection
 from rcsdk._events import Event
 from rcsdk._exceptions import (
     APIStatusError,
@@ -161,53 +162,65 @@ class TokenLedger:
 
     def sync(self, events: Events) -> AuthState | None:
         """Under the locks: read the store (another platform or process may have written newer
-        tokens) and write unsaved tokens if the store still holds what they replace.
+        tokens) and write unsaved tokens if the store still holds what they replace
+        (``rcsdk._decide.after_read``).
 
         Returns the tokens to use, and uses them.
         """
         unsaved = self.unsaved
+        stored: AuthState | None = None
+        marker: str | object | None = ANY  # content nobody can use: the unsaved tokens replace it
+        failure: RCSDKError | None = None
         try:
             stored, marker = self._read()
-        except AuthDataError:
-            if unsaved is None:
-                raise
-            stored, marker = None, ANY  # content nobody can use: the unsaved tokens replace it
-        except TokenStoreError as exc:
-            if self.state is None:
-                raise
+        except (AuthDataError, TokenStoreError) as exc:
+            failure = exc
+            view = "unusable" if isinstance(exc, AuthDataError) else "unreadable"
+        else:
+            view = self._view(stored, marker)
+        step = after_read(
+            self.fenced is not None, view, self.state is not None, unsaved is not None
+        )
+        if step == "raise":
+            assert failure is not None
+            raise failure
+        if step == "keep":
             # The store cannot be read at all (a directory in its place, a permission, Redis
             # down): go on with the tokens in memory, to be written once it can be used again.
-            if unsaved is None:
-                self.failed(self.state, exc, events)
-            return self.state
-        if self.fenced is not None:
-            if marker is None and (unsaved is not None or self.state is not None):
-                # The key is gone, not logged out (Redis restarted empty, FLUSHALL, eviction):
-                # write the tokens in memory back; the first writer wins, the others adopt.
-                self.keep(unsaved.state if unsaved is not None else self.state, events, None)
-            elif unsaved is not None:
-                # Written only over what they replace: a newer generation wins, whatever the
-                # clocks say (a paused worker's late pair is refused, and it adopts the store's).
-                self.keep(unsaved.state, events, ANY if marker is ANY else unsaved.replaces)
-            else:
-                self._adopt(stored, marker)
-            return self.state
-        if unsaved is None:
-            self._adopt(stored, marker)
-            return stored
-        if (
-            stored is not None
-            and unsaved.replaces is not ANY
-            and marker != unsaved.replaces
-            and not _older(stored, unsaved.state)
-        ):
+            if unsaved is None and isinstance(failure, TokenStoreError):
+                self.failed(self.state, failure, events)
+        elif step == "reseed":
+            # The key is gone, not logged out (Redis restarted empty, FLUSHALL, eviction):
+            # write the tokens in memory back; the first writer wins, the others adopt.
+            self.keep(unsaved.state if unsaved is not None else self.state, events, None)
+        elif step == "adopt":
             # Someone wrote newer tokens meanwhile (a login, or the same rotation): theirs win.
             self.unsaved = None
             self._adopt(stored, marker)
-            return stored
-        self.stored = marker
-        self.keep(unsaved.state, events)
-        return unsaved.state
+        elif unsaved is not None and self.fenced is not None:
+            # Written only over what they replace: a newer generation wins, whatever the clocks
+            # say (a paused worker's late pair is refused, and it adopts the store's).
+            self.keep(unsaved.state, events, ANY if marker is ANY else unsaved.replaces)
+        elif unsaved is not None:
+            self.stored = marker
+            self.keep(unsaved.state, events)
+            return unsaved.state
+        return self.state
+
+    def _view(self, stored: AuthState | None, marker: str | object | None) -> str:
+        """What the store holds, as ``after_read`` reads it."""
+        unsaved = self.unsaved
+        if self.foreign is not None:
+            return "foreign"
+        if self.fenced is not None:
+            return "empty" if marker is None else "other"
+        if stored is None:
+            return "empty"
+        if unsaved is None:
+            return "other"
+        if unsaved.replaces is ANY or marker == unsaved.replaces:
+            return "replaced"
+        return "older" if _older(stored, unsaved.state) else "other"
 
     def keep(self, state: AuthState | None, events: Events, expected: object = CURRENT) -> None:
         """Under the locks: use ``state`` and write it to the store (a fenced store: only over
@@ -278,22 +291,29 @@ class TokenLedger:
         """Under the locks: the platform refused ``current``'s refresh token. The session ends
         (for every process sharing the store), unless the store holds other tokens by now:
         then those are used."""
+        stored: AuthState | None = None
+        marker: str | object | None = None
         try:
             stored, marker = self._read()
         except TokenStoreError:
-            return  # the store cannot say whether it still holds that token: keep the session
-        if self.fenced is not None and marker is None:
-            # The store lost the key: the verdict is on our tokens, not on the store's (another
-            # worker may write newer ones back). Ours are dropped; the session is not ended.
-            self.unsaved = None
-            self._adopt(None, None)
-            return
-        rejected = self.stored if self.fenced is not None else current.token.refresh_token
-        if stored is not None and marker != rejected:
-            self.unsaved = None
-            self._adopt(stored, marker)
+            view = "unreadable"
+        else:
+            rejected = self.stored if self.fenced is not None else current.token.refresh_token
+            if self.fenced is not None and marker is None:
+                view = "lost"
+            elif stored is not None and marker != rejected:
+                view = "other"
+            else:
+                view = "same"
+        outcome = after_rejection(view)
+        if outcome == "keep":
             return
         self.unsaved = None
-        self.keep(None, events, marker)
-        if self.state is None:  # not refused for newer tokens
-            events.append((Event.ACCESS_VIOLATION, error))
+        if outcome == "drop":
+            self._adopt(None, None)
+        elif outcome == "adopt":
+            self._adopt(stored, marker)
+        else:
+            self.keep(None, events, marker)
+            if self.state is None:  # not refused for newer tokens
+                events.append((Event.ACCESS_VIOLATION, error))

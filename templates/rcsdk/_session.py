@@ -33,7 +33,8 @@ import requests
 
 from rcsdk._answers import is_token_failure
 from rcsdk._auth import AuthState, Binding
-from rcsdk._constants import REFRESH_REJECTED_CODES, TOKEN_PATH
+from rcsdk._constants import TOKEN_PATH
+from rcsdk._decide import after_401, ends_session
 from rcsdk._emitter import Emitter
 from rcsdk._events import Event
 from rcsdk._exceptions import (
@@ -54,15 +55,6 @@ from rcsdk._transport import Transport
 __all__ = ["TokenSession"]
 
 FormBuilder = Callable[[AuthState], dict[str, str]]
-
-
-def rejects_refresh_token(error: APIStatusError) -> bool:
-    """Whether the platform's answer to a refresh is a verdict on the refresh token itself:
-    ``invalid_grant``, with no error code or a code that names that token (expired, revoked,
-    used). ``invalid_client``, a rate limit, or a proxy's HTML 400 page are not."""
-    return error.error == "invalid_grant" and (
-        not error.error_codes or bool(REFRESH_REJECTED_CODES.intersection(error.error_codes))
-    )
 
 
 def _issued(transport: Transport, response: requests.Response) -> TokenInfo:
@@ -244,7 +236,7 @@ class TokenSession:
                     token = _issued(transport, response)
                 except APIStatusError as exc:
                     events.append((Event.REFRESH_ERROR, exc))
-                    if rejects_refresh_token(exc):
+                    if ends_session(exc.status_code, exc.error, exc.error_codes):
                         ledger.rejected(current, exc, events)
                     raise
                 except RCSDKError as exc:
@@ -298,30 +290,27 @@ class TokenSession:
         """Call the API with the access token; a 401 token error gets one refresh and retry.
 
         If the retry gets a 401 token error too because another worker rotated the tokens
-        again in between, the call is sent once more with the tokens that worker stored.
+        again in between, the call is sent once more with the tokens that worker stored
+        (``rcsdk._decide.after_401``).
         """
         state, seen = self.access()
         send = self.transport.send
-        try:
-            return send(method, path, bearer=state.token.access_token, **kwargs)
-        except AuthenticationError as exc:
-            if not is_token_failure(exc):
-                raise
-            if not self.auto_refresh:
-                # A central refresher may have rotated the tokens: use them if so.
-                fresh = self._rotated_since(seen)
-                if fresh is None:
-                    raise
-            else:
-                fresh = self.refresh(seen, rejected=True)
-        seen = self.ledger.generation
-        try:
-            return send(method, path, bearer=fresh.token.access_token, **kwargs)
-        except AuthenticationError as exc:
-            newer = self._rotated_since(seen) if is_token_failure(exc) else None
-            if newer is None:
-                raise
-            return send(method, path, bearer=newer.token.access_token, **kwargs)
+        sends = 0
+        while True:
+            sends += 1
+            try:
+                return send(method, path, bearer=state.token.access_token, **kwargs)
+            except AuthenticationError as exc:
+                step = after_401(sends, is_token_failure(exc), self.auto_refresh)
+                if step == "refresh":
+                    state = self.refresh(seen, rejected=True)
+                else:
+                    # Another worker (or a central refresher) may have rotated the tokens.
+                    fresh = self._rotated_since(seen) if step == "reload" else None
+                    if fresh is None:
+                        raise
+                    state = fresh
+            seen = self.ledger.generation
 
     def _rotated_since(self, seen: int) -> AuthState | None:
         """The stored tokens, if another thread or process has replaced the generation

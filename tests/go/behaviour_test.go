@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,42 +21,41 @@ import (
 
 const refreshGrant = "grant:refresh_token"
 
-// Goroutines are Go's own concurrency: 32 of them calling with a due access token cause exactly
-// one refresh (the others wait for the store's lock and use its result), and all succeed.
-func TestSingleFlightRefresh(t *testing.T) {
-	platform := localSDK(t).Platform()
-	ctx := context.Background()
-	if _, err := platform.LoginJWT(ctx, local.environment(t)["RC_JWT"]); err != nil {
+// rotatingStore: once a refresh is saved (its second save), another worker's tokens are read.
+type rotatingStore struct {
+	*rcsdk.MemoryTokenStore
+	saves int
+}
+
+func (s *rotatingStore) Save(data map[string]any) error {
+	s.saves++
+	return s.MemoryTokenStore.Save(data)
+}
+
+func (s *rotatingStore) Load() (map[string]any, error) {
+	data, err := s.MemoryTokenStore.Load()
+	if s.saves == 2 && err == nil {
+		s.saves, data = 3, maps.Clone(data)
+		data["token"] = map[string]any{"access_token": "A3", "token_type": "bearer", "refresh_token": "R3"}
+		err = s.MemoryTokenStore.Save(data)
+	}
+	return data, err
+}
+
+// decisions.json's after_401 end to end: the retry meets another worker's rotation, and the
+// call goes out a third time, with the tokens that worker stored.
+func TestARetryThatMeetsAnotherRotationIsSentAgain(t *testing.T) {
+	json := map[string]string{"Content-Type": "application/json"}
+	answer := func(status int, body string) scriptedResponse { return scriptedResponse{status, json, body} }
+	token := answer(200, `{"access_token": "A", "token_type": "bearer", "expires_in": 3600, "refresh_token": "R"}`)
+	expired := answer(401, `{"errorCode": "OAU-128"}`)
+	server := newScripted(t, []scriptedResponse{token, expired, token, expired, answer(200, `{"id": 1}`)})
+	sdk, _ := rcsdk.New("key", "secret", server.URL, rcsdk.WithStore(&rotatingStore{MemoryTokenStore: rcsdk.NewMemoryTokenStore()}))
+	if _, err := sdk.Platform().LoginJWT(context.Background(), "JWT"); err != nil {
 		t.Fatal(err)
 	}
-	data := platform.GetAuthData()
-	data["expires_at"] = float64(time.Now().Unix() - 1) // due
-	if err := platform.SetAuthData(data); err != nil {
-		t.Fatal(err)
-	}
-	before, _ := local.counts(t)
-	var wg sync.WaitGroup
-	failures := make(chan error, 32)
-	start := make(chan struct{})
-	for i := 0; i < 32; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			if extension, err := platform.ReadExtension(ctx); err != nil || extension.Name != "Local User" {
-				failures <- fmt.Errorf("%v %v", extension, err)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
-	close(failures)
-	for err := range failures {
-		t.Error(err)
-	}
-	after, _ := local.counts(t)
-	if refreshes := after[refreshGrant] - before[refreshGrant]; refreshes != 1 {
-		t.Errorf("%d refreshes for 32 goroutines on a due token, expected 1", refreshes)
+	if _, err := sdk.Platform().Get(context.Background(), "/restapi/v1.0/a", nil); err != nil || len(server.requests()) != 5 {
+		t.Fatalf("%v after %v", err, server.requests())
 	}
 }
 

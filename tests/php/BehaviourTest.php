@@ -249,4 +249,36 @@ final class BehaviourTest extends TestCase
         $this->assertNull($after->header('X-First'));
         $this->assertCount(5, Scripted::seen());
     }
+
+    public function testARetryThatMeetsAnotherRotationIsSentAgainWithTheStoresTokens(): void
+    {
+        // decisions.json's after_401 end to end: once the refresh is saved, another worker
+        // rotates (its tokens are in the store), and the retry's 401 sends the call a third time.
+        $token = self::json(401, ['errorCode' => 'OAU-128']);
+        $url = Scripted::start([self::json(200, self::TOKEN), $token, self::json(200, ['access_token' => 'ACCESS-2'] + self::TOKEN), $token, self::json(200, ['ok' => true])]);
+        $store = new class () implements TokenStore {
+            private int $saves = 0;
+            private ?array $data = null;
+
+            public function load(): ?array
+            {
+                $data = $this->data;
+                return $this->saves === 2 && ++$this->saves ? $this->data = ['token' => ['access_token' => 'ACCESS-3'] + $data['token']] + $data : $data;
+            }
+
+            public function save(?array $data): void
+            {
+                [$this->data, $this->saves] = [$data, $this->saves + 1];
+            }
+
+            public function synchronized(callable $fn): mixed
+            {
+                return $fn();
+            }
+        };
+        $platform = platform($url, store: $store);
+        $platform->loginJwt('JWT');
+        $this->assertSame(['ok' => true], $platform->get('/restapi/v1.0/a')->json());
+        $this->assertSame('Bearer ACCESS-3', Scripted::seen()[4]['headers']['authorization']);
+    }
 }

@@ -3,7 +3,7 @@
 declare(strict_types=1);
 
 // The PHP client against the local platform (rcsdk.testing serve): the reference's API, events,
-// auth data, refresh margin with an injected clock, 401 -> one refresh, redaction.
+// auth data, refresh margin with an injected clock, redaction.
 
 namespace Rcsdk\Tests;
 
@@ -116,18 +116,7 @@ final class PlatformTest extends TestCase
         $this->assertSame(1, $refreshes);
     }
 
-    public function testA401TokenErrorRefreshesOnceAndRetries(): void
-    {
-        $platform = $this->local();
-        $platform->loginJwt(Local::env()['RC_JWT']);
-        $refreshes = 0;
-        $platform->on(Event::REFRESH_SUCCESS, function () use (&$refreshes): void {
-            $refreshes++;
-        });
-        Local::control('expire-tokens');
-        $this->assertSame('101', $platform->readExtension()->extensionNumber);
-        $this->assertSame(1, $refreshes);
-    }
+    // A 401 token error: one refresh, one retry (generated/cases.json, CasesTest).
 
     public function testARevokedSessionFiresAccessViolationOnce(): void
     {
@@ -204,29 +193,5 @@ final class PlatformTest extends TestCase
         $this->assertStringNotContainsString($env['RC_JWT'], print_r($sdk->settings, true));
         $this->expectException(UsageError::class);
         RCSDK::fromEnv(['RC_SERVER' => $env['RC_SERVER']]);
-    }
-
-    /** @return array<string, array{int|float, bool, bool}> expires_in, due at once, due after 31 s */
-    public static function lifetimes(): array
-    {
-        return [
-            'a short-lived token is not due when issued' => [60, false, true],
-            'expires_in 0 is unknown' => [0, false, false],
-            'a negative lifetime is unknown' => [-5, false, false],
-            'an absurd lifetime is unknown' => [1e30, false, false],
-        ];
-    }
-
-    /** @dataProvider lifetimes */
-    public function testTheMarginIsCappedAndOddLifetimesAreUnknown(int|float $expiresIn, bool $dueAtOnce, bool $dueLater): void
-    {
-        $token = ['access_token' => 'A1', 'token_type' => 'bearer', 'expires_in' => $expiresIn, 'refresh_token' => 'R1', 'scope' => 'x', 'session_id' => '1'];
-        $clock = new FakeClock();
-        $url = Scripted::start([['status' => 200, 'headers' => ['Content-Type' => 'application/json'], 'body' => (string) json_encode($token)]]);
-        $platform = platform($url, clock: $clock->clock(), refreshMargin: 60.0);
-        $platform->loginJwt('JWT');
-        $state = \Rcsdk\AuthState::fromJson($platform->getAuthData());
-        $this->assertSame($dueAtOnce, $state->accessDue($clock->now, 60.0));
-        $this->assertSame($dueLater, $state->accessDue($clock->now + 31, 60.0));
     }
 }

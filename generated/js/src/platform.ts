@@ -196,11 +196,22 @@ export class Platform {
   }
 
   /**
-   * The tokens this platform holds and their expiry times, as a JSON-ready object (`{}` when it
-   * holds none): the same object as Python's `get_auth_data()`. `setAuthData` takes it back.
+   * The tokens this platform holds in memory and their expiry times, as a JSON-ready object (`{}`
+   * when it holds none): the same object as Python's `get_auth_data()`. `setAuthData` takes it
+   * back. Synchronous, as in RingCentral's JavaScript SDK, so it never reads the store: a
+   * platform that has not used its store yet holds nothing; `loadAuthData()` reads it.
    */
   getAuthData(): AuthData {
     return this.#session.getAuthData();
+  }
+
+  /**
+   * The auth data as Python's `get_auth_data()`, PHP's `getAuthData()` and Go's `GetAuthData()`
+   * give it: the tokens in use or, with none, what the store holds for this platform (another
+   * platform's session: `{}`), read now and used from then on.
+   */
+  async loadAuthData(): Promise<AuthData> {
+    return this.#session.loadAuthData();
   }
 
   /**

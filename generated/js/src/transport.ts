@@ -16,7 +16,6 @@ import { debuglog } from "node:util";
 import {
   ANNOUNCE_WAIT,
   IDEMPOTENT_METHODS,
-  REFRESH_REJECTED_CODES,
   RETRY_STATUSES,
   TOKEN_ERROR_CODES,
 } from "./constants.js";
@@ -405,18 +404,5 @@ export function isTokenFailure(error: AuthenticationError): boolean {
     (error.constructor === AuthenticationError &&
       error.errorCodes.every((c) => TOKEN_ERROR_CODES.has(c)) &&
       error.error === null)
-  );
-}
-
-/**
- * Whether a refresh answer is the platform's verdict on the refresh token itself: `invalid_grant`
- * naming no error code or one of REFRESH_REJECTED_CODES (expired, revoked, used). A wrong app
- * secret, a rate limit, an app without the grant or a proxy's HTML page are not.
- */
-export function rejectsRefreshToken(error: unknown): error is APIStatusError {
-  return (
-    error instanceof APIStatusError &&
-    error.error === "invalid_grant" &&
-    (error.errorCodes.length === 0 || error.errorCodes.some((code) => REFRESH_REJECTED_CODES.has(code)))
   );
 }

@@ -99,7 +99,7 @@ final class Ledger
         return $this->state ?? $this->reload();
     }
 
-    /** Read the store: another process may have written newer tokens. */
+    /** Read the store: another process may have written newer tokens (Decide::afterRead). */
     public function reload(): ?AuthState
     {
         $fenced = $this->store instanceof FencedTokenStore ? $this->store : null;
@@ -111,12 +111,12 @@ final class Ledger
                 $data = $this->store->load();
             }
         } catch (TokenStoreError $error) {
-            if ($this->state === null) {
+            if (Decide::afterRead($fenced !== null, 'unreadable', $this->state !== null, $this->unsaved) === 'raise') {
                 throw $error;
             }
             // The store cannot be read at all (a directory in its place, a permission, Redis
             // down): go on with the tokens in memory, to be written once it can be used again.
-            if (!$this->unsaved) {
+            if (!$this->unsaved && $this->state !== null) {
                 $over = $fenced !== null ? $this->storedGeneration : $this->state->token->refreshToken;
                 [$this->unsaved, $this->unsavedOver] = [true, self::sealed($over)];
                 ($this->log)('warning', 'rcsdk: tokens kept in memory, the store cannot be read: ' . $this->redactor->text($error->getMessage()));
@@ -127,55 +127,54 @@ final class Ledger
         $this->foreign = $this->binding->other($data);
         try {
             $state = $this->foreign === null ? AuthState::fromJson($data) : null;
-            $unusable = false;
+            $view = $this->view($fenced !== null, $state, $generation);
         } catch (AuthDataError $error) {
-            if (!$this->unsaved) {
-                throw $error;
-            }
-            [$state, $unusable] = [null, true]; // content nobody can use: ours replace it
+            [$state, $view] = [null, 'unusable']; // content nobody can use: ours replace it
+        }
+        $step = Decide::afterRead($fenced !== null, $view, $this->state !== null, $this->unsaved);
+        if ($step === 'raise') {
+            throw $error;
         }
         $unbound = $state !== null && $this->binding->unbound($data);
-        if ($fenced !== null) {
-            if ($unusable) {
-                $this->reportStore($this->keep($this->state, FencedTokenStore::ANY));
-            } elseif ($generation === null && $this->state !== null) {
-                // The key is gone, not logged out (Redis restarted empty, FLUSHALL, eviction):
-                // write the tokens in memory back; the first writer wins, the others adopt.
-                $this->reportStore($this->keep($this->state, null));
-            } elseif ($this->unsaved) {
-                // Written only over what they replace: a newer generation wins, whatever the
-                // clocks say (a paused worker's late pair is refused; it adopts the store's).
-                $this->reportStore($this->keep($this->state, $this->unsavedOver()));
-            } else {
-                $this->storedGeneration = $generation;
-                $this->useState($state);
-                if ($unbound) {
-                    // Saved without a binding: used, and written back bound at the next call.
-                    [$this->unsaved, $this->unsavedOver] = [true, self::sealed($generation)];
-                }
-            }
+        if ($step === 'reseed') {
+            // The key is gone, not logged out (Redis restarted empty, FLUSHALL, eviction): write
+            // the tokens in memory back; the first writer wins, the others adopt.
+            $this->reportStore($this->keep($this->state, null));
             return $this->state;
         }
+        if ($step === 'write') {
+            // Tokens the store refused earlier: written now. A fenced store takes them only over
+            // what they replace (a paused worker's late pair is refused; it adopts the store's);
+            // other stores get them unless they hold newer ones by now (Decide::afterRead).
+            $this->reportStore($fenced === null ? $this->keep($this->state) : $this->keep($this->state, $view === 'unusable' ? FencedTokenStore::ANY : $this->unsavedOver()));
+            return $this->state;
+        }
+        // adopt: the store's tokens are used (someone wrote newer ones meanwhile: theirs win).
+        if ($fenced !== null) {
+            $this->storedGeneration = $generation;
+        }
         if ($this->unsaved) {
-            // Tokens the store refused: write them now, unless the store has newer ones by now
-            // (a login, or the same rotation). Older ones another process wrote when the store
-            // came back (it got them as a grace-period reuse) give way to ours.
-            if (
-                $unusable
-                || $state === null // the store holds nothing: ours fill it (as in Python)
-                || $state->token->refreshToken === $this->unsavedOver()
-                || $this->state?->issuedAfter($state) === true
-            ) {
-                $this->reportStore($this->keep($this->state));
-                return $this->state;
-            }
             $this->unsaved = false;
         } elseif ($unbound) {
             // Saved without a binding: used, and written back bound at the next call.
-            [$this->unsaved, $this->unsavedOver] = [true, self::sealed($state->token->refreshToken)];
+            [$this->unsaved, $this->unsavedOver] = [true, self::sealed($fenced !== null ? $generation : $state->token->refreshToken)];
         }
         $this->useState($state);
         return $state;
+    }
+
+    /** What the store holds, as Decide::afterRead reads it. */
+    private function view(bool $fenced, ?AuthState $state, ?string $generation): string
+    {
+        return match (true) {
+            $this->foreign !== null => 'foreign',
+            $fenced => $generation === null ? 'empty' : 'other',
+            $state === null => 'empty',
+            !$this->unsaved => 'other',
+            $state->token->refreshToken === $this->unsavedOver() => 'replaced',
+            $this->state?->issuedAfter($state) === true => 'older',
+            default => 'other',
+        };
     }
 
     /**

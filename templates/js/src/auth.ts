@@ -6,17 +6,11 @@
  */
 
 import { AUTH_DATA_APP_KEY, AUTH_DATA_ORIGIN, AUTH_DATA_VERSION } from "./constants.js";
+import { accessDue, canRefresh, expiry, lifetime } from "./decide.js";
 import { AuthDataError, SessionOriginError } from "./exceptions.js";
 import { TokenInfo } from "./models.js";
 import { MissingFieldError, isObject } from "./read.js";
 import type { AuthData } from "./store.js";
-
-/** Lifetimes (`expires_in`) above this, or not above 0, are treated as unknown (as in Python). */
-export const MAX_LIFETIME = 10 * 365 * 24 * 3600;
-
-function lifetime(seconds: number | null): number | null {
-  return seconds !== null && seconds > 0 && seconds <= MAX_LIFETIME ? seconds : null;
-}
 
 export class AuthState {
   constructor(
@@ -33,12 +27,10 @@ export class AuthState {
    * platform rejects it, then refreshed once.
    */
   static issued(token: TokenInfo, now: number): AuthState {
-    const expiresIn = lifetime(token.expiresIn);
-    const refreshIn = lifetime(token.refreshTokenExpiresIn);
     return new AuthState(
       token,
-      expiresIn !== null ? now + expiresIn : null,
-      token.refreshToken && refreshIn !== null ? now + refreshIn : null,
+      expiry(now, token.expiresIn),
+      token.refreshToken ? expiry(now, token.refreshTokenExpiresIn) : null,
     );
   }
 
@@ -48,22 +40,13 @@ export class AuthState {
     return this.expiresAt === null || known === null ? null : this.expiresAt - known;
   }
 
-  /**
-   * Whether the access token expires within `margin` seconds (or has expired). The margin is
-   * capped at half the token's lifetime: a token just issued is never due, however short-lived.
-   */
+  /** Whether the access token expires within `margin` seconds (decide.ts). */
   accessDue(now: number, margin: number): boolean {
-    if (this.expiresAt === null) return false;
-    const known = lifetime(this.token.expiresIn);
-    if (known !== null) margin = Math.min(margin, known / 2);
-    return now >= this.expiresAt - margin;
+    return accessDue(this.expiresAt, this.token.expiresIn, now, margin);
   }
 
   canRefresh(now: number): boolean {
-    return (
-      !!this.token.refreshToken &&
-      (this.refreshTokenExpiresAt === null || now < this.refreshTokenExpiresAt)
-    );
+    return canRefresh(this.token.refreshToken, this.refreshTokenExpiresAt, now);
   }
 
   /** Whether these tokens can still authorize a call, directly or after a refresh. */

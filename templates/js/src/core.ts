@@ -6,7 +6,8 @@
  *
  * Tokens are built for RingCentral's single-use refresh tokens:
  * - the access token is refreshed `refreshMargin` seconds before it expires (against `clock`),
- *   and once more, with one retry of the call, when a call gets a 401 token error;
+ *   and once more, with one retry of the call, when a call gets a 401 token error (a second
+ *   retry only with tokens another worker rotated in meanwhile);
  * - any number of concurrent calls that find the token due cause one refresh (a lock; inside it
  *   the store is re-read, and a rotation someone else made is used);
  * - only the platform's verdict on the refresh token the store still holds ends the session (and
@@ -19,6 +20,7 @@
  */
 
 import { AuthState, Binding } from "./auth.js";
+import { after401, endsSession } from "./decide.js";
 import {
   DEFAULT_MAX_RETRIES,
   DEFAULT_MAX_RETRY_WAIT,
@@ -30,6 +32,7 @@ import {
 import { Emitter, type Listener } from "./emitter.js";
 import { type EventName, Events } from "./events.js";
 import {
+  APIStatusError,
   AuthenticationError,
   LoginRequiredError,
   TokenStoreError,
@@ -42,7 +45,7 @@ import { Redactor } from "./redact.js";
 import { type Collected, Ledger } from "./ledger.js";
 import { type AuthData, MemoryTokenStore, type TokenStore } from "./store.js";
 import { type ApiResponse, tokenFrom } from "./response.js";
-import { Transport, isTokenFailure, rejectsRefreshToken } from "./transport.js";
+import { Transport, isTokenFailure } from "./transport.js";
 import { VERSION } from "./version.js";
 
 export { checkServer, type PlatformOptions, type RequestOptions } from "./options.js";
@@ -272,7 +275,7 @@ export class Session {
           token = this.#issued(response);
         } catch (error) {
           events.push([Events.refreshError, error]);
-          if (rejectsRefreshToken(error)) {
+          if (error instanceof APIStatusError && endsSession(error.statusCode, error.error, error.errorCodes)) {
             // The platform's verdict on this refresh token; it ends the session only if the
             // store still holds that token (another process may have rotated it meanwhile).
             const stored = await session.rejected(current, error, events);
@@ -346,42 +349,65 @@ export class Session {
     return this.autoRefresh && state.accessDue(this.#clock(), this.refreshMargin) ? null : state;
   }
 
-  /** An authenticated call; a 401 token error triggers one refresh and one retry, never more. */
+  /**
+   * An authenticated call; a 401 token error triggers one refresh and one retry, and a second
+   * retry only with tokens another worker rotated in meanwhile (decide.ts's after401).
+   */
   async authorized(
     method: string,
     path: string,
     options: RequestOptions,
   ): Promise<ApiResponse> {
     const ready = this.#ready();
-    const [state, seen] = ready !== null ? [ready, this.#session.generation] : await this.access();
-    try {
-      return await this.#transport.send(method, path, { ...options, bearer: state.token.accessToken });
-    } catch (error) {
-      if (!(error instanceof AuthenticationError) || !isTokenFailure(error)) throw error;
-      let fresh: AuthState | null;
-      if (!this.autoRefresh) {
-        // A central refresher may have rotated the tokens: use them if so.
-        const events: Collected = [];
-        fresh = await this.#session.locked(() => this.#session.sync(events));
-        this.#emitAll(events);
-        if (fresh === null || this.#session.generation === seen) throw error;
-      } else {
-        fresh = await this.refreshTokens(seen, true);
+    let [state, seen] = ready !== null ? [ready, this.#session.generation] : await this.access();
+    for (let sends = 1; ; sends += 1) {
+      try {
+        return await this.#transport.send(method, path, { ...options, bearer: state.token.accessToken });
+      } catch (error) {
+        if (!(error instanceof AuthenticationError)) throw error;
+        const step = after401(sends, isTokenFailure(error), this.autoRefresh);
+        if (step === "refresh") {
+          state = await this.refreshTokens(seen, true);
+        } else {
+          // Another worker (or a central refresher) may have rotated the tokens.
+          const fresh = step === "reload" ? await this.#rotatedSince(seen) : null;
+          if (fresh === null) throw error;
+          state = fresh;
+        }
+        seen = this.#session.generation;
       }
-      return this.#transport.send(method, path, { ...options, bearer: fresh.token.accessToken });
     }
   }
 
+  /** The stored tokens, if someone replaced the generation `seen` by now. */
+  async #rotatedSince(seen: number): Promise<AuthState | null> {
+    const events: Collected = [];
+    const fresh = await this.#session.locked(() => this.#session.sync(events));
+    this.#emitAll(events);
+    return fresh === null || this.#session.generation === seen ? null : fresh;
+  }
 
   // --- auth data ------------------------------------------------------------------------------
 
   /**
-   * The tokens this platform holds and their expiry times, as a JSON-ready object (`{}` when it
-   * holds none): the same object as Python's `get_auth_data()`. `setAuthData` takes it back.
+   * The tokens this platform holds in memory and their expiry times, as a JSON-ready object (`{}`
+   * when it holds none): the same object as Python's `get_auth_data()`. `setAuthData` takes it
+   * back. Synchronous, as in RingCentral's JavaScript SDK, so it never reads the store: a
+   * platform that has not used its store yet holds nothing; `loadAuthData()` reads it.
    */
   getAuthData(): AuthData {
     const state = this.#session.held;
     return state !== null ? { ...state.toJSON(), ...this.#binding.fields() } : {};
+  }
+
+  /**
+   * The auth data as Python's `get_auth_data()`, PHP's `getAuthData()` and Go's `GetAuthData()`
+   * give it: the tokens in use or, with none, what the store holds for this platform (another
+   * platform's session: `{}`), read now and used from then on.
+   */
+  async loadAuthData(): Promise<AuthData> {
+    await this.#session.current();
+    return this.getAuthData();
   }
 
   /**

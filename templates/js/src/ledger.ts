@@ -25,6 +25,7 @@
  */
 
 import { AuthState, type Binding, storeName } from "./auth.js";
+import { type StoreAfterRejection, type StoreRead, afterRead, afterRejection } from "./decide.js";
 import { type EventName, Events } from "./events.js";
 import { AuthDataError, LoginRequiredError, type RCSDKError, TokenStoreError } from "./exceptions.js";
 import type { Redactor } from "./redact.js";
@@ -180,59 +181,56 @@ export class Ledger {
 
   /**
    * Under the lock: read the store (another platform or process may have written newer tokens)
-   * and write unsaved tokens if the store still holds what they replace. Returns the tokens to
-   * use, and uses them.
+   * and write unsaved tokens if the store still holds what they replace (decide.ts's afterRead).
+   * Returns the tokens to use, and uses them.
    */
   async sync(events: Collected): Promise<AuthState | null> {
     const unsaved = this.#unsaved;
-    let stored: AuthState | null;
-    let marker: Stored;
+    let stored: AuthState | null = null;
+    let marker: Stored = ANY; // content nobody can use: the unsaved tokens replace it
+    let failure: unknown = null;
+    let view: StoreRead;
     try {
       [stored, marker] = await this.#read();
+      view = this.#view(stored, marker);
     } catch (error) {
-      if (error instanceof AuthDataError) {
-        if (unsaved === null) throw error;
-        stored = null; // content nobody can use: the unsaved tokens replace it
-        marker = ANY;
-      } else {
-        if (this.#state === null) throw error;
-        // The store cannot be read at all: go on with the tokens in memory, to be written
-        // once it can be used again.
-        if (unsaved === null) this.failed(this.#state, error as TokenStoreError, events);
-        return this.#state;
-      }
+      failure = error;
+      view = error instanceof AuthDataError ? "unusable" : "unreadable";
     }
-    if (this.#fenced !== null) {
-      if (marker === null && (unsaved !== null || this.#state !== null)) {
-        // The key is gone, not logged out (Redis restarted empty, FLUSHALL, eviction): write
-        // the tokens in memory back; the first writer wins, the others adopt.
-        await this.keep(unsaved !== null ? unsaved.state : this.#state, events, null);
-      } else if (unsaved !== null) {
-        // Written only over what they replace: a newer generation wins, whatever the clocks say.
-        await this.keep(unsaved.state, events, marker === ANY ? ANY : unsaved.replaces);
-      } else {
-        this.#adopt(stored, marker);
-      }
-      return this.#state;
-    }
-    if (unsaved === null) {
-      this.#adopt(stored, marker);
-      return stored;
-    }
-    if (
-      stored !== null &&
-      unsaved.replaces !== ANY &&
-      marker !== unsaved.replaces &&
-      !older(stored, unsaved.state)
-    ) {
+    const step = afterRead(this.#fenced !== null, view, this.#state !== null, unsaved !== null);
+    if (step === "raise") throw failure;
+    if (step === "keep") {
+      // The store cannot be read at all: go on with the tokens in memory, to be written once it
+      // can be used again.
+      if (unsaved === null) this.failed(this.#state, failure as TokenStoreError, events);
+    } else if (step === "reseed") {
+      // The key is gone, not logged out (Redis restarted empty, FLUSHALL, eviction): write the
+      // tokens in memory back; the first writer wins, the others adopt.
+      await this.keep(unsaved !== null ? unsaved.state : this.#state, events, null);
+    } else if (step === "adopt") {
       // Someone wrote newer tokens meanwhile (a login, or the same rotation): theirs win.
       this.#unsaved = null;
       this.#adopt(stored, marker);
-      return stored;
+    } else if (unsaved !== null && this.#fenced !== null) {
+      // Written only over what they replace: a newer generation wins, whatever the clocks say.
+      await this.keep(unsaved.state, events, marker === ANY ? ANY : unsaved.replaces);
+    } else if (unsaved !== null) {
+      this.#stored = marker;
+      await this.keep(unsaved.state, events);
+      return unsaved.state;
     }
-    this.#stored = marker;
-    await this.keep(unsaved.state, events);
-    return unsaved.state;
+    return this.#state;
+  }
+
+  /** What the store holds, as afterRead reads it. */
+  #view(stored: AuthState | null, marker: Stored): StoreRead {
+    const unsaved = this.#unsaved;
+    if (this.#foreign !== null) return "foreign";
+    if (this.#fenced !== null) return marker === null ? "empty" : "other";
+    if (stored === null) return "empty";
+    if (unsaved === null) return "other";
+    if (unsaved.replaces === ANY || marker === unsaved.replaces) return "replaced";
+    return older(stored, unsaved.state) ? "older" : "other";
   }
 
   /**
@@ -308,30 +306,31 @@ export class Ledger {
    * Returns the tokens now in use (null: the session ended).
    */
   async rejected(current: AuthState, error: unknown, events: Collected): Promise<AuthState | null> {
-    let stored: AuthState | null;
-    let marker: Stored;
+    let stored: AuthState | null = null;
+    let marker: Stored = null;
+    let view: StoreAfterRejection;
     try {
       [stored, marker] = await this.#read();
+      const rejected = this.#fenced !== null ? this.#stored : current.token.refreshToken;
+      if (this.#fenced !== null && marker === null) view = "lost";
+      else view = stored !== null && marker !== rejected ? "other" : "same";
     } catch (caught) {
-      // The store cannot say whether it still holds that token: keep the session.
-      if (!(caught instanceof AuthDataError)) return this.#state;
-      stored = null;
-      marker = ANY;
+      // A store that cannot be read cannot say whether it still holds that token (the session
+      // is kept); content nobody can use holds no newer tokens.
+      view = caught instanceof AuthDataError ? "same" : "unreadable";
+      marker = ANY; // content nobody can use is no newer token
     }
-    if (this.#fenced !== null && marker === null) {
-      // The store lost the key: the verdict is on our tokens, not on the store's (another
-      // worker may write newer ones back). Ours are dropped; the session is not ended.
-      this.#unsaved = null;
+    const outcome = afterRejection(view);
+    if (outcome === "keep") return this.#state;
+    this.#unsaved = null;
+    if (outcome === "drop") {
       this.#adopt(null, null);
       return null;
     }
-    const rejected = this.#fenced !== null ? this.#stored : current.token.refreshToken;
-    if (stored !== null && marker !== rejected) {
-      this.#unsaved = null;
+    if (outcome === "adopt") {
       this.#adopt(stored, marker);
       return stored;
     }
-    this.#unsaved = null;
     await this.keep(null, events, marker);
     if (this.#state !== null) return this.#state; // refused: newer tokens were adopted
     events.push([Events.accessViolation, error]);

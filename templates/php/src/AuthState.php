@@ -33,51 +33,28 @@ final class AuthState
      */
     public static function issued(TokenInfo $token, float $now): self
     {
-        $lifetime = self::lifetime($token->expiresIn);
-        $refreshLifetime = self::lifetime($token->refreshTokenExpiresIn);
         return new self(
             $token,
-            $lifetime !== null ? $now + $lifetime : null,
-            $token->refreshToken !== null && $token->refreshToken !== '' && $refreshLifetime !== null
-                ? $now + $refreshLifetime : null,
+            Decide::expiry($now, $token->expiresIn),
+            $token->refreshToken !== null && $token->refreshToken !== ''
+                ? Decide::expiry($now, $token->refreshTokenExpiresIn) : null,
         );
     }
 
-    private static function lifetime(?int $seconds): ?int
-    {
-        return $seconds !== null && $seconds > 0 && $seconds <= Constants::MAX_LIFETIME ? $seconds : null;
-    }
-
-    /**
-     * Whether the access token expires within `$margin` seconds (or has expired). The margin is
-     * capped at half the token's lifetime: a token just issued is never due, however short-lived.
-     */
+    /** Whether the access token expires within `$margin` seconds (Decide::accessDue). */
     public function accessDue(float $now, float $margin): bool
     {
         if ($margin !== $this->dueMargin) {
             // Worked out once per margin: a platform asks this before every call.
             $this->dueMargin = $margin;
-            $this->dueAt = $this->dueTime($margin);
+            $this->dueAt = Decide::dueAt($this->expiresAt, $this->token->expiresIn, $margin);
         }
         return $now >= $this->dueAt;
     }
 
-    private function dueTime(float $margin): float
-    {
-        if ($this->expiresAt === null) {
-            return INF;
-        }
-        $lifetime = self::lifetime($this->token->expiresIn);
-        if ($lifetime !== null) {
-            $margin = min($margin, $lifetime / 2);
-        }
-        return $this->expiresAt - $margin;
-    }
-
     public function canRefresh(float $now): bool
     {
-        return $this->token->refreshToken !== null && $this->token->refreshToken !== ''
-            && ($this->refreshTokenExpiresAt === null || $now < $this->refreshTokenExpiresAt);
+        return Decide::canRefresh($this->token->refreshToken, $this->refreshTokenExpiresAt, $now);
     }
 
     /** Whether these tokens can still authorize a call, directly or after a refresh. */
@@ -89,7 +66,7 @@ final class AuthState
     /** When the tokens were issued (from the access token's expiry and lifetime), if known. */
     public function issuedAt(): int|float|null
     {
-        $lifetime = self::lifetime($this->token->expiresIn);
+        $lifetime = Decide::lifetime($this->token->expiresIn);
         return $this->expiresAt !== null && $lifetime !== null ? $this->expiresAt - $lifetime : null;
     }
 

@@ -235,15 +235,15 @@ final class Client
                     $token = $this->transport()->tokenFrom($response);
                 } catch (APIStatusError $error) {
                     $events[] = [Event::REFRESH_ERROR, $error];
-                    if (self::endsSession($error)) {
-                        if ($this->store instanceof FencedTokenStore && $this->ledger->storedGeneration === null) {
-                            // The store lost the key: the verdict is on our tokens, not on the
-                            // store's (another worker may write newer ones back). Ours go.
-                            $this->ledger->useState(null);
-                        } else {
-                            // The platform's verdict on this very refresh token (the store still
-                            // holds it: we hold its lock; a fenced store refuses the logout if
-                            // another worker rotated meanwhile): the session is over.
+                    if (Decide::endsSession($error->statusCode, $error->error, $error->errorCodes)) {
+                        // The store was read under the lock we hold: it holds the rejected token
+                        // (a fenced store refuses the logout if another worker rotated
+                        // meanwhile, and its tokens are adopted), unless it lost the key.
+                        $lost = $this->store instanceof FencedTokenStore && $this->ledger->storedGeneration === null;
+                        $outcome = Decide::afterRejection($lost ? 'lost' : 'same');
+                        if ($outcome === 'drop') {
+                            $this->ledger->useState(null); // the verdict is on our tokens, not on the store's
+                        } elseif ($outcome === 'end') {
                             $this->ledger->keep(null);
                             if ($this->ledger->state === null) {
                                 $events[] = [Event::ACCESS_VIOLATION, $error];
@@ -297,17 +297,6 @@ final class Client
             throw $error;
         }
         $this->emit($success, null);
-    }
-
-    /**
-     * The platform's verdict on the refresh token itself: `invalid_grant`, with no error code or
-     * one that names that token (expired, revoked, used). `invalid_client`, a rate limit or a
-     * proxy's HTML page are not.
-     */
-    private static function endsSession(APIStatusError $error): bool
-    {
-        return $error->error === 'invalid_grant'
-            && ($error->errorCodes === [] || array_intersect($error->errorCodes, Constants::REFRESH_REJECTED_CODES) !== []);
     }
 
     /** Tokens fit for a call: refreshed first when they are due (request() checks first). */
@@ -379,7 +368,7 @@ final class Client
 
     /**
      * Call the API with the access token; throws an APIStatusError on an error status.
-     * A 401 token error triggers one refresh and one retry of the call, never more.
+     * A 401 token error triggers one refresh and one retry of the call (Decide::after401).
      *
      * @param array<string, scalar|null>|null $query
      * @param array<string, scalar|null>|null $form
@@ -410,21 +399,23 @@ final class Client
         }
         $seen = $this->ledger->generation;
         $transport = ($this->sealedTransport)(); // as transport(), one call fewer per request
-        try {
-            return $transport->send($method, $url, false, $state, $query, $form, $json, $headers);
-        } catch (AuthenticationError $error) {
-            if (!self::isTokenFailure($error)) {
-                throw $error;
-            }
-            if (!$this->autoRefresh) {
-                $fresh = $this->store->synchronized(fn (): ?AuthState => $this->ledger->reload());
-                if ($fresh === null || $this->ledger->generation === $seen) {
-                    throw $error;
+        for ($sends = 1; ; $sends++) {
+            try {
+                return $transport->send($method, $url, false, $state, $query, $form, $json, $headers);
+            } catch (AuthenticationError $error) {
+                $step = Decide::after401($sends, self::isTokenFailure($error), $this->autoRefresh);
+                if ($step === 'refresh') {
+                    $state = $this->rotate($seen, true);
+                } else {
+                    // Another worker (or a central refresher) may have rotated the tokens.
+                    $fresh = $step === 'reload' ? $this->store->synchronized(fn (): ?AuthState => $this->ledger->reload()) : null;
+                    if ($fresh === null || $this->ledger->generation === $seen) {
+                        throw $error;
+                    }
+                    $state = $fresh;
                 }
-            } else {
-                $fresh = $this->rotate($seen, true);
+                $seen = $this->ledger->generation;
             }
-            return $transport->send($method, $url, false, $fresh, $query, $form, $json, $headers);
         }
     }
 

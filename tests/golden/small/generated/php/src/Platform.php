@@ -368,7 +368,8 @@ final class Platform
 
     /**
      * Call the API with the access token; throws an APIStatusError on an error status.
-     * A 401 token error triggers one refresh and one retry of the call, never more.
+     * A 401 token error triggers one refresh and one retry of the call, and a second retry only
+     * with tokens another worker rotated in meanwhile.
      *
      * @param array<string, scalar|null>|null $query
      * @param array<string, scalar|null>|null $form

@@ -72,11 +72,12 @@ class Run:
 
 
 def ident(row: dict[str, Any]) -> str:
-    return f"{row['table']}-{row['language']}"
+    return f"{row['table']}-{row['language']}-{Path(row['file']).stem}"
 
 
 def test_every_table_and_language_has_a_mutation() -> None:
-    assert sorted((row["language"], row["table"]) for row in MUTATIONS) == sorted(RUNNERS)
+    assert {(row["language"], row["table"]) for row in MUTATIONS} == set(RUNNERS)
+    assert len({ident(row) for row in MUTATIONS}) == len(MUTATIONS)
     assert all(row["only"] and row["about"] for row in MUTATIONS)
 
 

@@ -4,12 +4,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const rcsdk = await import(path.join(ROOT, "build/js/dist/index.js"));
+/** The built package's dist/: build/js/dist, or RCSDK_DIST (tests/test_mutations.py points it at a mutated copy). */
+export const DIST = process.env.RCSDK_DIST ?? path.join(ROOT, "build/js/dist");
+export const rcsdk = await import(path.join(DIST, "index.js"));
 /** Internals some tests reach into (not exported by the package: see exports.test.mjs). */
 export const internal = {
-  ...(await import(path.join(ROOT, "build/js/dist/auth.js"))),
-  ...(await import(path.join(ROOT, "build/js/dist/pkce.js"))),
-  ...(await import(path.join(ROOT, "build/js/dist/redact.js"))),
+  ...(await import(path.join(DIST, "auth.js"))),
+  ...(await import(path.join(DIST, "pkce.js"))),
+  ...(await import(path.join(DIST, "redact.js"))),
 };
 
 export class FakeClock {

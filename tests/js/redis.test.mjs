@@ -17,9 +17,9 @@ import { after, before, test } from "node:test";
 import { createClient } from "redis";
 
 import { API, CREDS, fakePlatform } from "./_fake.mjs";
-import { FakeClock, ROOT, rcsdk } from "./_support.mjs";
+import { DIST, FakeClock, ROOT, rcsdk } from "./_support.mjs";
 
-const store = await import(path.join(ROOT, "build/js/dist/redis.js"));
+const store = await import(path.join(DIST, "redis.js"));
 const KEY = "rcsdk:js:user";
 
 async function freePort() {

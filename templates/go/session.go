@@ -25,7 +25,12 @@ import (
 //     than an explicit invalid_grant on that very refresh token, keeps the tokens; an
 //     invalid_grant ends the session and fires access_violation once;
 //   - tokens the store could not save are kept and used (EventStoreError reports it; no call
-//     fails for it), and written as soon as it accepts them, unless it has newer ones by then.
+//     fails for it), and written as soon as it accepts them, unless it has newer ones by then;
+//   - when the store cannot even be locked (Redis down), a call whose access token is still
+//     valid goes on with it; nothing is refreshed without the store;
+//   - with a FencedTokenStore (Redis), the store's generation orders tokens: refreshed tokens
+//     are written only over the generation they came from, and a key the store lost is written
+//     again from the tokens in memory (the first writer wins), without ending the session.
 type Platform struct {
 	appKey        string
 	server        string
@@ -122,11 +127,22 @@ func (p *Platform) locked(ctx context.Context, events *pending, fn func()) {
 // anyway), and returns the tokens in use. A replacement is recognised by the generation, never by
 // comparing token strings: a server that hands out the same access token every time still
 // gets one refresh per rotation.
-func (p *Platform) rotate(ctx context.Context, seen uint64, form func(*authState) []field) (*authState, error) {
+//
+// If the store cannot even be locked (Redis down, a lease nobody releases), a caller whose
+// access token is still valid goes on with it (not one whose call the platform just rejected);
+// otherwise the store's error is returned: nothing is refreshed without the store, so nothing
+// that processes sharing it hold can be lost.
+func (p *Platform) rotate(ctx context.Context, seen uint64, rejected bool, form func(*authState) []field) (*authState, error) {
 	var events pending
 	defer func() { events.emit() }()
 	unlock, err := p.store.Lock(ctx)
 	if err != nil {
+		p.mu.Lock()
+		state := p.state
+		p.mu.Unlock()
+		if seen != forceRefresh && !rejected && state != nil && !state.accessDue(p.now(), 0) && errors.Is(err, ErrTokenStore) {
+			return state, nil
+		}
 		return nil, err
 	}
 	defer unlock()
@@ -161,10 +177,14 @@ func (p *Platform) rotate(ctx context.Context, seen uint64, form func(*authState
 		events.add(p, EventRefreshError, err)
 		var failure *Error
 		if errors.As(err, &failure) && endsSession(failure) {
-			// The platform's verdict on this very refresh token (the store still holds it: we
-			// hold its lock): the session is over.
-			p.keep(nil, &events)
-			events.add(p, EventAccessViolation, err)
+			if fenced, ok := p.store.(FencedTokenStore); ok {
+				p.rejectedFenced(fenced, err, &events)
+			} else {
+				// The platform's verdict on this very refresh token (the store still holds it:
+				// we hold its lock): the session is over.
+				p.keep(nil, &events)
+				events.add(p, EventAccessViolation, err)
+			}
 		}
 		return nil, err
 	}
@@ -173,7 +193,15 @@ func (p *Platform) rotate(ctx context.Context, seen uint64, form func(*authState
 	p.keep(fresh, &stored)
 	events.add(p, EventRefreshSuccess, token)
 	events = append(events, stored...)
-	return fresh, nil
+	// A fenced store that holds a newer generation refuses ours (our lease lapsed while the
+	// platform answered): the ledger adopted the store's.
+	p.mu.Lock()
+	inUse := p.state
+	p.mu.Unlock()
+	if inUse == nil {
+		inUse = fresh
+	}
+	return inUse, nil
 }
 
 // forceRefresh is rotate's seen that refreshes whatever the generation (none reaches it).
@@ -242,7 +270,7 @@ func (p *Platform) access(ctx context.Context, state *authState, seen uint64, un
 		}
 	}
 	if p.autoRefresh && state.accessDue(p.now(), p.refreshMargin) {
-		fresh, err := p.rotate(ctx, seen, p.refreshForm)
+		fresh, err := p.rotate(ctx, seen, false, p.refreshForm)
 		return fresh, p.generationNow(), err
 	}
 	return state, seen, nil
@@ -308,7 +336,7 @@ func (p *Platform) send(ctx context.Context, out *outgoing) (*Response, error) {
 	}
 	var fresh *authState
 	if p.autoRefresh {
-		if fresh, err = p.rotate(ctx, seen, p.refreshForm); err != nil {
+		if fresh, err = p.rotate(ctx, seen, true, p.refreshForm); err != nil {
 			return nil, err
 		}
 	} else {
@@ -398,6 +426,10 @@ type ledger struct {
 	// generation counts the changes of the tokens in use (set with state; the same tokens
 	// read back from the store keep theirs).
 	generation uint64
+	// stored is what a FencedTokenStore held when last read or written: its generation (""
+	// nothing; AnyGeneration: unknown, a login or logout replaces whatever it holds). With
+	// such a store, unsavedOver is the generation the unsaved tokens replace.
+	stored string
 }
 
 // use makes state the tokens in use (mu held), a new generation of them.
@@ -519,6 +551,7 @@ func (p *Platform) replace(state *authState, events *pending) {
 	if err == nil {
 		p.foreign = p.other(data)
 	}
+	p.stored = AnyGeneration // a login or logout replaces whatever a fenced store holds
 	p.mu.Unlock()
 	p.keep(state, events)
 }
@@ -572,6 +605,9 @@ func (p *Platform) current(events *pending) (*authState, error) {
 
 // reload reads the store: another process may have written newer tokens.
 func (p *Platform) reload(events *pending) (*authState, error) {
+	if fenced, ok := p.store.(FencedTokenStore); ok {
+		return p.reloadFenced(fenced, events)
+	}
 	data, err := p.store.Load()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -628,7 +664,9 @@ func (p *Platform) keep(state *authState, events *pending) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	replaced := p.unsavedOver
-	if !p.unsaved && p.state != nil {
+	if _, ok := p.store.(FencedTokenStore); ok {
+		replaced = p.stored // written only over the generation last read
+	} else if !p.unsaved && p.state != nil {
 		replaced = p.state.token.RefreshToken
 	} else if !p.unsaved {
 		replaced = ""
@@ -640,7 +678,8 @@ func (p *Platform) keep(state *authState, events *pending) {
 	p.save(state, replaced, events)
 }
 
-// save writes state to the store (p.mu held).
+// save writes state to the store (p.mu held); replaced is what the store holds that state
+// replaces (a fenced store: the generation it is written over).
 func (p *Platform) save(state *authState, replaced string, events *pending) {
 	var data map[string]any
 	if state != nil {
@@ -654,6 +693,10 @@ func (p *Platform) save(state *authState, replaced string, events *pending) {
 		}
 		refusal := p.refusal(storeName(p.store), p.foreign)
 		p.failed(newError(ErrTokenStore, "not writing over it: "+refusal.Message, refusal), replaced, events)
+		return
+	}
+	if fenced, ok := p.store.(FencedTokenStore); ok {
+		p.saveFenced(fenced, state, data, replaced, events)
 		return
 	}
 	err := p.store.Save(data)
@@ -681,4 +724,131 @@ func (p *Platform) failed(err error, replaced string, events *pending) {
 
 func (p *Platform) warn(message string) {
 	p.log("warning", message)
+}
+
+// --- a store that numbers its writes (FencedTokenStore) -------------------------------------------
+
+// reloadFenced is reload for a FencedTokenStore: its generation orders tokens, never a clock.
+// Unsaved tokens are written only over the generation they replace (a newer one wins: a worker
+// paused past its lease adopts it), and a key the store lost is written again from the tokens
+// in memory, the first writer winning (a logout leaves a generation: it is not a lost key).
+func (p *Platform) reloadFenced(store FencedTokenStore, events *pending) (*authState, error) {
+	data, generation, err := store.LoadGeneration()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var state *authState
+	taken := false
+	if err == nil {
+		p.foreign = p.other(data)
+		taken = p.foreign == nil && unbound(data)
+		if p.foreign != nil {
+			data = nil // another's session: to this platform, no session
+		}
+		state, err = stateFromJSON(data)
+	}
+	switch {
+	case err == nil:
+	case p.unsaved && errors.Is(err, ErrAuthData):
+		state, generation = nil, AnyGeneration // content nobody can use: ours replace it
+	case p.state != nil && errors.Is(err, ErrTokenStore):
+		// The store cannot be read (Redis down): go on with the tokens in memory, to be
+		// written once it can be used again.
+		if !p.unsaved {
+			p.unsaved, p.unsavedOver = true, p.stored
+			p.warn("rcsdk: tokens kept in memory, the store cannot be read: " + p.redactor.Text(err.Error()))
+			events.add(p, EventStoreError, err)
+		}
+		return p.state, nil
+	default:
+		return nil, err
+	}
+	switch {
+	case generation == "" && (p.unsaved || p.state != nil):
+		// The key is gone, not logged out (Redis restarted empty, FLUSHALL, eviction): the
+		// tokens in memory are written back; the first writer wins, the others adopt.
+		p.save(p.state, "", events)
+	case p.unsaved:
+		over := p.unsavedOver
+		if generation == AnyGeneration {
+			over = AnyGeneration
+		}
+		p.save(p.state, over, events)
+	default:
+		p.adopt(state)
+		p.stored = generation
+		if p.state != nil {
+			p.redactor.AddTokens(p.state.token.AccessToken, p.state.token.RefreshToken)
+			if taken {
+				// Saved without a binding: used, and written back bound.
+				p.unsaved, p.unsavedOver = true, generation
+			}
+		}
+	}
+	return p.state, nil
+}
+
+// saveFenced writes data (state's) over generation expected (p.mu held). A store that holds
+// another generation refuses it: the platform adopts what the store holds.
+func (p *Platform) saveFenced(store FencedTokenStore, state *authState, data map[string]any, expected string, events *pending) {
+	written, held, generation, err := store.SaveIf(data, expected)
+	if err == nil && !written && generation == "" && state != nil {
+		// The key was lost since it was read: ours are the tokens to write back.
+		written, held, generation, err = store.SaveIf(data, "")
+	}
+	var theirs *authState
+	if err == nil && !written {
+		if p.foreign = p.other(held); p.foreign != nil {
+			held = nil
+		}
+		theirs, err = stateFromJSON(held)
+	}
+	if err != nil {
+		if !errors.Is(err, ErrTokenStore) {
+			// A store of the application's own may fail any way: the tokens are kept.
+			err = newError(ErrTokenStore, p.redactor.Text("could not write the token store: "+err.Error()), err)
+		}
+		p.stored = expected // what the unsaved tokens may replace
+		p.failed(err, expected, events)
+		return
+	}
+	p.unsaved, p.unsavedOver = false, ""
+	p.stored = generation
+	if !written {
+		p.adopt(theirs)
+		if theirs != nil {
+			p.redactor.AddTokens(theirs.token.AccessToken, theirs.token.RefreshToken)
+		}
+	}
+}
+
+// rejectedFenced: the platform refused the refresh token of the tokens in use (under the
+// store's lock). The session ends for every process sharing the store, unless the store holds
+// other tokens by now (those are used) or lost the key (ours are dropped, the session is not
+// ended: another worker may write newer tokens back).
+func (p *Platform) rejectedFenced(store FencedTokenStore, verdict error, events *pending) {
+	data, generation, err := store.LoadGeneration()
+	if err != nil {
+		return // the store cannot say whether it still holds that token: keep the session
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.foreign = p.other(data); p.foreign != nil {
+		data = nil
+	}
+	stored, _ := stateFromJSON(data)
+	p.unsaved, p.unsavedOver = false, ""
+	switch {
+	case generation == "":
+		p.use(nil)
+		p.stored = ""
+	case stored != nil && generation != p.stored:
+		p.adopt(stored)
+		p.stored = generation
+	default:
+		p.use(nil)
+		p.save(nil, generation, events)
+		if p.state == nil { // not refused for newer tokens
+			events.add(p, EventAccessViolation, verdict)
+		}
+	}
 }

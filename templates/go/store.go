@@ -32,6 +32,27 @@ type TokenStore interface {
 	Lock(ctx context.Context) (unlock func(), err error)
 }
 
+// AnyGeneration is FencedTokenStore.SaveIf's expected for a write that replaces whatever the
+// store holds (a login, a logout, SetAuthData).
+const AnyGeneration = "*"
+
+// FencedTokenStore is a TokenStore that numbers its writes (the Redis store of the sub-package
+// rcsdk.local/rcsdk/redis). The platform then writes refreshed tokens only over the generation
+// they were refreshed from, and orders tokens by generation, never by a clock: a worker paused
+// past its lease finds a newer generation and adopts it instead of writing its stale pair. A
+// generation is an opaque string; "" means the store holds nothing at all (a lost key, which the
+// platform writes again from valid tokens in memory), whereas nil data with a generation means
+// logged out.
+type FencedTokenStore interface {
+	TokenStore
+	// LoadGeneration returns the saved auth data and its generation.
+	LoadGeneration() (data map[string]any, generation string, err error)
+	// SaveIf writes data (nil: logged out) if the store holds generation expected ("": nothing
+	// at all; AnyGeneration: anything), and returns whether it wrote, and the data and
+	// generation the store holds now (data's when written, what a refused writer adopts).
+	SaveIf(data map[string]any, expected string) (written bool, held map[string]any, generation string, err error)
+}
+
 // mutex is a lock that a context can give up waiting for.
 type mutex chan struct{}
 

@@ -58,24 +58,25 @@ COMMANDS = {
     "python": [sys.executable, "-c", PYTHON_WORKER],
     "node": ["node", str(ROOT / "tests" / "js" / "redis_worker.mjs")],
     "php": ["php", str(ROOT / "tests" / "php" / "redis_worker.php")],
-    "go": [str(ROOT / "build" / "go-workers" / "redis-worker")],
+    "go": [str(ROOT / "build" / "go-workers" / "redisworker")],
 }
 
 
-def build_go_worker() -> None:
-    """Build tests/go/redisworker into build/go-workers (Go's build cache makes it quick after
-    the first time). The binary itself is the worker process, not `go run`'s child: the chaos
-    test signals the process whose pid sent a refresh."""
+def build_go_worker(program: str = "redisworker") -> str:
+    """Build tests/go/<program> into build/go-workers (Go's build cache makes it quick after
+    the first time) and return its path. The binary itself is the worker process, not `go
+    run`'s child: the chaos test signals the process whose pid sent a refresh."""
     out = ROOT / "build" / "go-workers"
     out.mkdir(parents=True, exist_ok=True)
-    building = out / f".redis-worker.{os.getpid()}"  # suites side by side never share a file
+    building = out / f".{program}.{os.getpid()}"  # suites side by side never share a file
     subprocess.run(
-        ["go", "build", "-o", str(building), "./redisworker"],
+        ["go", "build", "-o", str(building), f"./{program}"],
         cwd=ROOT / "tests" / "go",
         check=True,
         timeout=600,
     )
-    os.replace(building, out / "redis-worker")
+    os.replace(building, out / program)
+    return str(out / program)
 
 
 class MixedFleet:

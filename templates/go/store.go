@@ -124,13 +124,13 @@ func (m *MemoryTokenStore) Lock(ctx context.Context) (func(), error) {
 }
 
 // FileTokenStore keeps the tokens in a JSON file (mode 0600), shared safely by goroutines and
-// processes: the Python and PHP clients' FileTokenStore on the same file (same format, same
-// flock). Node's takes only the owner file (<path>.lock.owner), which Go does not take yet: do
-// not share one file between Go and Node processes.
+// processes: the Python, Node and PHP clients' FileTokenStore on the same file (same format,
+// same locks).
 //
 // Writes are atomic (a temporary file in the same folder, fsync, rename), so a crash at any
 // moment leaves either the old or the new tokens. Lock takes an exclusive flock on
-// <path>.lock and gives up after LockTimeout with an error naming that file and the process
+// <path>.lock, then the owner file <path>.lock.owner (owner.go: the lock Node honours, having no
+// flock), and gives up after LockTimeout with an error naming the lock and the process
 // holding it. The store trusts nothing on disk: it never follows a symbolic link at the store
 // or lock path, refuses a file that is not a regular file, that another user owns or that
 // others may write, and a store larger than MaxBytes.
@@ -319,10 +319,24 @@ func (f *FileTokenStore) Lock(ctx context.Context) (func(), error) {
 	}
 	_ = file.Truncate(0)
 	_, _ = file.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	return func() {
+	release := func() {
 		_ = syscall.Flock(int(file.Fd()), syscall.LOCK_UN)
 		file.Close()
 		f.lock.unlock()
+	}
+	// Node honours the owner file, not flock: take it too.
+	owner := newOwnerFile(f.LockPath + ".owner")
+	taken, err := owner.acquire(ctx, deadline)
+	if err != nil || !taken {
+		release()
+		if err != nil {
+			return nil, f.fail(err, "cannot lock token store %s: %v", owner.path, err)
+		}
+		return nil, f.fail(nil, "timed out after %s waiting for the token store lock %s (held by %s)", f.LockTimeout, owner.path, owner.holder())
+	}
+	return func() {
+		owner.release()
+		release()
 	}, nil
 }
 

@@ -150,24 +150,93 @@ func sameJSON(a, b map[string]any) bool {
 	return string(left) == string(right)
 }
 
-// The shared table of the protocol (Python, Node and PHP run it too).
-func TestRedisStoreCases(t *testing.T) {
-	var table struct {
-		Data  map[string]map[string]any `json:"data"`
-		Cases []struct {
-			Name  string `json:"name"`
-			Steps []struct {
-				Op       string  `json:"op"`
-				Data     *string `json:"data"`
-				Expected *string `json:"expected"`
-				Expect   struct {
-					Written    *bool   `json:"written"`
-					Data       *string `json:"data"`
-					Generation *string `json:"generation"`
-				} `json:"expect"`
-			} `json:"steps"`
-		} `json:"cases"`
+// storeTable is tests/cases/store.json.
+type storeTable struct {
+	Data  map[string]map[string]any `json:"data"`
+	Cases []storeCase               `json:"cases"`
+}
+
+type storeCase struct {
+	Name  string `json:"name"`
+	Steps []struct {
+		Op       string  `json:"op"`
+		Data     *string `json:"data"`
+		Expected *string `json:"expected"`
+		Expect   struct {
+			Written    *bool   `json:"written"`
+			Data       *string `json:"data"`
+			Generation *string `json:"generation"`
+		} `json:"expect"`
+	} `json:"steps"`
+}
+
+// runStoreCase runs one case on store and returns what differs from its expectations.
+func runStoreCase(store *redis.RedisTokenStore, data map[string]map[string]any, c storeCase) []string {
+	var problems []string
+	bound := map[string]string{}
+	for i, step := range c.Steps {
+		var written *bool
+		var held map[string]any
+		var generation string
+		var err error
+		if step.Op == "load" {
+			held, generation, err = store.LoadGeneration()
+		} else {
+			expected := "" // null: the key must not exist
+			if step.Expected != nil {
+				expected = *step.Expected
+				if expected != rcsdk.AnyGeneration {
+					expected = bound[expected]
+				}
+			}
+			var saved map[string]any
+			if step.Data != nil {
+				saved = data[*step.Data]
+			}
+			var w bool
+			w, held, generation, err = store.SaveIf(saved, expected)
+			written = &w
+		}
+		if err != nil {
+			return append(problems, fmt.Sprintf("step %d: %v", i, err))
+		}
+		want := step.Expect
+		if want.Written != nil && (written == nil || *written != *want.Written) {
+			problems = append(problems, fmt.Sprintf("step %d: written %v, expected %v", i, written != nil && *written, *want.Written))
+		}
+		var wantData map[string]any
+		if want.Data != nil {
+			wantData = data[*want.Data]
+		}
+		if (held == nil) != (wantData == nil) || !sameJSON(held, wantData) {
+			problems = append(problems, fmt.Sprintf("step %d: holds %v, expected %v", i, held, wantData))
+		}
+		switch {
+		case want.Generation == nil:
+			if generation != "" {
+				problems = append(problems, fmt.Sprintf("step %d: generation %q, expected none", i, generation))
+			}
+		case bound[*want.Generation] != "":
+			if generation != bound[*want.Generation] {
+				problems = append(problems, fmt.Sprintf("step %d: generation %q, expected %q", i, generation, bound[*want.Generation]))
+			}
+		default:
+			n, err := strconv.ParseUint(generation, 10, 64)
+			for _, g := range bound {
+				if before, _ := strconv.ParseUint(g, 10, 64); err != nil || n <= before {
+					problems = append(problems, fmt.Sprintf("step %d: generation %q is not above %q", i, generation, g))
+				}
+			}
+			bound[*want.Generation] = generation
+		}
 	}
+	return problems
+}
+
+// The shared table of the protocol (Python, Node and PHP run it too), and a deliberately wrong
+// case (a stale writer's save expected to be written) that must fail.
+func TestRedisStoreCases(t *testing.T) {
+	var table storeTable
 	readJSON(t, "tests/cases/store.json", &table)
 	if len(table.Cases) == 0 {
 		t.Fatal("no cases")
@@ -175,70 +244,37 @@ func TestRedisStoreCases(t *testing.T) {
 	for _, c := range table.Cases {
 		t.Run(c.Name, func(t *testing.T) {
 			url, client := redisURL(t)
-			store := newRedisStore(t, url)
-			bound := map[string]string{}
-			for i, step := range c.Steps {
-				var written *bool
-				var held map[string]any
-				var generation string
-				var err error
-				if step.Op == "load" {
-					held, generation, err = store.LoadGeneration()
-				} else {
-					expected := "" // null: the key must not exist
-					if step.Expected != nil {
-						expected = *step.Expected
-						if expected != rcsdk.AnyGeneration {
-							expected = bound[expected]
-						}
-					}
-					var data map[string]any
-					if step.Data != nil {
-						data = table.Data[*step.Data]
-					}
-					var w bool
-					w, held, generation, err = store.SaveIf(data, expected)
-					written = &w
-				}
-				if err != nil {
-					t.Fatalf("step %d: %v", i, err)
-				}
-				want := step.Expect
-				if want.Written != nil && (written == nil || *written != *want.Written) {
-					t.Errorf("step %d: written %v, expected %v", i, *written, *want.Written)
-				}
-				var wantData map[string]any
-				if want.Data != nil {
-					wantData = table.Data[*want.Data]
-				}
-				if (held == nil) != (wantData == nil) || !sameJSON(held, wantData) {
-					t.Errorf("step %d: holds %v, expected %v", i, held, wantData)
-				}
-				switch {
-				case want.Generation == nil:
-					if generation != "" {
-						t.Errorf("step %d: generation %q, expected none", i, generation)
-					}
-				case bound[*want.Generation] != "":
-					if generation != bound[*want.Generation] {
-						t.Errorf("step %d: generation %q, expected %q", i, generation, bound[*want.Generation])
-					}
-				default:
-					n, err := strconv.ParseUint(generation, 10, 64)
-					for _, g := range bound {
-						if before, _ := strconv.ParseUint(g, 10, 64); err != nil || n <= before {
-							t.Errorf("step %d: generation %q is not above %q", i, generation, g)
-						}
-					}
-					bound[*want.Generation] = generation
-				}
+			for _, problem := range runStoreCase(newRedisStore(t, url), table.Data, c) {
+				t.Error(problem)
 			}
 			kind, _ := client.Type(context.Background(), redisKey).Result()
-			if saves := len(bound) > 0; (kind == "hash") != saves {
+			saves := false
+			for _, step := range c.Steps {
+				saves = saves || step.Op == "save"
+			}
+			if (kind == "hash") != saves {
 				t.Errorf("the key is a %q", kind)
 			}
 		})
 	}
+	t.Run("a wrong case fails", func(t *testing.T) {
+		var mutated storeTable
+		readJSON(t, "tests/cases/store.json", &mutated)
+		for _, c := range mutated.Cases {
+			for i, step := range c.Steps {
+				if step.Expect.Written != nil && !*step.Expect.Written {
+					yes := true
+					c.Steps[i].Expect.Written = &yes
+					url, _ := redisURL(t)
+					if problems := runStoreCase(newRedisStore(t, url), mutated.Data, c); len(problems) == 0 {
+						t.Errorf("%s: a refused save expected written passed", c.Name)
+					}
+					return
+				}
+			}
+		}
+		t.Fatal("no refused save in the table to mutate")
+	})
 }
 
 func TestRedisStoreOptions(t *testing.T) {

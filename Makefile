@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 .DEFAULT_GOAL := all
 .PHONY: all system test-deps install vendor official-js official-python generate check lint \
 	test test-python demo record bench clean js-tools build-js typecheck-js test-js build-php test-php \
-	go-tools test-go
+	go-tools test-go go-modules
 
 all: generate build-js build-php demo
 
@@ -59,14 +59,14 @@ lint: install system
 	$(BIN)/ruff format --check generator generated/rcsdk templates tests bench
 	$(BIN)/mypy --strict generator generated/rcsdk tests bench
 	@bash tests/php/lint.sh generated/php generated/examples/quickstart.php tests/golden/*/generated/php tests/php bench/calls_php.php
-	@$(MAKE) --no-print-directory go-tools
-	@bash tests/go/lint.sh generated/go generated/examples/go tests/go bench/go
+	@$(MAKE) --no-print-directory go-tools go-modules
+	@bash tests/go/lint.sh generated/go generated/go/redis generated/examples/go tests/go bench/go
 	@bash tests/go/lint.sh --gofmt-only tests/golden/*/generated/go
 
 # Everything the suites need, installed one step after another (-j1) before they run side by side:
 # installs never overlap (npm, pip and apt-get each keep state that two runs at once can break).
 test-deps:
-	@$(MAKE) --no-print-directory -j1 system install js-tools official-js official-python build-js build-php go-tools
+	@$(MAKE) --no-print-directory -j1 system install js-tools official-js official-python build-js build-php go-tools go-modules
 
 # The suites run side by side (each language's target adds its suite to TEST_SUITES); output is
 # kept per suite (-O), so each prints its own summary.
@@ -126,6 +126,17 @@ $(STATICCHECK):
 	touch $@
 
 go-tools: $(STATICCHECK)
+
+# The Go modules' dependencies: go-redis for the Redis store (generated/go/redis, a module of its
+# own so that the core needs nothing outside the standard library), pinned by the go.sum files,
+# downloaded here, one install after another, never by suites running side by side.
+GO_MODULES := build/go-tools/.modules
+$(GO_MODULES): tests/go/go.sum generated/go/redis/go.sum | system
+	cd generated/go/redis && go mod download
+	cd tests/go && go mod download
+	mkdir -p $(dir $@) && touch $@
+
+go-modules: $(GO_MODULES)
 
 # The Go tests (go test in tests/go): the shared case and security tables, the store, the
 # concurrency and the authorizing http.Client, against loopback servers and the local platform.

@@ -518,14 +518,14 @@ def stores_table(results: dict[str, Any]) -> list[str]:
     ]
 
 
-MIXED_WORKERS = {"python": 6, "node": 5, "php": 5}
+MIXED_WORKERS = {"python": 4, "node": 4, "php": 4, "go": 4}
 MIXED_CALLERS, MIXED_SECONDS = 4, 20.0
 
 
 def mixed() -> dict[str, Any]:
-    """16 worker processes across Python, Node and PHP on one Redis key (docs/FLEET.md), 4
+    """16 worker processes across Python, Node, PHP and Go on one Redis key (docs/FLEET.md), 4
     callers each (PHP: one, it has no threads), 2 s access tokens, strict refresh, 20 s."""
-    print("  mixed fleet: 16 workers in three languages ...", flush=True)
+    print("  mixed fleet: 16 workers in four languages ...", flush=True)
     with RedisServer() as server:
         return mixed_steady(server.url, MIXED_WORKERS, MIXED_CALLERS, MIXED_SECONDS)
 

@@ -101,14 +101,19 @@ def _install_php(workdir: Path, generated: Path) -> Mapping[str, str]:
 
 def _install_go(workdir: Path, generated: Path) -> Mapping[str, str]:
     """``go mod edit -require ... -replace ...=/path/to/rcsdk/generated/go``, as the install tab
-    says: a module of the reader's whose go.mod points at the checkout's generated/go."""
-    module = (generated / "go" / "go.mod").read_text()
+    says: a module of the reader's whose go.mod points at the checkout's generated/go, and the
+    same for the Redis store's module (generated/go/redis, "Running many workers"), whose go.sum
+    pins go-redis (downloaded by `make`: nothing is fetched here)."""
+    go = (generated / "go").resolve()
+    module = (go / "go.mod").read_text()
     path = re.search(r"^module (\S+)$", module, flags=re.M)
     assert path is not None, "generated/go/go.mod names no module"
     (workdir / "go.mod").write_text(
-        f"module docs.local/samples\n\ngo 1.22\n\nrequire {path[1]} v0.0.0\n\n"
-        f"replace {path[1]} => {(generated / 'go').resolve()}\n"
+        f"module docs.local/samples\n\ngo 1.26.0\n\n"
+        f"require {path[1]} v0.0.0\n\nrequire {path[1]}/redis v0.0.0\n\n"
+        f"replace {path[1]} => {go}\n\nreplace {path[1]}/redis => {go / 'redis'}\n"
     )
+    shutil.copy(go / "redis" / "go.sum", workdir / "go.sum")
     return {"GOFLAGS": "-mod=mod", "GOWORK": "off"}
 
 
@@ -128,6 +133,7 @@ import (
 \t"sync"
 
 \t"rcsdk.local/rcsdk"
+\t"rcsdk.local/rcsdk/redis"
 )
 
 func main() {

@@ -1,10 +1,11 @@
-"""A fleet of worker processes in three languages on one Redis key, for the chaos test
+"""A fleet of worker processes in four languages on one Redis key, for the chaos test
 (tests/test_redis_chaos.py) and `make bench`: Python (the script below), Node
-(tests/js/redis_worker.mjs) and PHP (tests/php/redis_worker.php) workers, each its own process
-group, started together, each printing one JSON line of figures (calls, failed calls, errors,
-refreshes, refresh errors, logouts) and ``failures``: every failed call as ``[when, error]``,
-``when`` in seconds since the epoch (the chaos test places each in or out of its chaos windows).
-The packages are the ones `make` built in build/."""
+(tests/js/redis_worker.mjs), PHP (tests/php/redis_worker.php) and Go (tests/go/redisworker,
+built by ``build_go_worker``) workers, each its own process group, started together, each
+printing one JSON line of figures (calls, failed calls, errors, refreshes, refresh errors,
+logouts) and ``failures``: every failed call as ``[when, error]``, ``when`` in seconds since the
+epoch (the chaos test places each in or out of its chaos windows). The packages are the ones
+`make` built in build/."""
 
 from __future__ import annotations
 
@@ -60,7 +61,25 @@ COMMANDS = {
     "python": [sys.executable, "-c", PYTHON_WORKER],
     "node": ["node", str(ROOT / "tests" / "js" / "redis_worker.mjs")],
     "php": ["php", str(ROOT / "tests" / "php" / "redis_worker.php")],
+    "go": [str(ROOT / "build" / "go-workers" / "redisworker")],
 }
+
+
+def build_go_worker(program: str = "redisworker") -> str:
+    """Build tests/go/<program> into build/go-workers (Go's build cache makes it quick after
+    the first time) and return its path. The binary itself is the worker process, not `go
+    run`'s child: the chaos test signals the process whose pid sent a refresh."""
+    out = ROOT / "build" / "go-workers"
+    out.mkdir(parents=True, exist_ok=True)
+    building = out / f".{program}.{os.getpid()}"  # suites side by side never share a file
+    subprocess.run(
+        ["go", "build", "-o", str(building), f"./{program}"],
+        cwd=ROOT / "tests" / "go",
+        check=True,
+        timeout=600,
+    )
+    os.replace(building, out / program)
+    return str(out / program)
 
 
 class MixedFleet:
@@ -88,6 +107,8 @@ class MixedFleet:
             "RCSDK_PHP_AUTOLOAD": str(ROOT / "build" / "php" / "vendor" / "autoload.php"),
         }
         self.duration = duration
+        if counts.get("go"):
+            build_go_worker()
         self.workers = [
             (language, subprocess.Popen(
                 COMMANDS[language], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

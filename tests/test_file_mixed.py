@@ -1,8 +1,8 @@
-"""The mixed file-store race (issue #21): one long-lived Python, Node and PHP process on one
-FileTokenStore, strictly single-use refresh tokens, all three calling at the same instant once
+"""The mixed file-store race (issue #21): one long-lived Python, Node, PHP and Go process on one
+FileTokenStore, strictly single-use refresh tokens, all four calling at the same instant once
 the access token has expired, trial after trial. The owner file (rcsdk._owner, owner.ts,
-Owner.php) is the lock all three honour: no failed call, one refresh request per trial, and
-the session still works at the end. Time moves by a clock offset each trial (workers and
+Owner.php, owner.go) is the lock all four honour: no failed call, one refresh request per trial,
+and the session still works at the end. Time moves by a clock offset each trial (workers and
 platform alike) instead of waiting for tokens to expire."""
 
 from __future__ import annotations
@@ -18,9 +18,12 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import pytest
+
 from rcsdk import RCSDK, FileTokenStore
 from rcsdk.testing import LocalPlatform
 
+from _mixed import build_go_worker
 from _support import CREDS, ROOT
 
 TRIALS = 100
@@ -48,6 +51,7 @@ COMMANDS = {
     "python": [sys.executable, "-c", PYTHON_WORKER],
     "node": ["node", str(ROOT / "tests" / "js" / "file_worker.mjs")],
     "php": ["php", str(ROOT / "tests" / "php" / "file_worker.php")],
+    "go": [str(ROOT / "build" / "go-workers" / "fileworker")],  # tests/go/fileworker
 }
 
 
@@ -73,7 +77,8 @@ def worker(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen
         process.wait()
 
 
-def test_python_node_and_php_processes_share_one_file_store(tmp_path: Path) -> None:
+def test_python_node_php_and_go_processes_share_one_file_store(tmp_path: Path) -> None:
+    build_go_worker("fileworker")
     offset = [0.0]
     path = tmp_path / "tokens.json"
     with LocalPlatform(
@@ -103,7 +108,7 @@ def test_python_node_and_php_processes_share_one_file_store(tmp_path: Path) -> N
             for trial in range(1, TRIALS + 1):
                 offset[0] = trial * 3600.0  # the access token (an hour) has expired for all
                 before = local.grant_count("refresh_token")
-                for process in workers:  # the same instant, as near as three pipes allow
+                for process in workers:  # the same instant, as near as four pipes allow
                     assert process.stdin is not None
                     process.stdin.write(f"go {offset[0]}\n")
                     process.stdin.flush()
@@ -135,12 +140,24 @@ await new FileTokenStore(process.env.RC_STORE).lock(async () => {
 """
 
 
-def test_a_lock_holder_killed_by_sigkill_is_found_dead_across_languages(tmp_path: Path) -> None:
-    """A Node process holding the owner file is SIGKILLed: a Python process takes the lock at
-    once (the owner is dead), not after its lock timeout."""
+HOLDERS = {
+    "node": ["node", "--input-type=module", "-e", NODE_HOLDER],
+    "go": [str(ROOT / "build" / "go-workers" / "fileworker"), "hold"],  # + the store's path
+}
+
+
+@pytest.mark.parametrize("language", HOLDERS)
+def test_a_lock_holder_killed_by_sigkill_is_found_dead_across_languages(
+    tmp_path: Path, language: str
+) -> None:
+    """A Node (or Go) process holding the owner file is SIGKILLed: a Python process takes the
+    lock at once (the owner is dead), not after its lock timeout."""
     path = tmp_path / "tokens.json"
+    command = HOLDERS[language]
+    if language == "go":
+        command = [build_go_worker("fileworker"), "hold", str(path)]
     holder = subprocess.Popen(
-        ["node", "--input-type=module", "-e", NODE_HOLDER],
+        command,
         env={**os.environ, "RC_STORE": str(path), "RCSDK_DIST": str(ROOT / "build/js/dist")},
         stdout=subprocess.PIPE,
         text=True,
@@ -184,6 +201,8 @@ ACQUIRE_WHILE_BREAKING = {
         f"require {json.dumps(str(ROOT / 'build/php/vendor/autoload.php'))};"
         "var_export((new Rcsdk\\Owner($argv[1]))->acquire(microtime(true) + 0.3));",
     ],
+    # Go's owner file is internal: its FileTokenStore with a 0.3 s lock timeout (the flock free).
+    "go": [str(ROOT / "build" / "go-workers" / "fileworker"), "acquire"],
 }
 
 
@@ -196,6 +215,7 @@ def test_a_waiter_gives_up_at_its_deadline_while_another_breaks_a_dead_owner(
     dead = {"host": os.uname().nodename, "pid": 2**22 + 7, "start": "1", "token": "gone"}
     lock.write_text(json.dumps(dead))
     (tmp_path / "tokens.json.lock.owner.break").write_bytes(_record("a live breaker"))
+    build_go_worker("fileworker")
     for language, command in ACQUIRE_WHILE_BREAKING.items():
         # node -e takes its arguments after --
         command = [*command, *(["--"] if language == "node" else []), str(lock)]

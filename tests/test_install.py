@@ -163,6 +163,8 @@ def clean_machine(tmp_path: Path, makefile: str, *, built: bool) -> tuple[Path, 
         "templates/docs/_vendor/package-lock.json",
         "tests/js/package-lock.json",
         "tests/official-js/package-lock.json",
+        "tests/go/go.sum",
+        "generated/go/redis/go.sum",
     ):
         (checkout / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, checkout / name)
@@ -240,6 +242,7 @@ def test_make_test_installs_once(tmp_path: Path) -> None:
     assert_one_install(tmp_path, result)
     tools = (tmp_path / "state" / "tools").read_text()
     assert "node --test" in tools and "phpunit --configuration" in tools  # the suites ran
+    assert tools.count("go mod download") == 2  # Go's modules, once, in the install path
 
 
 @pytest.mark.parametrize("jobs", ["-j1", "-j3"])

@@ -125,8 +125,14 @@ def run_table(language: str, table: str, only: str, copy: Path, tmp: Path) -> Ru
         command += ["--filter", f"{runner}::{only}"]
     else:
         work = tmp / "go.work"
+        tests_mod = (ROOT / "tests" / "go" / "go.mod").read_text()
+        version = re.search(
+            r"^go (\S+)$", tests_mod, re.M
+        )  # a work file's go is at least its modules'
+        assert version is not None, "tests/go/go.mod names no go version"
         work.write_text(
-            f"go 1.22\n\nuse {ROOT / 'tests' / 'go'}\n\nreplace rcsdk.local/rcsdk => {copy}\n"
+            f"go {version[1]}\n\nuse {ROOT / 'tests' / 'go'}\n\n"
+            f"replace rcsdk.local/rcsdk => {copy}\n"
         )
         env["GOWORK"] = str(work)
         env.setdefault("RCSDK_PYTHON", sys.executable)

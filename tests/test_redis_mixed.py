@@ -1,8 +1,8 @@
-"""A Python, a Node and a PHP worker on one Redis key share one session (docs/FLEET.md): one
-login (Python's), rotations every few seconds under strictly single-use refresh tokens, one
-refresh request per rotation whoever sends it, no failed call, no logout. The Node and PHP
+"""A Python, a Node, a PHP and a Go worker on one Redis key share one session (docs/FLEET.md):
+one login (Python's), rotations every few seconds under strictly single-use refresh tokens, one
+refresh request per rotation whoever sends it, no failed call, no logout. The Node, PHP and Go
 workers never log in: they use what the store holds (tests/js/redis_worker.mjs,
-tests/php/redis_worker.php; the packages built in build/ by `make`)."""
+tests/php/redis_worker.php, tests/go/redisworker; the packages built in build/ by `make`)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from rcsdk import RCSDK, Event, Platform, RCSDKError
 from rcsdk.redis import RedisTokenStore
 
 from _fleet import CountingPlatform
+from _mixed import COMMANDS as FLEET_COMMANDS
+from _mixed import build_go_worker
 from _support import CREDS, ROOT
 
 DURATION = 6.0
@@ -26,6 +28,7 @@ JWT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 COMMANDS = {
     "node": ["node", str(ROOT / "tests" / "js" / "redis_worker.mjs")],
     "php": ["php", str(ROOT / "tests" / "php" / "redis_worker.php")],
+    "go": FLEET_COMMANDS["go"],
 }
 
 
@@ -81,8 +84,9 @@ def python_worker(platform: Platform, callers: int, duration: float) -> dict[str
     return {**outcome, **seen}
 
 
-def test_a_python_a_node_and_a_php_worker_share_one_session(redis_url: str) -> None:
+def test_a_python_a_node_a_php_and_a_go_worker_share_one_session(redis_url: str) -> None:
     key = "rcsdk:mixed:user"
+    build_go_worker()
     with CountingPlatform(access_ttl=3, auth_rate_limit=None, strict_refresh=True) as local:
         python = RCSDK(
             CREDS["RC_APP_KEY"],
@@ -116,8 +120,8 @@ def test_a_python_a_node_and_a_php_worker_share_one_session(redis_url: str) -> N
             r["language"]: {k: r[k] for k in ("calls", "failed", "refreshes")} for r in results
         }
         print("mixed fleet:", figures, "rotations:", local.rotations)
-        assert local.grant_count(JWT) == 1  # Python's login; Node and PHP used the store's
-        assert [r["errors"] for r in results] == [[], [], []]
+        assert local.grant_count(JWT) == 1  # Python's login; the others used the store's
+        assert [r["errors"] for r in results] == [[]] * (1 + len(COMMANDS))
         assert all(r["calls"] > 0 and r["failed"] == 0 for r in results), figures
         assert sum(r["violations"] + r["refreshErrors"] for r in results) == 0
         assert local.rotations >= 2  # 3 s tokens for 6 s

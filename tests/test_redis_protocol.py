@@ -34,7 +34,7 @@ def test_every_package_ships_the_same_scripts() -> None:
     for name in SCRIPTS:
         protocol = (ROOT / "generated" / "store" / f"{name}.lua").read_bytes()
         assert (source / f"{name}.lua").read_bytes() in protocol  # behind the generated header
-        for package in ("rcsdk", "js", "php"):
+        for package in ("rcsdk", "js", "php", "go/redis"):
             shipped = ROOT / "generated" / package / "store" / f"{name}.lua"
             assert shipped.read_bytes() == protocol, shipped
     assert PROTOCOL == ROOT / "generated" / "rcsdk" / "store"  # the copy Python loads

@@ -36,6 +36,12 @@ const (
 	// DefaultMaxResponseBytes: no answer is read past this many bytes, before or after
 	// decompression (ErrResponseTooLarge).
 	DefaultMaxResponseBytes = 33554432
+	// DefaultStoreLease: a shared store's refresh lock (the Redis store's lease) lasts this long
+	// unless its holder renews it.
+	DefaultStoreLease = 10 * time.Second
+	// DefaultStoreKeyTTL: a shared store keeps tokens this long when the refresh token's lifetime
+	// is unknown (never the access token's: the fleet would be logged out while it works).
+	DefaultStoreKeyTTL = 604800 * time.Second
 	// MaxStoreBytes: a file store larger than this is refused unread.
 	MaxStoreBytes = 1048576
 	// AuthDataVersion is the version of the auth data that GetAuthData returns.

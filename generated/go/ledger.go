@@ -29,6 +29,10 @@ type ledger struct {
 	// generation counts the changes of the tokens in use (set with state; the same tokens
 	// read back from the store keep theirs).
 	generation uint64
+	// stored is what a FencedTokenStore held when last read or written: its generation (""
+	// nothing; AnyGeneration: unknown, a login or logout replaces whatever it holds). With
+	// such a store, unsavedOver is the generation the unsaved tokens replace.
+	stored string
 }
 
 // use makes state the tokens in use (mu held), a new generation of them.
@@ -150,6 +154,7 @@ func (p *Platform) replace(state *authState, events *pending) {
 	if err == nil {
 		p.foreign = p.other(data)
 	}
+	p.stored = AnyGeneration // a login or logout replaces whatever a fenced store holds
 	p.mu.Unlock()
 	p.keep(state, events)
 }
@@ -203,6 +208,9 @@ func (p *Platform) current(events *pending) (*authState, error) {
 
 // reload reads the store: another process may have written newer tokens.
 func (p *Platform) reload(events *pending) (*authState, error) {
+	if fenced, ok := p.store.(FencedTokenStore); ok {
+		return p.reloadFenced(fenced, events)
+	}
 	data, err := p.store.Load()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -276,7 +284,9 @@ func (p *Platform) keep(state *authState, events *pending) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	replaced := p.unsavedOver
-	if !p.unsaved && p.state != nil {
+	if _, ok := p.store.(FencedTokenStore); ok {
+		replaced = p.stored // written only over the generation last read
+	} else if !p.unsaved && p.state != nil {
 		replaced = p.state.token.RefreshToken
 	} else if !p.unsaved {
 		replaced = ""
@@ -288,7 +298,8 @@ func (p *Platform) keep(state *authState, events *pending) {
 	p.save(state, replaced, events)
 }
 
-// save writes state to the store (p.mu held).
+// save writes state to the store (p.mu held); replaced is what the store holds that state
+// replaces (a fenced store: the generation it is written over).
 func (p *Platform) save(state *authState, replaced string, events *pending) {
 	var data map[string]any
 	if state != nil {
@@ -302,6 +313,10 @@ func (p *Platform) save(state *authState, replaced string, events *pending) {
 		}
 		refusal := p.refusal(storeName(p.store), p.foreign)
 		p.failed(newError(ErrTokenStore, "not writing over it: "+refusal.Message, refusal), replaced, events)
+		return
+	}
+	if fenced, ok := p.store.(FencedTokenStore); ok {
+		p.saveFenced(fenced, state, data, replaced, events)
 		return
 	}
 	err := p.store.Save(data)
@@ -329,4 +344,143 @@ func (p *Platform) failed(err error, replaced string, events *pending) {
 
 func (p *Platform) warn(message string) {
 	p.log("warning", message)
+}
+
+// --- a store that numbers its writes (FencedTokenStore) -------------------------------------------
+
+// reloadFenced is reload for a FencedTokenStore: its generation orders tokens, never a clock.
+// Unsaved tokens are written only over the generation they replace (a newer one wins: a worker
+// paused past its lease adopts it), and a key the store lost is written again from the tokens
+// in memory, the first writer winning (a logout leaves a generation: it is not a lost key).
+func (p *Platform) reloadFenced(store FencedTokenStore, events *pending) (*authState, error) {
+	data, generation, err := store.LoadGeneration()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var state *authState
+	taken := false
+	if err == nil {
+		p.foreign = p.other(data)
+		taken = p.foreign == nil && unbound(data)
+		if p.foreign != nil {
+			data = nil // another's session: to this platform, no session
+		}
+		state, err = stateFromJSON(data)
+	}
+	switch {
+	case err == nil:
+	case p.unsaved && errors.Is(err, ErrAuthData):
+		state, generation = nil, AnyGeneration // content nobody can use: ours replace it
+	case p.state != nil && errors.Is(err, ErrTokenStore):
+		// The store cannot be read (Redis down): go on with the tokens in memory, to be
+		// written once it can be used again.
+		if !p.unsaved {
+			p.unsaved, p.unsavedOver = true, p.stored
+			p.warn("rcsdk: tokens kept in memory, the store cannot be read: " + p.redactor.Text(err.Error()))
+			events.add(p, EventStoreError, err)
+		}
+		return p.state, nil
+	default:
+		return nil, err
+	}
+	switch {
+	case generation == "" && (p.unsaved || p.state != nil):
+		// The key is gone, not logged out (Redis restarted empty, FLUSHALL, eviction): the
+		// tokens in memory are written back; the first writer wins, the others adopt.
+		p.save(p.state, "", events)
+	case p.unsaved:
+		over := p.unsavedOver
+		if generation == AnyGeneration {
+			over = AnyGeneration
+		}
+		p.save(p.state, over, events)
+	default:
+		p.adopt(state)
+		p.stored = generation
+		if p.state != nil {
+			p.redactor.AddTokens(p.state.token.AccessToken, p.state.token.RefreshToken)
+			if taken {
+				// Saved without a binding: used, and written back bound.
+				p.unsaved, p.unsavedOver = true, generation
+			}
+		}
+	}
+	return p.state, nil
+}
+
+// saveFenced writes data (state's) over generation expected (p.mu held). A store that holds
+// another generation refuses it: the platform adopts what the store holds.
+func (p *Platform) saveFenced(store FencedTokenStore, state *authState, data map[string]any, expected string, events *pending) {
+	written, held, generation, err := store.SaveIf(data, expected)
+	if err == nil && !written && generation == "" && state != nil {
+		// The key was lost since it was read: ours are the tokens to write back.
+		written, held, generation, err = store.SaveIf(data, "")
+	}
+	var theirs *authState
+	if err == nil && !written {
+		if p.foreign = p.other(held); p.foreign != nil {
+			held = nil
+		}
+		theirs, err = stateFromJSON(held)
+	}
+	if err != nil {
+		if !errors.Is(err, ErrTokenStore) {
+			// A store of the application's own may fail any way: the tokens are kept.
+			err = newError(ErrTokenStore, p.redactor.Text("could not write the token store: "+err.Error()), err)
+		}
+		p.stored = expected // what the unsaved tokens may replace
+		p.failed(err, expected, events)
+		return
+	}
+	p.unsaved, p.unsavedOver = false, ""
+	p.stored = generation
+	if !written {
+		p.adopt(theirs)
+		if theirs != nil {
+			p.redactor.AddTokens(theirs.token.AccessToken, theirs.token.RefreshToken)
+		}
+	}
+}
+
+// rejectedFenced: the platform refused the refresh token of the tokens in use (under the
+// store's lock). The session ends for every process sharing the store, unless the store holds
+// other tokens by now (those are used) or lost the key (ours are dropped, the session is not
+// ended: another worker may write newer tokens back).
+func (p *Platform) rejectedFenced(store FencedTokenStore, verdict error, events *pending) {
+	data, generation, err := store.LoadGeneration()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var stored *authState
+	view := "same"
+	if err != nil {
+		view = "unreadable" // the store cannot say whether it still holds that token
+	} else {
+		if p.foreign = p.other(data); p.foreign != nil {
+			data = nil
+		}
+		stored, _ = stateFromJSON(data)
+		if generation == "" {
+			view = "lost"
+		} else if stored != nil && generation != p.stored {
+			view = "other"
+		}
+	}
+	switch afterRejection(view) {
+	case "keep":
+		return
+	case "drop":
+		p.unsaved, p.unsavedOver = false, ""
+		p.use(nil)
+		p.stored = ""
+	case "adopt":
+		p.unsaved, p.unsavedOver = false, ""
+		p.adopt(stored)
+		p.stored = generation
+	default:
+		p.unsaved, p.unsavedOver = false, ""
+		p.use(nil)
+		p.save(nil, generation, events)
+		if p.state == nil { // not refused for newer tokens
+			events.add(p, EventAccessViolation, verdict)
+		}
+	}
 }

@@ -25,7 +25,12 @@ import (
 //     than an explicit invalid_grant on that very refresh token, keeps the tokens; an
 //     invalid_grant ends the session and fires access_violation once;
 //   - tokens the store could not save are kept and used (EventStoreError reports it; no call
-//     fails for it), and written as soon as it accepts them, unless it has newer ones by then.
+//     fails for it), and written as soon as it accepts them, unless it has newer ones by then;
+//   - when the store cannot even be locked (Redis down), a call whose access token is still
+//     valid goes on with it; nothing is refreshed without the store;
+//   - with a FencedTokenStore (Redis), the store's generation orders tokens: refreshed tokens
+//     are written only over the generation they came from, and a key the store lost is written
+//     again from the tokens in memory (the first writer wins), without ending the session.
 type Platform struct {
 	appKey        string
 	server        string
@@ -123,11 +128,22 @@ func (p *Platform) locked(ctx context.Context, events *pending, fn func()) {
 // anyway), and returns the tokens in use. A replacement is recognised by the generation, never by
 // comparing token strings: a server that hands out the same access token every time still
 // gets one refresh per rotation.
-func (p *Platform) rotate(ctx context.Context, seen uint64, form func(*authState) []field) (*authState, error) {
+//
+// If the store cannot even be locked (Redis down, a lease nobody releases), a caller whose
+// access token is still valid goes on with it (not one whose call the platform just rejected);
+// otherwise the store's error is returned: nothing is refreshed without the store, so nothing
+// that processes sharing it hold can be lost.
+func (p *Platform) rotate(ctx context.Context, seen uint64, rejected bool, form func(*authState) []field) (*authState, error) {
 	var events pending
 	defer func() { events.emit() }()
 	unlock, err := p.store.Lock(ctx)
 	if err != nil {
+		p.mu.Lock()
+		state := p.state
+		p.mu.Unlock()
+		if seen != forceRefresh && !rejected && state != nil && !state.accessDue(p.now(), 0) && errors.Is(err, ErrTokenStore) {
+			return state, nil
+		}
 		return nil, err
 	}
 	defer unlock()
@@ -162,12 +178,14 @@ func (p *Platform) rotate(ctx context.Context, seen uint64, form func(*authState
 	if err != nil {
 		events.add(p, EventRefreshError, err)
 		var failure *Error
-		// The store was read under the lock we hold: it holds the rejected token (Go has no
-		// fenced store that could lose the key or take another worker's meanwhile).
-		if errors.As(err, &failure) && endsSession(failure.StatusCode, failure.OAuthError, failure.ErrorCodes) &&
-			afterRejection("same") == "end" {
-			p.keep(nil, &events)
-			events.add(p, EventAccessViolation, err)
+		if errors.As(err, &failure) && endsSession(failure.StatusCode, failure.OAuthError, failure.ErrorCodes) {
+			if fenced, ok := p.store.(FencedTokenStore); ok {
+				p.rejectedFenced(fenced, err, &events)
+			} else if afterRejection("same") == "end" {
+				// The store was read under the lock we hold: it holds the rejected token.
+				p.keep(nil, &events)
+				events.add(p, EventAccessViolation, err)
+			}
 		}
 		return nil, err
 	}
@@ -176,7 +194,15 @@ func (p *Platform) rotate(ctx context.Context, seen uint64, form func(*authState
 	p.keep(fresh, &stored)
 	events.add(p, EventRefreshSuccess, token)
 	events = append(events, stored...)
-	return fresh, nil
+	// A fenced store that holds a newer generation refuses ours (our lease lapsed while the
+	// platform answered): the ledger adopted the store's.
+	p.mu.Lock()
+	inUse := p.state
+	p.mu.Unlock()
+	if inUse == nil {
+		inUse = fresh
+	}
+	return inUse, nil
 }
 
 // forceRefresh is rotate's seen that refreshes whatever the generation (none reaches it).
@@ -228,7 +254,7 @@ func (p *Platform) access(ctx context.Context, state *authState, seen uint64, un
 		}
 	}
 	if p.autoRefresh && state.accessDue(p.now(), p.refreshMargin) {
-		fresh, err := p.rotate(ctx, seen, p.refreshForm)
+		fresh, err := p.rotate(ctx, seen, false, p.refreshForm)
 		return fresh, p.generationNow(), err
 	}
 	return state, seen, nil
@@ -299,7 +325,7 @@ func (p *Platform) send(ctx context.Context, out *outgoing) (*Response, error) {
 		}
 		switch after401(sends, isTokenFailure(failure), p.autoRefresh) {
 		case "refresh":
-			if state, err = p.rotate(ctx, seen, p.refreshForm); err != nil {
+			if state, err = p.rotate(ctx, seen, true, p.refreshForm); err != nil {
 				return nil, err
 			}
 		case "reload":

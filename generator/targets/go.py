@@ -183,8 +183,8 @@ class Go(Target):
     )
     scan = Scan(
         "go",
-        # The standard library's fs.ErrNotExist and http.ErrUseLastResponse.
-        builtins=frozenset({"NotExistError", "UseLastResponseError"}),
+        # The standard library's fs.ErrNotExist, fs.ErrExist and http.ErrUseLastResponse.
+        builtins=frozenset({"NotExistError", "ExistError", "UseLastResponseError"}),
         event=re.compile(r"\bEvent([A-Z][A-Za-z0-9]*)\b"),
         event_name=camel_event,
         exception=re.compile(r"\bErr([A-Z][A-Za-z0-9]*)\b"),

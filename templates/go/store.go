@@ -32,6 +32,27 @@ type TokenStore interface {
 	Lock(ctx context.Context) (unlock func(), err error)
 }
 
+// AnyGeneration is FencedTokenStore.SaveIf's expected for a write that replaces whatever the
+// store holds (a login, a logout, SetAuthData).
+const AnyGeneration = "*"
+
+// FencedTokenStore is a TokenStore that numbers its writes (the Redis store of the sub-package
+// rcsdk.local/rcsdk/redis). The platform then writes refreshed tokens only over the generation
+// they were refreshed from, and orders tokens by generation, never by a clock: a worker paused
+// past its lease finds a newer generation and adopts it instead of writing its stale pair. A
+// generation is an opaque string; "" means the store holds nothing at all (a lost key, which the
+// platform writes again from valid tokens in memory), whereas nil data with a generation means
+// logged out.
+type FencedTokenStore interface {
+	TokenStore
+	// LoadGeneration returns the saved auth data and its generation.
+	LoadGeneration() (data map[string]any, generation string, err error)
+	// SaveIf writes data (nil: logged out) if the store holds generation expected ("": nothing
+	// at all; AnyGeneration: anything), and returns whether it wrote, and the data and
+	// generation the store holds now (data's when written, what a refused writer adopts).
+	SaveIf(data map[string]any, expected string) (written bool, held map[string]any, generation string, err error)
+}
+
 // mutex is a lock that a context can give up waiting for.
 type mutex chan struct{}
 
@@ -103,13 +124,13 @@ func (m *MemoryTokenStore) Lock(ctx context.Context) (func(), error) {
 }
 
 // FileTokenStore keeps the tokens in a JSON file (mode 0600), shared safely by goroutines and
-// processes: the Python and PHP clients' FileTokenStore on the same file (same format, same
-// flock). Node's takes only the owner file (<path>.lock.owner), which Go does not take yet: do
-// not share one file between Go and Node processes.
+// processes: the Python, Node and PHP clients' FileTokenStore on the same file (same format,
+// same locks).
 //
 // Writes are atomic (a temporary file in the same folder, fsync, rename), so a crash at any
 // moment leaves either the old or the new tokens. Lock takes an exclusive flock on
-// <path>.lock and gives up after LockTimeout with an error naming that file and the process
+// <path>.lock, then the owner file <path>.lock.owner (owner.go: the lock Node honours, having no
+// flock), and gives up after LockTimeout with an error naming the lock and the process
 // holding it. The store trusts nothing on disk: it never follows a symbolic link at the store
 // or lock path, refuses a file that is not a regular file, that another user owns or that
 // others may write, and a store larger than MaxBytes.
@@ -298,10 +319,24 @@ func (f *FileTokenStore) Lock(ctx context.Context) (func(), error) {
 	}
 	_ = file.Truncate(0)
 	_, _ = file.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	return func() {
+	release := func() {
 		_ = syscall.Flock(int(file.Fd()), syscall.LOCK_UN)
 		file.Close()
 		f.lock.unlock()
+	}
+	// Node honours the owner file, not flock: take it too.
+	owner := newOwnerFile(f.LockPath + ".owner")
+	taken, err := owner.acquire(ctx, deadline)
+	if err != nil || !taken {
+		release()
+		if err != nil {
+			return nil, f.fail(err, "cannot lock token store %s: %v", owner.path, err)
+		}
+		return nil, f.fail(nil, "timed out after %s waiting for the token store lock %s (held by %s)", f.LockTimeout, owner.path, owner.holder())
+	}
+	return func() {
+		owner.release()
+		release()
 	}, nil
 }
 

@@ -20,12 +20,12 @@ import (
 )
 
 var runtimeAPI = []string{
-	"AuthDataVersion", "AuthorizationRequest", "AuthorizationRequest.GoString",
+	"AnyGeneration", "AuthDataVersion", "AuthorizationRequest", "AuthorizationRequest.GoString",
 	"AuthorizationRequest.String", "Call", "DefaultLockTimeout", "DefaultMaxResponseBytes",
-	"DefaultMaxRetries", "DefaultMaxRetryWait", "DefaultRefreshMargin", "DefaultTimeout",
+	"DefaultMaxRetries", "DefaultMaxRetryWait", "DefaultRefreshMargin", "DefaultStoreKeyTTL", "DefaultStoreLease", "DefaultTimeout",
 	"Environment",
 	"Error", "Error.Error", "Error.ErrorCode", "Error.GoString", "Error.Is", "Error.Unwrap",
-	"Event", "Events", "FileTokenStore", "FileTokenStore.Load", "FileTokenStore.Lock",
+	"Event", "Events", "FencedTokenStore", "FileTokenStore", "FileTokenStore.Load", "FileTokenStore.Lock",
 	"FileTokenStore.Save", "FileTokenStore.String", "FromEnv", "Kind", "Kind.Base", "Kind.Error",
 	"Kinds", "Listener", "MaxStoreBytes", "MemoryTokenStore", "MemoryTokenStore.Load",
 	"MemoryTokenStore.Lock", "MemoryTokenStore.Save", "New", "NewFileTokenStore",

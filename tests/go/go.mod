@@ -1,7 +1,19 @@
 module rcsdk.local/tests
 
-go 1.22
+go 1.26.0
 
-require rcsdk.local/rcsdk v0.0.0
+require (
+	github.com/redis/go-redis/v9 v9.23.0
+	rcsdk.local/rcsdk v0.0.0
+	rcsdk.local/rcsdk/redis v0.0.0
+)
+
+require (
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
+)
 
 replace rcsdk.local/rcsdk => ../../generated/go
+
+replace rcsdk.local/rcsdk/redis => ../../generated/go/redis

@@ -30,6 +30,8 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	local.stop()
 	securityLocal.stop()
+	redisLocal.stop()
+	stopSharedRedis()
 	os.Exit(code)
 }
 
@@ -118,6 +120,7 @@ func (s *scripted) requests() [][2]string {
 // localPlatform is python -m rcsdk.testing serve, started once for the whole run.
 type localPlatform struct {
 	once sync.Once
+	args []string // more options of rcsdk.testing serve
 	cmd  *exec.Cmd
 	env  map[string]string
 	err  error
@@ -138,7 +141,7 @@ func (l *localPlatform) environment(t testing.TB) map[string]string {
 		if python == "" {
 			python = filepath.Join(root, ".venv", "bin", "python")
 		}
-		l.cmd = exec.Command(python, "-m", "rcsdk.testing", "serve", "--port", "0", "--auth-rate-limit", "off")
+		l.cmd = exec.Command(python, append([]string{"-m", "rcsdk.testing", "serve", "--port", "0", "--auth-rate-limit", "off"}, l.args...)...)
 		l.cmd.Dir = root
 		out, err := l.cmd.StdoutPipe()
 		if err == nil {

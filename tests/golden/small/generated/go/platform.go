@@ -275,7 +275,7 @@ func (p *Platform) AuthorizeURL(redirectURI string, options ...AuthorizeURLOptio
 // Fires EventRefreshSuccess or EventRefreshError, and EventAccessViolation when the
 // platform rejects the refresh token (invalid_grant).
 func (p *Platform) Refresh(ctx context.Context) (*TokenInfo, error) {
-	state, err := p.rotate(ctx, forceRefresh, p.refreshForm)
+	state, err := p.rotate(ctx, forceRefresh, false, p.refreshForm)
 	if err != nil {
 		return nil, err
 	}

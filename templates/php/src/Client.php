@@ -53,7 +53,7 @@ abstract class Client
     public function __construct(
         string $appKey,
         #[\SensitiveParameter] ?string $appSecret,
-        string $server,
+        #[\SensitiveParameter] string $server,
         ?TokenStore $store = null,
         public readonly float $timeout = Constants::DEFAULT_TIMEOUT,
         public readonly float $refreshMargin = Constants::DEFAULT_REFRESH_MARGIN,

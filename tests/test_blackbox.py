@@ -427,36 +427,39 @@ def attack_rows(
 
 
 def attack_file_session(
-    attacker: Attacker, tally: Tally, local: LocalPlatform, place: Path
+    writer: Attacker, readers: dict[str, Attacker], tally: Tally, local: LocalPlatform, folder: Path
 ) -> None:
-    """Point 1 from outside: a tokens.json written for server A, read by a platform for server B
-    (a listener that counts): B receives nothing, the file stays byte-identical, and A's platform
-    still uses the session without logging in again."""
-    path = place / "session" / "tokens.json"
-    path.parent.mkdir(mode=0o700)
+    """Point 1 from outside: a tokens.json that ``writer`` wrote for server A (the local platform),
+    read by each reader's platform for server B (a listener that counts, by address and by name):
+    B receives nothing, the file stays byte-identical, and each reader's platform for A uses the
+    session without logging in again."""
+    path = folder / "tokens.json"
+    folder.mkdir(mode=0o700)
     other = Listener(body={"access_token": "b-token", "token_type": "bearer", "expires_in": 60})
     try:
         tally.attacks += 1
         base = {"creds": CREDENTIALS, "path": str(path)}
-        logged = attacker.ask({"op": "file_login", "server": local.url, **base})["outcome"]
+        logged = writer.ask({"op": "file_login", "server": local.url, **base})["outcome"]
         tally.outcome("file session: login to A", logged, SECRETS)
         if logged["error"] is not None or not path.is_file():
             tally.add("lost session", "file session: the login to A saved nothing")
             return
         written = path.read_bytes()
-        for server in (other.url, other.url.replace("127.0.0.1", "localhost")):
-            used = attacker.ask({"op": "file_use", "server": server, **base})["outcome"]
-            tally.outcome("file session: B's call", used, SECRETS)
-            if used["error"] is None:
-                tally.add("leak", "file session: B's call succeeded on A's session")
-        if other.received:
-            tally.add("leak", f"file session: B received {other.received}")
-        if path.read_bytes() != written:
-            tally.add("lost session", "file session: A's file changed")
-        again = attacker.ask({"op": "file_use", "server": local.url, **base})["outcome"]
-        tally.outcome("file session: A's call", again, SECRETS)
-        if again["error"] is not None:
-            tally.add("lost session", f"file session: A's own call failed ({again['error']})")
+        for name, reader in readers.items():
+            what = f"file session read by {name}"
+            for server in (other.url, other.url.replace("127.0.0.1", "localhost")):
+                used = reader.ask({"op": "file_use", "server": server, **base})["outcome"]
+                tally.outcome(f"{what}: B's call", used, SECRETS)
+                if used["error"] is None:
+                    tally.add("leak", f"{what}: B's call succeeded on A's session")
+            if other.received:
+                tally.add("leak", f"{what}: B received {other.received}")
+            if path.read_bytes() != written:
+                tally.add("lost session", f"{what}: A's file changed")
+            again = reader.ask({"op": "file_use", "server": local.url, **base})["outcome"]
+            tally.outcome(f"{what}: A's call", again, SECRETS)
+            if again["error"] is not None:
+                tally.add("lost session", f"{what}: A's own call failed ({again['error']})")
     finally:
         other.close()
 
@@ -534,8 +537,16 @@ def install(language: str, place: Path) -> tuple[list[str], Path, dict[str, str]
     return argv, installed, env
 
 
-def attack(language: str, argv: list[str], place: Path, env: dict[str, str]) -> Tally:
-    """Every attack on the program ``argv`` (in ``place``/app) of the installed package."""
+def attack(
+    language: str,
+    argv: list[str],
+    place: Path,
+    env: dict[str, str],
+    scratch: Path,
+    only: str | None = None,
+) -> Tally:
+    """Every attack (or the ``only`` step's) on the program ``argv`` (in ``place``/app) of the
+    installed package; its files (a token file, a FIFO) in ``scratch``."""
     tally = Tally()
     foreign = Listener(body={"stolen": True})
     proxy = Listener(status=502, body={"proxy": "no"})
@@ -547,12 +558,16 @@ def attack(language: str, argv: list[str], place: Path, env: dict[str, str]) -> 
         assert Path(attacker.hello["package"]).resolve().is_relative_to(place.resolve())
         steps: dict[str, Callable[[Attacker], None]] = {
             "rows": lambda a: attack_rows(a, tally, local, foreign, proxy),
-            "file session": lambda a: attack_file_session(a, tally, local, place),
-            "fifo": lambda a: attack_fifo(a, tally, local, place),
+            "file session": lambda a: attack_file_session(
+                a, {language: a}, tally, local, scratch / "session"
+            ),
+            "fifo": lambda a: attack_fifo(a, tally, local, scratch),
             "serializations": lambda a: attack_serializations(a, tally, local),
             "redactor": lambda a: attack_redactor(a, tally, local),
         }
         for name, step in steps.items():
+            if only is not None and name != only:
+                continue
             try:
                 step(attacker)
             except Hang:
@@ -573,13 +588,59 @@ def attack(language: str, argv: list[str], place: Path, env: dict[str, str]) -> 
     return tally
 
 
-@pytest.mark.parametrize("language", list(INSTALLERS))
-def test_the_installed_package_survives_every_attack(language: str, tmp_path: Path) -> None:
-    argv, _, env = install(language, tmp_path)
-    tally = attack(language, argv, tmp_path, env)
-    assert tally.attacks > len(ROWS)
+Installed = Callable[[str], tuple[list[str], Path, dict[str, str]]]
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """Each language's package, installed once per test process when a test first asks."""
+    done: dict[str, tuple[list[str], Path, dict[str, str]]] = {}
+
+    def get(language: str) -> tuple[list[str], Path, dict[str, str]]:
+        if language not in done:
+            place = tmp_path_factory.mktemp(f"installed-{language}")
+            argv, _, env = install(language, place)
+            done[language] = (argv, place, env)
+        return done[language]
+
+    return get
+
+
+def assert_none(tally: Tally, what: str) -> None:
     found = {kind: found for kind, found in tally.found.items() if found}
-    assert not found, f"{language}: {tally.counts()} in {tally.attacks} attacks: {found}"
+    assert not found, f"{what}: {tally.counts()} in {tally.attacks} attacks: {found}"
+
+
+@pytest.mark.parametrize("language", list(INSTALLERS))
+def test_the_installed_package_survives_every_attack(
+    language: str, installed: Installed, tmp_path: Path
+) -> None:
+    argv, place, env = installed(language)
+    tally = attack(language, argv, place, env, tmp_path)
+    assert tally.attacks > len(ROWS)
+    assert_none(tally, language)
+
+
+def test_a_token_file_stays_with_its_server_whichever_language_reads_it(
+    installed: Installed, tmp_path: Path
+) -> None:
+    """Point 1 across the installed packages: the tokens.json each language writes for server A,
+    read by every language's platform for server B (16 writer -> reader pairs)."""
+    tally = Tally()
+    local = LocalPlatform(auth_rate_limit=None).start()
+    attackers: dict[str, Attacker] = {}
+    try:
+        for language in INSTALLERS:
+            argv, place, env = installed(language)
+            attackers[language] = Attacker(argv, place / "app", env)
+        for writer, attacker in attackers.items():
+            attack_file_session(attacker, attackers, tally, local, tmp_path / writer)
+    finally:
+        for attacker in attackers.values():
+            attacker.stop()
+        local.stop()
+    assert tally.attacks == len(INSTALLERS)
+    assert_none(tally, "writer -> reader pairs")
 
 
 # Issue #20 point 2's defect, as the installed JavaScript package had it: neither the backslash
@@ -600,7 +661,7 @@ def test_the_check_catches_a_defect_put_back_into_the_installed_package(tmp_path
             assert code.count(old) == 1, (options, old)
             code = code.replace(old, new)
         options.write_text(code)
-    tally = attack("javascript", argv, tmp_path, env)
+    tally = attack("javascript", argv, tmp_path, env, tmp_path, only="rows")
     leaks = tally.found["leak"]
     assert any(leak.startswith("row server-backslash-before-at:") for leak in leaks), tally.found
     built = (ROOT / "build" / "js" / "dist" / "options.js").read_text()

@@ -22,7 +22,8 @@ file judges, against hostile loopback listeners, and counts per language:
   the response-size rows ran (they run first, so the peak is the start-up's until then).
 
 All six must be 0. Secrets are never printed: a failure names the attack and the kind, not the
-text. The last test puts issue #20 point 2's defect back into an installed copy and sees it caught.
+text. The last tests put the defects of points 1 and 2 back into an installed copy (Python's,
+JavaScript's) and see each caught.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import requests
@@ -643,26 +644,55 @@ def test_a_token_file_stays_with_its_server_whichever_language_reads_it(
     assert_none(tally, "writer -> reader pairs")
 
 
-# Issue #20 point 2's defect, as the installed JavaScript package had it: neither the backslash
-# refusal nor the host check (its '@' and host:port rules each stop the attack too).
-DEFECT = (
-    (' || server.includes("\\\\")', ""),
-    ("    checkHost(server);\n", ""),
-)
+# Defects of issue #20, put back into an installed copy: the files (in the installed package and
+# in the checkout it came from), the edits, the attack step that must catch it, what it reports.
+class Defect(NamedTuple):
+    files: dict[str, str | None]  # installed file -> the checkout's file it came from
+    edits: tuple[tuple[str, str], ...]
+    step: str
+    caught: str
 
 
-def test_the_check_catches_a_defect_put_back_into_the_installed_package(tmp_path: Path) -> None:
-    """The defect put back into the installed copy (node_modules, not the checkout): Node's URL
-    parser reads http://{foreign}\\@{platform} as host {foreign}, which receives the login."""
-    argv, installed, env = install("javascript", tmp_path)
-    for options in (installed / "dist" / "options.js", installed / "dist" / "cjs" / "options.js"):
-        code = options.read_text()
-        for old, new in DEFECT:
-            assert code.count(old) == 1, (options, old)
+DEFECTS = {
+    # Point 2, as the JavaScript package had it: neither the backslash refusal nor the host check
+    # (its '@' and host:port rules each stop the attack too). Node's URL parser then reads
+    # http://{foreign}\\@{platform} as host {foreign}, which receives the login.
+    "javascript": Defect(
+        {"dist/options.js": "build/js/dist/options.js", "dist/cjs/options.js": None},
+        ((' || server.includes("\\\\")', ""), ("    checkHost(server);\n", "")),
+        "rows",
+        "row server-backslash-before-at: the foreign listener was reached",
+    ),
+    # Point 1, as every language had it: a session is the platform's whatever server it was for,
+    # so server B receives server A's access token.
+    "python": Defect(
+        {"_auth.py": "generated/rcsdk/_auth.py"},
+        (
+            (
+                "return None if theirs == (self.origin, self.app_key) else theirs",
+                "return None",
+            ),
+        ),
+        "file session",
+        "file session read by python: B received",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", list(DEFECTS))
+def test_the_check_catches_a_defect_put_back_into_the_installed_package(
+    language: str, tmp_path: Path
+) -> None:
+    argv, installed, env = install(language, tmp_path)
+    files, edits, step, caught = DEFECTS[language]
+    for name in files:
+        code = (installed / name).read_text()
+        for old, new in edits:
+            assert code.count(old) == 1, (name, old)
             code = code.replace(old, new)
-        options.write_text(code)
-    tally = attack("javascript", argv, tmp_path, env, tmp_path, only="rows")
-    leaks = tally.found["leak"]
-    assert any(leak.startswith("row server-backslash-before-at:") for leak in leaks), tally.found
-    built = (ROOT / "build" / "js" / "dist" / "options.js").read_text()
-    assert all(built.count(old) == 1 for old, _ in DEFECT)  # the checkout's build is untouched
+        (installed / name).write_text(code)
+    tally = attack(language, argv, tmp_path, env, tmp_path, only=step)
+    assert any(leak.startswith(caught) for leak in tally.found["leak"]), tally.found
+    for source in filter(None, files.values()):  # the checkout is untouched
+        code = (ROOT / source).read_text()
+        assert all(code.count(old) == 1 for old, _ in edits), source

@@ -708,6 +708,15 @@ DEFECTS = {
         "fifo",
         "fifo (fifo): no answer",
     ),
+    # Point 10, as the PHP package had it: the server URL an ordinary argument of RCSDK's
+    # constructor, so a refused server's password is in the error's trace.
+    "php-server-in-the-trace": Defect(
+        "php",
+        {"src/RCSDK.php": "generated/php/src/RCSDK.php"},
+        (("#[\\SensitiveParameter] string $server", "string $server"),),
+        "rows",
+        "row server-bad-url-with-credentials: 1 secret(s) in the error",
+    ),
 }
 
 

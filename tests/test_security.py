@@ -416,3 +416,19 @@ def test_serialization_case(case: dict[str, Any], local: LocalPlatform) -> None:
     text = _serialized(value, case["method"])
     shown = [name for name, secret in enumerate(sorted(secrets)) if secret in text]
     assert not shown, f"{case['id']}: {len(shown)} secret(s) shown"
+
+
+@pytest.mark.parametrize("field", ["app_secret", "jwt"])
+def test_a_lone_surrogate_is_a_usage_error_before_anything_is_sent(
+    field: str, local: LocalPlatform
+) -> None:
+    """Python only (its str holds a lone surrogate, which has no UTF-8 form; JS, PHP and Go send
+    what their strings hold and get the server's typed refusal, tests/test_blackbox.py runs the
+    same attack on every installed package). Before: an untyped UnicodeEncodeError, from RCSDK()
+    or from requests while sending."""
+    secret = CREDS["RC_APP_SECRET"] + ("\ud800" if field == "app_secret" else "")
+    jwt = CREDS["RC_JWT"] + ("\ud800" if field == "jwt" else "")
+    before = local.connections
+    with pytest.raises(rcsdk.UsageError, match="lone surrogate"):
+        RCSDK(CREDS["RC_APP_KEY"], secret, local.url).platform.login_jwt(jwt)
+    assert local.connections == before

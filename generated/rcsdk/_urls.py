@@ -30,6 +30,8 @@ from rcsdk._exceptions import UsageError
 __all__ = ["Origin", "check_field", "check_headers", "origin_of"]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# A str code point in U+D800..U+DFFF is always unpaired (a pair is one code point in Python).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # http.client's rule for a header name (RFC 9110 token characters).
 _TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~" + string.ascii_letters + string.digits)
 
@@ -250,11 +252,14 @@ def origin_of(server: Any, *, allow_insecure_http: bool = False) -> Origin:
 
 
 def check_field(name: str, value: Any) -> None:
-    """Refuse a credential or header value with a line break or other control character."""
+    """Refuse a credential or header value with a line break or other control character, or
+    with a lone surrogate (it has no UTF-8 form: sending it would fail untyped, mid-request)."""
     if isinstance(value, str):
         control = _control(value)
         if control is not None:
             raise UsageError(f"{name} contains a control character ({control})")
+        if not value.isascii() and _SURROGATE.search(value):
+            raise UsageError(f"{name} contains a lone surrogate (not valid Unicode text)")
 
 
 def check_headers(headers: Mapping[str, Any] | None) -> None:

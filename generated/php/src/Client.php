@@ -22,6 +22,8 @@ namespace Rcsdk;
  *   `invalid_grant` ends the session and fires access_violation once;
  * - tokens the store could not save are kept and used (Event::STORE_ERROR reports it; no call
  *   fails for it), and written as soon as it accepts them, unless it has newer ones by then.
+ *
+ * @internal
  */
 final class Client
 {
@@ -44,33 +46,26 @@ final class Client
     private readonly bool $systemClock;
     private readonly ?\Closure $logger;
 
-    /**
-     * @param string|null $appSecret null or '' for a public (PKCE) app: token requests then send client_id
-     * @param null|callable(): float $clock seconds since the epoch (injectable for tests)
-     * @param null|callable(float): void $sleep waits between retries (injectable for tests)
-     * @param null|callable(string, string): void $logger receives (level, message), every secret blanked;
-     *        levels: debug (each request and response), info (retries), warning, error;
-     *        without one, warnings go to error_log() (stderr from the CLI)
-     */
+    /** The options are Platform's (see its constructor); Platform makes its Client. */
     public function __construct(
         /** @var \Closure(AuthState): array<string, string> the refresh grant's form (generated: Platform) */
         private readonly \Closure $refreshForm,
         string $appKey,
         #[\SensitiveParameter] ?string $appSecret,
-        string $server,
-        ?TokenStore $store = null,
-        public readonly float $timeout = Constants::DEFAULT_TIMEOUT,
-        public readonly float $refreshMargin = Constants::DEFAULT_REFRESH_MARGIN,
-        public readonly bool $autoRefresh = true,
-        public readonly int $maxRetries = Constants::DEFAULT_MAX_RETRIES,
-        public readonly float $maxRetryWait = Constants::DEFAULT_MAX_RETRY_WAIT,
-        ?callable $clock = null,
-        ?callable $sleep = null,
-        ?callable $logger = null,
-        ?string $userAgent = null,
-        bool $allowInsecureHttp = false,
-        #[\SensitiveParameter] ?string $proxy = null,
-        int $maxResponseBytes = Constants::MAX_RESPONSE_BYTES,
+        #[\SensitiveParameter] string $server,
+        ?TokenStore $store,
+        public readonly float $timeout,
+        public readonly float $refreshMargin,
+        public readonly bool $autoRefresh,
+        public readonly int $maxRetries,
+        public readonly float $maxRetryWait,
+        ?callable $clock,
+        ?callable $sleep,
+        ?callable $logger,
+        ?string $userAgent,
+        bool $allowInsecureHttp,
+        #[\SensitiveParameter] ?string $proxy,
+        int $maxResponseBytes,
     ) {
         if ($appKey === '') {
             throw new UsageError('appKey is required');
@@ -151,7 +146,13 @@ final class Client
     /** @return array<string, mixed> */
     public function __debugInfo(): array
     {
-        return ['appKey' => $this->appKey, 'server' => $this->server, 'store' => get_debug_type($this->store), 'authorized' => $this->ledger->state !== null];
+        // A client whose constructor threw is still shown (print_r of a trace reaches it).
+        return [
+            'appKey' => $this->appKey ?? null,
+            'server' => $this->server ?? null,
+            'store' => isset($this->store) ? get_debug_type($this->store) : null,
+            'authorized' => isset($this->ledger) && $this->ledger->state !== null,
+        ];
     }
 
     public function __toString(): string

@@ -28,6 +28,8 @@ namespace Rcsdk;
  * store lost is written back from valid tokens in memory (the first writer wins). `generation`
  * counts the changes of the tokens in use; Client recognises another process's refresh by it,
  * never by comparing token strings (docs/FLEET.md).
+ *
+ * @internal
  */
 final class Ledger
 {

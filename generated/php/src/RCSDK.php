@@ -11,6 +11,10 @@ namespace Rcsdk;
  *
  * `new RCSDK($appKey, $appSecret, $server)` as in the original SDK; named options go to
  * Platform (store, timeout, refreshMargin, autoRefresh, maxRetries, clock, sleep, logger, ...).
+ * The server (it may carry user:password@ or a secret query), the proxy (its password), the
+ * other options and the environment are sensitive parameters: a trace's arguments never show
+ * them. The proxy is a parameter of its own because PHP shows a named argument that a variadic
+ * collects, #[\SensitiveParameter] or not.
  */
 final class RCSDK implements \JsonSerializable
 {
@@ -22,11 +26,12 @@ final class RCSDK implements \JsonSerializable
     public function __construct(
         string $appKey,
         #[\SensitiveParameter] ?string $appSecret,
-        string $server = Constants::PRODUCTION_SERVER,
-        mixed ...$options,
+        #[\SensitiveParameter] string $server = Constants::PRODUCTION_SERVER,
+        #[\SensitiveParameter] ?string $proxy = null,
+        #[\SensitiveParameter] mixed ...$options,
     ) {
         $this->settings = new Settings(server: $server, appKey: $appKey, appSecret: $appSecret);
-        $this->platform = new Platform($appKey, $appSecret, $server, ...$options);
+        $this->platform = new Platform($appKey, $appSecret, $server, ...$options, proxy: $proxy);
     }
 
     /**
@@ -36,8 +41,11 @@ final class RCSDK implements \JsonSerializable
      *
      * @param array<string, string>|null $environment getenv() when null
      */
-    public static function fromEnv(?array $environment = null, mixed ...$options): self
-    {
+    public static function fromEnv(
+        #[\SensitiveParameter] ?array $environment = null,
+        #[\SensitiveParameter] ?string $proxy = null,
+        #[\SensitiveParameter] mixed ...$options,
+    ): self {
         $settings = Settings::fromEnv($environment);
         if ($settings->appKey === null) {
             throw new UsageError('RC_APP_KEY is not set');
@@ -48,7 +56,7 @@ final class RCSDK implements \JsonSerializable
             $logger = $options['logger'] ?? null;
             is_callable($logger) ? $logger('warning', $line) : error_log($line);
         }
-        $sdk = new self($settings->appKey, $settings->appSecret, $settings->server ?? Constants::PRODUCTION_SERVER, ...$options);
+        $sdk = new self($settings->appKey, $settings->appSecret, $settings->server ?? Constants::PRODUCTION_SERVER, $proxy, ...$options);
         $sdk->settings = $settings;
         return $sdk;
     }

@@ -99,7 +99,7 @@ final class Settings implements \JsonSerializable
      *
      * @param array<string, string>|null $environment getenv() when null
      */
-    public static function fromEnv(?array $environment = null): self
+    public static function fromEnv(#[\SensitiveParameter] ?array $environment = null): self
     {
         $env = $environment ?? getenv();
         $read = static fn (string $name): ?string => isset($env[$name]) && $env[$name] !== '' ? (string) $env[$name] : null;

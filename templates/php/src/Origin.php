@@ -26,7 +26,7 @@ final class Origin
     ) {
     }
 
-    public static function of(string $server, bool $allowInsecureHttp = false): self
+    public static function of(#[\SensitiveParameter] string $server, bool $allowInsecureHttp = false): self
     {
         if (preg_match('/[^\x21-\x7e]/', $server) === 1 || str_contains($server, '\\')) {
             throw new UsageError(
@@ -91,7 +91,7 @@ final class Origin
      *
      * @return array{string, ?int}
      */
-    private static function hostOf(string $server): array
+    private static function hostOf(#[\SensitiveParameter] string $server): array
     {
         $authority = preg_match('#^[A-Za-z][A-Za-z0-9+.-]*://([^/?\#]*)#', $server, $m) === 1 ? $m[1] : '';
         if (str_contains($authority, '@')) {

@@ -25,17 +25,50 @@ final class Platform
     private readonly Client $session;
 
     /**
-     * The options are Client's constructor's (store, timeout, refreshMargin, autoRefresh,
-     * maxRetries, maxRetryWait, clock, sleep, logger, userAgent, allowInsecureHttp, proxy,
-     * maxResponseBytes), by name or in that order.
+     * @param string|null $appSecret null or '' for a public (PKCE) app: token requests then send client_id
+     * @param null|callable(): float $clock seconds since the epoch (injectable for tests)
+     * @param null|callable(float): void $sleep waits between retries (injectable for tests)
+     * @param null|callable(string, string): void $logger receives (level, message), every secret blanked;
+     *        levels: debug (each request and response), info (retries), warning, error;
+     *        without one, warnings go to error_log() (stderr from the CLI)
      */
     public function __construct(
         string $appKey,
         #[\SensitiveParameter] ?string $appSecret,
-        string $server,
-        mixed ...$options,
+        #[\SensitiveParameter] string $server,
+        ?TokenStore $store = null,
+        float $timeout = Constants::DEFAULT_TIMEOUT,
+        float $refreshMargin = Constants::DEFAULT_REFRESH_MARGIN,
+        bool $autoRefresh = true,
+        int $maxRetries = Constants::DEFAULT_MAX_RETRIES,
+        float $maxRetryWait = Constants::DEFAULT_MAX_RETRY_WAIT,
+        ?callable $clock = null,
+        ?callable $sleep = null,
+        ?callable $logger = null,
+        ?string $userAgent = null,
+        bool $allowInsecureHttp = false,
+        #[\SensitiveParameter] ?string $proxy = null,
+        int $maxResponseBytes = Constants::MAX_RESPONSE_BYTES,
     ) {
-        $session = new Client($this->refreshForm(...), $appKey, $appSecret, $server, ...$options);
+        $session = new Client(
+            $this->refreshForm(...),
+            $appKey,
+            $appSecret,
+            $server,
+            $store,
+            $timeout,
+            $refreshMargin,
+            $autoRefresh,
+            $maxRetries,
+            $maxRetryWait,
+            $clock,
+            $sleep,
+            $logger,
+            $userAgent,
+            $allowInsecureHttp,
+            $proxy,
+            $maxResponseBytes,
+        );
         $this->session = $session;
         $this->appKey = $session->appKey;
         $this->server = $session->server;
@@ -50,7 +83,8 @@ final class Platform
     /** @return array<string, mixed> */
     public function __debugInfo(): array
     {
-        return $this->session->__debugInfo();
+        // A platform whose constructor threw is still shown (print_r of a trace reaches it).
+        return isset($this->session) ? $this->session->__debugInfo() : ['appKey' => null, 'server' => null];
     }
 
     public function __toString(): string

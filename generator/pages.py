@@ -9,6 +9,7 @@ dependencies, which keeps the output byte for byte the same on every machine.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
@@ -94,14 +96,30 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True}).enable("table")
 
 
-def code(language: str, text: str) -> Code:
+def code(language: str, text: str, memo: dict[tuple[str, str], Code] | None = None) -> Code:
+    """A fence's code, highlighted. A lexer and the formatter are made once, not per fence
+    (the highlighter keeps no state between calls); a page repeats fences (every operation's
+    example response, say), highlighted once each when ``memo`` is given."""
+    key = (language, text)
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        html = highlight(text, _lexer(language), _FORMATTER)
+        found = Code(language, text, html.removesuffix("\n"))
+        if memo is not None:
+            memo[key] = found
+    return found
+
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+@functools.cache
+def _lexer(language: str) -> Lexer:
     name, options = LEXERS.get(language, (language, {}))
     try:
-        lexer = get_lexer_by_name(name, **options)
+        return get_lexer_by_name(name, **options)
     except ClassNotFound:
-        lexer = get_lexer_by_name("text")
-    html = highlight(text, lexer, HtmlFormatter(nowrap=True))
-    return Code(language, text, html.removesuffix("\n"))
+        return get_lexer_by_name("text")
 
 
 def parse(markdown: str) -> Page:
@@ -122,6 +140,7 @@ def parse(markdown: str) -> Page:
         return sections[-1]
 
     tokens = _safe(md.parse(body))
+    highlighted: dict[tuple[str, str], Code] = {}
     index = 0
     while index < len(tokens):
         token = tokens[index]
@@ -131,7 +150,7 @@ def parse(markdown: str) -> Page:
             text = tokens[index + 1].content
             sections.append(Section(int(token.tag[1]), text, names.anchor(text)))
         elif token.type == "fence":
-            current().code.append(code(token.info.strip() or "text", token.content))
+            current().code.append(code(token.info.strip() or "text", token.content, highlighted))
         elif figure := _figure(block):
             current().prose.append(figure)
         elif ANCHOR.fullmatch(_source(block)):

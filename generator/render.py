@@ -49,6 +49,7 @@ def environment(templates: Path, targets: Sequence[Target]) -> jinja2.Environmen
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
+        auto_reload=False,  # one render reads each template once: no stat per include
     )
     env.filters["json"] = lambda value: json.dumps(value, sort_keys=False)
     env.filters["wrap"] = _wrap

@@ -41,9 +41,24 @@ IGNORED = {"__pycache__", "node_modules", ".mypy_cache", ".ruff_cache"}
 IGNORED_SUFFIXES = (".pyc",)
 
 
+# Templates compiled to Python once, not by every run (as Python keeps __pycache__): Jinja
+# keys each by its file and checks the source's hash, so an edited template is compiled again.
+# build/ is the checkout's scratch folder (ignored by git); the Jinja version names the folder.
+BYTECODE = Path(__file__).resolve().parent.parent / "build" / f"jinja-{jinja2.__version__}"
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    try:
+        BYTECODE.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only checkout compiles every time
+        return None
+    return jinja2.FileSystemBytecodeCache(str(BYTECODE))
+
+
 def environment(templates: Path, targets: Sequence[Target]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import posixpath
 import textwrap
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
 
 from generator import pages
 from generator.errors import Origin, SpecError
@@ -55,9 +58,37 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(BYTECODE))
 
 
+class _Loader(jinja2.FileSystemLoader):
+    """Jinja's file loader, answering "no such template" from a listing of each folder, read
+    once: every operation's docs section asks for a partial of its own in every language
+    (``[own, generic]``), and most do not exist."""
+
+    def __init__(self, searchpath: str) -> None:
+        super().__init__(searchpath)
+        self._folders: dict[str, frozenset[str]] = {}
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        *folder, name = split_template_path(template) or [""]
+        if not any(name in self._listing(posixpath.join(p, *folder)) for p in self.searchpath):
+            raise jinja2.TemplateNotFound(template)
+        return super().get_source(environment, template)
+
+    def _listing(self, folder: str) -> frozenset[str]:
+        found = self._folders.get(folder)
+        if found is None:
+            try:
+                found = frozenset(os.listdir(folder))
+            except OSError:
+                found = frozenset()
+            self._folders[folder] = found
+        return found
+
+
 def environment(templates: Path, targets: Sequence[Target]) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=_Loader(str(templates)),
         bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

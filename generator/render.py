@@ -119,6 +119,7 @@ def _strict(filter_: Callable[..., Any]) -> Callable[..., Any]:
     return strict
 
 
+@functools.lru_cache(maxsize=4096)  # the same prose is wrapped the same way many times
 def _wrap(text: str, indent: str = "", reserve: int = 0, hang: str = "") -> str:
     """Wrap prose for a template line that starts at ``indent``.
 

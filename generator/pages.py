@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore, inline, text_join
 from markdown_it.token import Token
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -93,7 +94,37 @@ class Page:
 
 
 def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True}).enable("table")
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    if md.core.ruler.get_active_rules() == ["normalize", "block", "inline", "text_join"]:
+        md.core.ruler.at("inline", _inline_once)
+        md.core.ruler.disable("text_join")  # _inline_once joins each distinct text's tokens
+    return md
+
+
+def _inline_once(state: StateCore) -> None:
+    """markdown-it's inline and text_join stages, with each distinct inline text parsed once
+    per page: a page repeats the same cells and sentences thousands of times (every
+    operation's error table), and the tokens of a text depend on the text alone when the page
+    defines no link references. Equal texts share one (final) list of tokens; what reads them
+    later (``_safe``, the renderer) changes them the same way every time."""
+    if state.env:  # link reference definitions: each text as markdown-it parses it
+        inline(state)
+        text_join(state)
+        return
+    parsed: dict[str, list[Token]] = {}
+    for token in state.tokens:
+        if token.type != "inline":
+            continue
+        children = parsed.get(token.content) if not token.children else None
+        if children is None:
+            own = token.children or []  # a block rule may have put tokens there first
+            state.md.inline.parse(token.content, state.md, state.env, own)
+            one = Token("inline", "", 0, content=token.content, children=own)
+            text_join(StateCore("", state.md, state.env, [one]))
+            children = one.children or []
+            if not token.children:
+                parsed[token.content] = children
+        token.children = children
 
 
 def code(language: str, text: str, memo: dict[tuple[str, str], Code] | None = None) -> Code:

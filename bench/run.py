@@ -355,8 +355,9 @@ GENERATION_RUNS = 3
 def generate_once(spec_path: Path, out: Path) -> tuple[float, float]:
     """One `python -m generator` in a process of its own, as `make generate` runs it (the
     imports, the contract scan, the formatters it starts): wall seconds, and CPU seconds of the
-    process and its children (ruff, gofmt). A fresh process each time, so nothing one run
-    compiled or cached is reused by the next."""
+    process and its children (ruff, gofmt). A fresh process each time, so nothing one run keeps
+    in memory is reused by the next; the templates' compiled bytecode in build/ is, as by every
+    `make generate` after the first (the first run of each size fills it if it is empty)."""
     command = [sys.executable, "-m", "generator", "--spec", str(spec_path), "--out", str(out)]
     start = time.perf_counter()
     child = subprocess.Popen([*command, "-q"], cwd=ROOT)

@@ -24,20 +24,30 @@ _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
-class _Loader(_Base):  # type: ignore[misc,valid-type]
-    """The safe loader, resolving the implicit tag of each distinct plain scalar once (a spec
-    repeats the same words thousands of times; the tag depends on the text alone)."""
+class CachedResolver:
+    """Resolves the implicit tag of each distinct plain scalar once, for a loader or a dumper
+    (put first among its bases): a spec, and the OpenAPI document made from it, repeat the same
+    words thousands of times, and the tag depends on the text and the implicit flags alone.
+    Each class that mixes it in has a cache of its own."""
 
-    _resolved: dict[tuple[str, tuple[bool, bool]], str] = {}  # noqa: RUF012 (a shared cache)
+    _resolved: dict[tuple[str, tuple[bool, bool]], str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._resolved = {}
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is not yaml.ScalarNode:
-            return super().resolve(kind, value, implicit)
+            return super().resolve(kind, value, implicit)  # type: ignore[misc]
         key = (value, implicit)
         tag = self._resolved.get(key)
         if tag is None:
-            tag = self._resolved[key] = super().resolve(kind, value, implicit)
+            tag = self._resolved[key] = super().resolve(kind, value, implicit)  # type: ignore[misc]
         return tag
+
+
+class _Loader(CachedResolver, _Base):  # type: ignore[misc,valid-type]
+    """The safe loader, with each distinct plain scalar's tag resolved once."""
 
 
 def format_path(path: YamlPath) -> str:

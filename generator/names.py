@@ -6,15 +6,18 @@ events and fields, wire names as the server spells them); each target asks here 
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|[^A-Za-z0-9]+")
 
 
-def words(name: str) -> list[str]:
-    """Split ``loginJwt``, ``login_jwt``, ``login-jwt`` or ``LOGIN_JWT`` into lower words."""
-    return [w.lower() for w in _WORD_BOUNDARY.split(name) if w]
+@functools.lru_cache(maxsize=8192)
+def words(name: str) -> tuple[str, ...]:
+    """Split ``loginJwt``, ``login_jwt``, ``login-jwt`` or ``LOGIN_JWT`` into lower words (each
+    name once: the templates ask for the same names over and over)."""
+    return tuple(w.lower() for w in _WORD_BOUNDARY.split(name) if w)
 
 
 def python_name(name: str) -> str:

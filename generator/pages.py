@@ -9,6 +9,7 @@ dependencies, which keeps the output byte for byte the same on every machine.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -17,9 +18,11 @@ from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore, inline, text_join
 from markdown_it.token import Token
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
@@ -91,17 +94,63 @@ class Page:
 
 
 def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True}).enable("table")
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    if md.core.ruler.get_active_rules() == ["normalize", "block", "inline", "text_join"]:
+        md.core.ruler.at("inline", _inline_once)
+        md.core.ruler.disable("text_join")  # _inline_once joins each distinct text's tokens
+    return md
 
 
-def code(language: str, text: str) -> Code:
+def _inline_once(state: StateCore) -> None:
+    """markdown-it's inline and text_join stages, with each distinct inline text parsed once
+    per page: a page repeats the same cells and sentences thousands of times (every
+    operation's error table), and the tokens of a text depend on the text alone when the page
+    defines no link references. Equal texts share one (final) list of tokens; what reads them
+    later (``_safe``, the renderer) changes them the same way every time."""
+    if state.env:  # link reference definitions: each text as markdown-it parses it
+        inline(state)
+        text_join(state)
+        return
+    parsed: dict[str, list[Token]] = {}
+    for token in state.tokens:
+        if token.type != "inline":
+            continue
+        children = parsed.get(token.content) if not token.children else None
+        if children is None:
+            own = token.children or []  # a block rule may have put tokens there first
+            state.md.inline.parse(token.content, state.md, state.env, own)
+            one = Token("inline", "", 0, content=token.content, children=own)
+            text_join(StateCore("", state.md, state.env, [one]))
+            children = one.children or []
+            if not token.children:
+                parsed[token.content] = children
+        token.children = children
+
+
+def code(language: str, text: str, memo: dict[tuple[str, str], Code] | None = None) -> Code:
+    """A fence's code, highlighted. A lexer and the formatter are made once, not per fence
+    (the highlighter keeps no state between calls); a page repeats fences (every operation's
+    example response, say), highlighted once each when ``memo`` is given."""
+    key = (language, text)
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        html = highlight(text, _lexer(language), _FORMATTER)
+        found = Code(language, text, html.removesuffix("\n"))
+        if memo is not None:
+            memo[key] = found
+    return found
+
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+@functools.cache
+def _lexer(language: str) -> Lexer:
     name, options = LEXERS.get(language, (language, {}))
     try:
-        lexer = get_lexer_by_name(name, **options)
+        return get_lexer_by_name(name, **options)
     except ClassNotFound:
-        lexer = get_lexer_by_name("text")
-    html = highlight(text, lexer, HtmlFormatter(nowrap=True))
-    return Code(language, text, html.removesuffix("\n"))
+        return get_lexer_by_name("text")
 
 
 def parse(markdown: str) -> Page:
@@ -122,6 +171,7 @@ def parse(markdown: str) -> Page:
         return sections[-1]
 
     tokens = _safe(md.parse(body))
+    highlighted: dict[tuple[str, str], Code] = {}
     index = 0
     while index < len(tokens):
         token = tokens[index]
@@ -131,7 +181,7 @@ def parse(markdown: str) -> Page:
             text = tokens[index + 1].content
             sections.append(Section(int(token.tag[1]), text, names.anchor(text)))
         elif token.type == "fence":
-            current().code.append(code(token.info.strip() or "text", token.content))
+            current().code.append(code(token.info.strip() or "text", token.content, highlighted))
         elif figure := _figure(block):
             current().prose.append(figure)
         elif ANCHOR.fullmatch(_source(block)):

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import posixpath
 import textwrap
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
 
 from generator import pages
 from generator.errors import Origin, SpecError
@@ -41,14 +44,58 @@ IGNORED = {"__pycache__", "node_modules", ".mypy_cache", ".ruff_cache"}
 IGNORED_SUFFIXES = (".pyc",)
 
 
+# Templates compiled to Python once, not by every run (as Python keeps __pycache__): Jinja
+# keys each by its file and checks the source's hash, so an edited template is compiled again.
+# build/ is the checkout's scratch folder (ignored by git); the Jinja version names the folder.
+BYTECODE = Path(__file__).resolve().parent.parent / "build" / f"jinja-{jinja2.__version__}"
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    try:
+        BYTECODE.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only checkout compiles every time
+        return None
+    return jinja2.FileSystemBytecodeCache(str(BYTECODE))
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Jinja's file loader, answering "no such template" from a listing of each folder, read
+    once: every operation's docs section asks for a partial of its own in every language
+    (``[own, generic]``), and most do not exist."""
+
+    def __init__(self, searchpath: str) -> None:
+        super().__init__(searchpath)
+        self._folders: dict[str, frozenset[str]] = {}
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        *folder, name = split_template_path(template) or [""]
+        if not any(name in self._listing(posixpath.join(p, *folder)) for p in self.searchpath):
+            raise jinja2.TemplateNotFound(template)
+        return super().get_source(environment, template)
+
+    def _listing(self, folder: str) -> frozenset[str]:
+        found = self._folders.get(folder)
+        if found is None:
+            try:
+                found = frozenset(os.listdir(folder))
+            except OSError:
+                found = frozenset()
+            self._folders[folder] = found
+        return found
+
+
 def environment(templates: Path, targets: Sequence[Target]) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=_Loader(str(templates)),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
+        auto_reload=False,  # one render reads each template once: no stat per include
     )
     env.filters["json"] = lambda value: json.dumps(value, sort_keys=False)
     env.filters["wrap"] = _wrap
@@ -72,6 +119,7 @@ def _strict(filter_: Callable[..., Any]) -> Callable[..., Any]:
     return strict
 
 
+@functools.lru_cache(maxsize=4096)  # the same prose is wrapped the same way many times
 def _wrap(text: str, indent: str = "", reserve: int = 0, hang: str = "") -> str:
     """Wrap prose for a template line that starts at ``indent``.
 

@@ -192,6 +192,22 @@ def test_the_page_shows_raw_html_from_the_markdown_as_text() -> None:
     assert "<a href='../openapi.yaml'>API</a>" in html
 
 
+@pytest.mark.parametrize("references", ["", "\n[ref]: https://example.com/ref\n"])
+def test_the_page_parses_each_repeated_text_once_as_markdown_it_would(references: str) -> None:
+    """pages.py parses each distinct inline text once per page (every operation repeats the
+    same cells): the HTML is markdown-it's own, for texts whose tokens are joined (escapes),
+    images, links and raw HTML repeated across blocks and table cells, and with link
+    references (parsed as markdown-it does)."""
+    from markdown_it import MarkdownIt
+
+    row = "`A` \\* b \\_ c | ![alt *x*](f.svg) | <b>x</b> [ref] & *d*\n"
+    text = "\n\n".join(["Column | Image | Other\n--- | --- | ---\n" + row * 3] * 3)
+    text += "\n\n" + "Says \\*not\\* *em* [ref] and <i>x</i>.\n\n" * 3 + references
+    ours, plain = pages._markdown(), MarkdownIt("commonmark", {"html": True}).enable("table")
+    assert ours.render(text) == plain.render(text)
+    assert ours.renderInline(row) == plain.renderInline(row)
+
+
 def test_a_long_rate_limit_wait_is_announced_as_the_docs_say(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

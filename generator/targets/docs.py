@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -63,14 +64,27 @@ class Language:
 
 @jinja2.pass_environment
 def languages(env: jinja2.Environment) -> list[Language]:
-    """The languages that have samples, in tab order."""
+    """The languages that have samples, in tab order (listed once per environment: every
+    operation's section asks, and listing walks templates/)."""
+    found = _LANGUAGES.get(env)
+    if found is None:
+        found = _LANGUAGES[env] = _languages(env)
+    return list(found)
+
+
+_LANGUAGES: weakref.WeakKeyDictionary[jinja2.Environment, tuple[Language, ...]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _languages(env: jinja2.Environment) -> tuple[Language, ...]:
     found = {
         name.removeprefix(SAMPLES).split("/", 1)[0]
         for name in env.list_templates()
         if name.startswith(SAMPLES) and name.count("/") == 3 and name.endswith(".md.j2")
     }
     order = [*TABS, *sorted(found - set(TABS))]
-    return [Language(name, TABS.get(name, name)) for name in order if name in found]
+    return tuple(Language(name, TABS.get(name, name)) for name in order if name in found)
 
 
 @jinja2.pass_environment

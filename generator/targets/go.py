@@ -15,6 +15,7 @@ README's "From Go" says how).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -75,6 +76,7 @@ def literal(value: Any) -> str:
     raise TypeError(f"no Go literal for {type(value).__name__}")
 
 
+@functools.lru_cache(maxsize=4096)  # the same prose is wrapped the same way many times
 def godoc(text: str, indent: str = "", hang: str = "") -> str:
     """Spec prose as ``//`` comment text, wrapped at 100 columns (tabs counted as 4) after the
     ``// `` the template writes: ``indent`` is what precedes that ``//`` on each line, ``hang``

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from generator import names
+from generator.load import CachedResolver
 from generator.model import Endpoint, Field, Operation, Param, Spec
 from generator.targets import Target
 
@@ -329,13 +330,11 @@ _STR, _BOOL, _INT, _NULL = (f"tag:yaml.org,2002:{name}" for name in ("str", "boo
 _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
 
-class _Dumper(_Base):  # type: ignore[misc,valid-type]
+class _Dumper(CachedResolver, _Base):  # type: ignore[misc,valid-type]
     """The safe dumper, with the representer's general path (alias bookkeeping, a dispatch per
     value) skipped for the plain data a document is made of, and implicit tags resolved once
     per distinct scalar: the same nodes, so the same bytes, several times faster. A document
     holds no object twice, so it needs no aliases."""
-
-    _resolved: dict[tuple[str, tuple[bool, bool]], str] = {}  # noqa: RUF012 (a shared cache)
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
@@ -357,15 +356,6 @@ class _Dumper(_Base):  # type: ignore[misc,valid-type]
             return yaml.ScalarNode(_NULL, "null")
         node: yaml.Node = super().represent_data(data)
         return node
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is not yaml.ScalarNode:
-            return super().resolve(kind, value, implicit)
-        key = (value, implicit)
-        tag = self._resolved.get(key)
-        if tag is None:
-            tag = self._resolved[key] = super().resolve(kind, value, implicit)
-        return tag
 
 
 TARGET = OpenAPI()

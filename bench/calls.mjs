@@ -1,6 +1,6 @@
 // JavaScript clients per call, all in this one Node process (bench/calls.py runs it):
 //   node calls.mjs blocks SERVER CREDS_JSON ROUNDS BLOCK   interleaved blocks, one JSON line
-//   node calls.mjs single SERVER CREDS_JSON KIND COUNT     COUNT calls of KIND (for callgrind)
+//   node calls.mjs single SERVER CREDS_JSON KIND COUNT...  COUNT calls of KIND (for callgrind)
 // Every client sends the same authenticated GET to the same keep-alive server and reads the
 // whole body (none parses it): rcsdk (build/js, platform.get), bare fetch, and bare node:http with
 // a keep-alive agent (the floor: the stack rcsdk sends with), plus a second bare node:http client
@@ -83,9 +83,16 @@ if (mode === "blocks") {
   }
   console.log(JSON.stringify(out));
 } else if (mode === "single") {
-  const [kind, count] = [rest[0], Number(rest[1])];
+  // COUNT calls; with several counts (cumulative: 200 1200 3000 4000), process.resourceUsage()
+  // after each, where callgrind --dump-before='*ResourceUsage*' writes its counts so far: the
+  // instructions of each window of calls, from one process.
+  const [kind, ...counts] = [rest[0], ...rest.slice(1).map(Number)];
   const call = (await clients([kind]))[kind];
-  for (let i = 0; i < count; i++) await call();
+  let done = 0;
+  for (const count of counts) {
+    for (; done < count; done++) await call();
+    if (counts.length > 1) process.resourceUsage();
+  }
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

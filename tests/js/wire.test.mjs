@@ -163,6 +163,48 @@ test("node: a gzip answer is decoded, and the answer's headers are kept", async 
   }
 });
 
+// JavaScript only: how the node:http path keeps its deadlines (one list and one timer per
+// platform, not a timer per request) and hands node:http its headers (one flat list, so a
+// caller's name that differs from ours in case only must replace ours here).
+test("node: requests in flight each keep their own deadline; a caller's header replaces ours in any case", { timeout: 20000 }, async () => {
+  const server = await serve((req, res) => {
+    if (req.path === "/restapi/oauth/token") return fakeToken(res);
+    if (req.path.endsWith("/slow")) return; // never answers
+    reply(res, { body: { ok: true } });
+  });
+  try {
+    const platform = make(server.url, { timeout: 0.4, maxRetries: 0 });
+    await platform.loginJwt(CREDS.jwt);
+    const cut = async () => {
+      const started = Date.now();
+      await assert.rejects(platform.get("/restapi/v1.0/slow"), rcsdk.APITimeoutError);
+      return [started, Date.now()];
+    };
+    const first = cut();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = cut();
+    // Answered calls meanwhile are not cut, and leave the others' deadlines alone.
+    for (let i = 0; i < 3; i++) assert.deepEqual((await platform.get(API)).json(), { ok: true });
+    const [[a0, a1], [b0, b1]] = await Promise.all([first, second]);
+    assert.ok(a1 - a0 >= 390 && a1 - a0 < 3000, `the first was cut after ${a1 - a0} ms`);
+    assert.ok(b1 - b0 >= 390 && b1 - b0 < 3000, `the second was cut after ${b1 - b0} ms`);
+    // Each at its own deadline: the first was not held until the second's.
+    assert.ok(b1 - a1 >= 100, `the two were cut ${b1 - a1} ms apart (started ${b0 - a0} ms apart)`);
+    // After the deadlines fired, a call gets a new one (the timer arms itself again).
+    const [c0, c1] = await cut();
+    assert.ok(c1 - c0 >= 390);
+
+    const before = server.requests.length;
+    await platform.get(API, null, { headers: { accept: "text/plain", "accept-encoding": "identity", host: "example.test" } });
+    const seen = server.requests[before];
+    assert.equal(seen.headers.accept, "text/plain"); // one Accept, the caller's (node joins repeats)
+    assert.equal(seen.headers["accept-encoding"], "identity");
+    assert.equal(seen.headers.host, "example.test"); // node:http's server refuses two
+  } finally {
+    await server.close();
+  }
+});
+
 function fakeToken(res) {
   reply(res, {
     body: { access_token: "A-1", refresh_token: "R-1", token_type: "bearer", expires_in: 3600, refresh_token_expires_in: 604800 },

@@ -360,10 +360,11 @@ export abstract class PlatformCore {
     path: string,
     options: RequestOptions,
   ): Promise<ApiResponse> {
-    const ready = this.#ready();
-    const [state, seen] = ready !== null ? [ready, this.#session.generation] : await this.access();
+    let state = this.#ready();
+    let seen = this.#session.generation;
+    if (state === null) [state, seen] = await this.access();
     try {
-      return await this.#transport.send(method, path, { ...options, bearer: state.token.accessToken });
+      return await this.#transport.send(method, path, options, state.token.accessToken);
     } catch (error) {
       if (!(error instanceof AuthenticationError) || !isTokenFailure(error)) throw error;
       let fresh: AuthState | null;
@@ -376,7 +377,7 @@ export abstract class PlatformCore {
       } else {
         fresh = await this.refreshTokens(seen, true);
       }
-      return this.#transport.send(method, path, { ...options, bearer: fresh.token.accessToken });
+      return this.#transport.send(method, path, options, fresh.token.accessToken);
     }
   }
 

@@ -205,6 +205,29 @@ test("node: requests in flight each keep their own deadline; a caller's header r
   }
 });
 
+// JavaScript only: node:http's agent closes idle sockets here by a timer of rcsdk's (wire.ts,
+// closeIdle), not by the agent's `timeout` option.
+test("node: an idle connection is closed at the server's Keep-Alive timeout less a second", { timeout: 20000 }, async () => {
+  const server = await serve((req, res) => {
+    if (req.path === "/restapi/oauth/token") return fakeToken(res);
+    reply(res, { headers: { "Keep-Alive": "timeout=2" }, body: { ok: true } });
+  });
+  try {
+    const platform = make(server.url);
+    await platform.loginJwt(CREDS.jwt);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the token answer gave no hint: 4 s
+    const connections = server.connections;
+    assert.deepEqual((await platform.get(API)).json(), { ok: true });
+    assert.equal(server.connections, connections, "the call reused the idle connection");
+    const answered = Date.now();
+    await until(() => server.open === 0, "the client to close the idle connection", 6000);
+    const idle = Date.now() - answered;
+    assert.ok(idle >= 900 && idle < 3500, `closed after ${idle} ms idle (the hint: 2 s less 1 s)`);
+  } finally {
+    await server.close();
+  }
+});
+
 function fakeToken(res) {
   reply(res, {
     body: { access_token: "A-1", refresh_token: "R-1", token_type: "bearer", expires_in: 3600, refresh_token_expires_in: 604800 },

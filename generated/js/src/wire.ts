@@ -70,8 +70,63 @@ interface Stack {
 // node:http(s) and node:zlib are loaded when first needed, not when rcsdk is imported (https
 // brings tls; most answers are not compressed), as fetch loads undici on its first call. The
 // agents are shared by every platform of the process, as fetch's global dispatcher is; idle
-// sockets do not keep the process alive and close after 4 s (or the server's Keep-Alive hint).
-const AGENT = { keepAlive: true, timeout: 4000 };
+// sockets do not keep the process alive and close after 4 s (or the server's Keep-Alive hint,
+// less a second), by closeIdle.
+const AGENT = { keepAlive: true };
+const IDLE_MS = 4000;
+const IDLE_UNTIL = Symbol("rcsdk.idleUntil");
+
+type KeepAlive = { keepSocketAlive(socket: import("node:net").Socket): boolean };
+type Idle = { [IDLE_UNTIL]?: number; _httpMessage?: { res?: { headers?: Record<string, unknown> } } };
+
+/**
+ * Close `agent`'s sockets idle for IDLE_MS, or for the server's Keep-Alive timeout less a second
+ * when that is shorter (as node:http's own `timeout` option would): one timer per agent, armed
+ * for the earliest. The `timeout` option costs more per call: it arms and clears a timer on the
+ * socket, and adds and removes a listener, for every request.
+ */
+function closeIdle<A extends Http.Agent>(agent: A): A {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let armedFor = 0;
+  const arm = (at: number, now: number): void => {
+    armedFor = at;
+    timer = setTimeout(sweep, Math.max(1, at - now));
+    timer.unref();
+  };
+  const sweep = (): void => {
+    timer = null;
+    const now = Date.now();
+    let next = Infinity;
+    for (const sockets of Object.values(agent.freeSockets)) {
+      for (const socket of [...(sockets ?? [])]) {
+        const until = (socket as Idle)[IDLE_UNTIL] ?? 0;
+        if (until <= now) socket.destroy();
+        else if (until < next) next = until;
+      }
+    }
+    if (next !== Infinity) arm(next, now);
+  };
+  const keep = (agent as unknown as KeepAlive).keepSocketAlive;
+  (agent as unknown as KeepAlive).keepSocketAlive = function (this: Http.Agent, socket) {
+    if (!keep.call(this, socket)) return false;
+    let ms = IDLE_MS;
+    const hint = (socket as Idle)._httpMessage?.res?.headers?.["keep-alive"];
+    if (typeof hint === "string") {
+      const server = Number(/^timeout=(\d+)/.exec(hint)?.[1] ?? NaN) * 1000 - 1000;
+      if (server > 0 && server < ms) ms = server;
+    }
+    const now = Date.now();
+    const at = now + ms;
+    (socket as Idle)[IDLE_UNTIL] = at;
+    if (timer === null) arm(at, now);
+    else if (at < armedFor) {
+      clearTimeout(timer);
+      arm(at, now);
+    }
+    return true;
+  };
+  return agent;
+}
 let httpStack: Promise<Stack> | null = null;
 let httpsStack: Promise<Stack> | null = null;
 let zlib: typeof Zlib | null = null;
@@ -80,9 +135,9 @@ const COMPRESSED = new Set(["gzip", "x-gzip", "deflate", "br"]);
 
 function stack(secure: boolean): Promise<Stack> {
   if (secure) {
-    return (httpsStack ??= import("node:https").then((m) => ({ send: m.request, agent: new m.Agent(AGENT) })));
+    return (httpsStack ??= import("node:https").then((m) => ({ send: m.request, agent: closeIdle(new m.Agent(AGENT)) })));
   }
-  return (httpStack ??= import("node:http").then((m) => ({ send: m.request, agent: new m.Agent(AGENT) })));
+  return (httpStack ??= import("node:http").then((m) => ({ send: m.request, agent: closeIdle(new m.Agent(AGENT)) })));
 }
 
 function encodingOf(header: string | undefined): string | null {
@@ -113,7 +168,7 @@ class TunnelRefused extends Error {
  */
 async function tunnelStack(proxy: Proxy, timeoutMs: number): Promise<Stack> {
   const [https, http, tls] = await Promise.all([import("node:https"), import("node:http"), import("node:tls")]);
-  const agent = new https.Agent(AGENT);
+  const agent = closeIdle(new https.Agent(AGENT));
   type Created = (error: Error | null, socket?: import("node:net").Socket) => void;
   const tunnel = (options: { host?: string; port?: number; servername?: string }, created: Created): undefined => {
     const target = `${options.host}:${options.port}`;

@@ -365,7 +365,8 @@ export class Platform extends PlatformCore {
 
   /** `GET` an API path (`/restapi/v1.0/...`, or a URL of the platform's own origin). */
   get(path: string, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
-    return this.authorized("GET", path, { ...options, query: query ?? options?.query ?? null });
+    // Without a query argument, the options as they are (no copy): their query is read there.
+    return this.authorized("GET", path, query === undefined || query === null ? (options ?? {}) : { ...options, query });
   }
 
   /** `POST` JSON to an API path. */
@@ -385,7 +386,7 @@ export class Platform extends PlatformCore {
 
   /** `DELETE` an API path. */
   delete(path: string, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
-    return this.authorized("DELETE", path, { ...options, query: query ?? options?.query ?? null });
+    return this.authorized("DELETE", path, query === undefined || query === null ? (options ?? {}) : { ...options, query });
   }
 
   /**

@@ -202,7 +202,7 @@ async function tunnelStack(proxy: Proxy, timeoutMs: number): Promise<Stack> {
 /** An exchange in flight, in its exchange's deadline list. */
 interface Pending {
   readonly at: number;
-  readonly expire: () => void;
+  readonly expire: (error: DOMException) => void;
   prev: Pending | null;
   next: Pending | null;
 }
@@ -220,8 +220,8 @@ class Deadlines {
   /** When the timer fires. */
   #armedFor = 0;
 
-  /** Call `expire` in `ms` milliseconds unless `remove`d first. */
-  add(ms: number, expire: () => void): Pending {
+  /** Call `expire` with a TimeoutError in `ms` milliseconds unless `remove`d first. */
+  add(ms: number, expire: (error: DOMException) => void): Pending {
     const entry: Pending = { at: Date.now() + ms, expire, prev: null, next: null };
     let after = this.#tail;
     while (after !== null && after.at > entry.at) after = after.prev; // the same timeout: never
@@ -263,7 +263,7 @@ class Deadlines {
     let head = this.#head;
     while (head !== null && head.at <= now) {
       this.remove(head);
-      head.expire();
+      head.expire(deadlinePassed());
       head = this.#head;
     }
     if (head !== null) this.#arm(head.at, head.at - now);
@@ -361,7 +361,7 @@ export function nodeExchange(server: URL, proxy: Proxy | null, maxBytes: number,
         reject(new WireFailure(caught, false));
         return;
       }
-      const deadline = deadlines.add(r.timeoutMs, () => fail(deadlinePassed()));
+      const deadline = deadlines.add(r.timeoutMs, fail);
       req.on("error", fail);
       req.end(r.body);
     });

@@ -228,6 +228,33 @@ test("node: an idle connection is closed at the server's Keep-Alive timeout less
   }
 });
 
+test("node: an answer cut short by a closed connection is a connection error, at once", { timeout: 20000 }, async () => {
+  const fake = await fakePlatform();
+  const cutter = net.createServer((socket) => {
+    socket.once("data", () => {
+      socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":");
+      setTimeout(() => socket.destroy(), 50);
+    });
+  });
+  await new Promise((resolve) => cutter.listen(0, "127.0.0.1", resolve));
+  const cutUrl = `http://127.0.0.1:${cutter.address().port}`;
+  try {
+    const source = make(fake.url);
+    await source.loginJwt(CREDS.jwt);
+    const platform = make(cutUrl, { timeout: 10, maxRetries: 0 });
+    await platform.setAuthData({ ...source.getAuthData(), origin: cutUrl }); // a test of the wire, not of origins
+    const started = Date.now();
+    await assert.rejects(platform.get(API), (error) => {
+      assert.ok(error instanceof rcsdk.APIConnectionError && !(error instanceof rcsdk.APITimeoutError), `${error?.name}: ${error?.message}`);
+      return true;
+    });
+    assert.ok(Date.now() - started < 5000, "not held until the deadline");
+  } finally {
+    await new Promise((resolve) => cutter.close(resolve));
+    await fake.close();
+  }
+});
+
 function fakeToken(res) {
   reply(res, {
     body: { access_token: "A-1", refresh_token: "R-1", token_type: "bearer", expires_in: 3600, refresh_token_expires_in: 604800 },

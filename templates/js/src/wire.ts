@@ -327,10 +327,9 @@ export function nodeExchange(server: URL, proxy: Proxy | null, maxBytes: number,
           if (size > maxBytes) tooLarge(status);
           else chunks.push(chunk);
         });
+        // A connection closed before the whole answer: node:http destroys the response with
+        // ECONNRESET ("aborted"), an 'error' here (the deadline would end it otherwise).
         res.on("error", fail);
-        res.on("close", () => {
-          if (!res.complete) fail(new Error("the connection closed before the whole answer"));
-        });
         const finish = (): void => {
           if (done) return;
           let body: Buffer;

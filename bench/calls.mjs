@@ -5,8 +5,8 @@
 // whole body (none parses it): rcsdk (build/js, platform.get), bare fetch, and bare node:http with
 // a keep-alive agent (the floor: the stack rcsdk sends with), plus a second bare node:http client
 // measured the same way ("node:http copy": the method's noise floor). In each round every client
-// makes BLOCK calls, in an order that rotates by one client per round, timed in wall and in this
-// process's CPU time (process.cpuUsage).
+// makes BLOCK calls, in an order that rotates by one client per round and is reversed every other
+// round, timed in wall and in this process's CPU time (process.cpuUsage).
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -62,8 +62,14 @@ if (mode === "blocks") {
   const wall = Object.fromEntries(kinds.map((k) => [k, []]));
   for (let turn = 0; turn < rounds; turn++) {
     const order = [...kinds.slice(turn % kinds.length), ...kinds.slice(0, turn % kinds.length)];
+    // Reversed every other round: rotation alone keeps each client behind the same one (the
+    // copy of the floor always after fetch, whose garbage the next block collects).
+    if (turn % 2) order.reverse();
     for (const kind of order) {
       const call = made[kind];
+      // Each block starts from a collected heap (node --expose-gc): it pays for its own garbage,
+      // not for the block before it (fetch makes several times a bare client's).
+      globalThis.gc?.({ type: "minor" });
       const c0 = process.cpuUsage();
       const w0 = performance.now();
       for (let i = 0; i < block; i++) await call();

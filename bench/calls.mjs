@@ -1,12 +1,12 @@
 // JavaScript clients per call, all in this one Node process (bench/calls.py runs it):
 //   node calls.mjs blocks SERVER CREDS_JSON ROUNDS BLOCK   interleaved blocks, one JSON line
-//   node calls.mjs single SERVER CREDS_JSON KIND COUNT     COUNT calls of KIND (for callgrind)
+//   node calls.mjs single SERVER CREDS_JSON KIND COUNT...  COUNT calls of KIND (for callgrind)
 // Every client sends the same authenticated GET to the same keep-alive server and reads the
 // whole body (none parses it): rcsdk (build/js, platform.get), bare fetch, and bare node:http with
 // a keep-alive agent (the floor: the stack rcsdk sends with), plus a second bare node:http client
 // measured the same way ("node:http copy": the method's noise floor). In each round every client
-// makes BLOCK calls, in an order that rotates by one client per round, timed in wall and in this
-// process's CPU time (process.cpuUsage).
+// makes BLOCK calls, in an order that rotates by one client per round and is reversed every other
+// round, timed in wall and in this process's CPU time (process.cpuUsage).
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -62,8 +62,14 @@ if (mode === "blocks") {
   const wall = Object.fromEntries(kinds.map((k) => [k, []]));
   for (let turn = 0; turn < rounds; turn++) {
     const order = [...kinds.slice(turn % kinds.length), ...kinds.slice(0, turn % kinds.length)];
+    // Reversed every other round: rotation alone keeps each client behind the same one (the
+    // copy of the floor always after fetch, whose garbage the next block collects).
+    if (turn % 2) order.reverse();
     for (const kind of order) {
       const call = made[kind];
+      // Each block starts from a collected heap (node --expose-gc): it pays for its own garbage,
+      // not for the block before it (fetch makes several times a bare client's).
+      globalThis.gc?.({ type: "minor" });
       const c0 = process.cpuUsage();
       const w0 = performance.now();
       for (let i = 0; i < block; i++) await call();
@@ -83,9 +89,16 @@ if (mode === "blocks") {
   }
   console.log(JSON.stringify(out));
 } else if (mode === "single") {
-  const [kind, count] = [rest[0], Number(rest[1])];
+  // COUNT calls; with several counts (cumulative: 200 1200 3000 4000), process.resourceUsage()
+  // after each, where callgrind --dump-before='*ResourceUsage*' writes its counts so far: the
+  // instructions of each window of calls, from one process.
+  const [kind, ...counts] = [rest[0], ...rest.slice(1).map(Number)];
   const call = (await clients([kind]))[kind];
-  for (let i = 0; i < count; i++) await call();
+  let done = 0;
+  for (const count of counts) {
+    for (; done < count; done++) await call();
+    if (counts.length > 1) process.resourceUsage();
+  }
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

@@ -2,7 +2,7 @@
 // records what it received; the twin of tests/_scripted.py) and a listener for any handler.
 import http from "node:http";
 
-/** Serve `handler(req, body, res)` on 127.0.0.1; resolves to { url, requests, connections, close }. */
+/** Serve `handler(req, body, res)` on 127.0.0.1; resolves to { url, requests, connections, open, close }. */
 export async function serve(handler) {
   const requests = [];
   const sockets = new Set();
@@ -33,6 +33,10 @@ export async function serve(handler) {
     requests,
     get connections() {
       return connections;
+    },
+    /** Connections open now. */
+    get open() {
+      return sockets.size;
     },
     close: () =>
       new Promise((resolve) => {

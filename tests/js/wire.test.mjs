@@ -163,6 +163,98 @@ test("node: a gzip answer is decoded, and the answer's headers are kept", async 
   }
 });
 
+// JavaScript only: how the node:http path keeps its deadlines (one list and one timer per
+// platform, not a timer per request) and hands node:http its headers (one flat list, so a
+// caller's name that differs from ours in case only must replace ours here).
+test("node: requests in flight each keep their own deadline; a caller's header replaces ours in any case", { timeout: 20000 }, async () => {
+  const server = await serve((req, res) => {
+    if (req.path === "/restapi/oauth/token") return fakeToken(res);
+    if (req.path.endsWith("/slow")) return; // never answers
+    reply(res, { body: { ok: true } });
+  });
+  try {
+    const platform = make(server.url, { timeout: 0.4, maxRetries: 0 });
+    await platform.loginJwt(CREDS.jwt);
+    const cut = async () => {
+      const started = Date.now();
+      await assert.rejects(platform.get("/restapi/v1.0/slow"), rcsdk.APITimeoutError);
+      return [started, Date.now()];
+    };
+    const first = cut();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = cut();
+    // Answered calls meanwhile are not cut, and leave the others' deadlines alone.
+    for (let i = 0; i < 3; i++) assert.deepEqual((await platform.get(API)).json(), { ok: true });
+    const [[a0, a1], [b0, b1]] = await Promise.all([first, second]);
+    assert.ok(a1 - a0 >= 390 && a1 - a0 < 3000, `the first was cut after ${a1 - a0} ms`);
+    assert.ok(b1 - b0 >= 390 && b1 - b0 < 3000, `the second was cut after ${b1 - b0} ms`);
+    // Each at its own deadline: the first was not held until the second's.
+    assert.ok(b1 - a1 >= 100, `the two were cut ${b1 - a1} ms apart (started ${b0 - a0} ms apart)`);
+    // After the deadlines fired, a call gets a new one (the timer arms itself again).
+    const [c0, c1] = await cut();
+    assert.ok(c1 - c0 >= 390);
+
+    const before = server.requests.length;
+    await platform.get(API, null, { headers: { accept: "text/plain", "accept-encoding": "identity", host: "example.test" } });
+    const seen = server.requests[before];
+    assert.equal(seen.headers.accept, "text/plain"); // one Accept, the caller's (node joins repeats)
+    assert.equal(seen.headers["accept-encoding"], "identity");
+    assert.equal(seen.headers.host, "example.test"); // node:http's server refuses two
+  } finally {
+    await server.close();
+  }
+});
+
+// JavaScript only: node:http's agent closes idle sockets here by a timer of rcsdk's (wire.ts,
+// closeIdle), not by the agent's `timeout` option.
+test("node: an idle connection is closed at the server's Keep-Alive timeout less a second", { timeout: 20000 }, async () => {
+  const server = await serve((req, res) => {
+    if (req.path === "/restapi/oauth/token") return fakeToken(res);
+    reply(res, { headers: { "Keep-Alive": "timeout=2" }, body: { ok: true } });
+  });
+  try {
+    const platform = make(server.url);
+    await platform.loginJwt(CREDS.jwt);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the token answer gave no hint: 4 s
+    const connections = server.connections;
+    assert.deepEqual((await platform.get(API)).json(), { ok: true });
+    assert.equal(server.connections, connections, "the call reused the idle connection");
+    const answered = Date.now();
+    await until(() => server.open === 0, "the client to close the idle connection", 6000);
+    const idle = Date.now() - answered;
+    assert.ok(idle >= 900 && idle < 3500, `closed after ${idle} ms idle (the hint: 2 s less 1 s)`);
+  } finally {
+    await server.close();
+  }
+});
+
+test("node: an answer cut short by a closed connection is a connection error, at once", { timeout: 20000 }, async () => {
+  const fake = await fakePlatform();
+  const cutter = net.createServer((socket) => {
+    socket.once("data", () => {
+      socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":");
+      setTimeout(() => socket.destroy(), 50);
+    });
+  });
+  await new Promise((resolve) => cutter.listen(0, "127.0.0.1", resolve));
+  const cutUrl = `http://127.0.0.1:${cutter.address().port}`;
+  try {
+    const source = make(fake.url);
+    await source.loginJwt(CREDS.jwt);
+    const platform = make(cutUrl, { timeout: 10, maxRetries: 0 });
+    await platform.setAuthData({ ...source.getAuthData(), origin: cutUrl }); // a test of the wire, not of origins
+    const started = Date.now();
+    await assert.rejects(platform.get(API), (error) => {
+      assert.ok(error instanceof rcsdk.APIConnectionError && !(error instanceof rcsdk.APITimeoutError), `${error?.name}: ${error?.message}`);
+      return true;
+    });
+    assert.ok(Date.now() - started < 5000, "not held until the deadline");
+  } finally {
+    await new Promise((resolve) => cutter.close(resolve));
+    await fake.close();
+  }
+});
+
 function fakeToken(res) {
   reply(res, {
     body: { access_token: "A-1", refresh_token: "R-1", token_type: "bearer", expires_in: 3600, refresh_token_expires_in: 604800 },

@@ -360,11 +360,12 @@ export class Session {
     path: string,
     options: RequestOptions,
   ): Promise<ApiResponse> {
-    const ready = this.#ready();
-    let [state, seen] = ready !== null ? [ready, this.#session.generation] : await this.access();
+    let state = this.#ready();
+    let seen = this.#session.generation;
+    if (state === null) [state, seen] = await this.access();
     for (let sends = 1; ; sends += 1) {
       try {
-        return await this.#transport.send(method, path, { ...options, bearer: state.token.accessToken });
+        return await this.#transport.send(method, path, options, state.token.accessToken);
       } catch (error) {
         if (!(error instanceof AuthenticationError)) throw error;
         const step = after401(sends, isTokenFailure(error), this.autoRefresh);

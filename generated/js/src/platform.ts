@@ -439,33 +439,34 @@ export class Platform {
   // --- authenticated calls --------------------------------------------------------------------
 
   /** Call the API with the access token; rejects with an APIStatusError on an error status. */
-  async request(method: string, path: string, options: RequestOptions | null = {}): Promise<ApiResponse> {
+  request(method: string, path: string, options: RequestOptions | null = {}): Promise<ApiResponse> {
     return this.#session.authorized(method, path, options ?? {});
   }
 
   /** `GET` an API path (`/restapi/v1.0/...`, or a URL of the platform's own origin). */
-  async get(path: string, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
-    return this.#session.authorized("GET", path, { ...options, query: query ?? options?.query ?? null });
+  get(path: string, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
+    // Without a query argument, the options as they are (no copy): their query is read there.
+    return this.#session.authorized("GET", path, query === undefined || query === null ? (options ?? {}) : { ...options, query });
   }
 
   /** `POST` JSON to an API path. */
-  async post(path: string, body?: unknown, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
+  post(path: string, body?: unknown, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
     return this.#session.authorized("POST", path, { ...options, json: body, query: query ?? options?.query ?? null });
   }
 
   /** `PUT` JSON to an API path. */
-  async put(path: string, body?: unknown, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
+  put(path: string, body?: unknown, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
     return this.#session.authorized("PUT", path, { ...options, json: body, query: query ?? options?.query ?? null });
   }
 
   /** `PATCH` JSON to an API path. */
-  async patch(path: string, body?: unknown, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
+  patch(path: string, body?: unknown, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
     return this.#session.authorized("PATCH", path, { ...options, json: body, query: query ?? options?.query ?? null });
   }
 
   /** `DELETE` an API path. */
-  async delete(path: string, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
-    return this.#session.authorized("DELETE", path, { ...options, query: query ?? options?.query ?? null });
+  delete(path: string, query?: Record<string, unknown> | null, options: RequestOptions | null = {}): Promise<ApiResponse> {
+    return this.#session.authorized("DELETE", path, query === undefined || query === null ? (options ?? {}) : { ...options, query });
   }
 
   /**

@@ -175,9 +175,10 @@ export class Transport {
     return href;
   }
 
-  /** Send one request, with bounded retries; return a 2xx response or throw. */
-  async send(method: string, path: string, options: SendOptions = {}): Promise<ApiResponse> {
-    method = method.toUpperCase();
+  /** Send one request, with bounded retries; return a 2xx response or throw (`bearer`: the
+   * access token, as `options.bearer`, without a copy of the options). */
+  async send(method: string, path: string, options: SendOptions = {}, bearer: string | null = null): Promise<ApiResponse> {
+    if (method !== "GET" && method !== "POST") method = method.toUpperCase();
     let url: string;
     if (options.query) {
       const parsed = this.url(path);
@@ -213,16 +214,21 @@ export class Transport {
       headers["Content-Type"] = "application/json";
     }
     if (options.client && this.#o.basic) headers["Authorization"] = this.#o.basic;
-    if (options.bearer) headers["Authorization"] = `Bearer ${options.bearer}`;
+    bearer ??= options.bearer ?? null;
+    if (bearer) headers["Authorization"] = `Bearer ${bearer}`;
+    // The caller's names may differ from ours in case only: the later one is sent (wire.ts
+    // sends the list as it is).
+    if (options.headers) lastWins(headers);
     // A refresh or code grant is single-use: never replay it once it may have arrived.
     const replayable = IDEMPOTENT_METHODS.has(method) && !options.client;
     let attempt = 0;
     let waited = 0;
+    const debugging = this.debugEnabled();
     for (;;) {
       let error: RCSDKError;
       let maybeArrived = true;
       let group: string | null = null;
-      const sentAt = this.#o.clock();
+      const sentAt = debugging ? this.#o.clock() : 0;
       try {
         let response: ApiResponse;
         try {
@@ -231,7 +237,7 @@ export class Transport {
         } catch (caught) {
           throw this.#wireError(caught, url);
         }
-        if (this.debugEnabled()) this.#log(method, url, options, response, sentAt);
+        if (debugging) this.#log(method, url, options, response, sentAt);
         if (response.status < 300) return response;
         error = this.statusError(response);
         maybeArrived = !(error instanceof RateLimitError) && response.status !== 503;
@@ -382,6 +388,17 @@ export class Transport {
       `rcsdk: ${method} ${redactUrl(url, redactor)} form=${redactor.text(form)} -> ` +
         `${response.status} in ${elapsed}s: ${logBody(response, redactor)}`,
     );
+  }
+}
+
+/** Of header names that differ in case only, keep the one set last. */
+function lastWins(headers: Record<string, string>): void {
+  const seen = new Map<string, string>();
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    const earlier = seen.get(lower);
+    if (earlier !== undefined) delete headers[earlier];
+    seen.set(lower, name);
   }
 }
 

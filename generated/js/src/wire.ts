@@ -70,8 +70,63 @@ interface Stack {
 // node:http(s) and node:zlib are loaded when first needed, not when rcsdk is imported (https
 // brings tls; most answers are not compressed), as fetch loads undici on its first call. The
 // agents are shared by every platform of the process, as fetch's global dispatcher is; idle
-// sockets do not keep the process alive and close after 4 s (or the server's Keep-Alive hint).
-const AGENT = { keepAlive: true, timeout: 4000 };
+// sockets do not keep the process alive and close after 4 s (or the server's Keep-Alive hint,
+// less a second), by closeIdle.
+const AGENT = { keepAlive: true };
+const IDLE_MS = 4000;
+const IDLE_UNTIL = Symbol("rcsdk.idleUntil");
+
+type KeepAlive = { keepSocketAlive(socket: import("node:net").Socket): boolean };
+type Idle = { [IDLE_UNTIL]?: number; _httpMessage?: { res?: { headers?: Record<string, unknown> } } };
+
+/**
+ * Close `agent`'s sockets idle for IDLE_MS, or for the server's Keep-Alive timeout less a second
+ * when that is shorter (as node:http's own `timeout` option would): one timer per agent, armed
+ * for the earliest. The `timeout` option costs more per call: it arms and clears a timer on the
+ * socket, and adds and removes a listener, for every request.
+ */
+function closeIdle<A extends Http.Agent>(agent: A): A {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let armedFor = 0;
+  const arm = (at: number, now: number): void => {
+    armedFor = at;
+    timer = setTimeout(sweep, Math.max(1, at - now));
+    timer.unref();
+  };
+  const sweep = (): void => {
+    timer = null;
+    const now = Date.now();
+    let next = Infinity;
+    for (const sockets of Object.values(agent.freeSockets)) {
+      for (const socket of [...(sockets ?? [])]) {
+        const until = (socket as Idle)[IDLE_UNTIL] ?? 0;
+        if (until <= now) socket.destroy();
+        else if (until < next) next = until;
+      }
+    }
+    if (next !== Infinity) arm(next, now);
+  };
+  const keep = (agent as unknown as KeepAlive).keepSocketAlive;
+  (agent as unknown as KeepAlive).keepSocketAlive = function (this: Http.Agent, socket) {
+    if (!keep.call(this, socket)) return false;
+    let ms = IDLE_MS;
+    const hint = (socket as Idle)._httpMessage?.res?.headers?.["keep-alive"];
+    if (typeof hint === "string") {
+      const server = Number(/^timeout=(\d+)/.exec(hint)?.[1] ?? NaN) * 1000 - 1000;
+      if (server > 0 && server < ms) ms = server;
+    }
+    const now = Date.now();
+    const at = now + ms;
+    (socket as Idle)[IDLE_UNTIL] = at;
+    if (timer === null) arm(at, now);
+    else if (at < armedFor) {
+      clearTimeout(timer);
+      arm(at, now);
+    }
+    return true;
+  };
+  return agent;
+}
 let httpStack: Promise<Stack> | null = null;
 let httpsStack: Promise<Stack> | null = null;
 let zlib: typeof Zlib | null = null;
@@ -80,9 +135,9 @@ const COMPRESSED = new Set(["gzip", "x-gzip", "deflate", "br"]);
 
 function stack(secure: boolean): Promise<Stack> {
   if (secure) {
-    return (httpsStack ??= import("node:https").then((m) => ({ send: m.request, agent: new m.Agent(AGENT) })));
+    return (httpsStack ??= import("node:https").then((m) => ({ send: m.request, agent: closeIdle(new m.Agent(AGENT)) })));
   }
-  return (httpStack ??= import("node:http").then((m) => ({ send: m.request, agent: new m.Agent(AGENT) })));
+  return (httpStack ??= import("node:http").then((m) => ({ send: m.request, agent: closeIdle(new m.Agent(AGENT)) })));
 }
 
 function encodingOf(header: string | undefined): string | null {
@@ -113,7 +168,7 @@ class TunnelRefused extends Error {
  */
 async function tunnelStack(proxy: Proxy, timeoutMs: number): Promise<Stack> {
   const [https, http, tls] = await Promise.all([import("node:https"), import("node:http"), import("node:tls")]);
-  const agent = new https.Agent(AGENT);
+  const agent = closeIdle(new https.Agent(AGENT));
   type Created = (error: Error | null, socket?: import("node:net").Socket) => void;
   const tunnel = (options: { host?: string; port?: number; servername?: string }, created: Created): undefined => {
     const target = `${options.host}:${options.port}`;
@@ -144,6 +199,77 @@ async function tunnelStack(proxy: Proxy, timeoutMs: number): Promise<Stack> {
   return { send: https.request, agent };
 }
 
+/** An exchange in flight, in its exchange's deadline list. */
+interface Pending {
+  readonly at: number;
+  readonly expire: (error: DOMException) => void;
+  prev: Pending | null;
+  next: Pending | null;
+}
+
+/**
+ * The deadlines of an exchange's requests in flight, earliest first, and one timer for the
+ * earliest: a timer per request (set, cleared, its list made and dropped each time) cost more
+ * than the rest of a call's client work. The timer is unref'd: a request in flight holds its
+ * socket (or its lookup), which keeps the process alive as long as the request needs it.
+ */
+class Deadlines {
+  #head: Pending | null = null;
+  #tail: Pending | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  /** When the timer fires. */
+  #armedFor = 0;
+
+  /** Call `expire` with a TimeoutError in `ms` milliseconds unless `remove`d first. */
+  add(ms: number, expire: (error: DOMException) => void): Pending {
+    const entry: Pending = { at: Date.now() + ms, expire, prev: null, next: null };
+    let after = this.#tail;
+    while (after !== null && after.at > entry.at) after = after.prev; // the same timeout: never
+    entry.prev = after;
+    entry.next = after !== null ? after.next : this.#head;
+    if (entry.next !== null) entry.next.prev = entry;
+    else this.#tail = entry;
+    if (after !== null) after.next = entry;
+    else this.#head = entry;
+    // The timer stays armed for an earlier deadline than the head's (its request is done): it
+    // then arms itself again for the head's.
+    if (this.#timer === null) this.#arm(entry.at, ms);
+    else if (entry.at < this.#armedFor) {
+      clearTimeout(this.#timer);
+      this.#arm(entry.at, ms);
+    }
+    return entry;
+  }
+
+  remove(entry: Pending): void {
+    const { prev, next } = entry;
+    if (prev !== null) prev.next = next;
+    else if (this.#head === entry) this.#head = next;
+    else return; // already removed
+    if (next !== null) next.prev = prev;
+    else this.#tail = prev;
+    entry.prev = entry.next = null;
+  }
+
+  #arm(at: number, ms: number): void {
+    this.#armedFor = at;
+    this.#timer = setTimeout(() => this.#fire(), Math.max(1, ms));
+    this.#timer.unref();
+  }
+
+  #fire(): void {
+    this.#timer = null;
+    const now = Date.now();
+    let head = this.#head;
+    while (head !== null && head.at <= now) {
+      this.remove(head);
+      head.expire(deadlinePassed());
+      head = this.#head;
+    }
+    if (head !== null) this.#arm(head.at, head.at - now);
+  }
+}
+
 /** Exchanges with `server`'s origin over node:http(s), through `proxy` when one is given. */
 export function nodeExchange(server: URL, proxy: Proxy | null, maxBytes: number, timeoutMs: number): Exchange {
   const secure = server.protocol === "https:";
@@ -152,11 +278,13 @@ export function nodeExchange(server: URL, proxy: Proxy | null, maxBytes: number,
   const hostname = viaProxy ? proxy.hostname : server.hostname.replace(/^\[(.*)\]$/, "$1");
   const port = viaProxy ? proxy.port : server.port ? Number(server.port) : secure ? 443 : 80;
   const origin = viaProxy ? 0 : server.origin.length;
-  const extra: Record<string, string> = {};
-  if (viaProxy) {
-    extra["Host"] = server.host;
-    if (proxy.authorization) extra["Proxy-Authorization"] = proxy.authorization;
-  }
+  // The headers go to node:http as one flat list (name, value, ...): it validates each as it
+  // writes it, without building a header map first. Host is ours to send then (node:http's
+  // value: the server's host, its port unless the default); a caller's own Host,
+  // Accept-Encoding or Proxy-Authorization replaces ours, as a header map would have.
+  const fixed: string[] = ["Accept-Encoding", ACCEPT_ENCODING, "Host", server.host];
+  if (viaProxy && proxy.authorization) fixed.push("Proxy-Authorization", proxy.authorization);
+  const deadlines = new Deadlines();
   const connect = (): Promise<Stack> => (secure && proxy !== null ? tunnelStack(proxy, timeoutMs) : stack(secure));
   // Not an async function: once the stack is loaded, an exchange is one promise, no more.
   const exchange = (r: WireRequest, { send, agent }: Stack): Promise<Answer> =>
@@ -166,25 +294,30 @@ export function nodeExchange(server: URL, proxy: Proxy | null, maxBytes: number,
       const fail = (caught: unknown): void => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        deadlines.remove(deadline);
         req.destroy();
         reject(new WireFailure(caught, answered));
       };
-      const headers: Record<string, string> = viaProxy
-        ? { "Accept-Encoding": ACCEPT_ENCODING, ...extra, ...r.headers }
-        : { "Accept-Encoding": ACCEPT_ENCODING, ...r.headers };
-      if (r.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(r.body));
+      const headers = headerList(fixed, r.headers, r.body);
       const tooLarge = (status: number): void => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        deadlines.remove(deadline);
         req.destroy();
         reject(new TooLarge(status, maxBytes));
       };
       const onAnswer = (res: Http.IncomingMessage): void => {
         answered = true;
         const status = res.statusCode ?? 0;
-        const declared = res.headers["content-length"];
+        // From the raw list: res.headers would build a map of every header first.
+        const raw = res.rawHeaders;
+        let declared: string | undefined;
+        let encoding: string | null = null;
+        for (let i = 0; i + 1 < raw.length; i += 2) {
+          const name = raw[i]!;
+          if (name.length === 14 && declared === undefined && name.toLowerCase() === "content-length") declared = raw[i + 1];
+          else if (name.length === 16 && encoding === null && name.toLowerCase() === "content-encoding") encoding = encodingOf(raw[i + 1]);
+        }
         if (declared !== undefined && Number(declared) > maxBytes) {
           tooLarge(status);
           return;
@@ -196,10 +329,9 @@ export function nodeExchange(server: URL, proxy: Proxy | null, maxBytes: number,
           if (size > maxBytes) tooLarge(status);
           else chunks.push(chunk);
         });
+        // A connection closed before the whole answer: node:http destroys the response with
+        // ECONNRESET ("aborted"), an 'error' here (the deadline would end it otherwise).
         res.on("error", fail);
-        res.on("close", () => {
-          if (!res.complete) fail(new Error("the connection closed before the whole answer"));
-        });
         const finish = (): void => {
           if (done) return;
           let body: Buffer;
@@ -211,10 +343,9 @@ export function nodeExchange(server: URL, proxy: Proxy | null, maxBytes: number,
             return;
           }
           done = true;
-          clearTimeout(timer);
-          resolve({ status, headers: res.rawHeaders, body });
+          deadlines.remove(deadline);
+          resolve({ status, headers: raw, body });
         };
-        const encoding = encodingOf(res.headers["content-encoding"]);
         res.on("end", () => {
           if (encoding === null || zlib !== null) finish();
           else import("node:zlib").then((m) => ((zlib = m), finish()), fail);
@@ -229,11 +360,36 @@ export function nodeExchange(server: URL, proxy: Proxy | null, maxBytes: number,
         reject(new WireFailure(caught, false));
         return;
       }
-      const timer = setTimeout(() => fail(deadlinePassed()), r.timeoutMs);
+      const deadline = deadlines.add(r.timeoutMs, fail);
       req.on("error", fail);
       req.end(r.body);
     });
   return (r) => (ready !== null ? exchange(r, ready) : connect().then((loaded) => exchange(r, (ready = loaded))));
+}
+
+/**
+ * `fixed`, the request's headers and the body's length, as one flat list. A request header
+ * replaces a fixed one of the same name in any case, and the body's length replaces a request's
+ * (as node:http's header map, which keys names in lower case, would).
+ */
+function headerList(fixed: readonly string[], headers: Record<string, string>, body: string | undefined): string[] {
+  const list = fixed.slice();
+  for (const name in headers) {
+    const n = name.length;
+    if (n === 4 || n === 14 || n === 15 || n === 19) {
+      const lower = name.toLowerCase();
+      if (lower === "content-length" && body !== undefined) continue;
+      for (let i = 0; i < list.length; i += 2) {
+        if (list[i]!.length === n && list[i]!.toLowerCase() === lower) {
+          list.splice(i, 2);
+          break;
+        }
+      }
+    }
+    list.push(name, headers[name]!);
+  }
+  if (body !== undefined) list.push("Content-Length", String(Buffer.byteLength(body)));
+  return list;
 }
 
 /** Exchanges through a fetch implementation, with an AbortController for the deadline. */

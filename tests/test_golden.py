@@ -60,7 +60,7 @@ def test_only_rendered_files_are_checked_in_and_static_ones_by_hash() -> None:
     spec = build.build(load.load(GOLDEN[0], "spec/spec.yaml"))
     static: set[str] = set()
     render.render(spec, ROOT / "templates", static_paths=static)  # what the generator copies
-    assert {"rcsdk/_session.py", "js/src/core.ts", "rcsdk/store/save.lua"} <= static
+    assert {"rcsdk/_session.py", "js/src/session.ts", "rcsdk/store/save.lua"} <= static
     assert not static & on_disk
     assert on_disk == (listed - static) | {".manifest.json"}
 

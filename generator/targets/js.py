@@ -178,7 +178,7 @@ class JavaScript(Target):
         ),
         Contract(
             events=("access_violation", "store_error", "rate_limit_wait"),
-            why="the JavaScript runtime (templates/js/src/core.ts)",
+            why="the JavaScript runtime (templates/js/src/session.ts)",
         ),
     )
     scan = Scan(

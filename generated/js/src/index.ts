@@ -19,7 +19,7 @@ export {
   SANDBOX_SERVER,
   LOCAL_SERVER,
 } from "./constants.js";
-export type { PlatformOptions, RequestOptions } from "./core.js";
+export type { PlatformOptions, RequestOptions } from "./session.js";
 export type { Listener } from "./emitter.js";
 export { type EventName, Events } from "./events.js";
 export {

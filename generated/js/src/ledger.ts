@@ -19,10 +19,10 @@
  * generation orders tokens, never a clock: refreshed tokens are written only over the generation
  * they were refreshed from (a worker paused past its lease adopts the newer ones), and a key the
  * store lost is written back from valid tokens in memory (the first writer wins). `generation`
- * counts the changes of the tokens in use: core.ts recognises another caller's refresh by it,
+ * counts the changes of the tokens in use: session.ts recognises another caller's refresh by it,
  * never by comparing token strings (docs/FLEET.md).
  *
- * The policy (when to refresh, what ends a session) is core.ts's. The methods that read or write
+ * The policy (when to refresh, what ends a session) is session.ts's. The methods that read or write
  * the store run inside `locked`; they collect events, which the caller emits after the lock.
  */
 

@@ -3,7 +3,7 @@
 /** The entry point, `RCSDK`, and the settings it reads from the environment. */
 
 import { PRODUCTION_SERVER } from "./constants.js";
-import type { PlatformOptions } from "./core.js";
+import type { PlatformOptions } from "./session.js";
 import { UsageError } from "./exceptions.js";
 import { Platform } from "./platform.js";
 import { inspectSymbol } from "./read.js";

@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace Rcsdk;
 
 /**
- * Client's bookkeeping of its tokens: the ones in use, and what the store holds (the PHP twin of
+ * A Session's bookkeeping of its tokens: the ones in use, and what the store holds (the PHP twin of
  * the Python client's TokenLedger).
  *
  * What is written is bound to the platform's origin and app key (Binding). A store holding
@@ -16,7 +16,7 @@ namespace Rcsdk;
  * Tokens the platform issued are used at once and then written to the store. A write the store
  * refuses leaves them in use, remembered as *unsaved* together with the refresh token the store
  * held at the time; they are written at the next chance, unless the store has newer tokens by
- * then (another process rotated them meanwhile: theirs win). A Client holds one: the Client
+ * then (another process rotated them meanwhile: theirs win). A Session holds one: the Session
  * decides when to refresh, and holds the store's lock around every method here that reads or
  * writes the store. Internal: not part of the package's API.
  *
@@ -24,14 +24,14 @@ namespace Rcsdk;
  * generation orders tokens, never a clock: refreshed tokens are written only over the generation
  * they were refreshed from (a worker paused past its lease adopts the newer ones), and a key the
  * store lost is written back from valid tokens in memory (the first writer wins). `generation`
- * counts the changes of the tokens in use; Client recognises another process's refresh by it,
+ * counts the changes of the tokens in use; the Session recognises another process's refresh by it,
  * never by comparing token strings (docs/FLEET.md).
  *
  * @internal
  */
 final class Ledger
 {
-    /** The tokens in use (read by the Client; written here only). */
+    /** The tokens in use (read by the Session; written here only). */
     public ?AuthState $state = null;
     /** The tokens in use are not in the store yet. */
     public bool $unsaved = false;

@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace Rcsdk;
 
 /**
- * The wire under Client: one request out over curl, bounded retries, and the typed error for
+ * The wire under Session: one request out over curl, bounded retries, and the typed error for
  * an error status.
  *
  * One curl handle per platform (connections are reused; a forked child makes its own), a total

@@ -18,7 +18,7 @@ export {
   PRODUCTION_SERVER,
   LOCAL_SERVER,
 } from "./constants.js";
-export type { PlatformOptions, RequestOptions } from "./core.js";
+export type { PlatformOptions, RequestOptions } from "./session.js";
 export type { Listener } from "./emitter.js";
 export { type EventName, Events } from "./events.js";
 export {

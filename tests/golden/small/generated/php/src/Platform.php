@@ -9,7 +9,7 @@ namespace Rcsdk;
 /**
  * A connection to one RingCentral platform for one app: logins, tokens that keep working, and
  * authenticated calls. The operations below are generated from the spec; the machinery is the
- * Client it holds (the token lifecycle and calls), with its Ledger and Transport.
+ * Session it holds (the token lifecycle and calls), with its Ledger and Transport.
  */
 final class Platform
 {
@@ -22,7 +22,7 @@ final class Platform
     public readonly bool $autoRefresh;
     public readonly int $maxRetries;
     public readonly float $maxRetryWait;
-    private readonly Client $session;
+    private readonly Session $session;
 
     /**
      * @param string|null $appSecret null or '' for a public (PKCE) app: token requests then send client_id
@@ -50,7 +50,7 @@ final class Platform
         #[\SensitiveParameter] ?string $proxy = null,
         int $maxResponseBytes = Constants::MAX_RESPONSE_BYTES,
     ) {
-        $session = new Client(
+        $session = new Session(
             $this->refreshForm(...),
             $appKey,
             $appSecret,

@@ -1,4 +1,6 @@
 <?php
+// Copied verbatim from templates/php/src/Session.php by rcsdk's generator.
+// Do not edit: change templates/php/src/Session.php and run `make generate`.
 
 declare(strict_types=1);
 
@@ -23,7 +25,7 @@ namespace Rcsdk;
  *
  * @internal
  */
-final class Client
+final class Session
 {
     /** The tokens in use and what the store holds. */
     public readonly Ledger $ledger;
@@ -44,7 +46,7 @@ final class Client
     private readonly bool $systemClock;
     private readonly ?\Closure $logger;
 
-    /** The options are Platform's (see its constructor); Platform makes its Client. */
+    /** The options are Platform's (see its constructor); Platform makes its Session. */
     public function __construct(
         /** @var \Closure(AuthState): array<string, string> the refresh grant's form (generated: Platform) */
         private readonly \Closure $refreshForm,

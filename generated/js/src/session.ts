@@ -1,3 +1,5 @@
+// Copied verbatim from templates/js/src/session.ts by rcsdk's generator.
+// Do not edit: change templates/js/src/session.ts and run `make generate`.
 /**
  * A platform's session: the token lifecycle and authenticated calls (its options are checked in
  * options.ts; the tokens it holds, their store and lock are the Ledger's, ledger.ts). The
@@ -73,7 +75,7 @@ export class Session {
   readonly #clock: () => number;
   readonly #redactor = new Redactor();
   readonly #emitter: Emitter;
-  readonly #session: Ledger;
+  readonly #ledger: Ledger;
   readonly #transport: Transport;
   readonly #refreshForm: RefreshForm;
   readonly #basic: string | null;
@@ -117,7 +119,7 @@ export class Session {
     this.#clock = options.clock ?? (() => Date.now() / 1000);
     this.#binding = new Binding(`${server.protocol}//${server.hostname}:${server.port || (server.protocol === "https:" ? 443 : 80)}`, appKey);
     this.#refreshForm = refreshForm;
-    this.#session = new Ledger(this.store, this.lockTimeout, this.#redactor, (m) => this.#transport.warn(m), this.#binding);
+    this.#ledger = new Ledger(this.store, this.lockTimeout, this.#redactor, (m) => this.#transport.warn(m), this.#binding);
     const secret = appSecret || null;
     this.#basic = null;
     if (secret !== null) {
@@ -232,7 +234,7 @@ export class Session {
   }
 
   async currentState(): Promise<AuthState | null> {
-    return this.#session.current();
+    return this.#ledger.current();
   }
 
   /**
@@ -246,22 +248,22 @@ export class Session {
    */
   async refreshTokens(seen: number | null, rejected = false): Promise<AuthState> {
     const events: Collected = [];
-    const session = this.#session;
+    const ledger = this.#ledger;
     let entered = false;
     try {
-      return await session.locked(async () => {
+      return await ledger.locked(async () => {
         entered = true;
-        const current = await session.sync(events);
+        const current = await ledger.sync(events);
         const now = this.#clock();
-        if (current === null) throw session.refusal();
-        if (seen !== null && session.generation !== seen && !current.accessDue(now, this.refreshMargin)) {
+        if (current === null) throw ledger.refusal();
+        if (seen !== null && ledger.generation !== seen && !current.accessDue(now, this.refreshMargin)) {
           return current;
         }
         if (!current.canRefresh(now)) {
           const error = new LoginRequiredError(
             "the session has expired (no usable refresh token): log in again",
           );
-          await session.keep(null, events);
+          await ledger.keep(null, events);
           events.push([Events.refreshError, error], [Events.accessViolation, error]);
           throw error;
         }
@@ -278,7 +280,7 @@ export class Session {
           if (error instanceof APIStatusError && endsSession(error.statusCode, error.error, error.errorCodes)) {
             // The platform's verdict on this refresh token; it ends the session only if the
             // store still holds that token (another process may have rotated it meanwhile).
-            const stored = await session.rejected(current, error, events);
+            const stored = await ledger.rejected(current, error, events);
             if (stored !== null && stored !== current && stored.usable(this.#clock())) {
               events.pop(); // not a failure: someone else rotated the tokens meanwhile
               return stored;
@@ -288,14 +290,14 @@ export class Session {
         }
         const fresh = AuthState.issued(token, asked);
         // The old refresh token is spent: from here on only the new tokens are kept.
-        await session.keep(fresh, events);
+        await ledger.keep(fresh, events);
         events.push([Events.refreshSuccess, token]);
         // A fenced store holding a newer generation refuses ours (our lease lapsed while the
-        // platform answered): the session adopted the store's.
-        return session.held ?? fresh;
+        // platform answered): the ledger adopted the store's.
+        return ledger.held ?? fresh;
       });
     } catch (error) {
-      const held = session.held;
+      const held = ledger.held;
       if (
         !entered &&
         !rejected &&
@@ -315,16 +317,16 @@ export class Session {
   /** Tokens fit for a call, refreshed first when they are due, and the session's generation
    * of them. */
   async access(): Promise<[AuthState, number]> {
-    const session = this.#session;
+    const ledger = this.#ledger;
     // Read the store first: a session saved unbound is to be written back bound (as unsaved).
-    if (session.held === null && !session.unsaved) await session.current();
-    if (session.unsaved) {
+    if (ledger.held === null && !ledger.unsaved) await ledger.current();
+    if (ledger.unsaved) {
       // Tokens a failed store write could not save: write them now, unless the store holds
       // newer ones (they stay in use either way).
       const events: Collected = [];
       try {
-        await session.locked(async () => {
-          if (session.unsaved) await session.sync(events);
+        await ledger.locked(async () => {
+          if (ledger.unsaved) await ledger.sync(events);
         });
       } catch (error) {
         if (!(error instanceof TokenStoreError)) throw error;
@@ -332,20 +334,20 @@ export class Session {
       }
       this.#emitAll(events);
     }
-    const seen = session.generation; // read before the state: never newer than it
-    const state = await session.current();
-    if (state === null) throw session.refusal();
+    const seen = ledger.generation; // read before the state: never newer than it
+    const state = await ledger.current();
+    if (state === null) throw ledger.refusal();
     if (this.autoRefresh && state.accessDue(this.#clock(), this.refreshMargin)) {
       const fresh = await this.refreshTokens(seen);
-      return [fresh, session.generation];
+      return [fresh, ledger.generation];
     }
     return [state, seen];
   }
 
   /** The tokens held when a call can use them as they are (access() does the rest). */
   #ready(): AuthState | null {
-    const state = this.#session.held;
-    if (state === null || this.#session.unsaved) return null;
+    const state = this.#ledger.held;
+    if (state === null || this.#ledger.unsaved) return null;
     return this.autoRefresh && state.accessDue(this.#clock(), this.refreshMargin) ? null : state;
   }
 
@@ -359,7 +361,7 @@ export class Session {
     options: RequestOptions,
   ): Promise<ApiResponse> {
     let state = this.#ready();
-    let seen = this.#session.generation;
+    let seen = this.#ledger.generation;
     if (state === null) [state, seen] = await this.access();
     for (let sends = 1; ; sends += 1) {
       try {
@@ -375,7 +377,7 @@ export class Session {
           if (fresh === null) throw error;
           state = fresh;
         }
-        seen = this.#session.generation;
+        seen = this.#ledger.generation;
       }
     }
   }
@@ -383,9 +385,9 @@ export class Session {
   /** The stored tokens, if someone replaced the generation `seen` by now. */
   async #rotatedSince(seen: number): Promise<AuthState | null> {
     const events: Collected = [];
-    const fresh = await this.#session.locked(() => this.#session.sync(events));
+    const fresh = await this.#ledger.locked(() => this.#ledger.sync(events));
     this.#emitAll(events);
-    return fresh === null || this.#session.generation === seen ? null : fresh;
+    return fresh === null || this.#ledger.generation === seen ? null : fresh;
   }
 
   // --- auth data ------------------------------------------------------------------------------
@@ -397,7 +399,7 @@ export class Session {
    * platform that has not used its store yet holds nothing; `loadAuthData()` reads it.
    */
   getAuthData(): AuthData {
-    const state = this.#session.held;
+    const state = this.#ledger.held;
     return state !== null ? { ...state.toJSON(), ...this.#binding.fields() } : {};
   }
 
@@ -407,7 +409,7 @@ export class Session {
    * platform's session: `{}`), read now and used from then on.
    */
   async loadAuthData(): Promise<AuthData> {
-    await this.#session.current();
+    await this.#ledger.current();
     return this.getAuthData();
   }
 
@@ -425,7 +427,7 @@ export class Session {
 
   /** Whether calls can be authorized without a new login (valid or refreshable tokens). */
   async isAuthorized(): Promise<boolean> {
-    const state = await this.#session.current();
+    const state = await this.#ledger.current();
     return state !== null && state.usable(this.#clock());
   }
 
@@ -434,14 +436,14 @@ export class Session {
   /** Use `state` at once, then write it over whatever the store holds (a failed write keeps it
    * in memory, to write later); returns the events to emit. */
   async #replace(state: AuthState | null): Promise<Collected> {
-    const session = this.#session;
+    const ledger = this.#ledger;
     const events: Collected = [];
-    session.use(state);
+    ledger.use(state);
     try {
-      await session.locked(() => session.replace(state, events));
+      await ledger.locked(() => ledger.replace(state, events));
     } catch (error) {
       if (!(error instanceof TokenStoreError)) throw error;
-      session.failed(state, error, events); // the lock timed out, or the store's own lock failed
+      ledger.failed(state, error, events); // the lock timed out, or the store's own lock failed
     }
     return events;
   }

@@ -379,7 +379,7 @@ def client_parity(language: str, built: Path, name: str) -> Parity:
         )
         if result.returncode != 0:
             problems.append(
-                f"{language} exited {result.returncode}: {result.stderr.strip()[-500:]}"
+                f"{language} exited {result.returncode}: {_ends(result.stderr.strip())}"
             )
         problems += [f"{language} {p}" for p in server.problems]
         if len(server.seen) != len(server.interactions):
@@ -439,3 +439,8 @@ def curl_parity(generated: Path, name: str) -> Parity:
 def docs_problems(generated: Path, workdir: Path) -> list[str]:
     """The docs' Python samples run, in order, against the local platform (tests/_docs.py)."""
     return samples_problems(generated, workdir, "python")
+
+
+def _ends(text: str) -> str:
+    """The start of a program's error output (the message) and its end (where it was)."""
+    return text if len(text) <= 1200 else f"{text[:800]} [...] {text[-400:]}"

@@ -255,6 +255,45 @@ test("node: an answer cut short by a closed connection is a connection error, at
   }
 });
 
+// JavaScript only (node:http sends a body-less POST chunked unless told the length; Python's
+// and PHP's clients say Content-Length: 0 themselves): what goes on the wire, byte for byte.
+test("node: a POST or DELETE without a body says Content-Length: 0, never chunked", { timeout: 20000 }, async () => {
+  const fake = await fakePlatform();
+  const heads = [];
+  const raw = net.createServer((socket) => {
+    let data = "";
+    socket.on("data", (chunk) => {
+      data += chunk;
+      while (data.includes("\r\n\r\n")) {
+        const end = data.indexOf("\r\n\r\n") + 4;
+        heads.push(data.slice(0, end));
+        data = data.slice(end);
+        socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+      }
+    });
+  });
+  await new Promise((resolve) => raw.listen(0, "127.0.0.1", resolve));
+  const rawUrl = `http://127.0.0.1:${raw.address().port}`;
+  try {
+    const source = make(fake.url);
+    await source.loginJwt(CREDS.jwt);
+    const platform = make(rawUrl, { maxRetries: 0 });
+    await platform.setAuthData({ ...source.getAuthData(), origin: rawUrl }); // a test of the wire
+    await platform.post(API);
+    await platform.delete(API);
+    await platform.get(API);
+    assert.equal(heads.length, 3);
+    for (const head of heads.slice(0, 2)) {
+      assert.match(head, /\r\nContent-Length: 0\r\n/i);
+      assert.doesNotMatch(head, /Transfer-Encoding/i);
+    }
+    assert.doesNotMatch(heads[2], /Content-Length|Transfer-Encoding/i);
+  } finally {
+    await new Promise((resolve) => raw.close(resolve));
+    await fake.close();
+  }
+});
+
 function fakeToken(res) {
   reply(res, {
     body: { access_token: "A-1", refresh_token: "R-1", token_type: "bearer", expires_in: 3600, refresh_token_expires_in: 604800 },

@@ -483,11 +483,11 @@ func randomToken() string {
 	return hex.EncodeToString(buffer)
 }
 
+// sleep waits d, or returns the context's error when it ends first (an unfired time.After
+// timer is collected once unreferenced, since Go 1.23).
 func sleep(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
 	select {
-	case <-timer.C:
+	case <-time.After(d):
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

@@ -289,21 +289,19 @@ export function nodeExchange(server: URL, proxy: Proxy | null, maxBytes: number,
     new Promise<Answer>((resolve, reject) => {
       let answered = false;
       let done = false;
-      const fail = (caught: unknown): void => {
+      const end = (error: WireFailure | TooLarge): void => {
         if (done) return;
         done = true;
         deadlines.remove(deadline);
         req.destroy();
-        reject(new WireFailure(caught, answered));
+        reject(error);
       };
-      const headers = headerList(fixed, r.headers, r.body);
-      const tooLarge = (status: number): void => {
-        if (done) return;
-        done = true;
-        deadlines.remove(deadline);
-        req.destroy();
-        reject(new TooLarge(status, maxBytes));
-      };
+      const fail = (caught: unknown): void => end(new WireFailure(caught, answered));
+      // A POST, PUT, PATCH or DELETE without a body says Content-Length: 0, as Python does
+      // (node:http would send a POST chunked, which some servers cannot read).
+      const body = r.body ?? (r.method === "GET" || r.method === "HEAD" ? undefined : "");
+      const headers = headerList(fixed, r.headers, body);
+      const tooLarge = (status: number): void => end(new TooLarge(status, maxBytes));
       const onAnswer = (res: Http.IncomingMessage): void => {
         answered = true;
         const status = res.statusCode ?? 0;
@@ -360,7 +358,7 @@ export function nodeExchange(server: URL, proxy: Proxy | null, maxBytes: number,
       }
       const deadline = deadlines.add(r.timeoutMs, fail);
       req.on("error", fail);
-      req.end(r.body);
+      req.end(body);
     });
   return (r) => (ready !== null ? exchange(r, ready) : connect().then((loaded) => exchange(r, (ready = loaded))));
 }

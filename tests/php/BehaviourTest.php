@@ -281,4 +281,21 @@ final class BehaviourTest extends TestCase
         $this->assertSame(['ok' => true], $platform->get('/restapi/v1.0/a')->json());
         $this->assertSame('Bearer ACCESS-3', Scripted::seen()[4]['headers']['authorization']);
     }
+
+    /**
+     * A row of tests/cases/security.json would need a NaN and an infinity in four runners (JSON
+     * has neither); Python (check_seconds) and JavaScript (positive) refuse these already, and
+     * Go's durations cannot be NaN. So PHP's check is tested here.
+     */
+    public function testNonFiniteWaitsAreUsageErrorsNamingTheOption(): void
+    {
+        foreach ([['maxRetryWait', NAN], ['maxRetryWait', INF], ['refreshMargin', INF], ['refreshMargin', -1.0]] as [$name, $value]) {
+            try {
+                new \Rcsdk\Platform('key', 'secret', 'http://127.0.0.1:9', ...[$name => $value]);
+                $this->fail("{$name} = {$value} was accepted");
+            } catch (\Rcsdk\UsageError $error) {
+                $this->assertStringContainsString($name, $error->getMessage());
+            }
+        }
+    }
 }

@@ -78,8 +78,13 @@ final class Session
         if ($maxResponseBytes < 1) {
             throw new UsageError("maxResponseBytes must be positive, not {$maxResponseBytes}");
         }
-        if ($maxRetries < 0 || $maxRetryWait < 0 || !($refreshMargin >= 0)) {
-            throw new UsageError('maxRetries, maxRetryWait and refreshMargin must not be negative');
+        if ($maxRetries < 0) {
+            throw new UsageError("maxRetries must be an int >= 0, not {$maxRetries}");
+        }
+        foreach (['maxRetryWait' => $maxRetryWait, 'refreshMargin' => $refreshMargin] as $name => $seconds) {
+            if (!is_finite($seconds) || $seconds < 0) { // NaN and INF too, as in Python and JS
+                throw new UsageError("{$name} must be a finite number of seconds >= 0, not {$seconds}");
+            }
         }
         $this->logger = $logger === null ? null : \Closure::fromCallable($logger);
         $this->origin = Origin::of($server, $allowInsecureHttp);
@@ -192,8 +197,8 @@ final class Session
         // The platform issued these tokens: whatever the store does, they are kept (in memory
         // at least), as in Python.
         $storeError = $this->ledger->replace($state, FencedTokenStore::ANY);
+        $this->ledger->reportStore($storeError); // as in Python and JS: storeError, then success
         $this->emit($success, $token);
-        $this->ledger->reportStore($storeError);
         return $token;
     }
 
@@ -227,7 +232,10 @@ final class Session
                 }
                 if (!$current->canRefresh($now)) {
                     $error = new LoginRequiredError('the session has expired (no usable refresh token): log in again');
-                    $this->ledger->keep(null);
+                    $storeError = $this->ledger->keep(null);
+                    if ($storeError !== null) {
+                        $events[] = [Event::STORE_ERROR, $storeError];
+                    }
                     $events[] = [Event::REFRESH_ERROR, $error];
                     $events[] = [Event::ACCESS_VIOLATION, $error];
                     throw $error;
@@ -247,7 +255,10 @@ final class Session
                         if ($outcome === 'drop') {
                             $this->ledger->useState(null); // the verdict is on our tokens, not on the store's
                         } elseif ($outcome === 'end') {
-                            $this->ledger->keep(null);
+                            $storeError = $this->ledger->keep(null);
+                            if ($storeError !== null) {
+                                $events[] = [Event::STORE_ERROR, $storeError];
+                            }
                             if ($this->ledger->state === null) {
                                 $events[] = [Event::ACCESS_VIOLATION, $error];
                             }
@@ -261,10 +272,10 @@ final class Session
                 }
                 $fresh = AuthState::issued($token, $asked);
                 $storeError = $this->ledger->keep($fresh);
-                $events[] = [Event::REFRESH_SUCCESS, $token];
-                if ($storeError !== null) {
+                if ($storeError !== null) { // as in Python and JS: storeError, then success
                     $events[] = [Event::STORE_ERROR, $storeError];
                 }
+                $events[] = [Event::REFRESH_SUCCESS, $token];
                 // A fenced store holding a newer generation refuses ours (our lease lapsed while
                 // the platform answered): the ledger adopted the store's.
                 return $this->ledger->state ?? $fresh;

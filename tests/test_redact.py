@@ -136,3 +136,20 @@ def test_a_listener_that_raises_logs_its_traceback_without_secrets(
     assert "handler raised" in caplog.text and "ValueError: could not archive" in caplog.text
     assert "test_redact.py" in caplog.text  # the traceback is there, to find the listener
     assert access not in caplog.text
+
+
+def test_an_id_token_the_platform_did_not_issue_here_is_blanked_too(
+    make_platform: PlatformFactory,
+) -> None:
+    # Tokens restored with set_auth_data (or read from a store) reach the redactor through the
+    # ledger, the id_token with them, as JavaScript's and PHP's ledgers hand it over (Go's too,
+    # tests/go: TestAnIDTokenFromAuthDataIsBlanked). Python and Go left it out.
+    source = make_platform()
+    source.login_jwt(CREDS["RC_JWT"])
+    data = dict(source.get_auth_data())
+    id_token = "eyJhbGciOiJub25lIn0.ID-TOKEN-FROM-AUTH-DATA.sig"
+    data["token"] = {**data["token"], "id_token": id_token}
+    platform = make_platform()
+    platform.set_auth_data(data)
+    shown = platform._redactor.text(f"echoed: {id_token}")
+    assert id_token not in shown and REDACTED in shown

@@ -247,7 +247,7 @@ func (p *Platform) reload(events *pending) (*authState, error) {
 	p.adopt(state)
 	state = p.state
 	if state != nil {
-		p.redactor.AddTokens(state.token.AccessToken, state.token.RefreshToken)
+		p.redactor.AddTokens(state.token.AccessToken, state.token.RefreshToken, state.token.IDToken)
 		if taken {
 			// Saved without a binding: used, and written back bound.
 			p.unsaved, p.unsavedOver = true, state.token.RefreshToken
@@ -394,7 +394,7 @@ func (p *Platform) reloadFenced(store FencedTokenStore, events *pending) (*authS
 		p.adopt(state)
 		p.stored = generation
 		if p.state != nil {
-			p.redactor.AddTokens(p.state.token.AccessToken, p.state.token.RefreshToken)
+			p.redactor.AddTokens(p.state.token.AccessToken, p.state.token.RefreshToken, p.state.token.IDToken)
 			if taken {
 				// Saved without a binding: used, and written back bound.
 				p.unsaved, p.unsavedOver = true, generation
@@ -433,7 +433,7 @@ func (p *Platform) saveFenced(store FencedTokenStore, state *authState, data map
 	if !written {
 		p.adopt(theirs)
 		if theirs != nil {
-			p.redactor.AddTokens(theirs.token.AccessToken, theirs.token.RefreshToken)
+			p.redactor.AddTokens(theirs.token.AccessToken, theirs.token.RefreshToken, theirs.token.IDToken)
 		}
 	}
 }

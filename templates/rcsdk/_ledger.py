@@ -110,7 +110,9 @@ class TokenLedger:
             self.state = state
             self.generation += 1
         if state is not None:
-            self.redactor.add_tokens(state.token.access_token, state.token.refresh_token)
+            self.redactor.add_tokens(
+                state.token.access_token, state.token.refresh_token, state.token.id_token
+            )
 
     def current(self) -> AuthState | None:
         """The tokens in use; with none, the store is asked (another process may have logged in)."""

@@ -206,3 +206,27 @@ func TestEventsAreCallbacks(t *testing.T) {
 		t.Errorf("events: %s", got)
 	}
 }
+
+// An id_token read from the store reaches the redactor with the other tokens, as in every
+// language (tests/test_redact.py has Python's twin, through set_auth_data; the redaction table
+// tests the Redactor alone, not what the ledger hands it).
+func TestAnIDTokenFromTheStoreIsBlanked(t *testing.T) {
+	store := rcsdk.NewMemoryTokenStore()
+	data := validTokens()
+	idToken := "eyJhbGciOiJub25lIn0.ID-TOKEN-FROM-THE-STORE.sig"
+	data["token"].(map[string]any)["id_token"] = idToken
+	if err := store.Save(data); err != nil {
+		t.Fatal(err)
+	}
+	sdk, err := rcsdk.New("key", "secret", "http://127.0.0.1:9", rcsdk.WithStore(store))
+	if err != nil {
+		t.Fatal(err)
+	}
+	platform := sdk.Platform()
+	if !platform.IsAuthorized() { // reads the store
+		t.Fatal("the stored session was not read")
+	}
+	if shown := platform.Redactor().Text("echoed: " + idToken); strings.Contains(shown, idToken) {
+		t.Fatalf("the id_token is shown: %s", shown)
+	}
+}

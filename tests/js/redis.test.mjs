@@ -207,3 +207,24 @@ test("with Redis down, a valid access token serves calls; an expired one fails t
     await tokens.close();
   }
 });
+
+// The same rule as tests/cases/security.json's session-binding rows (run there on a memory and
+// a file store): on Redis too, a login of this app never writes over another app's session.
+// Python and PHP read the key before they write; JavaScript skipped the read for a fenced store.
+test("a login never writes over another app's session in the key", async () => {
+  await direct.flushAll();
+  const source = make(redisStore()).platform;
+  await source.loginJwt(CREDS.jwt);
+  const theirs = { ...source.getAuthData(), app_key: "another-app" };
+  const seeding = redisStore();
+  await seeding.saveIf(theirs, "*");
+  const [before] = await seeding.loadGeneration();
+  const { platform } = make(redisStore());
+  const errors = [];
+  platform.on(rcsdk.Events.storeError, (e) => errors.push(e));
+  await platform.loginJwt(CREDS.jwt);
+  const [after] = await seeding.loadGeneration();
+  assert.deepEqual(after, before, "the other app's session is untouched");
+  assert.equal(errors.length, 1);
+  assert.ok(errors[0] instanceof rcsdk.TokenStoreError && /not writing over it/.test(errors[0].message), errors[0].message);
+});

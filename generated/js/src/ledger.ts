@@ -169,14 +169,13 @@ export class Ledger {
 
   /** Under the lock: note what the store holds, then write `state` over it. */
   async replace(state: AuthState | null, events: Collected): Promise<void> {
-    if (this.#fenced !== null) {
-      this.#stored = ANY; // a login or logout replaces whatever the store holds
-    } else {
-      try {
-        this.#stored = (await this.#read())[1];
-      } catch {
-        this.#stored = ANY;
-      }
+    // Read first, a fenced store too: whose session it holds (another origin's or app's is never
+    // written over), as Python and PHP read before they write.
+    try {
+      const marker = (await this.#read())[1];
+      this.#stored = this.#fenced !== null ? ANY : marker; // a login or logout replaces whatever it holds
+    } catch {
+      this.#stored = ANY;
     }
     await this.keep(state, events);
   }

@@ -148,6 +148,34 @@ func plainValue(value any) string {
 
 // replace notes whose session the store holds, then keeps state (callers hold the store's
 // lock): a login, SetAuthData or a logout never writes over another's session.
+// replaceLocked uses state at once and writes it under the store's lock. When the lock cannot
+// be had, nothing is written (another process may be refreshing): the tokens stay in use,
+// unsaved, and are written at the next call that gets the lock unless the store holds newer ones
+// by then, as in every language.
+func (p *Platform) replaceLocked(ctx context.Context, state *authState, events *pending) {
+	unlock, err := p.store.Lock(ctx)
+	if err != nil {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		replaced := p.unsavedOver
+		if _, ok := p.store.(FencedTokenStore); ok {
+			replaced = AnyGeneration // a login or logout replaces whatever a fenced store holds
+		} else if !p.unsaved && p.state != nil {
+			replaced = p.state.token.RefreshToken
+		} else if !p.unsaved {
+			replaced = ""
+		}
+		p.use(state)
+		if state != nil {
+			p.redactor.AddTokens(state.token.AccessToken, state.token.RefreshToken, state.token.IDToken)
+		}
+		p.failed(err, replaced, events)
+		return
+	}
+	defer unlock()
+	p.replace(state, events)
+}
+
 func (p *Platform) replace(state *authState, events *pending) {
 	data, err := p.store.Load()
 	p.mu.Lock()
@@ -182,7 +210,7 @@ func (p *Platform) SetAuthData(data map[string]any) error {
 		return err
 	}
 	var events pending
-	p.locked(context.Background(), &events, func() { p.replace(state, &events) })
+	p.replaceLocked(context.Background(), state, &events)
 	events.emit()
 	return nil
 }

@@ -103,7 +103,7 @@ func (p *Platform) login(ctx context.Context, form []field, success, failure Eve
 	}
 	var events pending
 	events.add(p, success, token)
-	p.locked(ctx, &events, func() { p.replace(issued(token, asked), &events) })
+	p.replaceLocked(ctx, issued(token, asked), &events)
 	events.emit()
 	return token, nil
 }
@@ -216,7 +216,7 @@ func (p *Platform) revoke(ctx context.Context, path string, form []field, succes
 		}
 	}
 	var events pending
-	p.locked(ctx, &events, func() { p.replace(nil, &events) })
+	p.replaceLocked(ctx, nil, &events)
 	events.emit()
 	if err != nil {
 		p.events.emit(failure, err)

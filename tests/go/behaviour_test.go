@@ -230,3 +230,39 @@ func TestAnIDTokenFromTheStoreIsBlanked(t *testing.T) {
 		t.Fatalf("the id_token is shown: %s", shown)
 	}
 }
+
+// lockedOutStore: another process holds the lock (Lock fails); saves are counted.
+type lockedOutStore struct {
+	*rcsdk.MemoryTokenStore
+	saves int
+}
+
+func (s *lockedOutStore) Save(data map[string]any) error {
+	s.saves++
+	return s.MemoryTokenStore.Save(data)
+}
+
+func (s *lockedOutStore) Lock(context.Context) (func(), error) {
+	return nil, errors.New("held by another process")
+}
+
+// Go-only: no table reaches a store whose lock fails (tests/cases/security.json's store rows
+// use real stores; Python, JS and PHP have their own tests of a lock that times out). A login
+// whose store cannot be locked writes nothing (another process may be refreshing) and keeps the
+// tokens, unsaved, in use, with one storeError, as in Python, JS and PHP.
+func TestALoginWithoutTheStoresLockWritesNothing(t *testing.T) {
+	json := map[string]string{"Content-Type": "application/json"}
+	token := scriptedResponse{200, json, `{"access_token": "A", "token_type": "bearer", "expires_in": 3600, "refresh_token": "R"}`}
+	server := newScripted(t, []scriptedResponse{token})
+	store := &lockedOutStore{MemoryTokenStore: rcsdk.NewMemoryTokenStore()}
+	sdk, _ := rcsdk.New("key", "secret", server.URL, rcsdk.WithStore(store))
+	platform := sdk.Platform()
+	var storeErrors int
+	platform.On(rcsdk.EventStoreError, func(any) { storeErrors++ })
+	if _, err := platform.LoginJWT(context.Background(), "JWT"); err != nil {
+		t.Fatal(err)
+	}
+	if store.saves != 0 || storeErrors != 1 || !platform.IsAuthorized() {
+		t.Fatalf("saves %d, storeError events %d, authorized %v", store.saves, storeErrors, platform.IsAuthorized())
+	}
+}

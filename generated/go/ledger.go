@@ -157,14 +157,8 @@ func (p *Platform) replaceLocked(ctx context.Context, state *authState, events *
 	if err != nil {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		replaced := p.unsavedOver
-		if _, ok := p.store.(FencedTokenStore); ok {
-			replaced = AnyGeneration // a login or logout replaces whatever a fenced store holds
-		} else if !p.unsaved && p.state != nil {
-			replaced = p.state.token.RefreshToken
-		} else if !p.unsaved {
-			replaced = ""
-		}
+		p.stored = AnyGeneration // a login or logout replaces whatever a fenced store holds
+		replaced := p.replacedNow()
 		p.use(state)
 		if state != nil {
 			p.redactor.AddTokens(state.token.AccessToken, state.token.RefreshToken, state.token.IDToken)
@@ -311,19 +305,28 @@ func (p *Platform) view(state *authState) string {
 func (p *Platform) keep(state *authState, events *pending) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	replaced := p.unsavedOver
-	if _, ok := p.store.(FencedTokenStore); ok {
-		replaced = p.stored // written only over the generation last read
-	} else if !p.unsaved && p.state != nil {
-		replaced = p.state.token.RefreshToken
-	} else if !p.unsaved {
-		replaced = ""
-	}
+	replaced := p.replacedNow()
 	p.use(state)
 	if state != nil {
 		p.redactor.AddTokens(state.token.AccessToken, state.token.RefreshToken, state.token.IDToken)
 	}
 	p.save(state, replaced, events)
+}
+
+// replacedNow is what the store holds that new tokens replace (p.mu held): a fenced store's
+// generation last read; else the refresh token of the tokens in use, or, while they are unsaved,
+// the one the store held when it refused them.
+func (p *Platform) replacedNow() string {
+	if _, ok := p.store.(FencedTokenStore); ok {
+		return p.stored // written only over the generation last read
+	}
+	if p.unsaved {
+		return p.unsavedOver
+	}
+	if p.state != nil {
+		return p.state.token.RefreshToken
+	}
+	return ""
 }
 
 // save writes state to the store (p.mu held); replaced is what the store holds that state

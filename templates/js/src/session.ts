@@ -136,7 +136,7 @@ export class Session {
     if (options.userAgent !== undefined && /[\r\n]/.test(options.userAgent)) {
       throw new UsageError("userAgent must not contain CR or LF");
     }
-    if (options.userAgent !== undefined && !/^[\t\u0020-\u007e]*$/.test(options.userAgent)) {
+    if (options.userAgent !== undefined && !/^[\u0020-\u007e]*$/.test(options.userAgent)) {
       throw new UsageError("userAgent contains a control or non-ASCII character");
     }
     this.#transport = new Transport({
